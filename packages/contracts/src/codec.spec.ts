@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, encodeEvent } from './codec.js';
+import { MessageTooLargeError } from './errors/message-too-large.error.js';
+import { PoisonMessageError } from './errors/poison-message.error.js';
+import { SchemaViolationError } from './errors/schema-violation.error.js';
+import { CONTRACTS } from './registry.js';
+import { traceRawContract } from './messages/traces-raw.message.js';
+import { datasetReadyContract } from './messages/datasets-ready.message.js';
+import { TOPICS } from './topics.js';
+
+function poisonReason(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof PoisonMessageError) return error.reason;
+    throw error;
+  }
+  throw new Error('expected a PoisonMessageError');
+}
+
+describe('codec', () => {
+  it.each(TOPICS)('round-trips the documented example of %s', (topic) => {
+    const contract = CONTRACTS[topic];
+    const wire = encodeEvent(contract, contract.example, { source: 'test' });
+    const event = decodeEvent(contract, Buffer.from(wire.value));
+    expect(event.type).toBe(topic);
+    expect(event.data).toEqual(contract.example);
+    expect(wire.key).toBe(contract.key(contract.example));
+    expect(wire.headers['distillery-event-id']).toBe(event.id);
+  });
+
+  it('keys traces by conversation id', () => {
+    expect(encodeEvent(traceRawContract, traceRawContract.example, { source: 't' }).key).toBe('conv_01J9Z3');
+  });
+
+  it('refuses to produce schema-invalid data, naming the field', () => {
+    const bad = { ...traceRawContract.example, source: 'elsewhere' } as unknown as typeof traceRawContract.example;
+    expect(() => encodeEvent(traceRawContract, bad, { source: 't' })).toThrow(SchemaViolationError);
+    expect(() => encodeEvent(traceRawContract, bad, { source: 't' })).toThrow(/source/);
+  });
+
+  it('refuses to produce a message over the size limit', () => {
+    expect(() => encodeEvent(traceRawContract, traceRawContract.example, { source: 't', maxBytes: 100 })).toThrow(MessageTooLargeError);
+  });
+
+  it('names why a consumed message is poison', () => {
+    const good = encodeEvent(datasetReadyContract, datasetReadyContract.example, { source: 't' }).value;
+    expect(poisonReason(() => decodeEvent(datasetReadyContract, null))).toBe('not-json');
+    expect(poisonReason(() => decodeEvent(datasetReadyContract, '{nope'))).toBe('not-json');
+    expect(poisonReason(() => decodeEvent(datasetReadyContract, '{"hello":1}'))).toBe('not-an-envelope');
+    expect(poisonReason(() => decodeEvent(traceRawContract, good))).toBe('wrong-type');
+    expect(poisonReason(() => decodeEvent(datasetReadyContract, good.replace('"version":1', '"version":9')))).toBe('unsupported-version');
+    expect(poisonReason(() => decodeEvent(datasetReadyContract, good.replace('"datasetId":"ds_dealership"', '"datasetId":""')))).toBe('schema-invalid');
+    expect(poisonReason(() => decodeEvent(datasetReadyContract, good, 10))).toBe('too-large');
+  });
+});
