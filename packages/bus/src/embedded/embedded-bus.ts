@@ -1,0 +1,148 @@
+import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
+import type { Bus, BusHealth, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription } from '../bus.port.js';
+import { deliverWithDeadLetter } from '../dead-letter.js';
+import { partitionFor } from '../partitioner.js';
+import { backoffMs, DEFAULT_RETRY_POLICY, sleep } from '../retry-policy.js';
+import { UnknownTopicError } from '../unknown-topic.error.js';
+import { Signal } from './signal.js';
+
+export interface EmbeddedBusOptions {
+  /** Partitions per topic, as on the broker (default 3). */
+  readonly partitions?: number;
+  readonly maxMessageBytes?: number;
+}
+
+interface Member {
+  readonly deliver: RecordHandler;
+  stopping: boolean;
+  inFlight: number;
+  readonly idle: Signal;
+}
+
+interface Group {
+  readonly members: Member[];
+  /** Next offset to deliver per `topic/partition`: the committed position. */
+  readonly committed: Map<string, number>;
+  readonly workers: Set<string>;
+}
+
+/**
+ * The in-process bus for embedded mode: the same contract as Kafka — partitions chosen by key
+ * with Kafka's partitioner, per-partition order, consumer groups sharing partitions, commit after
+ * the handler, redelivery of what was not committed, and `<topic>.dlq`. The log lives in memory.
+ */
+export class EmbeddedBus implements Bus {
+  readonly adapter = 'embedded' as const;
+  private readonly partitions: number;
+  private readonly maxMessageBytes: number;
+  private readonly logs = new Map<string, BusRecord[][]>();
+  private readonly groups = new Map<string, Group>();
+  private readonly published = new Signal();
+  private closed = false;
+
+  constructor(options: EmbeddedBusOptions = {}) {
+    this.partitions = options.partitions ?? 3;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      if (!this.logs.has(topic)) this.logs.set(topic, Array.from({ length: this.partitions }, () => []));
+    }
+  }
+
+  async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    const log = this.logs.get(topic);
+    if (!log) throw new UnknownTopicError(topic);
+    for (const record of records) {
+      const value = typeof record.value === 'string' ? Buffer.from(record.value) : record.value;
+      // The broker refuses oversized records; so do we, with the same limit.
+      if (value.length > this.maxMessageBytes) throw new MessageTooLargeError(topic, value.length, this.maxMessageBytes);
+      const partition = partitionFor(record.key, log.length);
+      const entries = log[partition]!;
+      entries.push({ topic, partition, offset: String(entries.length), key: record.key, value, headers: { ...record.headers } });
+    }
+    this.published.notify();
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    for (const topic of options.topics) if (!this.logs.has(topic)) throw new UnknownTopicError(topic);
+    const group: Group = this.groups.get(options.groupId) ?? { members: [], committed: new Map(), workers: new Set() };
+    this.groups.set(options.groupId, group);
+    const member: Member = {
+      stopping: false,
+      inFlight: 0,
+      idle: new Signal(),
+      deliver: deliverWithDeadLetter(this, options, { isStopping: () => member.stopping || this.closed }),
+    };
+    group.members.push(member);
+    for (const topic of options.topics) {
+      for (let partition = 0; partition < this.partitions; partition++) this.startWorker(group, topic, partition);
+    }
+    this.published.notify();
+    return {
+      groupId: options.groupId,
+      stop: async () => {
+        member.stopping = true;
+        while (member.inFlight > 0) await member.idle.wait();
+        group.members.splice(group.members.indexOf(member), 1);
+        this.published.notify();
+      },
+    };
+  }
+
+  async health(): Promise<BusHealth> {
+    return { up: !this.closed, adapter: 'embedded', detail: `${this.logs.size} topics in memory` };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const members = [...this.groups.values()].flatMap((group) => group.members);
+    for (const member of members) member.stopping = true;
+    this.published.notify();
+    await Promise.all(members.map(async (member) => { while (member.inFlight > 0) await member.idle.wait(); }));
+  }
+
+  /** The record count per partition: for tests and the status page. */
+  endOffsets(topic: string): number[] {
+    return (this.logs.get(topic) ?? []).map((entries) => entries.length);
+  }
+
+  /** Every record of a topic in partition order (e.g. to read a DLQ). */
+  read(topic: string): BusRecord[] {
+    return (this.logs.get(topic) ?? []).flat();
+  }
+
+  /** One loop per group and partition, so a partition is processed by one member at a time, in order. */
+  private startWorker(group: Group, topic: string, partition: number): void {
+    const id = `${topic}/${partition}`;
+    if (group.workers.has(id)) return;
+    group.workers.add(id);
+    void (async () => {
+      let failures = 0;
+      while (!this.closed) {
+        const offset = group.committed.get(id) ?? 0;
+        const record = this.logs.get(topic)?.[partition]?.[offset];
+        const active = group.members.filter((member) => !member.stopping);
+        const owner = active[partition % Math.max(1, active.length)];
+        if (!record || !owner) {
+          await this.published.wait();
+          continue;
+        }
+        owner.inFlight++;
+        try {
+          await owner.deliver(record);
+          group.committed.set(id, offset + 1);
+          failures = 0;
+        } catch {
+          // Not committed: redelivered, to whichever member owns the partition then.
+          await sleep(backoffMs(DEFAULT_RETRY_POLICY, ++failures));
+        } finally {
+          owner.inFlight--;
+          owner.idle.notify();
+        }
+      }
+      group.workers.delete(id);
+    })();
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * @distillery/bus — the message bus port and its two adapters, with retries and dead-lettering
+ * in one shared place.
+ *
+ * ```ts
+ * import { EmbeddedBus, KafkaBus, publishEvents, subscribeEvents } from '@distillery/bus';
+ * import { allTopics, traceRawContract } from '@distillery/contracts';
+ * const bus = process.env.DISTILLERY_KAFKA_BROKERS
+ *   ? new KafkaBus({ brokers: process.env.DISTILLERY_KAFKA_BROKERS.split(','), clientId: 'judge' })
+ *   : new EmbeddedBus();
+ * await bus.ensureTopics(allTopics());
+ * await subscribeEvents(bus, traceRawContract, { groupId: 'judge', handler: async (event) => console.log(event.data.turnId) });
+ * await publishEvents(bus, traceRawContract, [traceRawContract.example], { source: 'agents' });
+ * ```
+ */
+export type { Bus, BusHealth, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription, TopicSpec } from './bus.port.js';
+export { backoffMs, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from './retry-policy.js';
+export { DeliveryAbortedError, deliverWithDeadLetter, type DeliveryHooks } from './dead-letter.js';
+export { publishEvents, subscribeEvents, type EventHandler, type PublishEventOptions, type SubscribeEventsOptions } from './events.js';
+export { partitionFor } from './partitioner.js';
+export { UnknownTopicError } from './unknown-topic.error.js';
+export { EmbeddedBus, type EmbeddedBusOptions } from './embedded/embedded-bus.js';
+export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus.js';
+export type { BusLogger } from './kafka/kafka-logger.js';

@@ -1,0 +1,127 @@
+import { DLQ_HEADERS, dlqOf, encodeEvent, traceRawContract } from '@distillery/contracts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Bus, BusRecord, Subscription } from '../bus.port.js';
+import { subscribeEvents } from '../events.js';
+
+export interface BusHarness {
+  readonly bus: Bus;
+  /** Every record currently on a topic (the DLQ, for instance). */
+  readAll(topic: string, expected: number): Promise<BusRecord[]>;
+}
+
+/** Waits until `condition` holds, polling; fails with `what` after `timeoutMs`. */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * The behaviours both adapters promise, run against each: per-key order across partitions,
+ * group members sharing partitions, redelivery of a failing handler, and poison to the DLQ.
+ */
+export function busContractSuite(name: string, makeHarness: () => Promise<BusHarness>): void {
+  let harness: BusHarness;
+  const subscriptions: Subscription[] = [];
+  const uniqueTopic = (what: string) => `test.${name}.${what}.${Date.now()}.${Math.floor(Math.random() * 1e6)}`;
+
+  beforeAll(async () => {
+    harness = await makeHarness();
+  });
+  afterAll(async () => {
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+    await harness.bus.close();
+  });
+
+  it('keeps per-key order while two group members share the partitions', async () => {
+    const topic = uniqueTopic('order');
+    await harness.bus.ensureTopics([topic, dlqOf(topic)]);
+    const seen = new Map<string, number[]>();
+    const byMember = [0, 0];
+    for (const member of [0, 1]) {
+      subscriptions.push(
+        await harness.bus.subscribe({
+          groupId: `${topic}.group`,
+          topics: [topic],
+          handler: async (record) => {
+            const [key, sequence] = record.value!.toString().split(':');
+            seen.set(key!, [...(seen.get(key!) ?? []), Number(sequence)]);
+            byMember[member]!++;
+          },
+        }),
+      );
+    }
+    const keys = Array.from({ length: 20 }, (_, i) => `key-${i}`);
+    for (let sequence = 0; sequence < 25; sequence++) {
+      await harness.bus.publish(topic, keys.map((key) => ({ key, value: `${key}:${sequence}` })));
+    }
+    await eventually(() => [...seen.values()].reduce((sum, list) => sum + list.length, 0) === 500, '500 records');
+    for (const key of keys) expect(seen.get(key)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(byMember[0]).toBeGreaterThan(0);
+    expect(byMember[1]).toBeGreaterThan(0);
+  });
+
+  it('redelivers a record whose handler fails, then moves on', async () => {
+    const topic = uniqueTopic('retry');
+    await harness.bus.ensureTopics([topic, dlqOf(topic)]);
+    let failuresLeft = 2;
+    const handled: string[] = [];
+    subscriptions.push(
+      await harness.bus.subscribe({
+        groupId: `${topic}.group`,
+        topics: [topic],
+        retry: { attempts: 5, initialBackoffMs: 10, maxBackoffMs: 50 },
+        handler: async (record) => {
+          if (record.key === 'flaky' && failuresLeft-- > 0) throw new Error('transient');
+          handled.push(record.key!);
+        },
+      }),
+    );
+    await harness.bus.publish(topic, [{ key: 'flaky', value: '1' }, { key: 'steady', value: '2' }]);
+    await eventually(() => handled.length === 2, 'both records handled');
+    expect(handled.sort()).toEqual(['flaky', 'steady']);
+    expect(failuresLeft).toBeLessThan(0);
+  });
+
+  it('dead-letters poison records with the reason and the original record, and continues', async () => {
+    const topic = 'traces.raw';
+    await harness.bus.ensureTopics([topic, dlqOf(topic)]);
+    const groupId = uniqueTopic('poison-group');
+    const handled: string[] = [];
+    subscriptions.push(
+      await subscribeEvents(harness.bus, traceRawContract, {
+        groupId,
+        retry: { attempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
+        maxMessageBytes: 64 * 1024,
+        handler: async (event) => {
+          if (event.data.conversationId === 'always-fails') throw new Error('handler is broken for this one');
+          handled.push(event.data.conversationId);
+        },
+      }),
+    );
+    const good = (conversationId: string) => encodeEvent(traceRawContract, { ...traceRawContract.example, conversationId }, { source: 'test' });
+    const valid = good(`${groupId}-ok`);
+    const dlqBefore = (await harness.readAll(dlqOf(topic), 0)).length;
+    await harness.bus.publish(topic, [
+      { key: 'p', value: 'this is not json', headers: { origin: 'poison-test' } },
+      { key: 'p', value: valid.value.replace('"simulation"', '"elsewhere"'), headers: valid.headers },
+      { key: 'p', value: JSON.stringify({ ...JSON.parse(valid.value), padding: 'x'.repeat(70 * 1024) }), headers: valid.headers },
+      { ...good('always-fails'), key: 'p' },
+      { ...good(`${groupId}-after`), key: 'p' },
+    ]);
+    await eventually(() => handled.includes(`${groupId}-after`), 'the record after the poison ones');
+    const dlq = (await harness.readAll(dlqOf(topic), dlqBefore + 4)).slice(dlqBefore);
+    const reasons = dlq.map((record) => record.headers[DLQ_HEADERS.reason]);
+    expect(reasons).toEqual(['not-json', 'schema-invalid', 'too-large', 'handler-failed']);
+    expect(dlq[0]!.value!.toString()).toBe('this is not json');
+    expect(dlq[0]!.key).toBe('p');
+    expect(dlq[0]!.headers.origin).toBe('poison-test');
+    expect(dlq[1]!.headers[DLQ_HEADERS.error]).toMatch(/source/);
+    expect(dlq[3]!.headers[DLQ_HEADERS.error]).toMatch(/handler is broken/);
+    expect(dlq[3]!.headers[DLQ_HEADERS.attempts]).toBe('2');
+    expect(dlq.every((record) => record.headers[DLQ_HEADERS.sourceTopic] === topic)).toBe(true);
+    expect(handled).not.toContain('always-fails');
+  });
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError } from './config.error.js';
+import { env, loadConfig } from './load-config.js';
+
+const schema = z.object({
+  DISTILLERY_TOPIC_PARTITIONS: env.int(1, 3),
+  DISTILLERY_HTTP_PORT: env.port(8080),
+  DISTILLERY_MODE: env.oneOf(['embedded', 'distributed'] as const, 'embedded'),
+  DISTILLERY_KAFKA_BROKERS: env.brokers().optional(),
+  DISTILLERY_STRICT: env.bool(false),
+});
+
+describe('loadConfig', () => {
+  it('applies defaults and coerces values', () => {
+    const config = loadConfig(schema, { DISTILLERY_KAFKA_BROKERS: 'a:1,b:2', DISTILLERY_HTTP_PORT: '', DISTILLERY_STRICT: 'true' });
+    expect(config).toEqual({
+      DISTILLERY_TOPIC_PARTITIONS: 3,
+      DISTILLERY_HTTP_PORT: 8080,
+      DISTILLERY_MODE: 'embedded',
+      DISTILLERY_KAFKA_BROKERS: ['a:1', 'b:2'],
+      DISTILLERY_STRICT: true,
+    });
+  });
+
+  it('fails naming every bad variable and its value', () => {
+    let error: unknown;
+    try {
+      loadConfig(schema, { DISTILLERY_TOPIC_PARTITIONS: 'zero', DISTILLERY_MODE: 'cloud', DISTILLERY_KAFKA_BROKERS: 'localhost' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/DISTILLERY_TOPIC_PARTITIONS: expected an integer ≥ 1.*"zero"/);
+    expect(message).toMatch(/DISTILLERY_MODE: expected one of embedded, distributed, got "cloud"/);
+    expect(message).toMatch(/DISTILLERY_KAFKA_BROKERS: expected a comma-separated list of host:port, got "localhost"/);
+    expect((error as ConfigError).problems).toHaveLength(3);
+  });
+});

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { ConfigError } from './config.error.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates the environment against a schema whose keys are the variable names, so every error
+ * names the variable: `DISTILLERY_TOPIC_PARTITIONS: expected an integer ≥ 1, got "zero"`.
+ * Empty strings count as unset.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.env): z.infer<S> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(config)');
+      const given = input[name];
+      return `${name}: ${issue.message}${given === undefined ? ' (not set)' : `, got ${JSON.stringify(given)}`}`;
+    }),
+  );
+}
+
+/** Reusable field types for environment variables. */
+export const env = {
+  int: (min: number, fallback?: number) => {
+    const field = z.coerce.number({ error: `expected an integer ≥ ${min}` }).int(`expected an integer ≥ ${min}`).min(min, `expected an integer ≥ ${min}`);
+    return fallback === undefined ? field : field.default(fallback);
+  },
+  port: (fallback: number) => z.coerce.number({ error: 'expected a TCP port (0–65535)' }).int().min(0).max(65535, 'expected a TCP port (0–65535)').default(fallback),
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+    z.enum(values, { error: `expected one of ${values.join(', ')}` }).default(fallback as never),
+  brokers: () =>
+    z
+      .string()
+      .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'expected a comma-separated list of host:port')
+      .transform((value) => value.split(',')),
+  postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// URL'),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+      .transform((value) => value === 'true' || value === '1')
+      .default(fallback),
+  text: (fallback: string) => z.string().min(1).default(fallback),
+};
