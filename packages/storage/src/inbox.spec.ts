@@ -1,0 +1,83 @@
+import { EmbeddedBus, subscribeEvents } from '@distillery/bus';
+import { traceRawContract } from '@distillery/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from './database.js';
+import { Inbox } from './inbox.js';
+import { Outbox } from './outbox.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { serviceSchemaMigration } from './service-schema.migration.js';
+
+const until = async (condition: () => Promise<boolean>, what: string) => {
+  for (const deadline = Date.now() + 60_000; !(await condition()); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('inbox and outbox on PGlite with the embedded bus', () => {
+  let db: Database;
+
+  beforeAll(async () => {
+    db = await openDatabase({
+      target: { kind: 'pglite', dataDir: 'memory://' },
+      schemas: ['producer', 'consumer'],
+      migrations: [serviceSchemaMigration('producer', 1764000000001), serviceSchemaMigration('consumer', 1764000000002)],
+    });
+    await db.dataSource.query('CREATE TABLE consumer.effects (event_id text NOT NULL, conversation_id text NOT NULL)');
+    await db.dataSource.query('CREATE TABLE producer.turns (conversation_id text PRIMARY KEY)');
+  }, 60_000);
+  afterAll(async () => db?.close());
+
+  it('runs an effect once per event id, whatever the redeliveries', async () => {
+    const inbox = new Inbox(db.dataSource, 'consumer', 'dedupe-test');
+    const record = { topic: 't', partition: 0, offset: '7', key: 'k', value: null, headers: { 'distillery-event-id': 'evt-1' } };
+    const effect = (manager: import('typeorm').EntityManager) => manager.query(`INSERT INTO consumer.effects VALUES ('evt-1', 'c')`);
+    const outcomes = [await inbox.handleOnce(record, effect), await inbox.handleOnce(record, effect)];
+    expect(outcomes.map((outcome) => outcome.duplicate)).toEqual([false, true]);
+    const [row] = await db.dataSource.query(`SELECT count(*)::int AS n FROM consumer.effects WHERE event_id = 'evt-1'`);
+    expect(row.n).toBe(1);
+  });
+
+  it('rolls the inbox entry back when the effect fails, so the retry runs it', async () => {
+    const inbox = new Inbox(db.dataSource, 'consumer', 'rollback-test');
+    const record = { topic: 't', partition: 0, offset: '8', key: 'k', value: null, headers: { 'distillery-event-id': 'evt-2' } };
+    await expect(inbox.handleOnce(record, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect((await inbox.handleOnce(record, async () => 'ran')).duplicate).toBe(false);
+  });
+
+  it('delivers every outbox row exactly once in effect, across a consumer stopping mid-stream', async () => {
+    const bus = new EmbeddedBus({ partitions: 3 });
+    await bus.ensureTopics(['traces.raw', 'traces.raw.dlq']);
+    const outbox = new Outbox('producer');
+    const relay = new OutboxRelay({ dataSource: db.dataSource, bus, schema: 'producer', pollMs: 20 });
+    relay.start();
+    const inbox = new Inbox(db.dataSource, 'consumer', 'effects');
+    const consume = () =>
+      subscribeEvents(bus, traceRawContract, {
+        groupId: 'effects',
+        handler: async (event, record) => {
+          await inbox.handleOnce(record, (manager) => manager.query('INSERT INTO consumer.effects VALUES ($1, $2)', [event.id, event.data.conversationId]));
+        },
+      });
+    const [first, second] = [await consume(), await consume()];
+    const total = 600;
+    for (let i = 0; i < total; i++) {
+      await db.dataSource.transaction(async (manager) => {
+        const conversationId = `conv-${i}`;
+        await manager.query('INSERT INTO producer.turns VALUES ($1)', [conversationId]);
+        await outbox.enqueue(manager, traceRawContract, { ...traceRawContract.example, conversationId }, { source: 'test' });
+      });
+      relay.wake();
+      if (i === total / 2) await first.stop();
+    }
+    const effects = async () => (await db.dataSource.query(`SELECT count(*)::int AS n FROM consumer.effects WHERE conversation_id LIKE 'conv-%'`))[0].n as number;
+    await until(async () => (await effects()) >= total, 'every effect');
+    const [dupes] = await db.dataSource.query(`SELECT count(*)::int AS n FROM (SELECT event_id FROM consumer.effects GROUP BY event_id HAVING count(*) > 1) d`);
+    expect(dupes.n).toBe(0);
+    expect(await effects()).toBe(total);
+    expect(await relay.pending()).toBe(0);
+    await second.stop();
+    await relay.stop();
+    await bus.close();
+  });
+});

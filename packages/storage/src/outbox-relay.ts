@@ -1,0 +1,103 @@
+import { type Bus, type BusLogger, sleep } from '@distillery/bus';
+import type { DataSource } from 'typeorm';
+import { quoteIdent } from './database.js';
+
+export interface OutboxRelayOptions {
+  readonly dataSource: DataSource;
+  readonly bus: Bus;
+  readonly schema: string;
+  readonly batchSize?: number;
+  /** How often to look for rows written by other processes (default 500 ms); `wake()` skips the wait. */
+  readonly pollMs?: number;
+  readonly logger?: BusLogger;
+}
+
+interface OutboxRow {
+  seq: string;
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes outbox rows in commit order and marks them published. A crash between publishing and
+ * marking republishes the same event ids, which consumers' inboxes drop. Several relays may run:
+ * rows are claimed with FOR UPDATE SKIP LOCKED.
+ */
+export class OutboxRelay {
+  private readonly table: string;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.table = `${quoteIdent(options.schema)}.outbox`;
+    this.batchSize = options.batchSize ?? 500;
+    this.pollMs = options.pollMs ?? 500;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Asks the relay to look now (after a transaction that enqueued events commits). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Graceful drain: publishes what is pending, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.flush();
+  }
+
+  /** Publishes every pending row; resolves with how many were published. */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (let published = -1; published !== 0; total += published) published = await this.publishBatch();
+    return total;
+  }
+
+  async pending(): Promise<number> {
+    const [row] = await this.options.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL`);
+    return (row as { n: number }).n;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if ((await this.publishBatch()) > 0) continue;
+      } catch (error) {
+        this.options.logger?.warn({ schema: this.options.schema, error: String(error) }, 'outbox relay: publish failed, will retry');
+      }
+      await Promise.race([sleep(this.pollMs), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+    }
+  }
+
+  private publishBatch(): Promise<number> {
+    return this.options.dataSource.transaction(async (manager) => {
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT seq, topic, key, value, headers FROM ${this.table} WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      // Consecutive rows of one topic go out in one request; the order across rows is kept.
+      for (let start = 0; start < rows.length; ) {
+        let end = start;
+        while (end < rows.length && rows[end]!.topic === rows[start]!.topic) end++;
+        const run = rows.slice(start, end);
+        await this.options.bus.publish(run[0]!.topic, run.map((row) => ({ key: row.key, value: row.value, headers: row.headers })));
+        start = end;
+      }
+      await manager.query(`UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
+      return rows.length;
+    });
+  }
+}
