@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 
 const instances = new Map<string, Promise<PGlite>>();
@@ -10,6 +11,7 @@ const instances = new Map<string, Promise<PGlite>>();
 export function sharedPglite(dataDir: string): Promise<PGlite> {
   let instance = instances.get(dataDir);
   if (!instance) {
+    if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
     instance = PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
     instances.set(dataDir, instance);
   }

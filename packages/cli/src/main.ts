@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * distillery — `./distillery run` runs the whole loop embedded; `./distillery status` shows runs,
+ * datasets, checkpoints and their lineage. `--help` for the options.
+ */
+import { ConfigError } from '@distillery/config';
+import { drainOnSignals } from '@distillery/service-kit';
+import { runCommand } from './run.command.js';
+import { statusCommand } from './status.command.js';
+
+const USAGE = `usage: distillery <command> [options]
+
+commands:
+  run [--serve]   run the whole loop embedded (in-process bus, PGlite, CPU); --serve keeps /health and /metrics up
+  status          list runs, datasets, checkpoints, drafters and FP8 builds with their lineage
+
+environment: DISTILLERY_DATA_DIR (default .distillery), DISTILLERY_HTTP_PORT, DISTILLERY_LOG_LEVEL — see README.md`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const unknown = rest.filter((arg) => arg !== '--serve');
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (unknown.length > 0) {
+    process.stderr.write(`distillery: unknown option ${unknown.join(' ')}\n${USAGE}\n`);
+    return 2;
+  }
+  if (command === 'run') {
+    const serve = rest.includes('--serve');
+    const { app } = await runCommand({ env: process.env, serve });
+    if (serve) {
+      process.stdout.write(`serving ${app.url}/health and ${app.url}/metrics — Ctrl-C to drain and stop\n`);
+      drainOnSignals(app);
+      return -1;
+    }
+    return 0;
+  }
+  if (command === 'status') return statusCommand(process.env, (line) => process.stdout.write(`${line}\n`));
+  process.stderr.write(`distillery: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`distillery: ${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    process.exit(1);
+  },
+);

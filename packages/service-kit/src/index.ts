@@ -1,0 +1,20 @@
+/**
+ * @distillery/service-kit — the shell every service shares: configuration validated at boot, the
+ * platform (bus, database, artifacts), `/health`, `/metrics`, JSON logs and a graceful drain.
+ *
+ * ```ts
+ * // services/judge/src/main.ts
+ * import { runService } from '@distillery/service-kit';
+ * import { judgeService } from './judge.service-definition.js';
+ * await runService(judgeService); // DISTILLERY_MODE=distributed DISTILLERY_KAFKA_BROKERS=… DISTILLERY_DATABASE_URL=…
+ * ```
+ */
+export { SERVICE_NAMES, type ServiceDefinition, type ServiceName, type StageStatus } from './service-definition.js';
+export { loadPlatformConfig, platformConfigSchema, type PlatformConfig } from './platform-config.js';
+export { artifactRootOf, openPlatform, type Platform } from './platform.js';
+export { PlatformModule } from './platform.module.js';
+export { ARTIFACTS, BUS, DATABASE, PLATFORM, PLATFORM_CONFIG, SERVICES } from './tokens.js';
+export { startApp, type RunningApp, type StartAppOptions } from './start-app.js';
+export { drainOnSignals, runService } from './run-service.js';
+export { createLogger } from './logging/create-logger.js';
+export { Metrics } from './metrics/metrics.js';

@@ -1,0 +1,35 @@
+import { env, loadConfig } from '@distillery/config';
+import { z } from 'zod';
+
+/**
+ * Every variable a service reads, validated at boot. Embedded mode needs none of them; distributed
+ * mode needs the broker list and the database URL.
+ */
+export const platformConfigSchema = z
+  .object({
+    DISTILLERY_MODE: env.oneOf(['embedded', 'distributed'] as const, 'embedded'),
+    DISTILLERY_KAFKA_BROKERS: env.brokers().optional(),
+    DISTILLERY_TOPIC_PARTITIONS: env.int(1, 3),
+    DISTILLERY_TOPIC_REPLICATION: env.int(1, 1),
+    DISTILLERY_DATABASE_URL: env.postgresUrl().optional(),
+    DISTILLERY_DATABASE_POOL: env.int(1, 10),
+    DISTILLERY_DATA_DIR: env.text('.distillery'),
+    DISTILLERY_ARTIFACT_ROOT: z.string().regex(/^(file|s3):\/\/\S+$/, 'expected a file:// or s3:// URI').optional(),
+    DISTILLERY_HTTP_HOST: env.text('127.0.0.1'),
+    DISTILLERY_HTTP_PORT: env.port(0).optional(),
+    DISTILLERY_LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    DISTILLERY_MAX_MESSAGE_BYTES: env.int(1024, 1_048_576),
+    DISTILLERY_SHUTDOWN_TIMEOUT_MS: env.int(100, 15_000),
+  })
+  .superRefine((config, context) => {
+    if (config.DISTILLERY_MODE !== 'distributed') return;
+    for (const name of ['DISTILLERY_KAFKA_BROKERS', 'DISTILLERY_DATABASE_URL'] as const) {
+      if (config[name] === undefined) context.addIssue({ code: 'custom', path: [name], message: 'required when DISTILLERY_MODE=distributed' });
+    }
+  });
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
+export function loadPlatformConfig(environment: Readonly<Record<string, string | undefined>> = process.env): PlatformConfig {
+  return loadConfig(platformConfigSchema, environment);
+}

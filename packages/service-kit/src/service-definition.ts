@@ -1,0 +1,34 @@
+import type { TopicName } from '@distillery/contracts';
+import type { DynamicModule, Type } from '@nestjs/common';
+import type { MigrationInterface } from 'typeorm';
+
+export const SERVICE_NAMES = ['agents', 'simulator', 'judge', 'curator', 'trainer', 'drafter', 'quantizer', 'serving'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** One stage of the pipeline a service owns, and whether this build implements it. */
+export interface StageStatus {
+  readonly name: string;
+  readonly implemented: boolean;
+  /** The issue that delivers it, while it is not implemented. */
+  readonly issue?: number;
+}
+
+/**
+ * What a service is: enough for it to boot alone (its own process, database schema and port) or
+ * inside the embedded launcher next to the others.
+ */
+export interface ServiceDefinition {
+  readonly name: ServiceName;
+  readonly description: string;
+  /** The HTTP port it listens on when it runs alone (health, metrics). */
+  readonly defaultPort: number;
+  /** Its PostgreSQL schema; no other service writes there. */
+  readonly schema: string;
+  readonly consumes: readonly TopicName[];
+  readonly produces: readonly TopicName[];
+  readonly stages: readonly StageStatus[];
+  readonly migrations: ReadonlyArray<new () => MigrationInterface>;
+  readonly entities?: readonly Function[];
+  /** The service's own Nest module (controllers, consumers); the platform providers are injectable in it. */
+  readonly module?: Type | DynamicModule;
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { createLogger } from './logging/create-logger.js';
+import { PinoNestLogger } from './logging/pino-nest-logger.js';
+import { loadPlatformConfig } from './platform-config.js';
+import { openPlatform, type Platform } from './platform.js';
+import { PlatformModule } from './platform.module.js';
+import type { ServiceDefinition } from './service-definition.js';
+
+export interface RunningApp {
+  readonly app: INestApplication;
+  readonly platform: Platform;
+  readonly logger: Logger;
+  /** Where /health and /metrics answer. */
+  readonly url: string;
+  /** Graceful drain: stop taking work, finish what is in flight, close bus and database. */
+  close(): Promise<void>;
+}
+
+export interface StartAppOptions {
+  readonly name: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The port when DISTILLERY_HTTP_PORT is not set (0: any free port). */
+  readonly defaultPort: number;
+}
+
+@Module({})
+class DistilleryAppModule {}
+
+/**
+ * Boots services in one process: validates the config (throws ConfigError naming the variable),
+ * opens the platform, composes the services' modules and listens for HTTP.
+ */
+export async function startApp(services: readonly ServiceDefinition[], options: StartAppOptions): Promise<RunningApp> {
+  const config = loadPlatformConfig(options.env);
+  const logger = createLogger(options.name, config.DISTILLERY_LOG_LEVEL);
+  const platform = await openPlatform(config, services, logger);
+  try {
+    const root: DynamicModule = {
+      module: DistilleryAppModule,
+      imports: [PlatformModule.forRoot(platform, services), ...services.flatMap((service) => (service.module ? [service.module] : []))],
+    };
+    const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false });
+    await app.listen(config.DISTILLERY_HTTP_PORT ?? options.defaultPort, config.DISTILLERY_HTTP_HOST);
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    logger.info({ url, mode: config.DISTILLERY_MODE }, 'listening');
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      platform,
+      logger,
+      url,
+      close: () => (closing ??= withTimeout(app.close(), config.DISTILLERY_SHUTDOWN_TIMEOUT_MS, 'graceful shutdown')),
+    };
+  } catch (error) {
+    await platform.close();
+    throw error;
+  }
+}
+
+async function withTimeout(work: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
