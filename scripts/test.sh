@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine (`npm test`; CI's .ci/run calls exactly this):
+# installs what it needs (npm packages, the compute venv with torch, the Kafka jars, PostgreSQL),
+# builds, lints, checks generated files for drift, starts Kafka and PostgreSQL on 127.0.0.1,
+# runs the unit, integration and compute tests, stops the servers, and prints one summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+started=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+logs=$(mktemp -d "${TMPDIR:-/tmp}/distillery-test.XXXXXX")
+
+# Slow downloads first, in the background, while npm installs and tsc builds.
+step "fetching the Kafka broker and PostgreSQL in the background (logs in $logs)"
+bash infra/kafka/kafka.sh fetch >"$logs/kafka-fetch.log" 2>&1 &
+kafka_fetch=$!
+bash infra/postgres/postgres.sh install >"$logs/postgres-install.log" 2>&1 &
+postgres_install=$!
+
+step "npm packages"
+if [ "${CI:-}" = "true" ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+step "build"
+npm run build
+
+step "lint"
+npm run lint
+
+step "generated files are up to date"
+npm run proto:check
+npm run docs:check
+
+step "compute venv (torch from PyPI)"
+bash compute/bootstrap.sh
+
+step "servers"
+wait "$kafka_fetch" || { cat "$logs/kafka-fetch.log"; exit 1; }
+wait "$postgres_install" || { cat "$logs/postgres-install.log"; exit 1; }
+stop_servers() {
+  bash infra/kafka/kafka.sh stop || true
+  bash infra/postgres/postgres.sh stop || true
+}
+trap stop_servers EXIT
+bash infra/kafka/kafka.sh wipe
+bash infra/kafka/kafka.sh start
+bash infra/postgres/postgres.sh start
+export DISTILLERY_TEST_KAFKA_BROKERS="$(bash infra/kafka/kafka.sh brokers)"
+export DISTILLERY_TEST_DATABASE_URL="$(bash infra/postgres/postgres.sh url)"
+
+status=0
+step "unit tests (vitest)"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$logs/unit.json" || status=1
+
+step "integration tests against Kafka ${DISTILLERY_TEST_KAFKA_BROKERS} and PostgreSQL (vitest)"
+npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$logs/integration.json" || status=1
+
+step "compute tests (pytest, CPU)"
+compute/.venv/bin/python -m pytest compute/tests -q --junitxml="$logs/compute.xml" || status=1
+
+step "summary"
+node scripts/test-summary.mjs "$logs/unit.json" "$logs/integration.json" "$logs/compute.xml"
+exit $status
