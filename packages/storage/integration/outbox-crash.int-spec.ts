@@ -71,7 +71,7 @@ describe.skipIf(!servers)('outbox across a crash, over Kafka and PostgreSQL', ()
     const eventsWithoutRow = [...events].filter((id) => !rows.has(id));
     expect(rowsWithoutEvent).toEqual([]);
     expect(eventsWithoutRow).toEqual([]);
-    expect(rows.size).toBeGreaterThan(1_400);
+    expect(rows.size).toBeGreaterThan(1_200); // 300 silent + ~900 before the kill + 100 after
     await subscription.stop();
     await bus.close();
   });
