@@ -15,6 +15,8 @@ export interface KafkaBusOptions {
   /** How long publish keeps retrying through a broker outage before it gives up (default 120 s). */
   readonly publishTimeoutMs?: number;
   readonly sessionTimeoutMs?: number;
+  /** Partitions a consumer works on at once; order holds within each (default 3). */
+  readonly partitionsConsumedConcurrently?: number;
   readonly logger?: BusLogger;
 }
 
@@ -42,6 +44,7 @@ export class KafkaBus implements Bus {
       maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
       publishTimeoutMs: 120_000,
       sessionTimeoutMs: 10_000,
+      partitionsConsumedConcurrently: 3,
       ...options,
     };
     this.kafka = new Kafka({
@@ -116,6 +119,7 @@ export class KafkaBus implements Bus {
       autoCommitInterval: COMMIT_EVERY_MS,
       autoCommitThreshold: COMMIT_EVERY_RECORDS,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.handleBatch(payload, deliver, () => stopping),
     });
     const subscription: Subscription = {
