@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Idempotent venv bootstrap for distillery_compute.
+#
+#   bash compute/bootstrap.sh                      # from the repo root (any cwd works)
+#   PYTHON=python3.12 bash compute/bootstrap.sh    # pick the interpreter (default python3)
+#
+# PYTHON is used only to create the venv; to switch interpreters, remove compute/.venv.
+#
+# Creates compute/.venv if absent, upgrades pip only when it is too old for
+# editable installs, then runs `pip install -e "compute[test]"`. The install is
+# skipped when .venv/.bootstrap-sha256 holds the sha256 of pyproject.toml, so a
+# second run takes about a second. Downloads go through pip's default cache
+# (outside the clone); nothing here assumes that cache exists.
+# The first run on a fresh machine downloads torch from PyPI (several GB with
+# the CUDA libraries).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="$HERE/.venv"
+PY="$VENV/bin/python"
+STAMP="$VENV/.bootstrap-sha256"
+SUMMARY="$VENV/.bootstrap-summary"   # last summary line, replayed by the fast path
+BASE_PY="${PYTHON:-python3}"
+START=$SECONDS
+
+log() { printf '[bootstrap] %s\n' "$*"; }
+die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
+
+summary() {
+  "$PY" - <<'EOF' | tee "$SUMMARY"
+import sys
+import torch
+import distillery_compute
+cuda = torch.cuda.is_available()
+gpu = f" ({torch.cuda.get_device_name(0)})" if cuda else ""
+print(f"[bootstrap] python {sys.version.split()[0]} | torch {torch.__version__} "
+      f"| cuda available: {'yes' + gpu if cuda else 'no'} "
+      f"| distillery_compute {distillery_compute.__version__}")
+EOF
+}
+
+# 1. venv (created only if missing or broken; PYTHON matters only here)
+if ! "$PY" -c '' >/dev/null 2>&1; then
+  command -v "$BASE_PY" >/dev/null 2>&1 || die "interpreter '$BASE_PY' not found (set PYTHON=...)"
+  "$BASE_PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || die "$BASE_PY is $("$BASE_PY" -V 2>&1); need Python >= 3.10"
+  log "creating venv $VENV with $BASE_PY ($("$BASE_PY" -V 2>&1))"
+  "$BASE_PY" -m venv --clear "$VENV" \
+    || die "venv creation failed (on Debian/Ubuntu: apt-get install python3-venv)"
+fi
+
+# 2. install, unless the stamp says pyproject.toml is unchanged and the packages
+#    are still findable (find_spec only: importing torch would cost seconds)
+want="$("$PY" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$HERE/pyproject.toml")"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  if "$PY" -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))' \
+       torch numpy safetensors pytest distillery_compute && [[ -s "$SUMMARY" ]]; then
+    cat "$SUMMARY"
+    log "up to date (pyproject.toml unchanged), nothing installed, $((SECONDS - START))s"
+    exit 0
+  fi
+  log "stamp matches but the venv looks incomplete; reinstalling"
+  rm -f "$STAMP"
+fi
+
+# Editable installs from pyproject.toml (PEP 660) need pip >= 21.3.
+if ! "$PY" -c 'import sys, pip; sys.exit(tuple(int(x) for x in pip.__version__.split(".")[:2]) < (21, 3))' >/dev/null 2>&1; then
+  log "upgrading pip"
+  "$PY" -m pip install --quiet --upgrade pip
+fi
+
+log "installing distillery-compute[test] (a fresh venv downloads torch: several GB, minutes)"
+"$PY" -m pip install --editable "$HERE[test]"
+printf '%s\n' "$want" > "$STAMP"
+
+summary
+log "done in $((SECONDS - START))s"
