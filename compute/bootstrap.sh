@@ -42,8 +42,8 @@ EOF
 # 1. venv (created only if missing or broken; PYTHON matters only here)
 if ! "$PY" -c '' >/dev/null 2>&1; then
   command -v "$BASE_PY" >/dev/null 2>&1 || die "interpreter '$BASE_PY' not found (set PYTHON=...)"
-  "$BASE_PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
-    || die "$BASE_PY is $("$BASE_PY" -V 2>&1); need Python >= 3.10"
+  "$BASE_PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "$BASE_PY is $("$BASE_PY" -V 2>&1); need Python >= 3.11 (tomllib)"
   log "creating venv $VENV with $BASE_PY ($("$BASE_PY" -V 2>&1))"
   "$BASE_PY" -m venv --clear "$VENV" \
     || die "venv creation failed (on Debian/Ubuntu: apt-get install python3-venv)"
@@ -69,8 +69,17 @@ if ! "$PY" -c 'import sys, pip; sys.exit(tuple(int(x) for x in pip.__version__.s
   "$PY" -m pip install --quiet --upgrade pip
 fi
 
-log "installing distillery-compute[test] (a fresh venv downloads torch: several GB, minutes)"
-"$PY" -m pip install --editable "$HERE[test]"
+# pip's own HTTP cache stays empty here (the registry's responses are not cacheable), so the
+# wheels are kept in a folder of ours outside the clone; `pip download` skips files it already has.
+WHEELS="${DISTILLERY_CACHE_DIR:-$HOME/.cache/distillery}/wheels"
+mkdir -p "$WHEELS"
+log "downloading wheels into $WHEELS (a fresh cache fetches torch: several GB, minutes)"
+"$PY" -c 'import sys, tomllib; p = tomllib.load(open(sys.argv[1], "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))' \
+  "$HERE/pyproject.toml" >"$VENV/.requirements.txt"
+"$PY" -m pip download --quiet --dest "$WHEELS" --find-links "$WHEELS" -r "$VENV/.requirements.txt"
+
+log "installing distillery-compute[test]"
+"$PY" -m pip install --quiet --find-links "$WHEELS" --editable "$HERE[test]"
 printf '%s\n' "$want" > "$STAMP"
 
 summary
