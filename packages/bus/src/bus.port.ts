@@ -43,6 +43,9 @@ export interface BusHealth {
   readonly detail?: string;
 }
 
+/** Told about every record sent to a dead-letter topic (metrics, alerts). */
+export type DeadLetterObserver = (record: BusRecord, reason: string, error: string) => void;
+
 export interface TopicSpec {
   readonly partitions: number;
   readonly replicationFactor: number;

@@ -13,7 +13,7 @@
  * await publishEvents(bus, traceRawContract, [traceRawContract.example], { source: 'agents' });
  * ```
  */
-export type { Bus, BusHealth, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription, TopicSpec } from './bus.port.js';
+export type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription, TopicSpec } from './bus.port.js';
 export { backoffMs, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from './retry-policy.js';
 export { DeliveryAbortedError, deliverWithDeadLetter, type DeliveryHooks } from './dead-letter.js';
 export { publishEvents, subscribeEvents, type EventHandler, type PublishEventOptions, type SubscribeEventsOptions } from './events.js';

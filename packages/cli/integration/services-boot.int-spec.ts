@@ -35,6 +35,7 @@ describe.skipIf(!servers)('each service alone, on Kafka and PostgreSQL', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain(`distillery_stage_implemented{service="${name}"`);
     expect(metrics).toContain('distillery_process_cpu_seconds_total');
+    expect(metrics).toContain('# TYPE distillery_dead_letters_total counter');
     child.child.kill('SIGTERM');
     expect(await child.exited).toBe(0);
     expect(child.output()).toContain('drained, exiting');

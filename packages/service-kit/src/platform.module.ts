@@ -33,7 +33,7 @@ export class PlatformModule {
         { provide: ARTIFACTS, useValue: platform.artifacts },
         { provide: PLATFORM_CONFIG, useValue: platform.config },
         { provide: SERVICES, useValue: services },
-        { provide: Metrics, useValue: new Metrics(services) },
+        { provide: Metrics, useValue: platform.metrics },
         PlatformLifecycle,
       ],
       exports: [PLATFORM, BUS, DATABASE, ARTIFACTS, PLATFORM_CONFIG, SERVICES, Metrics],

@@ -4,6 +4,7 @@ import { type Bus, EmbeddedBus, KafkaBus } from '@distillery/bus';
 import { allTopics } from '@distillery/contracts';
 import { type Database, openDatabase } from '@distillery/storage';
 import type { Logger } from 'pino';
+import { Metrics } from './metrics/metrics.js';
 import type { PlatformConfig } from './platform-config.js';
 import type { ServiceDefinition } from './service-definition.js';
 
@@ -14,6 +15,7 @@ export interface Platform {
   readonly database: Database;
   readonly artifacts: ArtifactStore;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,8 @@ export function artifactRootOf(config: PlatformConfig): string {
 export async function openPlatform(config: PlatformConfig, services: readonly ServiceDefinition[], logger: Logger): Promise<Platform> {
   const clientId = services.length === 1 ? `distillery-${services[0]!.name}` : 'distillery-embedded';
   const distributed = config.DISTILLERY_MODE === 'distributed';
+  const metrics = new Metrics(services);
+  const onDeadLetter = (record: { topic: string }, reason: string) => metrics.deadLetters.inc({ topic: record.topic, reason });
   const bus: Bus = distributed
     ? new KafkaBus({
         brokers: config.DISTILLERY_KAFKA_BROKERS ?? [],
@@ -36,8 +40,9 @@ export async function openPlatform(config: PlatformConfig, services: readonly Se
         replicationFactor: config.DISTILLERY_TOPIC_REPLICATION,
         maxMessageBytes: config.DISTILLERY_MAX_MESSAGE_BYTES,
         logger: logger.child({ component: 'bus' }),
+        onDeadLetter,
       })
-    : new EmbeddedBus({ partitions: config.DISTILLERY_TOPIC_PARTITIONS, maxMessageBytes: config.DISTILLERY_MAX_MESSAGE_BYTES });
+    : new EmbeddedBus({ partitions: config.DISTILLERY_TOPIC_PARTITIONS, maxMessageBytes: config.DISTILLERY_MAX_MESSAGE_BYTES, onDeadLetter });
   await bus.ensureTopics(allTopics());
   const database = await openDatabase({
     target: distributed
@@ -55,6 +60,7 @@ export async function openPlatform(config: PlatformConfig, services: readonly Se
     database,
     artifacts,
     logger,
+    metrics,
     close: async () => {
       await bus.close();
       await database.close();

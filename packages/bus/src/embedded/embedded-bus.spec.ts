@@ -35,3 +35,16 @@ describe('EmbeddedBus', () => {
     await bus.close();
   });
 });
+
+describe('EmbeddedBus dead-letter observer', () => {
+  it('is told the topic and reason of every dead letter', async () => {
+    const seen: string[] = [];
+    const bus = new EmbeddedBus({ onDeadLetter: (record, reason) => seen.push(`${record.topic}:${reason}`) });
+    await bus.ensureTopics(['t', 't.dlq']);
+    await bus.subscribe({ groupId: 'g', topics: ['t'], maxMessageBytes: 4, handler: async () => undefined });
+    await bus.publish('t', [{ key: 'k', value: 'too long for four bytes' }]);
+    await eventually(() => seen.length === 1, 'the dead letter');
+    expect(seen).toEqual(['t:too-large']);
+    await bus.close();
+  });
+});

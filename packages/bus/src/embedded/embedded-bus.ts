@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
-import type { Bus, BusHealth, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription } from '../bus.port.js';
+import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription } from '../bus.port.js';
 import { deliverWithDeadLetter } from '../dead-letter.js';
 import { partitionFor } from '../partitioner.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, sleep } from '../retry-policy.js';
@@ -10,6 +10,7 @@ export interface EmbeddedBusOptions {
   /** Partitions per topic, as on the broker (default 3). */
   readonly partitions?: number;
   readonly maxMessageBytes?: number;
+  readonly onDeadLetter?: DeadLetterObserver;
 }
 
 interface Member {
@@ -39,8 +40,10 @@ export class EmbeddedBus implements Bus {
   private readonly groups = new Map<string, Group>();
   private readonly published = new Signal();
   private closed = false;
+  private readonly onDeadLetter: DeadLetterObserver | undefined;
 
   constructor(options: EmbeddedBusOptions = {}) {
+    this.onDeadLetter = options.onDeadLetter;
     this.partitions = options.partitions ?? 3;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
@@ -73,7 +76,7 @@ export class EmbeddedBus implements Bus {
       stopping: false,
       inFlight: 0,
       idle: new Signal(),
-      deliver: deliverWithDeadLetter(this, options, { isStopping: () => member.stopping || this.closed }),
+      deliver: deliverWithDeadLetter(this, options, { isStopping: () => member.stopping || this.closed, onDeadLetter: this.onDeadLetter }),
     };
     group.members.push(member);
     for (const topic of options.topics) {

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
 import { type EachBatchPayload, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
-import type { Bus, BusHealth, BusRecord, OutgoingRecord, SubscribeOptions, Subscription } from '../bus.port.js';
+import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, SubscribeOptions, Subscription } from '../bus.port.js';
 import { deliverWithDeadLetter } from '../dead-letter.js';
 import { sleep } from '../retry-policy.js';
 import { kafkaLogCreator, type BusLogger } from './kafka-logger.js';
@@ -18,6 +18,7 @@ export interface KafkaBusOptions {
   /** Partitions a consumer works on at once; order holds within each (default 3). */
   readonly partitionsConsumedConcurrently?: number;
   readonly logger?: BusLogger;
+  readonly onDeadLetter?: DeadLetterObserver;
 }
 
 /** Offsets are committed after at most this many handled records or this long, and always on drain. */
@@ -35,7 +36,7 @@ export class KafkaBus implements Bus {
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   private readonly subscriptions = new Set<Subscription>();
-  private readonly options: Required<Omit<KafkaBusOptions, 'logger'>> & Pick<KafkaBusOptions, 'logger'>;
+  private readonly options: Required<Omit<KafkaBusOptions, 'logger' | 'onDeadLetter'>> & Pick<KafkaBusOptions, 'logger' | 'onDeadLetter'>;
 
   constructor(options: KafkaBusOptions) {
     this.options = {
@@ -111,7 +112,7 @@ export class KafkaBus implements Bus {
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 1_000 },
     });
     let stopping = false;
-    const deliver = deliverWithDeadLetter(this, { maxMessageBytes: this.options.maxMessageBytes, ...options }, { isStopping: () => stopping });
+    const deliver = deliverWithDeadLetter(this, { maxMessageBytes: this.options.maxMessageBytes, ...options }, { isStopping: () => stopping, onDeadLetter: this.options.onDeadLetter });
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
     await consumer.run({
