@@ -1,0 +1,43 @@
+// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+
+import type { Source as _distillery_agents_v1_Source, Source__Output as _distillery_agents_v1_Source__Output } from '../../../distillery/agents/v1/Source.js';
+
+export interface CreateSessionRequest {
+  /**
+   * the app's own customer id (opaque to us)
+   */
+  'customerRef'?: (string);
+  /**
+   * BCP 47, e.g. "en-US"
+   */
+  'locale'?: (string);
+  'source'?: (_distillery_agents_v1_Source);
+  /**
+   * set by the simulator
+   */
+  'campaignId'?: (string);
+  /**
+   * free-form, stored with the session
+   */
+  'metadata'?: ({[key: string]: string});
+}
+
+export interface CreateSessionRequest__Output {
+  /**
+   * the app's own customer id (opaque to us)
+   */
+  'customerRef': (string);
+  /**
+   * BCP 47, e.g. "en-US"
+   */
+  'locale': (string);
+  'source': (_distillery_agents_v1_Source__Output);
+  /**
+   * set by the simulator
+   */
+  'campaignId': (string);
+  /**
+   * free-form, stored with the session
+   */
+  'metadata': ({[key: string]: string});
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+
+
+export interface GetSessionRequest {
+  'sessionId'?: (string);
+}
+
+export interface GetSessionRequest__Output {
+  'sessionId': (string);
+}

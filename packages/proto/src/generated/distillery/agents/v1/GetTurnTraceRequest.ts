@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+
+
+export interface GetTurnTraceRequest {
+  'sessionId'?: (string);
+  'turnId'?: (string);
+}
+
+export interface GetTurnTraceRequest__Output {
+  'sessionId': (string);
+  'turnId': (string);
+}

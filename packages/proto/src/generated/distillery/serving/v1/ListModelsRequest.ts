@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+
+
+export interface ListModelsRequest {
+}
+
+export interface ListModelsRequest__Output {
+}

@@ -1,0 +1,23 @@
+// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+
+import type { ArtifactRef as _distillery_common_v1_ArtifactRef, ArtifactRef__Output as _distillery_common_v1_ArtifactRef__Output } from '../../../distillery/common/v1/ArtifactRef.js';
+
+export interface ModelInfo {
+  'id'?: (string);
+  /**
+   * "bf16", "fp8-e4m3-w8a8-static-per-tensor"
+   */
+  'format'?: (string);
+  'checkpoint'?: (_distillery_common_v1_ArtifactRef | null);
+  'drafter'?: (_distillery_common_v1_ArtifactRef | null);
+}
+
+export interface ModelInfo__Output {
+  'id': (string);
+  /**
+   * "bf16", "fp8-e4m3-w8a8-static-per-tensor"
+   */
+  'format': (string);
+  'checkpoint': (_distillery_common_v1_ArtifactRef__Output | null);
+  'drafter': (_distillery_common_v1_ArtifactRef__Output | null);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+
+
+export interface Usage {
+  'promptTokens'?: (number);
+  'completionTokens'?: (number);
+}
+
+export interface Usage__Output {
+  'promptTokens': (number);
+  'completionTokens': (number);
+}
