@@ -24,8 +24,9 @@ function generate(outDir) {
   execFileSync(
     join(root, 'node_modules/.bin/proto-loader-gen-types'),
     ['--grpcLib=@grpc/grpc-js', '--longs=String', '--enums=String', '--defaults', '--oneofs', '--includeComments',
-      '--importFileExtension=.js', '-I', protoDir, '-O', outDir, ...protos],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+      // Relative paths: the generated headers name `proto/…`, the same on every machine.
+      '--importFileExtension=.js', '-I', 'proto', '-O', outDir, ...protos],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   return walk(outDir).map((file) => relative(outDir, file));
 }

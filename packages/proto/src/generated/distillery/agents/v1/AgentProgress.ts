@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+// Original file: proto/distillery/agents/v1/agents.proto
 
 import type { Agent as _distillery_agents_v1_Agent, Agent__Output as _distillery_agents_v1_Agent__Output } from '../../../distillery/agents/v1/Agent.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+// Original file: proto/distillery/agents/v1/agents.proto
 
 import type { Source as _distillery_agents_v1_Source, Source__Output as _distillery_agents_v1_Source__Output } from '../../../distillery/agents/v1/Source.js';
 

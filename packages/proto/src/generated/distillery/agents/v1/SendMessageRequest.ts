@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+// Original file: proto/distillery/agents/v1/agents.proto
 
 
 export interface SendMessageRequest {

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+// Original file: proto/distillery/agents/v1/agents.proto
 
 import type { AgentProgress as _distillery_agents_v1_AgentProgress, AgentProgress__Output as _distillery_agents_v1_AgentProgress__Output } from '../../../distillery/agents/v1/AgentProgress.js';
 import type { SendMessageResponse as _distillery_agents_v1_SendMessageResponse, SendMessageResponse__Output as _distillery_agents_v1_SendMessageResponse__Output } from '../../../distillery/agents/v1/SendMessageResponse.js';

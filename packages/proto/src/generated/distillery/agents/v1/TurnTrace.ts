@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/agents/v1/agents.proto
+// Original file: proto/distillery/agents/v1/agents.proto
 
 import type { AgentCall as _distillery_agents_v1_AgentCall, AgentCall__Output as _distillery_agents_v1_AgentCall__Output } from '../../../distillery/agents/v1/AgentCall.js';
 import type { ToolCall as _distillery_agents_v1_ToolCall, ToolCall__Output as _distillery_agents_v1_ToolCall__Output } from '../../../distillery/agents/v1/ToolCall.js';

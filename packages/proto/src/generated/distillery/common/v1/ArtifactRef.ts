@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/common/v1/artifact.proto
+// Original file: proto/distillery/common/v1/artifact.proto
 
 import type { Long } from '@grpc/proto-loader';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+// Original file: proto/distillery/serving/v1/serving.proto
 
 import type { ChatMessage as _distillery_serving_v1_ChatMessage, ChatMessage__Output as _distillery_serving_v1_ChatMessage__Output } from '../../../distillery/serving/v1/ChatMessage.js';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+// Original file: proto/distillery/serving/v1/serving.proto
 
 import type { Usage as _distillery_serving_v1_Usage, Usage__Output as _distillery_serving_v1_Usage__Output } from '../../../distillery/serving/v1/Usage.js';
 import type { Timing as _distillery_serving_v1_Timing, Timing__Output as _distillery_serving_v1_Timing__Output } from '../../../distillery/serving/v1/Timing.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+// Original file: proto/distillery/serving/v1/serving.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+// Original file: proto/distillery/serving/v1/serving.proto
 
 
 export interface ListModelsRequest {

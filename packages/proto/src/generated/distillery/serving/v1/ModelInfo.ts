@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/distillery/serving/v1/serving.proto
+// Original file: proto/distillery/serving/v1/serving.proto
 
 import type { ArtifactRef as _distillery_common_v1_ArtifactRef, ArtifactRef__Output as _distillery_common_v1_ArtifactRef__Output } from '../../../distillery/common/v1/ArtifactRef.js';
 
