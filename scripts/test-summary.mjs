@@ -19,7 +19,7 @@ for (const file of process.argv.slice(2)) {
     failed += report.numFailedTests + (report.numFailedTestSuites ?? 0);
     skipped += report.numPendingTests + report.numTodoTests;
   } else {
-    const suite = /<testsuite[^>]*>/.exec(text)?.[0] ?? '';
+    const suite = /<testsuite\s[^>]*>/.exec(text)?.[0] ?? '';
     const count = (name) => Number(new RegExp(`${name}="(\\d+)"`).exec(suite)?.[1] ?? 0);
     failed += count('failures') + count('errors');
     skipped += count('skipped');

@@ -7,31 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KafkaBus } from '@distillery/bus';
-import { createScratchDatabase, eventually, integrationServers, spawnNode } from '@distillery/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/database.js';
-import { serviceSchemaMigration } from '../src/service-schema.migration.js';
+import { eventually, integrationServers, spawnNode } from '@distillery/testing';
+import { describe, expect, it } from 'vitest';
+import { useScratchSchema } from './scratch-schema.js';
 
 const servers = integrationServers();
 const fixture = (name: string) => resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures', name);
 
 describe.skipIf(!servers)('exactly-once effects over Kafka and PostgreSQL', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let db: Database;
-
-  beforeAll(async () => {
-    scratch = await createScratchDatabase(servers!.databaseUrl);
-    db = await openDatabase({
-      target: { kind: 'postgres', url: scratch.url },
-      schemas: ['consumer'],
-      migrations: [serviceSchemaMigration('consumer', 1764000000101)],
-    });
-    await db.dataSource.query('CREATE TABLE consumer.effects (event_id text NOT NULL, consumer text NOT NULL)');
-  });
-  afterAll(async () => {
-    await db?.close();
-    await scratch?.drop();
-  });
+  const scratch = useScratchSchema(servers?.databaseUrl, 'consumer', 1764000000101, 'CREATE TABLE consumer.effects (event_id text NOT NULL, consumer text NOT NULL)');
 
   it('survives a consumer process killed mid-stream', async () => {
     const topic = `test.exactly-once.${randomUUID()}`;
@@ -49,7 +33,7 @@ describe.skipIf(!servers)('exactly-once effects over Kafka and PostgreSQL', () =
         Array.from({ length: 500 }, (_, j) => ({ key: `customer-${(i + j) % 97}`, value: String(i + j), headers: { 'distillery-event-id': `evt-${i + j}` } })),
       );
     }
-    const count = async (sql: string) => Number((await db.dataSource.query(sql))[0].n);
+    const count = async (sql: string) => Number((await scratch.db.dataSource.query(sql))[0].n);
     await eventually(async () => (await count('SELECT count(*) AS n FROM consumer.effects')) >= 2_000, 'the first 2,000 effects');
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');

@@ -7,31 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KafkaBus } from '@distillery/bus';
-import { createScratchDatabase, eventually, integrationServers, spawnNode } from '@distillery/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/database.js';
-import { serviceSchemaMigration } from '../src/service-schema.migration.js';
+import { eventually, integrationServers, spawnNode } from '@distillery/testing';
+import { describe, expect, it } from 'vitest';
+import { useScratchSchema } from './scratch-schema.js';
 
 const servers = integrationServers();
 const fixture = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'outbox-writer.js');
 
 describe.skipIf(!servers)('outbox across a crash, over Kafka and PostgreSQL', () => {
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let db: Database;
-
-  beforeAll(async () => {
-    scratch = await createScratchDatabase(servers!.databaseUrl);
-    db = await openDatabase({
-      target: { kind: 'postgres', url: scratch.url },
-      schemas: ['producer'],
-      migrations: [serviceSchemaMigration('producer', 1764000000201)],
-    });
-    await db.dataSource.query('CREATE TABLE producer.orders (id text PRIMARY KEY)');
-  });
-  afterAll(async () => {
-    await db?.close();
-    await scratch?.drop();
-  });
+  const scratch = useScratchSchema(servers?.databaseUrl, 'producer', 1764000000201, 'CREATE TABLE producer.orders (id text PRIMARY KEY)');
 
   it('publishes exactly the committed rows after a writer is killed, before and during relaying', async () => {
     const topic = `test.outbox.${randomUUID()}`;
@@ -65,7 +49,7 @@ describe.skipIf(!servers)('outbox across a crash, over Kafka and PostgreSQL', ()
     await restarted.waitFor('all published');
     expect(await restarted.exited).toBe(0);
 
-    const rows = new Set<string>((await db.dataSource.query('SELECT id FROM producer.orders')).map((row: { id: string }) => row.id));
+    const rows = new Set<string>((await scratch.db.dataSource.query('SELECT id FROM producer.orders')).map((row: { id: string }) => row.id));
     await eventually(() => events.size >= rows.size, `${rows.size} events downstream (have ${events.size})`);
     const rowsWithoutEvent = [...rows].filter((id) => !events.has(id));
     const eventsWithoutRow = [...events].filter((id) => !rows.has(id));

@@ -35,13 +35,18 @@ export const halsteadSchema = z.object({
   effort: z.number().nonnegative(),
 });
 
-export const traceRawSchema = z.object({
+/** Which turn of which conversation, for whom: shared by traces.raw and traces.refined. */
+export const turnIdentityShape = {
   conversationId: z.string().min(1),
   turnId: z.string().min(1),
   turnIndex: z.number().int().nonnegative(),
   tenant: z.string().min(1),
-  source: z.enum(['production', 'simulation']),
   campaignId: z.string().optional(),
+};
+
+export const traceRawSchema = z.object({
+  ...turnIdentityShape,
+  source: z.enum(['production', 'simulation']),
   userMessage: z.string(),
   reply: z.string(),
   calls: z.array(agentCallSchema),

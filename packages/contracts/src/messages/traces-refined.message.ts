@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from '../contract.js';
-import { agentRoleSchema } from './traces-raw.message.js';
+import { agentRoleSchema, turnIdentityShape } from './traces-raw.message.js';
 
 /** The judge's verdict on one agent call: y, the refined y*, and why. */
 export const refinedCallSchema = z.object({
@@ -14,11 +14,7 @@ export const refinedCallSchema = z.object({
 });
 
 export const traceRefinedSchema = z.object({
-  conversationId: z.string().min(1),
-  turnId: z.string().min(1),
-  turnIndex: z.number().int().nonnegative(),
-  tenant: z.string().min(1),
-  campaignId: z.string().optional(),
+  ...turnIdentityShape,
   rawEventId: z.string().min(1),
   judge: z.object({ backend: z.string().min(1), model: z.string().min(1), seed: z.number().int().optional() }),
   calls: z.array(refinedCallSchema),
