@@ -1,0 +1,51 @@
+/** One chat message of a rendered prompt. */
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** A model call: who is calling (the role decides the reference policy), and the full prompt. */
+export interface CompletionRequest {
+  /** The caller's role: an agent (`planner`…), `simulator` or `judge`. */
+  readonly role: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  readonly stop?: readonly string[];
+  /** Ask for a JSON object (OpenAI `response_format: json_object`). */
+  readonly json?: boolean;
+  /** Deadline for this call. */
+  readonly signal?: AbortSignal;
+}
+
+export interface Completion {
+  readonly text: string;
+  readonly backend: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** True when the counts are estimated (the reference backend), false when the server reported them. */
+  readonly tokensEstimated: boolean;
+  readonly latencyMs: number;
+}
+
+/**
+ * The single port every model call of every service goes through. Adapters: `reference` (a
+ * deterministic policy written as code), `openai` (any OpenAI-compatible endpoint); the `serving`
+ * adapter (our own engine over gRPC) plugs in here when the serving stage exists.
+ */
+export interface ModelPort {
+  readonly backend: string;
+  readonly model: string;
+  complete(request: CompletionRequest): Promise<Completion>;
+}
+
+/** The prompt as one text, the way it is recorded in traces and used as training input. */
+export function renderTranscript(messages: readonly ChatMessage[]): string {
+  return messages.map((message) => `<|${message.role}|>\n${message.content}`).join('\n');
+}
+
+/** A rough token count (≈ 4 characters a token) for backends that report none. */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
