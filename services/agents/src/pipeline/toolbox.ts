@@ -1,0 +1,28 @@
+import type { PlanToolCatalog } from '../plans/plan-validator.js';
+import type { SandboxTool } from '../plans/plan-sandbox.js';
+
+/** One tool as the prompts show it to the Planner. */
+export interface ToolDescription {
+  readonly name: string;
+  readonly description: string;
+  /** The argument JSON Schema (from the same zod schema the Evaluator checks with). */
+  readonly argsSchema: unknown;
+  readonly returns: string;
+}
+
+/** Who the turn is for and when: tools read the clock from here, never from the system. */
+export interface TurnContext {
+  readonly tenant: string;
+  readonly customerId: string;
+  readonly now: Date;
+}
+
+/** The dealership as the agents see it: tools to describe, check and call, and its rules in words. */
+export interface Toolbox {
+  readonly catalog: PlanToolCatalog;
+  describe(): readonly ToolDescription[];
+  /** The business rules, rendered for prompts. */
+  rulesText(context: TurnContext): Promise<string>;
+  /** The tools bound to one turn (customer, clock), as the sandbox calls them. */
+  bind(context: TurnContext): Readonly<Record<string, SandboxTool>>;
+}
