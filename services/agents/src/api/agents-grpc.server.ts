@@ -1,0 +1,211 @@
+import type { AgentServiceHandlers, Session } from '@distillery/proto';
+import { agentsV1, protoDir } from '@distillery/proto';
+import { ReflectionService } from '@grpc/reflection';
+import { type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { HealthImplementation } from 'grpc-health-check';
+import { ModelCallError } from '@distillery/llm';
+import { join } from 'node:path';
+import type { TurnProgress } from '../pipeline/turn-pipeline.js';
+import type { SessionEntity } from '../sessions/session.entity.js';
+import { SessionNotFoundError } from '../sessions/session-not-found.error.js';
+import type { SessionStore } from '../sessions/session-store.js';
+import type { TurnEntity } from '../sessions/turn.entity.js';
+import { ApiError } from './api-error.js';
+import type { ConversationService } from './conversation.service.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+export interface AgentsApiOptions {
+  readonly apiKeys: ReadonlyMap<string, string>;
+  readonly rateLimiter: RateLimiter;
+  /** Longest customer message accepted, in characters. */
+  readonly maxMessageChars: number;
+}
+
+const SERVICE_NAME = 'distillery.agents.v1.AgentService';
+const AGENTS = { understander: 'UNDERSTANDER', planner: 'PLANNER', evaluator: 'EVALUATOR', executor: 'EXECUTOR', explainer: 'EXPLAINER' } as const;
+
+/**
+ * The agents service's gRPC API for product apps and the simulator: sessions, messages (unary and
+ * streamed), traces. API keys in `x-api-key` metadata map to tenants; gRPC health and reflection.
+ */
+export class AgentsGrpcServer {
+  private readonly server = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+  private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
+  private port = 0;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly conversations: ConversationService,
+    private readonly options: AgentsApiOptions,
+  ) {
+    this.server.addService(agentsV1().AgentService.service, this.handlers());
+    this.health.addToServer(this.server);
+    const dir = protoDir();
+    new ReflectionService(loadSync(join(dir, 'distillery/agents/v1/agents.proto'), { includeDirs: [dir] })).addToServer(this.server);
+  }
+
+  async start(host: string, port: number): Promise<number> {
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    this.health.setStatus('', 'SERVING');
+    this.health.setStatus(SERVICE_NAME, 'SERVING');
+    return this.port;
+  }
+
+  /** Stops taking calls, lets those in flight finish (up to `graceMs`), then closes. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.health.setStatus('', 'NOT_SERVING');
+    this.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+    await Promise.race([
+      new Promise<void>((resolve) => this.server.tryShutdown(() => resolve())),
+      new Promise<void>((resolve) => setTimeout(resolve, graceMs)),
+    ]);
+    this.server.forceShutdown();
+  }
+
+  private tenantOf(metadata: Metadata): string {
+    const key = metadata.get('x-api-key')[0];
+    const tenant = typeof key === 'string' ? this.options.apiKeys.get(key) : undefined;
+    if (!tenant) throw new ApiError(status.UNAUTHENTICATED, 'missing or unknown API key (metadata x-api-key)');
+    if (!this.options.rateLimiter.tryTake(tenant)) throw new ApiError(status.RESOURCE_EXHAUSTED, `tenant ${tenant} is over its request rate; retry later`);
+    return tenant;
+  }
+
+  private checkMessage(text: string): void {
+    if (!text.trim()) throw new ApiError(status.INVALID_ARGUMENT, 'text is empty');
+    if (text.length > this.options.maxMessageChars) throw new ApiError(status.INVALID_ARGUMENT, `text is ${text.length} characters, over the ${this.options.maxMessageChars}-character limit`);
+  }
+
+  private handlers(): AgentServiceHandlers {
+    return {
+      CreateSession: (call, callback) =>
+        respond(callback, async () => {
+          const tenant = this.tenantOf(call.metadata);
+          if (!call.request.customerRef) throw new ApiError(status.INVALID_ARGUMENT, 'customer_ref is required');
+          const session = await this.store.create({
+            tenant,
+            customerRef: call.request.customerRef,
+            locale: call.request.locale || 'en-US',
+            source: call.request.source === 'SIMULATION' ? 'simulation' : 'production',
+            ...(call.request.campaignId ? { campaignId: call.request.campaignId } : {}),
+            metadata: call.request.metadata,
+          });
+          return sessionMessage(session, []);
+        }),
+      GetSession: (call, callback) =>
+        respond(callback, async () => {
+          const session = await this.store.get(this.tenantOf(call.metadata), call.request.sessionId);
+          return sessionMessage(session, await this.store.turns(session.id));
+        }),
+      GetTurnTrace: (call, callback) =>
+        respond(callback, async () => {
+          const turn = await this.store.turn(this.tenantOf(call.metadata), call.request.sessionId, call.request.turnId);
+          return traceMessage(turn);
+        }),
+      SendMessage: (call, callback) =>
+        respond(callback, async () => {
+          const tenant = this.tenantOf(call.metadata);
+          this.checkMessage(call.request.text);
+          return this.withinDeadline(call.getDeadline(), () =>
+            this.conversations.send({ tenant, sessionId: call.request.sessionId, text: call.request.text, ...(call.request.clientMessageId ? { clientMessageId: call.request.clientMessageId } : {}) }),
+          );
+        }),
+      StreamMessage: (call) => {
+        void (async () => {
+          try {
+            const tenant = this.tenantOf(call.metadata);
+            this.checkMessage(call.request.text);
+            const onProgress = (progress: TurnProgress) => {
+              if (!call.cancelled) call.write({ progress: { agent: AGENTS[progress.agent], status: progress.status, detail: progress.detail ?? '' } });
+            };
+            const reply = await this.withinDeadline(call.getDeadline(), () =>
+              this.conversations.send({ tenant, sessionId: call.request.sessionId, text: call.request.text, ...(call.request.clientMessageId ? { clientMessageId: call.request.clientMessageId } : {}) }, onProgress),
+            );
+            call.write({ reply });
+            call.end();
+          } catch (error) {
+            call.destroy(toServiceError(error));
+          }
+        })();
+      },
+    };
+  }
+
+  /** Honours the caller's deadline: past it the call answers DEADLINE_EXCEEDED (a turn that completes later is still recorded). */
+  private withinDeadline<T>(deadline: Date | number, work: () => Promise<T>): Promise<T> {
+    const at = deadline instanceof Date ? deadline.getTime() : deadline;
+    if (!Number.isFinite(at)) return work();
+    const left = at - Date.now();
+    if (left <= 0) return Promise.reject(new ApiError(status.DEADLINE_EXCEEDED, 'deadline already passed'));
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      work(),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ApiError(status.DEADLINE_EXCEEDED, `deadline of ${left} ms exceeded`)), left))),
+    ]).finally(() => clearTimeout(timer));
+  }
+}
+
+function respond<T>(callback: (error: ServiceError | null, value?: T) => void, work: () => Promise<T>): void {
+  work().then(
+    (value) => callback(null, value),
+    (error: unknown) => callback(toServiceError(error)),
+  );
+}
+
+function toServiceError(error: unknown): ServiceError {
+  const [code, message] =
+    error instanceof ApiError
+      ? [error.code, error.message]
+      : error instanceof SessionNotFoundError
+        ? [status.NOT_FOUND, error.message]
+        : error instanceof ModelCallError
+          ? [status.UNAVAILABLE, error.message]
+          : [status.INTERNAL, 'internal error'];
+  return Object.assign(new Error(message), { code, details: message, metadata: undefined as unknown as Metadata }) as ServiceError;
+}
+
+function sessionMessage(session: SessionEntity, turns: TurnEntity[]): Session {
+  return {
+    sessionId: session.id,
+    tenant: session.tenant,
+    customerRef: session.customerRef,
+    locale: session.locale,
+    source: session.source === 'simulation' ? 'SIMULATION' : 'PRODUCTION',
+    campaignId: session.campaignId ?? '',
+    ended: session.ended,
+    createdAt: timestamp(session.createdAt),
+    metadata: session.metadata,
+    turns: turns.map((turn) => ({ turnId: turn.id, index: turn.index, userMessage: turn.userMessage, reply: turn.reply, createdAt: timestamp(turn.createdAt) })),
+  };
+}
+
+function timestamp(date: Date) {
+  const ms = date.getTime();
+  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}
+
+interface StoredTrace {
+  calls: Array<{ agent: keyof typeof AGENTS; attempt: number; prompt: string; output: string; backend: string; model: string; latencyMs: number; inputTokens: number; outputTokens: number }>;
+  toolCalls: Array<{ tool: string; args: unknown; ok: boolean; result?: unknown; error?: string; latencyMs: number }>;
+  plan?: { code: string; halstead: { volume: number; difficulty: number; effort: number }; llmEvaluatorRan: boolean; replans: number };
+}
+
+function traceMessage(turn: TurnEntity) {
+  const trace = turn.trace as unknown as StoredTrace;
+  return {
+    sessionId: turn.sessionId,
+    turnId: turn.id,
+    userMessage: turn.userMessage,
+    reply: turn.reply,
+    calls: trace.calls.map((call) => ({ ...call, agent: AGENTS[call.agent] })),
+    toolCalls: trace.toolCalls.map((call) => ({ tool: call.tool, argsJson: JSON.stringify(call.args), ok: call.ok, resultJson: JSON.stringify(call.result ?? null), error: call.error ?? '', latencyMs: call.latencyMs })),
+    planCode: trace.plan?.code ?? '',
+    halsteadVolume: trace.plan?.halstead.volume ?? 0,
+    halsteadDifficulty: trace.plan?.halstead.difficulty ?? 0,
+    halsteadEffort: trace.plan?.halstead.effort ?? 0,
+    llmEvaluatorRan: trace.plan?.llmEvaluatorRan ?? false,
+    replans: trace.plan?.replans ?? 0,
+  };
+}

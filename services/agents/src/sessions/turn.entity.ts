@@ -1,0 +1,15 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** One exchange of a session, with its full trace (the same data as its traces.raw event). */
+@Entity({ schema: 'agents', name: 'turns' })
+@Index(['sessionId', 'clientMessageId'], { unique: true })
+export class TurnEntity {
+  @PrimaryColumn('text') id!: string;
+  @Column('text', { name: 'session_id' }) sessionId!: string;
+  @Column('int', { name: 'turn_index' }) index!: number;
+  @Column('text', { name: 'user_message' }) userMessage!: string;
+  @Column('text') reply!: string;
+  @Column('text', { name: 'client_message_id', nullable: true }) clientMessageId!: string | null;
+  @Column('jsonb') trace!: Record<string, unknown>;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
