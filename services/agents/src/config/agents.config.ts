@@ -1,0 +1,37 @@
+import { env, loadConfig } from '@distillery/config';
+import { z } from 'zod';
+
+/** The agents service's own settings, validated at boot like the platform's. */
+export const agentsConfigSchema = z
+  .object({
+    DISTILLERY_AGENTS_GRPC_HOST: env.text('127.0.0.1'),
+    DISTILLERY_AGENTS_GRPC_PORT: env.port(7201),
+    /** `key:tenant,…`; the default serves one local tenant for embedded runs. */
+    DISTILLERY_AGENTS_API_KEYS: z.string().regex(/^[^:,\s]+:[^:,\s]+(,[^:,\s]+:[^:,\s]+)*$/, 'expected key:tenant pairs separated by commas').default('dev-key:dev'),
+    DISTILLERY_AGENTS_RATE_PER_MINUTE: env.int(1, 600),
+    DISTILLERY_AGENTS_RATE_BURST: env.int(1, 100),
+    DISTILLERY_AGENTS_MAX_MESSAGE_CHARS: env.int(1, 4_000),
+    DISTILLERY_AGENTS_BACKEND: env.oneOf(['reference', 'openai'] as const, 'reference'),
+    DISTILLERY_OPENAI_BASE_URL: z.url({ error: 'expected an http(s) URL such as http://127.0.0.1:8000/v1' }).optional(),
+    DISTILLERY_OPENAI_MODEL: z.string().min(1).optional(),
+    DISTILLERY_OPENAI_API_KEY: z.string().optional(),
+    DISTILLERY_OPENAI_TIMEOUT_MS: env.int(100, 60_000),
+    DISTILLERY_AGENTS_PROMPT_PROFILE: env.oneOf(['production', 'compact'] as const, 'production'),
+    DISTILLERY_AGENTS_MAX_REPLANS: env.int(0, 2),
+    /** Halstead volume above which the LLM evaluator reviews a plan. */
+    DISTILLERY_AGENTS_EVALUATOR_VOLUME: env.int(0, 400),
+    /** Seeds the dealership's data and the reference policy's mistakes. */
+    DISTILLERY_AGENTS_SEED: env.int(0, 7),
+  })
+  .superRefine((config, context) => {
+    if (config.DISTILLERY_AGENTS_BACKEND !== 'openai') return;
+    for (const name of ['DISTILLERY_OPENAI_BASE_URL', 'DISTILLERY_OPENAI_MODEL'] as const) {
+      if (!config[name]) context.addIssue({ code: 'custom', path: [name], message: 'required when DISTILLERY_AGENTS_BACKEND=openai' });
+    }
+  });
+
+export type AgentsConfig = z.infer<typeof agentsConfigSchema>;
+
+export function loadAgentsConfig(environment: Readonly<Record<string, string | undefined>> = process.env): AgentsConfig {
+  return loadConfig(agentsConfigSchema, environment);
+}
