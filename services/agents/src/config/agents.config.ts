@@ -22,6 +22,8 @@ export const agentsConfigSchema = z
     DISTILLERY_AGENTS_EVALUATOR_VOLUME: env.int(0, 400),
     /** Seeds the dealership's data and the reference policy's mistakes. */
     DISTILLERY_AGENTS_SEED: env.int(0, 7),
+    /** How often each role of the reference teacher errs on purpose (0 plays every role correctly), so the judge has mistakes to fix. */
+    DISTILLERY_AGENTS_MISTAKE_RATE: z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0, 'expected a number between 0 and 1').max(1, 'expected a number between 0 and 1').default(0.1),
   })
   .superRefine((config, context) => {
     if (config.DISTILLERY_AGENTS_BACKEND !== 'openai') return;

@@ -1,0 +1,75 @@
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import type { ToolDescription, Toolbox, TurnContext } from '../pipeline/toolbox.js';
+import type { PlanToolCatalog } from '../plans/plan-validator.js';
+import type { SandboxTool } from '../plans/plan-sandbox.js';
+import { type DealershipRules, dealershipRulesSchema, renderRules } from './dealership-rules.js';
+import { DealershipEntity } from './dealership.entities.js';
+import { DealershipTools, TOOL_ARGS, TOOL_DOCS, toolCatalog, type ToolName } from './dealership-tools.js';
+
+const DESCRIPTIONS: readonly ToolDescription[] = (Object.keys(TOOL_ARGS) as ToolName[]).map((name) => ({
+  name,
+  description: TOOL_DOCS[name].description,
+  argsSchema: z.toJSONSchema(TOOL_ARGS[name]),
+  returns: TOOL_DOCS[name].returns,
+}));
+
+/**
+ * The dealership as the agents' toolbox. The rules in force are read at the start of every turn
+ * (`rulesText`), so a rule changed in the database applies from the next turn on, to the prompts,
+ * the Evaluator's static checks and the tools alike.
+ */
+export class DealershipToolbox implements Toolbox {
+  private rules: DealershipRules;
+  private version: number;
+  private currentCatalog: PlanToolCatalog;
+
+  private constructor(private readonly dataSource: DataSource, row: DealershipEntity) {
+    this.rules = dealershipRulesSchema.parse(row.rules);
+    this.version = row.rulesVersion;
+    this.currentCatalog = toolCatalog(this.rules);
+  }
+
+  static async open(dataSource: DataSource): Promise<DealershipToolbox> {
+    return new DealershipToolbox(dataSource, await DealershipToolbox.row(dataSource));
+  }
+
+  private static async row(dataSource: DataSource): Promise<DealershipEntity> {
+    const row = await dataSource.getRepository(DealershipEntity).findOneBy({ id: 1 });
+    if (!row) throw new Error('the dealership has not been seeded (seedDealership)');
+    return row;
+  }
+
+  get catalog(): PlanToolCatalog {
+    return this.currentCatalog;
+  }
+
+  get currentRules(): DealershipRules {
+    return this.rules;
+  }
+
+  describe(): readonly ToolDescription[] {
+    return DESCRIPTIONS;
+  }
+
+  async rulesText(_context: TurnContext): Promise<string> {
+    const row = await DealershipToolbox.row(this.dataSource);
+    if (row.rulesVersion !== this.version) {
+      this.rules = dealershipRulesSchema.parse(row.rules);
+      this.version = row.rulesVersion;
+      this.currentCatalog = toolCatalog(this.rules);
+    }
+    return renderRules(this.rules);
+  }
+
+  bind(context: TurnContext): Readonly<Record<string, SandboxTool>> {
+    return new DealershipTools(this.dataSource, this.rules, context).bind();
+  }
+
+  /** Changes the rules in force (validated); the next turn sees them. */
+  async updateRules(change: (rules: DealershipRules) => DealershipRules): Promise<DealershipRules> {
+    const next = dealershipRulesSchema.parse(change(structuredClone(this.rules)));
+    await this.dataSource.query('UPDATE agents.dealership SET rules = $1, rules_version = rules_version + 1 WHERE id = 1', [JSON.stringify(next)]);
+    return next;
+  }
+}
