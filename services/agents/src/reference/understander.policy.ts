@@ -7,8 +7,8 @@ type Entities = Understanding['entities'];
 /** Intents the dealership serves, each with the words that signal it (after typo correction). */
 const INTENT_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ['hand_off', /\b(human|real person|a person|someone real|representative|salesperson|sales person|manager|talk to (a|an|someone|somebody)|speak to (a|an|someone|somebody)|agent please)\b/],
-  ['cancel_test_drive', /\b(cancel|call off|drop)\b.*\b(test drive|drive|appointment|booking)\b/],
-  ['list_test_drives', /\b(my (test drives|appointments|bookings)|what (did|have) i (book|booked)|when is my (test drive|appointment)|do i have any (test drives|appointments))\b/],
+  ['cancel_test_drive', /\b(cancel|call off|drop)\b.*\b(test drives?|drives?|appointments?|bookings?)\b/],
+  ['list_test_drives', /\b(my (test drives?|appointments?|bookings?)|what (did|have) i (book|booked)|when is my (test drive|appointment)|what test drives|do i have any (test drives|appointments))\b/],
   ['schedule_test_drive', /\b(test ?drive|drive it|take it for a (spin|drive)|book (a|the) (drive|slot)|try it out)\b/],
   ['reserve_vehicle', /\b(reserve|hold (it|the car|that|this)|put (a|down a) deposit|put it on hold)\b/],
   ['appraise_trade_in', /\b(trade[- ]?in|trading in|trade my|appraise|appraisal|what('s| is) my (car|truck|suv) worth)\b/],
@@ -32,15 +32,19 @@ const KEYWORDS = [
   ...MAKES.map((make) => make.toLowerCase()), ...MODEL_NAMES.map((entry) => entry.name).filter((name) => /^[a-z]{5,}$/.test(name)),
 ];
 
+/** Edit distance with adjacent transpositions (optimal string alignment), capped just above `limit`. */
 function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 /** Lower-cases and repairs one-letter typos (two in long words) towards the words the policy knows. */
@@ -49,7 +53,7 @@ export function normalise(text: string): string {
     .toLowerCase()
     .replace(/[’‘]/g, "'")
     .replace(/[a-z]+/g, (word) => {
-      if (word.length < 5 || KEYWORDS.includes(word)) return word;
+      if (word.length < 5 || KEYWORDS.includes(word) || (word.endsWith('s') && KEYWORDS.includes(word.slice(0, -1)))) return word;
       const limit = word.length >= 8 ? 2 : 1;
       let best: string | undefined;
       let bestDistance = limit + 1;
@@ -224,7 +228,8 @@ export function understand(utterance: string, memory: Memory, now: Date): Unders
   if (vin && !found.length) found.push('vehicle_details');
   if (found.includes('vehicle_details') && !vin && describesVehicle) found = found.map((intent) => (intent === 'vehicle_details' ? 'search_inventory' : intent));
   if (found.includes('search_inventory') && found.includes('vehicle_details') && vin) found = found.filter((intent) => intent !== 'search_inventory');
-  if (found.includes('cancel_test_drive')) found = found.filter((intent) => intent !== 'schedule_test_drive');
+  if (found.includes('cancel_test_drive') || found.includes('list_test_drives')) found = found.filter((intent) => intent !== 'schedule_test_drive');
+  if (found.includes('cancel_test_drive')) found = found.filter((intent) => intent !== 'list_test_drives');
   if (found.includes('hand_off')) found = ['hand_off'];
   if (!found.length && OUT_OF_SCOPE.test(text)) return { intents: ['out_of_scope'], entities: {}, state: {}, outOfScope: true };
   if (!found.length && GOODBYE.test(text)) found.push('end_conversation');
