@@ -12,6 +12,7 @@
  * ```
  */
 export { agentsV1, loadDistilleryProto, PROTO_LOADER_OPTIONS, protoDir, servingV1, type DistilleryProto } from './load-proto.js';
+export { AgentsClient, type AgentsClientOptions } from './agents-client.js';
 export { ProtoNotFoundError } from './proto-not-found.error.js';
 export type { AgentServiceClient, AgentServiceHandlers } from './generated/distillery/agents/v1/AgentService.js';
 export type { CreateSessionRequest, CreateSessionRequest__Output } from './generated/distillery/agents/v1/CreateSessionRequest.js';

@@ -16,5 +16,6 @@ export { PlatformModule } from './platform.module.js';
 export { ARTIFACTS, BUS, DATABASE, PLATFORM, PLATFORM_CONFIG, SERVICES } from './tokens.js';
 export { startApp, type RunningApp, type StartAppOptions } from './start-app.js';
 export { drainOnSignals, runService } from './run-service.js';
+export { freePort } from './free-port.js';
 export { createLogger } from './logging/create-logger.js';
 export { Metrics } from './metrics/metrics.js';

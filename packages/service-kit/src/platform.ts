@@ -11,6 +11,8 @@ import type { ServiceDefinition } from './service-definition.js';
 /** What every service stands on, opened once per process and shared by the services in it. */
 export interface Platform {
   readonly config: PlatformConfig;
+  /** The environment the platform config came from; services validate their own settings from it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly bus: Bus;
   readonly database: Database;
   readonly artifacts: ArtifactStore;
@@ -27,7 +29,12 @@ export function artifactRootOf(config: PlatformConfig): string {
  * Opens the bus (creating every topic and its DLQ), the database (the services' schemas and
  * migrations) and the artifact store. Embedded mode: in-process bus and PGlite under the data dir.
  */
-export async function openPlatform(config: PlatformConfig, services: readonly ServiceDefinition[], logger: Logger): Promise<Platform> {
+export async function openPlatform(
+  config: PlatformConfig,
+  services: readonly ServiceDefinition[],
+  logger: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Platform> {
   const clientId = services.length === 1 ? `distillery-${services[0]!.name}` : 'distillery-embedded';
   const distributed = config.DISTILLERY_MODE === 'distributed';
   const metrics = new Metrics(services);
@@ -56,6 +63,7 @@ export async function openPlatform(config: PlatformConfig, services: readonly Se
   logger.info({ bus: bus.adapter, database: database.target, artifacts: artifactRootOf(config), services: services.map((s) => s.name) }, 'platform open');
   return {
     config,
+    env,
     bus,
     database,
     artifacts,

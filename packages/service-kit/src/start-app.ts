@@ -34,9 +34,10 @@ class DistilleryAppModule {}
  * opens the platform, composes the services' modules and listens for HTTP.
  */
 export async function startApp(services: readonly ServiceDefinition[], options: StartAppOptions): Promise<RunningApp> {
-  const config = loadPlatformConfig(options.env);
+  const env = options.env ?? process.env;
+  const config = loadPlatformConfig(env);
   const logger = createLogger(options.name, config.DISTILLERY_LOG_LEVEL);
-  const platform = await openPlatform(config, services, logger);
+  const platform = await openPlatform(config, services, logger, env);
   try {
     const root: DynamicModule = {
       module: DistilleryAppModule,

@@ -16,7 +16,7 @@ class AgentsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.runtime = await AgentsRuntime.start(this.platform, loadAgentsConfig(), this.domain);
+    this.runtime = await AgentsRuntime.start(this.platform, loadAgentsConfig(this.platform.env), this.domain);
   }
 
   async onApplicationShutdown(): Promise<void> {
