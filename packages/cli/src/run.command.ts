@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type RunningApp, startApp } from '@distillery/service-kit';
+import { runScriptedConversations, scriptedConversations } from '@distillery/agents';
+import { subscribeEvents } from '@distillery/bus';
+import { traceRawContract } from '@distillery/contracts';
+import { AgentsClient } from '@distillery/proto';
+import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ALL_SERVICES } from './all-services.js';
 import { computeInfo } from './compute-info.js';
 import { ProgressPrinter } from './progress.js';
@@ -24,12 +28,13 @@ export interface RunSummary {
 export async function runCommand(options: RunOptions): Promise<{ summary: RunSummary; app: RunningApp }> {
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
-  const progress = new ProgressPrinter(3 + stages.length);
+  const progress = new ProgressPrinter(4 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
 
+  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), ...options.env, DISTILLERY_MODE: 'embedded' };
   const app = await progress.run(
     'platform',
-    () => startApp(ALL_SERVICES, { name: 'embedded', env: { DISTILLERY_LOG_LEVEL: 'warn', ...options.env, DISTILLERY_MODE: 'embedded' }, defaultPort: 0 }),
+    () => startApp(ALL_SERVICES, { name: 'embedded', env, defaultPort: 0 }),
     (running) => `${ALL_SERVICES.length} services up at ${running.url} (data in ${running.platform.config.DISTILLERY_DATA_DIR})`,
   );
   const health = await progress.run(
@@ -43,14 +48,15 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
 
   const stagesRun: string[] = [];
   const stagesMissing: string[] = [];
+  const agents = await progress.run('agents: scripted conversations over gRPC', () => driveAgents(app, env), (result) => result.summary);
   for (const stage of stages) {
     const name = `${stage.service}/${stage.name}`;
-    // No stage is implemented by the foundation; each stage issue plugs its work in here.
-    progress.note(name, stage.implemented ? 'implemented' : `not implemented yet${stage.issue ? ` (issue #${stage.issue})` : ''}`);
+    // Each stage issue plugs its work in above and reports here.
+    progress.note(name, stage.implemented ? (agents.stages[name] ?? 'implemented') : `not implemented yet${stage.issue ? ` (issue #${stage.issue})` : ''}`);
     (stage.implemented ? stagesRun : stagesMissing).push(name);
   }
 
-  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing });
+  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, agents: agents.summary });
   const reportRef = await app.platform.artifacts.put(report, { kind: 'run-report' });
   await app.platform.artifacts.putManifest({
     id: runId,
@@ -69,13 +75,51 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   return { summary: { runId, stagesRun, stagesMissing, reportUri: reportRef.uri }, app };
 }
 
-function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[] }): string {
+/**
+ * The agents stage of the loop: scripted customers talk to the agents service through its gRPC API,
+ * and every turn's trace must reach traces.raw. Until the simulator lands, these stand in for it.
+ */
+async function driveAgents(app: RunningApp, env: Readonly<Record<string, string | undefined>>): Promise<{ summary: string; stages: Record<string, string> }> {
+  let traces = 0;
+  const subscription = await subscribeEvents(app.platform.bus, traceRawContract, { groupId: 'cli-run-traces', handler: async () => void traces++ });
+  const apiKey = (env.DISTILLERY_AGENTS_API_KEYS ?? 'dev-key:dev').split(',')[0]!.split(':')[0]!;
+  const client = new AgentsClient({ address: `127.0.0.1:${env.DISTILLERY_AGENTS_GRPC_PORT}`, apiKey, timeoutMs: 60_000 });
+  try {
+    const conversations = scriptedConversations({ seed: Number(env.DISTILLERY_AGENTS_SEED ?? 7), now: new Date(), count: Number(env.DISTILLERY_RUN_CONVERSATIONS ?? 20) });
+    let done = 0;
+    const turns = await runScriptedConversations(client, conversations, {
+      concurrency: 2,
+      onTurn: (turn) => {
+        if (++done % 10 === 0) process.stdout.write(`      ${done} turns, latest: ${turn.conversation} «${turn.say}» → ${turn.reply.slice(0, 80)}${turn.reply.length > 80 ? '…' : ''}\n`);
+      },
+    });
+    const deadline = Date.now() + 10_000;
+    while (traces < turns.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const latencies = turns.map((turn) => turn.latencyMs).sort((a, b) => a - b);
+    const offScript = turns.filter((turn) => turn.problems.length).length;
+    const replans = turns.reduce((sum, turn) => sum + turn.replans, 0);
+    return {
+      summary: `${conversations.length} conversations, ${turns.length} turns, p50 ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0)} ms a turn; ${replans} replans, ${offScript} turns off script (the reference teacher errs on purpose at DISTILLERY_AGENTS_MISTAKE_RATE)`,
+      stages: {
+        'agents/pipeline': `${turns.length} turns through the five agents, ${replans} replans`,
+        'agents/grpc-api': `${conversations.length} sessions over gRPC`,
+        'agents/traces': `${traces} of ${turns.length} traces on traces.raw`,
+      },
+    };
+  } finally {
+    client.close();
+    await subscription.stop();
+  }
+}
+
+function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; agents: string }): string {
   return [
     `# distillery run ${run.runId}`,
     '',
     `- mode: embedded (in-process bus, PGlite, CPU)`,
     `- platform health: ${run.health}`,
     `- compute plane: ${JSON.stringify(run.compute)}`,
+    `- agents: ${run.agents}`,
     '',
     '## Stages',
     '',

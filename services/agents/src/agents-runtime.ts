@@ -51,6 +51,7 @@ export class AgentsRuntime {
       apiKeys: parseApiKeys(config.DISTILLERY_AGENTS_API_KEYS),
       rateLimiter: new RateLimiter({ perMinute: config.DISTILLERY_AGENTS_RATE_PER_MINUTE, burst: config.DISTILLERY_AGENTS_RATE_BURST }),
       maxMessageChars: config.DISTILLERY_AGENTS_MAX_MESSAGE_CHARS,
+      onUnexpected: (error, method) => platform.logger.error({ err: error, method }, 'agents API call failed'),
     });
     const port = await server.start(config.DISTILLERY_AGENTS_GRPC_HOST, config.DISTILLERY_AGENTS_GRPC_PORT);
     platform.logger.info({ grpc: `${config.DISTILLERY_AGENTS_GRPC_HOST}:${port}`, backend: model.backend }, 'agents API listening');

@@ -3,3 +3,4 @@
  * Runs alone with `node services/agents/dist/src/main.js`; the embedded launcher imports `agentsService`.
  */
 export { agentsService } from './agents.service-definition.js';
+export { runScriptedConversations, scriptedConversations, type ScriptedConversation, type ScriptedTurnResult } from './regression/scripted-conversations.js';

@@ -20,6 +20,8 @@ export interface AgentsApiOptions {
   readonly rateLimiter: RateLimiter;
   /** Longest customer message accepted, in characters. */
   readonly maxMessageChars: number;
+  /** Where unexpected failures are logged (the caller only sees INTERNAL). */
+  readonly onUnexpected?: (error: unknown, method: string) => void;
 }
 
 const SERVICE_NAME = 'distillery.agents.v1.AgentService';
@@ -55,6 +57,17 @@ export class AgentsGrpcServer {
   }
 
   /** Stops taking calls, lets those in flight finish (up to `graceMs`), then closes. */
+  private respond<T>(callback: (error: ServiceError | null, value?: T) => void, work: () => Promise<T>, method = 'unary'): void {
+    work().then(
+      (value) => callback(null, value),
+      (error: unknown) => callback(this.toServiceError(error, method)),
+    );
+  }
+
+  private toServiceError(error: unknown, method: string): ServiceError {
+    return toServiceError(error, () => this.options.onUnexpected?.(error, method));
+  }
+
   async stop(graceMs = 10_000): Promise<void> {
     this.health.setStatus('', 'NOT_SERVING');
     this.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
@@ -81,7 +94,7 @@ export class AgentsGrpcServer {
   private handlers(): AgentServiceHandlers {
     return {
       CreateSession: (call, callback) =>
-        respond(callback, async () => {
+        this.respond(callback, async () => {
           const tenant = this.tenantOf(call.metadata);
           if (!call.request.customerRef) throw new ApiError(status.INVALID_ARGUMENT, 'customer_ref is required');
           const session = await this.store.create({
@@ -95,17 +108,17 @@ export class AgentsGrpcServer {
           return sessionMessage(session, []);
         }),
       GetSession: (call, callback) =>
-        respond(callback, async () => {
+        this.respond(callback, async () => {
           const session = await this.store.get(this.tenantOf(call.metadata), call.request.sessionId);
           return sessionMessage(session, await this.store.turns(session.id));
         }),
       GetTurnTrace: (call, callback) =>
-        respond(callback, async () => {
+        this.respond(callback, async () => {
           const turn = await this.store.turn(this.tenantOf(call.metadata), call.request.sessionId, call.request.turnId);
           return traceMessage(turn);
         }),
       SendMessage: (call, callback) =>
-        respond(callback, async () => {
+        this.respond(callback, async () => {
           const tenant = this.tenantOf(call.metadata);
           this.checkMessage(call.request.text);
           return this.withinDeadline(call.getDeadline(), () =>
@@ -126,7 +139,7 @@ export class AgentsGrpcServer {
             call.write({ reply });
             call.end();
           } catch (error) {
-            call.destroy(toServiceError(error));
+            call.destroy(this.toServiceError(error, 'StreamMessage'));
           }
         })();
       },
@@ -147,14 +160,7 @@ export class AgentsGrpcServer {
   }
 }
 
-function respond<T>(callback: (error: ServiceError | null, value?: T) => void, work: () => Promise<T>): void {
-  work().then(
-    (value) => callback(null, value),
-    (error: unknown) => callback(toServiceError(error)),
-  );
-}
-
-function toServiceError(error: unknown): ServiceError {
+function toServiceError(error: unknown, onUnexpected: () => void): ServiceError {
   const [code, message] =
     error instanceof ApiError
       ? [error.code, error.message]
@@ -162,7 +168,7 @@ function toServiceError(error: unknown): ServiceError {
         ? [status.NOT_FOUND, error.message]
         : error instanceof ModelCallError
           ? [status.UNAVAILABLE, error.message]
-          : [status.INTERNAL, 'internal error'];
+          : (onUnexpected(), [status.INTERNAL, 'internal error']);
   return Object.assign(new Error(message), { code, details: message, metadata: undefined as unknown as Metadata }) as ServiceError;
 }
 

@@ -23,11 +23,13 @@ export class DealershipToolbox implements Toolbox {
   private rules: DealershipRules;
   private version: number;
   private currentCatalog: PlanToolCatalog;
+  private text: string;
 
   private constructor(private readonly dataSource: DataSource, row: DealershipEntity) {
     this.rules = dealershipRulesSchema.parse(row.rules);
     this.version = row.rulesVersion;
     this.currentCatalog = toolCatalog(this.rules);
+    this.text = renderRules(this.rules);
   }
 
   static async open(dataSource: DataSource): Promise<DealershipToolbox> {
@@ -53,13 +55,16 @@ export class DealershipToolbox implements Toolbox {
   }
 
   async rulesText(_context: TurnContext): Promise<string> {
-    const row = await DealershipToolbox.row(this.dataSource);
-    if (row.rulesVersion !== this.version) {
+    // Every turn asks only for the version; the rules themselves are read when they changed.
+    const [current] = (await this.dataSource.query('SELECT rules_version AS version FROM agents.dealership WHERE id = 1')) as Array<{ version: number }>;
+    if (current?.version !== this.version) {
+      const row = await DealershipToolbox.row(this.dataSource);
       this.rules = dealershipRulesSchema.parse(row.rules);
       this.version = row.rulesVersion;
       this.currentCatalog = toolCatalog(this.rules);
+      this.text = renderRules(this.rules);
     }
-    return renderRules(this.rules);
+    return this.text;
   }
 
   bind(context: TurnContext): Readonly<Record<string, SandboxTool>> {

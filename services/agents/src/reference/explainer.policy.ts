@@ -42,81 +42,83 @@ function failed(what: string, error: ToolFailure): string {
   return messages[error.code] ?? `I couldn't complete the ${what}: ${error.message}.`;
 }
 
-/** One sentence (or a few) per result the plan returned, in the plan's order. */
-const EXPLAIN: Readonly<Record<string, (result: Json, all: Json) => string>> = {
-  search: (result) => {
-    const error = failure(result);
-    if (error) return failed('search', error);
-    const vehicles = (result.vehicles as Json[]) ?? [];
+/** What a failed call was for, by the variable the plan kept its result in. */
+const LABELS: Readonly<Record<string, string>> = {
+  search: 'search', vehicle: 'vehicle', booking: 'test drive booking', slots: 'availability check', drives: 'lookup of your test drives', cancelled: 'cancellation',
+  financing: 'financing estimate', tradeIn: 'trade-in appraisal', reservation: 'reservation', info: 'dealership information', handOff: 'hand-off',
+};
+
+/**
+ * One sentence (or a few) per tool result the plan returned, in the plan's order, chosen by the
+ * result's shape — so a plan that called the wrong tool gets the wrong tool's result explained.
+ */
+const EXPLAIN: ReadonlyArray<readonly [(result: Json) => boolean, (result: Json, all: Json) => string]> = [
+  [(result) => Array.isArray(result.vehicles), (result) => {
+    const vehicles = result.vehicles as Json[];
     if (!vehicles.length) return "I couldn't find any vehicles matching that right now; would you like to widen the search?";
     const shown = vehicles.map((vehicle, index) => `${index + 1}) ${vehicleLine(vehicle)}`).join('; ');
     return `I found ${result.total} matching vehicle${result.total === 1 ? '' : 's'}${Number(result.total) > vehicles.length ? `; here are ${vehicles.length}` : ''}: ${shown}.`;
-  },
-  vehicle: (result) => {
-    const error = failure(result);
-    if (error) return failed('vehicle', error);
+  }],
+  [(result) => typeof result.vehicle === 'object' && result.vehicle !== null, (result) => {
     const vehicle = result.vehicle as Json;
     if (vehicle.status === 'sold') return `The ${vehicle.year} ${vehicle.make} ${vehicle.model} (VIN ${vehicle.vin}) has been sold.`;
-    const features = (vehicle.features as string[]).length ? ` Features: ${(vehicle.features as string[]).join(', ')}.` : '';
-    return `Here are the details: ${vehicleLine(vehicle)}.${features}`;
-  },
-  booking: (result, all) => {
-    const error = failure(result);
-    if (!error) {
-      const drive = result.testDrive as Json;
-      return `You're booked for a test drive of the ${drive.vehicle} on ${spokenSlot(drive.slot)} at our ${lotName(drive.location)} lot (confirmation ${drive.id}).`;
-    }
-    const alternatives = Object.entries(all).find(([key]) => key.startsWith('alternatives'))?.[1] as Json | null | undefined;
-    const slots = (alternatives?.slots as string[] | undefined) ?? [];
-    const offer = slots.length ? ` Free times that day: ${slots.map((slot) => slot.slice(11)).join(', ')}.` : alternatives ? ' There are no free times left that day.' : '';
-    return `${failed('test drive booking', error)}${offer}`;
-  },
-  slots: (result) => {
-    const error = failure(result);
-    if (error) return failed('availability check', error);
+    const features = (vehicle.features as string[] | undefined) ?? [];
+    return `Here are the details: ${vehicleLine(vehicle)}.${features.length ? ` Features: ${features.join(', ')}.` : ''}`;
+  }],
+  [(result) => typeof result.testDrive === 'object', (result) => {
+    const drive = result.testDrive as Json;
+    return `You're booked for a test drive of the ${drive.vehicle} on ${spokenSlot(drive.slot)} at our ${lotName(drive.location)} lot (confirmation ${drive.id}).`;
+  }],
+  [(result) => Array.isArray(result.slots), (result) => {
     const slots = result.slots as string[];
     return slots.length ? `On ${spokenSlot(result.date)} the vehicle is free at ${slots.map((slot) => slot.slice(11)).join(', ')}; which time suits you?` : `There are no free test-drive times on ${spokenSlot(result.date)}${result.note ? ` (${result.note})` : ''}; would another day work?`;
-  },
-  drives: (result, all) => {
-    const error = failure(result);
-    if (error) return failed('lookup of your test drives', error);
+  }],
+  [(result) => Array.isArray(result.testDrives), (result, all) => {
     const drives = result.testDrives as Json[];
     if (!drives.length) return "You don't have any upcoming test drives.";
-    if (Object.entries(all).some(([key, value]) => key.startsWith('cancelled') && value)) return '';
+    if (Object.values(all).some((value) => typeof (value as Json | null)?.cancelled === 'object')) return '';
     const listed = drives.map((drive) => `the ${drive.vehicle} on ${spokenSlot(drive.slot)} at ${lotName(drive.location)} (${drive.id})`).join('; ');
     return `Your upcoming test drive${drives.length === 1 ? ' is' : 's are'}: ${listed}.`;
-  },
-  cancelled: (result) => {
-    const error = failure(result);
-    if (error) return failed('cancellation', error);
-    return `Your test drive on ${spokenSlot((result.cancelled as Json).slot)} is cancelled (${(result.cancelled as Json).id}).`;
-  },
-  financing: (result) => {
-    const error = failure(result);
-    if (error) return failed('financing estimate', error);
-    return `With ${money(result.downPayment)} down on ${money(result.price)} over ${result.termMonths} months at ${result.apr}% APR (${result.creditTier} credit), the payment would be about ${money(result.monthlyPayment)} a month, ${money(result.totalCost)} in total; this is an estimate, not a credit decision.`;
-  },
-  tradeIn: (result) => {
-    const error = failure(result);
-    if (error) return failed('trade-in appraisal', error);
+  }],
+  [(result) => typeof result.cancelled === 'object', (result) => `Your test drive on ${spokenSlot((result.cancelled as Json).slot)} is cancelled (${(result.cancelled as Json).id}).`],
+  [(result) => typeof result.monthlyPayment === 'number', (result) =>
+    `With ${money(result.downPayment)} down on ${money(result.price)} over ${result.termMonths} months at ${result.apr}% APR (${result.creditTier} credit), the payment would be about ${money(result.monthlyPayment)} a month, ${money(result.totalCost)} in total; this is an estimate, not a credit decision.`],
+  [(result) => typeof result.offer === 'object', (result) => {
     const basis = result.basis as Json;
     const offer = result.offer as Json;
     return `For your ${basis.year} ${basis.make} ${basis.model} with ${Number(basis.mileage).toLocaleString('en-US')} miles in ${basis.condition} condition we could offer between ${money(offer.low)} and ${money(offer.high)}, subject to an inspection.`;
-  },
-  reservation: (result) => {
-    const error = failure(result);
-    if (error) return failed('reservation', error);
+  }],
+  [(result) => typeof result.reservation === 'object', (result) => {
     const reservation = result.reservation as Json;
     return `The ${reservation.vehicle} (VIN ${reservation.vin}) is reserved for you with a ${money(reservation.deposit)} deposit until ${spokenSlot(reservation.expiresAt)} (reservation ${reservation.id}).`;
-  },
-  info: (result) => {
+  }],
+  [(result) => Array.isArray(result.locations), (result) => {
     const locations = result.locations as Json[];
     const hours = locations[0]?.hours as Record<string, { open: string; close: string }> | undefined;
     const open = WEEKDAYS.filter((day) => hours?.[day]).map((day) => `${day} ${hours![day]!.open}-${hours![day]!.close}`).join(', ');
     return `${locations.map((lot) => `${lot.name}: ${lot.address}, ${lot.phone}`).join('; ')}. Opening hours: ${open}; closed on other days.`;
-  },
-  handOff: (result) => (failure(result) ? "I couldn't reach the team just now; please call us at +1 555 0100." : `I've asked a member of our sales team to contact you (ticket ${result.ticket}).`),
-};
+  }],
+  [(result) => typeof result.ticket === 'string', (result) => `I've asked a member of our sales team to contact you (ticket ${result.ticket}).`],
+  [(result) => typeof result.customer === 'object', (result) => {
+    const customer = result.customer as Json;
+    return customer.known ? `We have you on file as ${customer.name}${customer.creditTier ? ` with ${customer.creditTier} credit` : ''}${customer.licenceOnFile ? ' and your licence on file' : ', without a licence on file'}.` : "We don't have a profile on file for you yet.";
+  }],
+];
+
+/** The sentence for one tool result; a failure is worded by what the call was for. */
+function explainResult(key: string, result: Json, all: Json): string {
+  const error = failure(result);
+  if (error) {
+    if (key.startsWith('booking')) {
+      const alternatives = Object.entries(all).find(([name]) => name.startsWith('alternatives'))?.[1] as Json | null | undefined;
+      const slots = (alternatives?.slots as string[] | undefined) ?? [];
+      const offer = slots.length ? ` Free times that day: ${slots.map((slot) => slot.slice(11)).join(', ')}.` : alternatives ? ' There are no free times left that day.' : '';
+      return `${failed('test drive booking', error)}${offer}`;
+    }
+    return failed(LABELS[key.replace(/\d+$/, '')] ?? 'request', error);
+  }
+  return EXPLAIN.find(([matches]) => matches(result))?.[1](result, all) ?? '';
+}
 
 const FLAGS: Readonly<Record<string, string>> = {
   greeting: 'Hello! I can help you find a vehicle, book a test drive, estimate financing, appraise a trade-in or reserve a car. What are you looking for?',
@@ -131,8 +133,7 @@ export function explain(results: Json, mistake?: MistakeKind, salt = 0): string 
   if (results.error && !('intents' in results)) return "I'm sorry, something went wrong while I was looking that up. Could you try again, or shall I ask a salesperson to contact you?";
   const sentences: string[] = [];
   for (const [key, value] of Object.entries(results)) {
-    const explain = EXPLAIN[key.replace(/\d+$/, '')];
-    if (explain && value && typeof value === 'object') sentences.push(explain(value as Json, results));
+    if (value && typeof value === 'object' && !Array.isArray(value) && !key.startsWith('alternatives')) sentences.push(explainResult(key, value as Json, results));
     else if (FLAGS[key] && value === true && !(key === 'outOfScope' && sentences.length)) sentences.push(FLAGS[key]);
   }
   const needs = results.needs as string[] | undefined;

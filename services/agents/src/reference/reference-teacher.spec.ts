@@ -112,6 +112,11 @@ describe('the reference Evaluator and Explainer', () => {
     expect(explain(failed, 'unfaithful-explanation')).toContain('confirmed');
   });
 
+  it('explains a result by its shape, so a wrong tool call gets the wrong tool explained', () => {
+    expect(explain({ intents: ['vehicle_details'], vehicle: { ok: true, total: 0, vehicles: [] } })).toContain("couldn't find any vehicles");
+    expect(explain({ intents: ['schedule_test_drive'], booking: { ok: true, testDrives: [] } })).toContain("don't have any upcoming test drives");
+  });
+
   it('corrupts one entity for the wrong-entity mistake', () => {
     const understanding: Understanding = { intents: ['search_inventory'], entities: { maxPrice: 30_000 }, state: {}, outOfScope: false };
     expect(corruptEntity(understanding, 0.2).entities.maxPrice).toBe(18_000);

@@ -176,8 +176,12 @@ export interface ScriptedTurnResult {
   readonly conversation: string;
   readonly say: string;
   readonly reply: string;
+  /** Round trip seen by the client. */
   readonly latencyMs: number;
+  /** The turn's time inside the service, as it reports it. */
+  readonly serverMs: number;
   readonly tools: string[];
+  readonly planCode: string;
   /** What differed from the script: wrong tools, a failed tool call, a replan, the fallback. */
   readonly problems: string[];
   readonly modelMs: number;
@@ -211,7 +215,9 @@ export async function runScriptedConversations(
           say: turn.say,
           reply: reply.reply,
           latencyMs,
+          serverMs: reply.latencyMs,
           tools,
+          planCode: trace.planCode,
           problems,
           modelMs: trace.calls.reduce((sum, call) => sum + call.latencyMs, 0),
           replans: trace.replans,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type TraceRaw, traceRawContract } from '@distillery/contracts';
 import type { Outbox } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { EMPTY_DIALOGUE, type DialogueState } from '../pipeline/dialogue-state.js';
 import { SessionEntity } from './session.entity.js';
 import { SessionNotFoundError } from './session-not-found.error.js';
@@ -67,7 +68,7 @@ export class SessionStore {
       const [{ next }] = (await manager.query('SELECT count(*)::int AS next FROM agents.turns WHERE session_id = $1', [session.id])) as [{ next: number }];
       const turnId = `turn_${randomUUID()}`;
       const full: TraceRaw = { ...trace, turnId, turnIndex: next };
-      const turn = await manager.getRepository(TurnEntity).save({
+      const turn = manager.getRepository(TurnEntity).create({
         id: turnId,
         sessionId: session.id,
         index: next,
@@ -76,6 +77,8 @@ export class SessionStore {
         clientMessageId: clientMessageId ?? null,
         trace: full as unknown as Record<string, unknown>,
       });
+      // insert, not save: save would first look the new id up.
+      await manager.getRepository(TurnEntity).insert(turn as QueryDeepPartialEntity<TurnEntity>);
       await manager.query('UPDATE agents.sessions SET dialogue = $2, ended = $3 WHERE id = $1', [session.id, JSON.stringify(dialogue), ended]);
       await this.outbox.enqueue(manager, traceRawContract, full, { source: 'agents' });
       return turn;

@@ -1,0 +1,119 @@
+/**
+ * Agents benchmark: turns/s through the gRPC API and the orchestration overhead per turn (server
+ * time minus model time) with the reference backend, and the sandbox's plan execution time. Prints
+ * tables; asserts nothing. Embedded: PGlite in a temporary directory, the real gRPC server.
+ *
+ *   npm run build && npm run bench:agents
+ *
+ * Distributed (real Kafka and PostgreSQL instead of the embedded bus and PGlite):
+ *   bash infra/kafka/kafka.sh start && bash infra/postgres/postgres.sh start
+ *   DISTILLERY_TEST_KAFKA_BROKERS=127.0.0.1:9092 DISTILLERY_TEST_DATABASE_URL=$(bash infra/postgres/postgres.sh url) npm run bench:agents
+ *
+ * Options (env): BENCH_CONVERSATIONS (default 200), BENCH_CONCURRENCY (default 4), BENCH_PLANS
+ * (sandbox runs, default 2000).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentsClient } from '@distillery/proto';
+import { freePort, startApp } from '@distillery/service-kit';
+import { createScratchDatabase } from '@distillery/testing';
+import { agentsService } from '../src/agents.service-definition.js';
+import { TOOL_ARGS } from '../src/domain/dealership-tools.js';
+import { PlanSandbox } from '../src/plans/plan-sandbox.js';
+import { runScriptedConversations, scriptedConversations } from '../src/regression/scripted-conversations.js';
+
+const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 200);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const planRuns = Number(process.env.BENCH_PLANS ?? 2_000);
+const SEED = 3;
+const brokers = process.env.DISTILLERY_TEST_KAFKA_BROKERS;
+const databaseUrl = process.env.DISTILLERY_TEST_DATABASE_URL;
+const distributed = Boolean(brokers && databaseUrl);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+const ms = (value: number) => value.toFixed(2);
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'distillery-agents-bench-'));
+  const port = await freePort();
+  // Distributed runs get a scratch database, so every run starts from the freshly seeded dealership.
+  const scratch = distributed ? await createScratchDatabase(databaseUrl!) : undefined;
+  const app = await startApp([agentsService], {
+    name: 'agents-bench',
+    defaultPort: 0,
+    env: {
+      DISTILLERY_DATA_DIR: dataDir,
+      DISTILLERY_LOG_LEVEL: 'silent',
+      ...(distributed ? { DISTILLERY_MODE: 'distributed', DISTILLERY_KAFKA_BROKERS: brokers, DISTILLERY_DATABASE_URL: scratch!.url } : {}),
+      DISTILLERY_AGENTS_GRPC_PORT: String(port),
+      DISTILLERY_AGENTS_SEED: String(SEED),
+      DISTILLERY_AGENTS_MISTAKE_RATE: '0',
+      DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000',
+      DISTILLERY_AGENTS_RATE_BURST: '10000',
+      DISTILLERY_AGENTS_API_KEYS: 'bench-key:bench',
+    },
+  });
+  const client = new AgentsClient({ address: `127.0.0.1:${port}`, apiKey: 'bench-key', timeoutMs: 60_000 });
+  try {
+    const conversations = scriptedConversations({ seed: SEED, now: new Date(), count: conversationCount + 10 });
+    await runScriptedConversations(client, conversations.slice(0, 10)); // warm-up: JIT, sandbox, PGlite caches
+    const timed = conversations.slice(10);
+    const server: number[] = [];
+    const overhead: number[] = [];
+    const started = performance.now();
+    const results = await runScriptedConversations(client, timed, {
+      concurrency,
+      onTurn: (turn) => {
+        server.push(turn.serverMs);
+        overhead.push(turn.serverMs - turn.modelMs);
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const clientLatency = results.map((turn) => turn.latencyMs);
+    const model = results.map((turn) => turn.modelMs);
+    const mode = distributed ? 'distributed (Kafka, PostgreSQL)' : 'embedded (in-process bus, PGlite)';
+    process.stdout.write(`\nagents benchmark — reference backend, ${mode}, gRPC on localhost, ${concurrency} concurrent conversation(s)\n\n`);
+    process.stdout.write(
+      `${table(
+        ['conversations', 'turns', 'turns/s', 'client turn p50 ms', 'client turn p99 ms', 'server turn p50 ms', 'server turn p99 ms', 'model p50 ms', 'overhead p50 ms', 'overhead p99 ms', 'turns off script'],
+        [[timed.length, results.length, (results.length / seconds).toFixed(1), ms(percentile(clientLatency, 50)), ms(percentile(clientLatency, 99)), ms(percentile(server, 50)), ms(percentile(server, 99)), ms(percentile(model, 50)), ms(percentile(overhead, 50)), ms(percentile(overhead, 99)), results.filter((turn) => turn.problems.length).length]],
+      )}\n`,
+    );
+    process.stdout.write('\noverhead = server time of the turn (session load, five agents, Evaluator, sandbox with the real tools, turn + trace written through the outbox) minus the time inside the model port.\n');
+
+    // The sandbox alone: the plans the turns produced, run back to back with instant tools.
+    const plans = results.map((turn) => turn.planCode).filter(Boolean);
+    const sandbox = new PlanSandbox();
+    const instant = async () => ({ ok: true, vehicles: [], testDrives: [{ id: 'td_0' }], slots: [] });
+    const tools = Object.fromEntries(Object.keys(TOOL_ARGS).map((name) => [name, instant]));
+    const durations: number[] = [];
+    for (let run = 0; run < planRuns; run++) {
+      const outcome = await sandbox.execute(plans[run % plans.length]!, tools);
+      if (run >= 100) durations.push(outcome.durationMs);
+    }
+    const paced: number[] = [];
+    for (let run = 0; run < 200; run++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      paced.push((await sandbox.execute(plans[run % plans.length]!, tools)).durationMs);
+    }
+    await sandbox.close();
+    process.stdout.write(`\nsandbox — the ${plans.length} plans of the run, QuickJS in a worker, instant tools\n\n`);
+    process.stdout.write(`${table(['run', 'plans', 'p50 ms', 'p99 ms'], [['back to back', durations.length, ms(percentile(durations, 50)), ms(percentile(durations, 99))], ['5 ms apart', paced.length, ms(percentile(paced, 50)), ms(percentile(paced, 99))]])}\n`);
+  } finally {
+    client.close();
+    await app.close();
+    await scratch?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

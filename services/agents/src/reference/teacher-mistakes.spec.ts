@@ -1,0 +1,54 @@
+import { type Database, openDatabase, serviceSchemaMigration } from '@distillery/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDealership } from '../domain/dealership-seed.js';
+import { DealershipToolbox } from '../domain/dealership-toolbox.js';
+import { DEALERSHIP_ENTITIES } from '../domain/dealership.entities.js';
+import { AgentsDealership1764000003000 } from '../domain/dealership.migration.js';
+import { EMPTY_DIALOGUE } from '../pipeline/dialogue-state.js';
+import { TurnPipeline, type TurnResult } from '../pipeline/turn-pipeline.js';
+import { PlanSandbox } from '../plans/plan-sandbox.js';
+import { scriptedConversations } from '../regression/scripted-conversations.js';
+import { uniformMistakes } from './mistakes.js';
+import { referenceTeacher } from './reference-teacher.js';
+
+describe('the reference teacher making mistakes on purpose, on the real dealership', () => {
+  let db: Database;
+  const sandbox = new PlanSandbox();
+  const results: TurnResult[] = [];
+
+  beforeAll(async () => {
+    db = await openDatabase({
+      target: { kind: 'pglite', dataDir: 'memory://' },
+      schemas: ['agents'],
+      migrations: [serviceSchemaMigration('agents', 1764000000001), AgentsDealership1764000003000],
+      entities: DEALERSHIP_ENTITIES,
+    });
+    await seedDealership(db.dataSource, { seed: 5 });
+    const pipeline = new TurnPipeline(referenceTeacher({ seed: 5, mistakes: uniformMistakes(0.5) }), await DealershipToolbox.open(db.dataSource), sandbox, { profile: 'production', maxReplans: 2, llmEvaluatorVolume: 200 });
+    for (const conversation of scriptedConversations({ seed: 5, now: new Date(), count: 30 })) {
+      let dialogue = EMPTY_DIALOGUE;
+      for (const turn of conversation.turns) {
+        const result = await pipeline.run(turn.say, dialogue, { tenant: 't', customerId: conversation.customerRef, now: new Date() });
+        results.push(result);
+        dialogue = result.dialogue;
+      }
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await sandbox.close();
+    await db.close();
+  });
+
+  it('always answers, replans after the Evaluator catches a broken plan, and records every attempt', () => {
+    expect(results.every((result) => result.reply.length > 0)).toBe(true);
+    expect(results.some((result) => (result.plan?.replans ?? 0) > 0)).toBe(true);
+    const attempts = results.flatMap((result) => result.calls.filter((call) => call.agent === 'planner').map((call) => call.attempt));
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
+  });
+
+  it('asks the LLM evaluator for complex plans only', () => {
+    const reviewed = results.filter((result) => result.calls.some((call) => call.agent === 'evaluator'));
+    expect(reviewed.length).toBeGreaterThan(0);
+    expect(reviewed.length).toBeLessThan(results.length);
+  });
+});
