@@ -8,12 +8,12 @@ export interface HalsteadMeasures {
   readonly effort: number;
 }
 
-/** Halstead's measures of a plan (typhonjs-escomplex), the Evaluator's complexity gate (paper, Appendix D). */
-export function halsteadOf(code: string): HalsteadMeasures {
-  const report = escomplex.analyzeModule(code, {}, {
-    sourceType: 'script',
-    allowReturnOutsideFunction: true,
-  });
+/**
+ * Halstead's measures of a plan (typhonjs-escomplex), the Evaluator's complexity gate (paper,
+ * Appendix D): from its source, or from the ESTree the Evaluator already parsed (no second parse).
+ */
+export function halsteadOf(plan: string | object): HalsteadMeasures {
+  const report = typeof plan === 'string' ? escomplex.analyzeModule(plan, {}, { sourceType: 'script', allowReturnOutsideFunction: true }) : escomplex.analyzeModuleAST(plan, {});
   const measure = (name: keyof HalsteadMeasures) => report.aggregate.halstead[name] ?? 0;
   return { vocabulary: measure('vocabulary'), length: measure('length'), volume: measure('volume'), difficulty: measure('difficulty'), effort: measure('effort') };
 }

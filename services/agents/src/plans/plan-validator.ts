@@ -168,15 +168,15 @@ export function validatePlan(code: string, tools: PlanToolCatalog): PlanCheck {
   })) {
     report(program, 'NO_RETURN', 'a plan must return what the Explainer should tell the customer about');
   }
-  const halstead = safeHalstead(code);
+  const halstead = safeHalstead(program);
   return violations.length ? { ok: false, violations, ...(halstead ? { halstead } : {}) } : { ok: true, halstead: halstead ?? ZERO_HALSTEAD, toolCalls };
 }
 
 const ZERO_HALSTEAD: HalsteadMeasures = { vocabulary: 0, length: 0, volume: 0, difficulty: 0, effort: 0 };
 
-function safeHalstead(code: string): HalsteadMeasures | undefined {
+function safeHalstead(program: object): HalsteadMeasures | undefined {
   try {
-    return halsteadOf(code);
+    return halsteadOf(program);
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@
 declare module 'typhonjs-escomplex' {
   const escomplex: {
     analyzeModule(source: string, options: object, parserOptions: object): { aggregate: { halstead: Record<string, number> } };
+    analyzeModuleAST(ast: object, options: object): { aggregate: { halstead: Record<string, number> } };
   };
   export default escomplex;
 }
