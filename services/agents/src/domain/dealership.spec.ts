@@ -1,4 +1,4 @@
-import { type Database, openDatabase, serviceSchemaMigration } from '@distillery/storage';
+import type { Database } from '@distillery/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePlan } from '../plans/plan-validator.js';
 import type { TurnContext } from '../pipeline/toolbox.js';
@@ -6,8 +6,8 @@ import { DEFAULT_RULES, monthlyPayment } from './dealership-rules.js';
 import { DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles, seedDealership, vinCheckDigit } from './dealership-seed.js';
 import { DealershipToolbox } from './dealership-toolbox.js';
 import { toolCatalog } from './dealership-tools.js';
-import { CustomerEntity, DEALERSHIP_ENTITIES, VehicleEntity } from './dealership.entities.js';
-import { AgentsDealership1764000003000 } from './dealership.migration.js';
+import { openDealershipDatabase } from './dealership-database.js';
+import { CustomerEntity, VehicleEntity } from './dealership.entities.js';
 
 /** A tool result: parsed JSON, read freely in assertions. */
 type Result = Record<string, ReturnType<typeof JSON.parse>>;
@@ -25,12 +25,7 @@ describe('the dealership', () => {
   const call = async (customerId: string, tool: string, args: Record<string, unknown>, now = NOW) => (await tools(customerId, now)[tool]!(args)) as Result;
 
   beforeAll(async () => {
-    db = await openDatabase({
-      target: { kind: 'pglite', dataDir: 'memory://' },
-      schemas: ['agents'],
-      migrations: [serviceSchemaMigration('agents', 1764000000001), AgentsDealership1764000003000],
-      entities: DEALERSHIP_ENTITIES,
-    });
+    db = await openDealershipDatabase();
     seeded = await seedDealership(db.dataSource, { seed: 7 });
     toolbox = await DealershipToolbox.open(db.dataSource);
     const customers = await db.dataSource.getRepository(CustomerEntity).find({ order: { id: 'ASC' } });
