@@ -23,6 +23,7 @@ describe.skipIf(!servers)('each service alone, on Kafka and PostgreSQL', () => {
       DISTILLERY_KAFKA_BROKERS: servers!.kafkaBrokers.join(','),
       DISTILLERY_DATABASE_URL: scratch.url,
       DISTILLERY_HTTP_PORT: '0',
+      DISTILLERY_AGENTS_GRPC_PORT: '0',
     });
     await child.waitFor('"msg":"listening"', 90_000);
     const url = /"url":"([^"]+)"/.exec(child.output())![1]!;
@@ -31,7 +32,7 @@ describe.skipIf(!servers)('each service alone, on Kafka and PostgreSQL', () => {
     expect(health.status).toBe(200);
     expect(body.details.bus).toMatchObject({ status: 'up', adapter: 'kafka' });
     expect(body.details.database).toMatchObject({ status: 'up', target: 'postgres' });
-    expect(body.details.stages?.services?.[name]?.notImplemented.length).toBe(service.stages.length);
+    expect(body.details.stages?.services?.[name]?.notImplemented).toHaveLength(service.stages.filter((stage) => !stage.implemented).length);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain(`distillery_stage_implemented{service="${name}"`);
     expect(metrics).toContain('distillery_process_cpu_seconds_total');
