@@ -30,6 +30,8 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** A commit asked for a look since the current pass began. */
+  private woken = false;
   private readonly batchSize: number;
   private readonly pollMs: number;
 
@@ -47,6 +49,7 @@ export class OutboxRelay {
 
   /** Asks the relay to look now (after a transaction that enqueued events commits). */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -72,12 +75,16 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.woken = false;
       try {
-        if ((await this.publishBatch()) > 0) continue;
+        // A short batch took everything pending when it looked: look again only when a commit
+        // came since (or at the next poll), not with an empty pass that costs the database a
+        // transaction after every turn.
+        if ((await this.publishBatch()) === this.batchSize || this.woken) continue;
       } catch (error) {
         this.options.logger?.warn({ schema: this.options.schema, error: String(error) }, 'outbox relay: publish failed, will retry');
       }
-      await Promise.race([sleep(this.pollMs), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+      if (!this.woken) await Promise.race([sleep(this.pollMs), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
     }
   }
 

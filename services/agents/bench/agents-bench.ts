@@ -1,7 +1,9 @@
 /**
  * Agents benchmark: turns/s through the gRPC API and the orchestration overhead per turn (server
- * time minus model time) with the reference backend, and the sandbox's plan execution time. Prints
- * tables; asserts nothing. Embedded: PGlite in a temporary directory, the real gRPC server.
+ * time minus model and tool time) with the reference backend, and the sandbox's plan execution
+ * time. Prints tables; asserts nothing. Embedded: PGlite in a temporary directory, the real gRPC
+ * server. The load generator (a grpc-js client playing the scripted conversations) runs in a child
+ * process, as product apps do, so its work and garbage do not land in the measured service.
  *
  *   npm run build && npm run bench:agents
  *
@@ -12,16 +14,19 @@
  * Options (env): BENCH_CONVERSATIONS (default 200), BENCH_CONCURRENCY (default 4), BENCH_PLANS
  * (sandbox runs, default 2000).
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { AgentsClient } from '@distillery/proto';
 import { freePort, startApp } from '@distillery/service-kit';
 import { createScratchDatabase } from '@distillery/testing';
 import { agentsService } from '../src/agents.service-definition.js';
 import { TOOL_ARGS } from '../src/domain/dealership-tools.js';
 import { PlanSandbox } from '../src/plans/plan-sandbox.js';
-import { runScriptedConversations, scriptedConversations } from '../src/regression/scripted-conversations.js';
+import { runScriptedConversations, type ScriptedTurnResult, scriptedConversations } from '../src/regression/scripted-conversations.js';
 
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -62,33 +67,25 @@ async function main(): Promise<void> {
       DISTILLERY_AGENTS_API_KEYS: 'bench-key:bench',
     },
   });
-  const client = new AgentsClient({ address: `127.0.0.1:${port}`, apiKey: 'bench-key', timeoutMs: 60_000 });
   try {
-    const conversations = scriptedConversations({ seed: SEED, now: new Date(), count: conversationCount + 10 });
-    await runScriptedConversations(client, conversations.slice(0, 10)); // warm-up: JIT, sandbox, PGlite caches
-    const timed = conversations.slice(10);
-    const server: number[] = [];
-    const overhead: number[] = [];
-    const started = performance.now();
-    const results = await runScriptedConversations(client, timed, {
-      concurrency,
-      onTurn: (turn) => {
-        server.push(turn.serverMs);
-        overhead.push(turn.serverMs - turn.modelMs);
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
+    // The load generator in its own process: warm-up conversations, then the timed ones.
+    const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--client', `127.0.0.1:${port}`], { maxBuffer: 256 * 1024 * 1024 });
+    const { results, seconds } = JSON.parse(stdout) as { results: ScriptedTurnResult[]; seconds: number };
+    const server = results.map((turn) => turn.serverMs);
+    const overhead = results.map((turn) => turn.serverMs - turn.modelMs - turn.toolMs);
+    const withTools = results.map((turn) => turn.serverMs - turn.modelMs);
     const clientLatency = results.map((turn) => turn.latencyMs);
     const model = results.map((turn) => turn.modelMs);
+    const toolTime = results.map((turn) => turn.toolMs);
     const mode = distributed ? 'distributed (Kafka, PostgreSQL)' : 'embedded (in-process bus, PGlite)';
     process.stdout.write(`\nagents benchmark — reference backend, ${mode}, gRPC on localhost, ${concurrency} concurrent conversation(s)\n\n`);
     process.stdout.write(
       `${table(
-        ['conversations', 'turns', 'turns/s', 'client turn p50 ms', 'client turn p99 ms', 'server turn p50 ms', 'server turn p99 ms', 'model p50 ms', 'overhead p50 ms', 'overhead p99 ms', 'turns off script'],
-        [[timed.length, results.length, (results.length / seconds).toFixed(1), ms(percentile(clientLatency, 50)), ms(percentile(clientLatency, 99)), ms(percentile(server, 50)), ms(percentile(server, 99)), ms(percentile(model, 50)), ms(percentile(overhead, 50)), ms(percentile(overhead, 99)), results.filter((turn) => turn.problems.length).length]],
+        ['conversations', 'turns', 'turns/s', 'client turn p50 ms', 'client turn p99 ms', 'server turn p50 ms', 'server turn p99 ms', 'model p50 ms', 'tools p50 ms', 'tools p99 ms', 'overhead p50 ms', 'overhead p99 ms', 'overhead + tools p50 ms', 'overhead + tools p99 ms', 'turns off script'],
+        [[conversationCount, results.length, (results.length / seconds).toFixed(1), ms(percentile(clientLatency, 50)), ms(percentile(clientLatency, 99)), ms(percentile(server, 50)), ms(percentile(server, 99)), ms(percentile(model, 50)), ms(percentile(toolTime, 50)), ms(percentile(toolTime, 99)), ms(percentile(overhead, 50)), ms(percentile(overhead, 99)), ms(percentile(withTools, 50)), ms(percentile(withTools, 99)), results.filter((turn) => turn.problems.length).length]],
       )}\n`,
     );
-    process.stdout.write('\noverhead = server time of the turn (session load, five agents, Evaluator, sandbox with the real tools, turn + trace written through the outbox) minus the time inside the model port.\n');
+    process.stdout.write('\noverhead = server time of the turn (session load, rules check, prompts, Evaluator, sandbox, turn + trace written through the outbox) minus the time inside the model port and inside the dealership tools (their own queries); overhead + tools leaves the tools in.\n');
 
     // The sandbox alone: the plans the turns produced, run back to back with instant tools.
     const plans = results.map((turn) => turn.planCode).filter(Boolean);
@@ -109,11 +106,24 @@ async function main(): Promise<void> {
     process.stdout.write(`\nsandbox — the ${plans.length} plans of the run, QuickJS in a worker, instant tools\n\n`);
     process.stdout.write(`${table(['run', 'plans', 'p50 ms', 'p99 ms'], [['back to back', durations.length, ms(percentile(durations, 50)), ms(percentile(durations, 99))], ['5 ms apart', paced.length, ms(percentile(paced, 50)), ms(percentile(paced, 99))]])}\n`);
   } finally {
-    client.close();
     await app.close();
     await scratch?.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
-await main();
+/** The child: plays the conversations against the service at `address`, prints the timed turns as JSON. */
+async function client(address: string): Promise<void> {
+  const agents = new AgentsClient({ address, apiKey: 'bench-key', timeoutMs: 60_000 });
+  try {
+    const conversations = scriptedConversations({ seed: SEED, now: new Date(), count: conversationCount + 10 });
+    await runScriptedConversations(agents, conversations.slice(0, 10)); // warm-up: JIT, sandbox, PGlite caches
+    const started = performance.now();
+    const results = await runScriptedConversations(agents, conversations.slice(10), { concurrency });
+    process.stdout.write(JSON.stringify({ results, seconds: (performance.now() - started) / 1000 }));
+  } finally {
+    agents.close();
+  }
+}
+
+await (process.argv[2] === '--client' ? client(process.argv[3]!) : main());

@@ -1,12 +1,7 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
-import { serviceSchemaMigration } from '@distillery/storage';
 import { AgentsModule } from './agents.module.js';
+import { AGENTS_ENTITIES, AGENTS_MIGRATIONS } from './agents.schema.js';
 import { dealershipDomain } from './domain/dealership-domain.js';
-import { DEALERSHIP_ENTITIES } from './domain/dealership.entities.js';
-import { AgentsDealership1764000003000 } from './domain/dealership.migration.js';
-import { SessionEntity } from './sessions/session.entity.js';
-import { AgentsSessions1764000002000 } from './sessions/sessions.migration.js';
-import { TurnEntity } from './sessions/turn.entity.js';
 
 /** The five-agent pipeline (Understander, Planner, Evaluator, Executor, Explainer, with replans) behind a gRPC API for product apps. */
 export const agentsService: ServiceDefinition = {
@@ -17,7 +12,7 @@ export const agentsService: ServiceDefinition = {
   consumes: [],
   produces: ['traces.raw'],
   stages: [{ name: 'pipeline', implemented: true }, { name: 'grpc-api', implemented: true }, { name: 'traces', implemented: true }],
-  migrations: [serviceSchemaMigration('agents', 1764000000001), AgentsSessions1764000002000, AgentsDealership1764000003000],
-  entities: [SessionEntity, TurnEntity, ...DEALERSHIP_ENTITIES],
+  migrations: AGENTS_MIGRATIONS,
+  entities: AGENTS_ENTITIES,
   module: AgentsModule.forDomain(dealershipDomain),
 };

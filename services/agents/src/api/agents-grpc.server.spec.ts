@@ -2,17 +2,15 @@ import { EmbeddedBus, subscribeEvents } from '@distillery/bus';
 import { type TraceRaw, traceRawContract } from '@distillery/contracts';
 import { ReferenceModel } from '@distillery/llm';
 import { agentsV1 } from '@distillery/proto';
-import { type Database, openDatabase, Outbox, OutboxRelay, serviceSchemaMigration } from '@distillery/storage';
+import { type Database, Outbox, OutboxRelay } from '@distillery/storage';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PlanSandbox } from '../plans/plan-sandbox.js';
 import type { Toolbox } from '../pipeline/toolbox.js';
 import { TurnPipeline } from '../pipeline/turn-pipeline.js';
-import { AgentsSessions1764000002000 } from '../sessions/sessions.migration.js';
-import { SessionEntity } from '../sessions/session.entity.js';
+import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
 import { SessionStore } from '../sessions/session-store.js';
-import { TurnEntity } from '../sessions/turn.entity.js';
 import { AgentsGrpcServer } from './agents-grpc.server.js';
 import { ConversationService } from './conversation.service.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -44,12 +42,7 @@ describe('AgentsGrpcServer end to end (grpc-js client, PGlite, embedded bus)', (
   let slow = false;
 
   beforeAll(async () => {
-    db = await openDatabase({
-      target: { kind: 'pglite', dataDir: 'memory://' },
-      schemas: ['agents'],
-      migrations: [serviceSchemaMigration('agents', 1764000000001), AgentsSessions1764000002000],
-      entities: [SessionEntity, TurnEntity],
-    });
+    db = await openAgentsMemoryDatabase();
     await bus.ensureTopics(['traces.raw', 'traces.raw.dlq']);
     relay = new OutboxRelay({ dataSource: db.dataSource, bus, schema: 'agents', pollMs: 20 });
     relay.start();

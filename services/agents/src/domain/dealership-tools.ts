@@ -81,6 +81,11 @@ export interface ToolError {
   readonly error: { readonly code: string; readonly message: string; readonly rule?: string };
 }
 
+/** The select-list column saying whether an active reservation holds the row's vehicle at `now` (a parameter). */
+function reservedFlag(now: string): string {
+  return `EXISTS (SELECT 1 FROM agents.reservations r WHERE r.vin = vehicles.vin AND r.status = 'active' AND r.expires_at > ${now}) AS reserved`;
+}
+
 function fail(code: string, message: string, rule?: string): ToolError {
   return { ok: false, error: { code, message, ...(rule ? { rule } : {}) } };
 }
@@ -171,21 +176,29 @@ export class DealershipTools {
     if (args.location) add('location = ?', args.location);
     for (const feature of args.features ?? []) add('features @> ?::jsonb', JSON.stringify([feature.toLowerCase()]));
     const order = args.sort === 'year' ? 'year DESC, price' : args.sort === 'mileage' ? 'mileage, price' : 'price, year DESC';
-    const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM agents.vehicles WHERE ${where.join(' AND ')}`, params)) as [{ total: number }];
-    const rows = await this.dataSource.getRepository(VehicleEntity).query(`SELECT * FROM agents.vehicles WHERE ${where.join(' AND ')} ORDER BY ${order}, vin LIMIT ${args.limit ?? 5}`, params) as Array<VehicleEntity & { features: string[] }>;
-    const reserved = await this.reservedVins(this.dataSource.manager, rows.map((row) => row.vin));
-    return { ok: true, total, vehicles: rows.map((row) => summary(row, reserved.has(row.vin))) };
+    // One statement: the window count is taken before LIMIT, the reservation flag per row.
+    params.push(this.context.now);
+    const rows = (await this.dataSource.query(
+      `SELECT *, count(*) OVER ()::int AS total, ${reservedFlag(`$${params.length}`)} FROM agents.vehicles WHERE ${where.join(' AND ')} ORDER BY ${order}, vin LIMIT ${args.limit ?? 5}`,
+      params,
+    )) as Array<VehicleEntity & { total: number; reserved: boolean }>;
+    return { ok: true, total: rows[0]?.total ?? 0, vehicles: rows.map((row) => summary(row, row.reserved)) };
   }
 
   async getVehicle(args: Args<'getVehicle'>) {
-    const vehicle = await this.dataSource.getRepository(VehicleEntity).findOneBy({ vin: args.vin });
+    const vehicle = await this.vehicle(args.vin);
     if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
-    const reserved = (await this.reservedVins(this.dataSource.manager, [vehicle.vin])).has(vehicle.vin);
-    return { ok: true, vehicle: { ...summary(vehicle, reserved), features: vehicle.features, status: vehicle.status } };
+    return { ok: true, vehicle: { ...summary(vehicle, vehicle.reserved), features: vehicle.features, status: vehicle.status } };
+  }
+
+  /** A vehicle with whether an active reservation holds it, in one statement. */
+  private async vehicle(vin: string): Promise<(VehicleEntity & { reserved: boolean }) | undefined> {
+    const [row] = (await this.dataSource.query(`SELECT *, ${reservedFlag('$2')} FROM agents.vehicles WHERE vin = $1`, [vin, this.context.now])) as Array<VehicleEntity & { reserved: boolean }>;
+    return row;
   }
 
   async availableSlots(args: Args<'availableSlots'>) {
-    const vehicle = await this.dataSource.getRepository(VehicleEntity).findOneBy({ vin: args.vin });
+    const vehicle = await this.vehicle(args.vin);
     if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
     if (vehicle.status === 'sold') return fail('VEHICLE_SOLD', `the ${describeVehicle(vehicle)} has been sold`);
     const booked = (await this.dataSource.query(`SELECT vin, slot FROM agents.test_drives WHERE status = 'scheduled' AND location = $1 AND slot LIKE $2`, [vehicle.location, `${args.date}T%`])) as Array<{ vin: string; slot: string }>;
@@ -205,8 +218,9 @@ export class DealershipTools {
     return undefined;
   }
 
-  private async customer(manager: EntityManager): Promise<CustomerEntity | null> {
-    return manager.getRepository(CustomerEntity).findOneBy({ id: this.context.customerId });
+  private async customer(manager: EntityManager): Promise<CustomerEntity | undefined> {
+    const [row] = (await manager.query('SELECT id, name, email, licence_on_file AS "licenceOnFile", credit_tier AS "creditTier" FROM agents.customers WHERE id = $1', [this.context.customerId])) as CustomerEntity[];
+    return row;
   }
 
   async scheduleTestDrive(args: Args<'scheduleTestDrive'>) {
@@ -248,9 +262,11 @@ export class DealershipTools {
   }
 
   async cancelTestDrive(args: Args<'cancelTestDrive'>) {
-    const drive = await this.dataSource.getRepository(TestDriveEntity).findOneBy({ id: args.testDriveId, customerId: this.context.customerId });
-    if (!drive || drive.status !== 'scheduled') return fail('NOT_FOUND', `no upcoming test drive ${args.testDriveId} for this customer`);
-    await this.dataSource.getRepository(TestDriveEntity).update({ id: drive.id }, { status: 'cancelled' });
+    const [[drive]] = (await this.dataSource.query(`UPDATE agents.test_drives SET status = 'cancelled' WHERE id = $1 AND customer_id = $2 AND status = 'scheduled' RETURNING id, slot`, [
+      args.testDriveId,
+      this.context.customerId,
+    ])) as [Array<{ id: string; slot: string }>, number];
+    if (!drive) return fail('NOT_FOUND', `no upcoming test drive ${args.testDriveId} for this customer`);
     return { ok: true, cancelled: { id: drive.id, slot: drive.slot } };
   }
 
@@ -263,7 +279,7 @@ export class DealershipTools {
   async estimateFinancing(args: Args<'estimateFinancing'>) {
     let price = args.price;
     if (args.vin) {
-      const vehicle = await this.dataSource.getRepository(VehicleEntity).findOneBy({ vin: args.vin });
+      const vehicle = await this.vehicle(args.vin);
       if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
       price = vehicle.price;
     }

@@ -185,6 +185,8 @@ export interface ScriptedTurnResult {
   /** What differed from the script: wrong tools, a failed tool call, a replan, the fallback. */
   readonly problems: string[];
   readonly modelMs: number;
+  /** Time inside the dealership's tools (their own queries), as the trace records it. */
+  readonly toolMs: number;
   readonly replans: number;
 }
 
@@ -220,6 +222,7 @@ export async function runScriptedConversations(
           planCode: trace.planCode,
           problems,
           modelMs: trace.calls.reduce((sum, call) => sum + call.latencyMs, 0),
+          toolMs: trace.toolCalls.reduce((sum, call) => sum + call.latencyMs, 0),
           replans: trace.replans,
         };
         results.push(result);

@@ -26,7 +26,7 @@ export class SessionStore {
   ) {}
 
   async create(session: NewSession): Promise<SessionEntity> {
-    return this.dataSource.getRepository(SessionEntity).save({
+    const created = Object.assign(new SessionEntity(), {
       id: `sess_${randomUUID()}`,
       tenant: session.tenant,
       customerRef: session.customerRef,
@@ -36,14 +36,20 @@ export class SessionStore {
       metadata: session.metadata,
       dialogue: EMPTY_DIALOGUE as unknown as Record<string, unknown>,
       ended: false,
+      turnCount: 0,
+      createdAt: new Date(),
     });
+    // insert, not save: save would first look the new id up.
+    await this.dataSource.getRepository(SessionEntity).insert(created as QueryDeepPartialEntity<SessionEntity>);
+    return created;
   }
 
   /** The tenant's session; another tenant's session id is indistinguishable from a missing one. */
   async get(tenant: string, sessionId: string): Promise<SessionEntity> {
-    const session = await this.dataSource.getRepository(SessionEntity).findOneBy({ id: sessionId, tenant });
-    if (!session) throw new SessionNotFoundError(sessionId);
-    return session;
+    // Plain SQL on the per-turn path: the entity layer costs more than the query here.
+    const [row] = (await this.dataSource.query(`SELECT ${SESSION_COLUMNS} FROM agents.sessions WHERE id = $1 AND tenant = $2`, [sessionId, tenant])) as SessionEntity[];
+    if (!row) throw new SessionNotFoundError(sessionId);
+    return Object.assign(new SessionEntity(), row);
   }
 
   turns(sessionId: string): Promise<TurnEntity[]> {
@@ -52,38 +58,58 @@ export class SessionStore {
 
   async turn(tenant: string, sessionId: string, turnId: string): Promise<TurnEntity> {
     await this.get(tenant, sessionId);
-    const turn = await this.dataSource.getRepository(TurnEntity).findOneBy({ id: turnId, sessionId });
+    const turn = await this.findTurn('id = $2', [sessionId, turnId]);
     if (!turn) throw new SessionNotFoundError(`${sessionId}/${turnId}`);
     return turn;
   }
 
   /** A retried message (same client message id) finds the turn already answered. */
   findByClientMessageId(sessionId: string, clientMessageId: string): Promise<TurnEntity | null> {
-    return this.dataSource.getRepository(TurnEntity).findOneBy({ sessionId, clientMessageId });
+    return this.findTurn('client_message_id = $2', [sessionId, clientMessageId]);
   }
 
-  /** Writes the turn, the session's new memory and the trace event in one transaction. */
+  private async findTurn(condition: string, params: [string, string]): Promise<TurnEntity | null> {
+    const [row] = (await this.dataSource.query(`SELECT ${TURN_COLUMNS} FROM agents.turns WHERE session_id = $1 AND ${condition}`, params)) as Array<TurnEntity & { trace: string }>;
+    return row ? Object.assign(new TurnEntity(), row, { trace: JSON.parse(row.trace) as Record<string, unknown> }) : null;
+  }
+
+  /**
+   * Writes the turn, the session's new memory and the trace event in ONE statement (atomic, one
+   * round trip). The turn's index is the session's turn count as read with the session; a
+   * concurrent turn of the same session moves the count first, so the statement matches no row
+   * and the turn is written again at the next index.
+   */
   async recordTurn(session: SessionEntity, trace: Omit<TraceRaw, 'turnIndex' | 'turnId'>, dialogue: DialogueState, ended: boolean, clientMessageId: string | undefined): Promise<TurnEntity> {
-    const saved = await this.dataSource.transaction(async (manager) => {
-      const [{ next }] = (await manager.query('SELECT count(*)::int AS next FROM agents.turns WHERE session_id = $1', [session.id])) as [{ next: number }];
-      const turnId = `turn_${randomUUID()}`;
-      const full: TraceRaw = { ...trace, turnId, turnIndex: next };
-      const turn = manager.getRepository(TurnEntity).create({
-        id: turnId,
+    for (let index = session.turnCount; ; ) {
+      const turn = Object.assign(new TurnEntity(), {
+        id: `turn_${randomUUID()}`,
         sessionId: session.id,
-        index: next,
+        index,
         userMessage: trace.userMessage,
         reply: trace.reply,
         clientMessageId: clientMessageId ?? null,
-        trace: full as unknown as Record<string, unknown>,
+        createdAt: new Date(),
       });
-      // insert, not save: save would first look the new id up.
-      await manager.getRepository(TurnEntity).insert(turn as QueryDeepPartialEntity<TurnEntity>);
-      await manager.query('UPDATE agents.sessions SET dialogue = $2, ended = $3 WHERE id = $1', [session.id, JSON.stringify(dialogue), ended]);
-      await this.outbox.enqueue(manager, traceRawContract, full, { source: 'agents' });
-      return turn;
-    });
-    this.onCommitted();
-    return saved;
+      const full: TraceRaw = { ...trace, turnId: turn.id, turnIndex: index };
+      turn.trace = full as unknown as Record<string, unknown>;
+      const event = this.outbox.enqueueStatement(traceRawContract, full, { source: 'agents' }, 'turn', 13);
+      const written = (await this.dataSource.query(
+        `WITH session AS (UPDATE agents.sessions SET dialogue = $2, ended = $3, turn_count = $4 + 1 WHERE id = $1 AND turn_count = $4 RETURNING id),
+          turn AS (INSERT INTO agents.turns (id, session_id, turn_index, user_message, reply, client_message_id, trace, created_at)
+            SELECT $5, $6, $7, $8, $9, $10, $11, $12 FROM session RETURNING id)
+        ${event.sql}`,
+        [session.id, JSON.stringify(dialogue), ended, index, turn.id, turn.sessionId, index, turn.userMessage, turn.reply, turn.clientMessageId, JSON.stringify(full), turn.createdAt, ...event.params],
+      )) as unknown[];
+      if (written.length) {
+        this.onCommitted();
+        return turn;
+      }
+      const [current] = (await this.dataSource.query('SELECT turn_count AS "turnCount" FROM agents.sessions WHERE id = $1', [session.id])) as Array<{ turnCount: number }>;
+      if (!current) throw new SessionNotFoundError(session.id);
+      index = current.turnCount;
+    }
   }
 }
+
+const SESSION_COLUMNS = 'id, tenant, customer_ref AS "customerRef", locale, source, campaign_id AS "campaignId", metadata, dialogue, ended, turn_count AS "turnCount", created_at AS "createdAt"';
+const TURN_COLUMNS = 'id, session_id AS "sessionId", turn_index AS "index", user_message AS "userMessage", reply, client_message_id AS "clientMessageId", trace, created_at AS "createdAt"';

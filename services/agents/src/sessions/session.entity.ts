@@ -12,5 +12,6 @@ export class SessionEntity {
   @Column('jsonb') metadata!: Record<string, string>;
   @Column('jsonb') dialogue!: Record<string, unknown>;
   @Column('boolean') ended!: boolean;
+  @Column('int', { name: 'turn_count', default: 0 }) turnCount!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

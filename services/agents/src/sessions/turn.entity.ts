@@ -10,6 +10,8 @@ export class TurnEntity {
   @Column('text', { name: 'user_message' }) userMessage!: string;
   @Column('text') reply!: string;
   @Column('text', { name: 'client_message_id', nullable: true }) clientMessageId!: string | null;
-  @Column('jsonb') trace!: Record<string, unknown>;
+  /** JSON text: written once, read whole (see AgentsTurnCount1764000004000). */
+  @Column('text', { transformer: { to: (value: unknown) => JSON.stringify(value), from: (text: string) => JSON.parse(text) as unknown } })
+  trace!: Record<string, unknown>;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
