@@ -17,6 +17,7 @@ export { PoisonMessageError, type PoisonReason } from './errors/poison-message.e
 export { SchemaViolationError } from './errors/schema-violation.error.js';
 export { MessageTooLargeError } from './errors/message-too-large.error.js';
 export { AGENT_ROLES, agentCallSchema, toolCallSchema, traceRawContract, traceRawSchema, type TraceRaw } from './messages/traces-raw.message.js';
+export { campaignCompletedContract, campaignCompletedSchema, type CampaignCompleted } from './messages/campaigns-completed.message.js';
 export { refinedCallSchema, traceRefinedContract, traceRefinedSchema, type TraceRefined } from './messages/traces-refined.message.js';
 export { DATASET_PARTS, datasetReadyContract, datasetReadySchema, type DatasetReady } from './messages/datasets-ready.message.js';
 export {

@@ -1,4 +1,5 @@
 import type { MessageContract } from './contract.js';
+import { campaignCompletedContract } from './messages/campaigns-completed.message.js';
 import { checkpointBf16Contract, checkpointFp8Contract, drafterReadyContract } from './messages/checkpoints.message.js';
 import { datasetReadyContract } from './messages/datasets-ready.message.js';
 import { traceRawContract } from './messages/traces-raw.message.js';
@@ -8,6 +9,7 @@ import type { TopicName } from './topics.js';
 /** The one contract per topic. Adding a topic means adding it here and to TOPICS. */
 export const CONTRACTS: { readonly [T in TopicName]: MessageContract } = {
   'traces.raw': traceRawContract,
+  'campaigns.completed': campaignCompletedContract,
   'traces.refined': traceRefinedContract,
   'datasets.ready': datasetReadyContract,
   'checkpoints.bf16': checkpointBf16Contract,

@@ -1,6 +1,7 @@
 /** The pipeline's topics, in flow order. Each has a dead-letter twin `<topic>.dlq`. */
 export const TOPICS = [
   'traces.raw',
+  'campaigns.completed',
   'traces.refined',
   'datasets.ready',
   'checkpoints.bf16',
