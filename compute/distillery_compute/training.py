@@ -1,39 +1,50 @@
 """The one training loop every stage uses: schedules, accumulation, clipping, resumable state, progress.
 
-    from distillery_compute.training import stage_config, train, lm_loss
-    config = stage_config("sft", "tiny", max_steps=200)          # paper Table 3, scaled by preset
+    from distillery_compute.training import lm_loss, stage_config, train
+    config = stage_config("sft", "tiny", max_steps=200)          # paper Table 3, scaled for the preset
     result = train(model, examples, config, "runs/x/sft/state", pad_id=tok.pad_id, stage="sft")
+    result = train(policy, pairs, stage_config("dpo", "tiny"), "runs/x/dpo/state", pad_id=tok.pad_id,
+                   stage="dpo", loss_fn=lambda m, b: dpo.dpo_step(m, b))   # any LossFn; metrics are averaged
 
-`train` resumes by itself: with a valid state in `state_dir` it continues from the last
-saved optimizer step (same batches, same RNG, same optimizer moments), so a run killed
-at any moment and started again with the same arguments ends with the same parameters
-as one that was never interrupted. A finished state returns its result at once.
+`train` resumes by itself: with a valid state under `state_dir` it continues from the
+last saved optimizer step (same batches, same RNG, same optimizer moments), so a run
+killed at any moment and started again with the same arguments ends with the same
+parameters as one that was never interrupted. A finished state loads its parameters
+into the model and returns its result at once.
 
-State directory (written to a temporary sibling and renamed into place, every
-`save_every` optimizer steps and at the end):
+Optimizer step s (0-based) is micro-batches [k*grad_accum, (k+1)*grad_accum) of epoch
+s // steps_per_epoch, k = s % steps_per_epoch, in data.epoch_batches order for (seed,
+epoch); the last step of an epoch may have fewer micro-batches. Total steps =
+ceil(batches_per_epoch / grad_accum) * epochs, capped by max_steps.
 
-    params.safetensors   the trained parameters only (for LoRA, the adapters)
+`state_dir` belongs to train(): each save (every `save_every` optimizer steps and at the
+end) writes a temporary sibling directory, fsyncs it and renames it into place, so a
+kill at any moment leaves either the previous state or the new one, whole. It holds
+
+    params.safetensors   the trained parameters only (for LoRA, the adapters), in their dtype
     optimizer.pt         AdamW state (moments, step counts)
-    state.json           step, config, RNG states, loss window, result (when finished)
-    manifest.json        sha256 + size of the three files above; checked before any resume
+    rng.pt               torch (and CUDA), python and numpy RNG states
+    state.json           step, tokens, config, fingerprints of data and parameters, loss window, result
+    manifest.json        sha256 + size of the four files above, checked before anything is loaded
 
 Progress goes to stdout as JSON lines (progress.emit): "progress" events with stage,
-step, total, epoch, loss, lr, tokens_per_s, elapsed_s, eta_s and whatever the loss
-function reports (e.g. DPO's reward_margin and preference_accuracy), at most about one
-a second plus the first and last step; a "checkpoint" event after each save.
+step, total, epoch (1-based), epochs, loss, lr, grad_norm, tokens, tokens_per_s,
+elapsed_s, eta_s and whatever the loss function reports (DPO's reward_margin,
+preference_accuracy, ...), at most one per `min_interval_s` plus the first and last
+step of a run; a "checkpoint" event (stage, step, total, path) after every save.
 """
 
-import base64
+import contextlib
 import json
 import math
 import os
-import pickle
 import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -43,299 +54,406 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from distillery_compute import progress
-from distillery_compute.checkpoint import ChecksumError, _fsync, _write_json, sha256_file
-from distillery_compute.data import IGNORE_INDEX, Example, collate, collate_pairs, epoch_batches, lengths
+from distillery_compute.checkpoint import MANIFEST, ChecksumError, _fsync, _write_json, sha256_file, verify_manifest
+from distillery_compute.data import IGNORE_INDEX, Example, batches, epoch_batches, lengths
+from distillery_compute.model import PRESETS
 
 LossFn = Callable[[nn.Module, dict[str, Tensor]], tuple[Tensor, dict[str, float]]]
 
-PARAMS, OPTIMIZER, STATE, MANIFEST = "params.safetensors", "optimizer.pt", "state.json", "manifest.json"
-LOSS_WINDOW = 50   # final_loss / metrics average the last this-many optimizer steps
+SCHEDULES = ("cosine", "linear", "constant")
+PARAMS, OPTIMIZER, RNG, STATE_JSON = "params.safetensors", "optimizer.pt", "rng.pt", "state.json"
+STATE_FORMAT = 1
+LOSS_WINDOW = 50   # final_loss and metrics average the last this-many optimizer steps
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrainConfig:
     lr: float
-    schedule: str = "cosine"        # cosine | linear | constant, each after a linear warm-up
+    schedule: str = "cosine"        # cosine | linear | constant (all after linear warm-up)
     warmup_ratio: float = 0.0
     weight_decay: float = 0.0
     epochs: int = 1
     batch_size: int = 1
     grad_accum: int = 1
-    max_grad_norm: float = 1.0
+    max_grad_norm: float = 1.0      # 0 = no clipping
     save_every: int = 50            # optimizer steps between resumable saves (and always at the end)
     seed: int = 0
     max_steps: int | None = None    # cap on optimizer steps (smoke runs, tests)
     bucket: int = 4                 # data.epoch_batches length bucketing
-    max_len: int = 1024
+    max_len: int = 1024             # tokens per sequence; train() refuses longer examples
 
     def __post_init__(self):
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r} (known: {', '.join(SCHEDULES)})")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         for name in ("epochs", "batch_size", "grad_accum", "save_every", "max_len"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= self.warmup_ratio < 1:
-            raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
+        for name in ("weight_decay", "max_grad_norm", "bucket"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError(f"max_steps must be >= 1, got {self.max_steps}")
+            raise ValueError(f"max_steps must be >= 1 or None, got {self.max_steps}")
 
 
-SCHEDULES = ("cosine", "linear", "constant")
+# ---------------------------------------------------------------------------- stage configs
 
-# Paper Table 3 (an 8B student): learning rate, schedule, warm-up, decay, epochs, batch, accumulation.
-# "pretrain" is ours (the bootstrap base trained from scratch), not the paper's.
+# Paper Table 3 (an 8B student, BF16). CPT's batch is "varies (seq x global batch = 4M
+# tokens)" on 2048 GPUs; one machine takes 8 sequences a step. Max context is 8k for
+# SFT/DPO/EAGLE and 4k-16k for CPT: 8k throughout, cut to the preset's context below.
+# "pretrain" is ours, not the paper's: the bootstrap base trained from scratch.
+# Table 3's LoRA ranks (SFT 128, DPO 64, all linear modules) and DPO beta (0.1) are stages.py's.
 TABLE_3: dict[str, dict] = {
     "pretrain": dict(lr=1e-3, schedule="cosine", warmup_ratio=0.05, weight_decay=0.1, epochs=1, batch_size=8),
     "cpt": dict(lr=1e-5, schedule="cosine", warmup_ratio=0.01, weight_decay=0.1, epochs=1, batch_size=8),
-    "sft": dict(lr=2e-5, schedule="cosine", warmup_ratio=0.05, weight_decay=0.0, epochs=1, batch_size=1, grad_accum=1),
-    "dpo": dict(lr=5e-6, schedule="cosine", warmup_ratio=0.10, weight_decay=0.0, epochs=3, batch_size=1, grad_accum=2),
-    "eagle": dict(lr=3e-4, schedule="linear", warmup_ratio=0.01, weight_decay=0.0, epochs=100, batch_size=8),
+    "sft": dict(lr=2e-5, schedule="cosine", warmup_ratio=0.05, epochs=1, batch_size=1, grad_accum=1),
+    "dpo": dict(lr=5e-6, schedule="cosine", warmup_ratio=0.10, epochs=3, batch_size=1, grad_accum=2),
+    "eagle": dict(lr=3e-4, schedule="linear", warmup_ratio=0.01, epochs=100, batch_size=8, grad_accum=1),
 }
+PAPER_MAX_LEN = 8192
 
-# Scaling by preset. The paper's rates are for 8B weights; a 12M-parameter model moves
-# nowhere at 1e-5 in the few hundred steps an embedded run affords, and small models
-# tolerate far larger steps (their updates are not amplified through 32 wide layers), so
-# the small presets multiply the fine-tuning rates (not pretraining, whose rate is already
-# a small-model rate) and cap the epochs. Real-base presets use Table 3 as printed.
-PRESET_SCALING: dict[str, dict] = {
-    "micro": dict(lr_factor=50.0, max_epochs=3, max_len=256),
-    "tiny": dict(lr_factor=50.0, max_epochs=3, max_len=1024),
-    "llama-3.2-1b": dict(lr_factor=1.0, max_epochs=None, max_len=4096),
-    "llama-3.1-8b": dict(lr_factor=1.0, max_epochs=None, max_len=4096),
-}
+# Learning-rate factor per preset and stage. Table 3's rates are tuned to move 8B
+# pretrained weights gently over ~500k examples; a 12M-parameter model at 1e-5 barely
+# moves in the few hundred steps an embedded run has, and narrow models take larger
+# steps stably (the best Adam rate grows roughly as 1/width: 4096 -> 256 is 16x, and
+# the few steps ask for more). So the small presets run the fine-tuning stages at 50x
+# (SFT 1e-3, CPT 5e-4, DPO 2.5e-4), the EAGLE drafter at 3x (it is trained from
+# scratch, where 3e-4 is already a from-scratch rate; 9e-4 matches pretrain's 1e-3),
+# and pretrain as written (1e-3 is a small-model rate). Llama presets use Table 3 as
+# printed; pretrain from scratch at Llama scale would use Llama 3's 3e-4 (0.3x).
+_SMALL = {"pretrain": 1.0, "cpt": 50.0, "sft": 50.0, "dpo": 50.0, "eagle": 3.0}
+_LLAMA = {"pretrain": 0.3, "cpt": 1.0, "sft": 1.0, "dpo": 1.0, "eagle": 1.0}
+LR_FACTOR: dict[str, dict[str, float]] = {"micro": _SMALL, "tiny": _SMALL, "llama-3.2-1b": _LLAMA, "llama-3.1-8b": _LLAMA}
+# Epoch caps: 100 EAGLE epochs over embedded-run data would take hours on CPU and only
+# overfit a small drafter; micro is for tests. DPO's 3 epochs stay.
+MAX_EPOCHS: dict[str, int | None] = {"micro": 3, "tiny": 10, "llama-3.2-1b": None, "llama-3.1-8b": None}
 
 
 def stage_config(stage: str, preset: str, **overrides) -> TrainConfig:
-    """Table 3's hyperparameters for `stage`, scaled for `preset`, with `overrides` applied last."""
+    """Table 3's hyperparameters for `stage`, scaled for model preset `preset`, then `overrides` applied."""
     if stage not in TABLE_3:
         raise ValueError(f"unknown training stage {stage!r} (known: {', '.join(TABLE_3)})")
-    if preset not in PRESET_SCALING:
-        raise ValueError(f"unknown preset {preset!r} (known: {', '.join(PRESET_SCALING)})")
-    known = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(overrides) - known)
+    if preset not in LR_FACTOR or preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r} (known: {', '.join(LR_FACTOR)})")
+    known = [f.name for f in fields(TrainConfig)]
+    unknown = sorted(set(overrides) - set(known))
     if unknown:
-        raise ValueError(f"unknown TrainConfig field(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise ValueError(f"unknown TrainConfig field(s) {', '.join(unknown)} (known: {', '.join(known)})")
     values = dict(TABLE_3[stage])
-    scaling = PRESET_SCALING[preset]
-    if stage != "pretrain":
-        values["lr"] *= scaling["lr_factor"]
-    if scaling["max_epochs"] is not None:
-        values["epochs"] = min(values["epochs"], scaling["max_epochs"])
-    values["max_len"] = scaling["max_len"]
+    values["lr"] *= LR_FACTOR[preset][stage]
+    if MAX_EPOCHS[preset] is not None:
+        values["epochs"] = min(values["epochs"], MAX_EPOCHS[preset])
+    values["max_len"] = min(PAPER_MAX_LEN, PRESETS[preset]["max_seq_len"])
     return TrainConfig(**{**values, **overrides})
 
 
 def lr_at(config: TrainConfig, step: int, total_steps: int) -> float:
-    """Learning rate for optimizer step `step` (0-based) of `total_steps`: linear warm-up, then the schedule."""
+    """Learning rate for optimizer step `step` (0-based) of `total_steps`: linear warm-up, then the schedule.
+
+    Warm-up covers ceil(warmup_ratio * total) steps and reaches lr on its last one
+    (lr/w, 2lr/w, ..., lr: no step is wasted at lr 0); the decay then runs from lr
+    at the first step after warm-up to 0 at step total_steps (cosine and linear).
+    """
     warmup = math.ceil(config.warmup_ratio * total_steps)
     if step < warmup:
         return config.lr * (step + 1) / warmup
     if config.schedule == "constant":
         return config.lr
-    done = (step - warmup) / max(1, total_steps - warmup)   # 0 at the end of warm-up, -> 1 at the last step
+    done = min(1.0, (step - warmup) / max(1, total_steps - warmup))
     if config.schedule == "linear":
-        return config.lr * max(0.0, 1.0 - done)
+        return config.lr * (1.0 - done)
     return config.lr * 0.5 * (1.0 + math.cos(math.pi * done))
 
 
+# ---------------------------------------------------------------------------- loss
+
+def is_right_padded(attention_mask: Tensor) -> bool:
+    """True when every row is real tokens then padding (what data.collate makes), i.e. 1s never follow a 0."""
+    return bool((attention_mask[:, 1:] <= attention_mask[:, :-1]).all())
+
+
 def lm_loss(model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
-    """Causal LM cross-entropy over the labelled tokens (labels -100 count nothing); works for peft and HF models."""
-    out = model(batch["input_ids"], attention_mask=batch.get("attention_mask"))
-    logits = out.logits if hasattr(out, "logits") else out
-    # logits[t] predict labels[t + 1]
-    loss = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), batch["labels"][:, 1:].flatten(),
-                           ignore_index=IGNORE_INDEX)
+    """Causal LM cross-entropy, the mean over labelled tokens (labels -100 count nothing); no metrics.
+
+    Works for our Transformer, HF causal LMs (output.logits) and peft wrappers of either.
+    """
+    ids, labels, mask = batch["input_ids"], batch["labels"], batch.get("attention_mask")
+    # A causal model's real tokens never see later positions, so right padding (label -100)
+    # changes nothing they compute and its positions are arange either way: the mask is
+    # passed only for other layouts, which keeps SDPA on its fused causal kernels.
+    out = model(ids) if mask is None or is_right_padded(mask) else model(ids, attention_mask=mask)
+    logits = out.logits if hasattr(out, "logits") else out[0] if isinstance(out, tuple) else out
+    # logits[t] predict labels[t + 1]; only labelled positions go through the fp32 softmax
+    # (SFT and DPO prompts are most of the tokens), and no labelled token gives 0, not nan.
+    logits, labels = logits[:, :-1], labels[:, 1:]
+    keep = labels != IGNORE_INDEX
+    loss = F.cross_entropy(logits[keep].float(), labels[keep], reduction="sum") / keep.sum().clamp(min=1)
     return loss, {}
 
+
+# ---------------------------------------------------------------------------- result
 
 @dataclass
 class TrainResult:
     steps: int              # optimizer steps done in all
-    epochs: int
+    epochs: int             # epochs begun (the last one partial when max_steps cut it short)
     tokens: int             # tokens seen (attention_mask sum; both sides of a DPO pair)
-    wall_s: float
+    wall_s: float           # seconds in train(), summed over a killed run and its resumptions
     final_loss: float       # mean loss over the last min(50, steps) optimizer steps
-    metrics: dict[str, float]   # the loss function's metrics averaged over the same window
+    metrics: dict[str, float]   # loss_fn metrics averaged over the same window (e.g. DPO reward_margin)
     resumed_from: int       # optimizer step the run resumed from (0 = fresh)
 
 
 # ---------------------------------------------------------------------------- resumable state
 
-def _rng_state() -> str:
-    state = {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state(),
-             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
-    return base64.b64encode(pickle.dumps(state)).decode()
+def _rng_state() -> dict:
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"torch": torch.get_rng_state(), "python": random.getstate(),
+            "numpy": (name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
+            # only an initialized CUDA has generators that training used; don't wake it up on CPU
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None}
 
 
-def _set_rng_state(encoded: str) -> None:
-    state = pickle.loads(base64.b64decode(encoded))
+def _set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     if state["cuda"] is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _save_state(state_dir: Path, named: dict[str, nn.Parameter], optimizer: torch.optim.Optimizer,
-                state: dict) -> None:
-    """Write the state atomically: a temporary sibling directory, fsynced, then renamed over the old one."""
-    state_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=state_dir.parent, prefix=f".{state_dir.name}.tmp-"))
+def _old(path: Path) -> Path:
+    return path.with_name(f".{path.name}.old")
+
+
+def _save_state(path: Path, named: dict[str, nn.Parameter], optimizer: torch.optim.Optimizer, info: dict) -> None:
+    """Write the state to a temporary sibling, fsync it, then swap it in for `path`."""
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:
         save_file({k: p.detach().to("cpu").contiguous() for k, p in named.items()}, tmp / PARAMS)
         torch.save(optimizer.state_dict(), tmp / OPTIMIZER)
-        _write_json(tmp / STATE, state)
-        for name in (PARAMS, OPTIMIZER):
+        torch.save(_rng_state(), tmp / RNG)
+        for name in (PARAMS, OPTIMIZER, RNG):
             _fsync(tmp / name)
+        _write_json(tmp / STATE_JSON, info)
         files = {name: {"sha256": sha256_file(tmp / name), "size": (tmp / name).stat().st_size}
-                 for name in (PARAMS, OPTIMIZER, STATE)}
-        _write_json(tmp / MANIFEST, {"format": 1, "files": files})
-        old = None
-        if state_dir.exists():   # swap: the old state stays whole until the new one is in place
-            old = Path(tempfile.mkdtemp(dir=state_dir.parent, prefix=f".{state_dir.name}.old-"))
-            os.replace(state_dir, old / "state")
-        os.replace(tmp, state_dir)
-        if old is not None:
-            shutil.rmtree(old)
+                 for name in (PARAMS, OPTIMIZER, RNG, STATE_JSON)}
+        _write_json(tmp / MANIFEST, {"format": STATE_FORMAT, "files": files})
+        # The old state is renamed aside, not deleted, until the new one is in place:
+        # a kill between the two renames leaves `.state.old`, which _load_state puts back.
+        shutil.rmtree(_old(path), ignore_errors=True)
+        if path.exists():
+            os.replace(path, _old(path))
+        os.replace(tmp, path)
+        _fsync(path.parent)   # make the renames durable
+        shutil.rmtree(_old(path), ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _load_state(state_dir: Path) -> dict | None:
-    """The verified state.json of state_dir (None when there is none); ChecksumError names a damaged file."""
-    for leftover in state_dir.parent.glob(f".{state_dir.name}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)   # a save cut short by a kill
-    old = next(state_dir.parent.glob(f".{state_dir.name}.old-*/state"), None)
-    if not state_dir.exists() and old is not None:
-        os.replace(old, state_dir)                    # killed between the two renames of a swap
-    for leftover in state_dir.parent.glob(f".{state_dir.name}.old-*"):
+def _load_state(path: Path) -> dict | None:
+    """state.json of the state at `path`, every file verified first; None when there is none.
+
+    Leftovers of a killed save are cleaned up: temporary directories are removed, and a
+    state caught between the two renames of a swap is put back. A file that does not
+    match manifest.json raises checkpoint.ChecksumError naming it; a non-empty directory
+    that is no state at all raises ValueError rather than being replaced.
+    """
+    for leftover in path.parent.glob(f".{path.name}.tmp-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    if not (state_dir / MANIFEST).is_file():
+    if _old(path).exists():
+        if path.exists():
+            shutil.rmtree(_old(path))
+        else:
+            os.replace(_old(path), path)
+    if not path.exists() or not any(path.iterdir()):
         return None
-    manifest = json.loads((state_dir / MANIFEST).read_text())
-    for name, want in manifest["files"].items():
-        path = state_dir / name
-        if not path.is_file():
-            raise ChecksumError(f"{path}: listed in {MANIFEST} but missing")
-        if path.stat().st_size != want["size"] or sha256_file(path) != want["sha256"]:
-            raise ChecksumError(f"{path}: does not match {MANIFEST} (sha256 or size differs)")
-    return json.loads((state_dir / STATE).read_text())
+    if not (path / MANIFEST).exists() and not (path / STATE_JSON).exists():
+        raise ValueError(f"{path} is not empty and holds no training state: give train() a directory of its own")
+    try:
+        verify_manifest(path)
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
+        raise ChecksumError(f"{path / MANIFEST}: missing or unreadable ({e})") from None
+    return json.loads((path / STATE_JSON).read_text())
+
+
+def _check_resumable(saved: dict, expect: dict, path: Path, stage: str) -> None:
+    """ValueError unless the saved run had this config, these examples and these trained parameters."""
+    config, want = saved["config"], expect["config"]
+    if config != want:
+        differs = [f"{k} {config.get(k)!r} -> {want[k]!r}" for k in want if config.get(k) != want[k]]
+        raise ValueError(f"{stage}: {path} holds a run with a different config ({'; '.join(differs)}); "
+                         "use the same settings to resume, or remove the state to start over")
+    for key, what in (("data", "training examples"), ("params", "trained parameters")):
+        if saved[key] != expect[key]:
+            raise ValueError(f"{stage}: {path} was saved for other {what} ({key}: saved {_brief(saved[key])}, "
+                             f"now {_brief(expect[key])}); remove the state to start over")
+
+
+def _brief(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 # ---------------------------------------------------------------------------- the loop
 
 def _trainable(model: nn.Module, params: Sequence[nn.Parameter] | None) -> dict[str, nn.Parameter]:
-    chosen = {id(p) for p in params} if params is not None else None
-    named = {name: p for name, p in model.named_parameters()
-             if (p.requires_grad if chosen is None else id(p) in chosen)}
+    """{model name: parameter} of what is trained: `params`, or everything that requires grad."""
+    if params is None:
+        named = {name: p for name, p in model.named_parameters() if p.requires_grad}
+    else:
+        by_id = {id(p): name for name, p in model.named_parameters()}
+        missing = [i for i, p in enumerate(params) if id(p) not in by_id]
+        if missing:
+            raise ValueError(f"params[{missing[0]}] is not a parameter of the model")
+        named = {by_id[id(p)]: p for p in params}
     if not named:
         raise ValueError("nothing to train: no parameter requires grad")
     return named
 
 
 def _optimizer(named: dict[str, nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
-    # Decay matrices only: norms' gains and biases are not regularised (nanoGPT's split).
+    # Decay matrices only: norm gains and biases are not regularised (nanoGPT's split).
     decay = [p for p in named.values() if p.dim() >= 2]
     other = [p for p in named.values() if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": other, "weight_decay": 0.0}]
-    fused = all(p.is_cuda for p in named.values())
-    return torch.optim.AdamW([g for g in groups if g["params"]], lr=config.lr, betas=(0.9, 0.95),
-                             fused=fused or None)
+    groups = [g for g in ({"params": decay, "weight_decay": config.weight_decay},
+                          {"params": other, "weight_decay": 0.0}) if g["params"]]
+    fused = all(p.is_cuda and p.is_floating_point() for p in named.values())   # one kernel for all params
+    return torch.optim.AdamW(groups, lr=config.lr, fused=True if fused else None)
 
 
-def _batch_tokens(batch: dict[str, Tensor]) -> int:
-    masks = [v for k, v in batch.items() if k.endswith("attention_mask")]
-    return int(sum(m.sum().item() for m in masks))
+def step_batches(examples: Sequence[Example], config: TrainConfig, pad_id: int, steps_per_epoch: int,
+                 start_step: int = 0) -> Iterator[tuple[int, list[dict[str, Tensor]]]]:
+    """(epoch, collated micro-batches) of every optimizer step from `start_step` on, without end."""
+    epoch, k = divmod(start_step, steps_per_epoch)
+    while True:
+        stream = batches(examples, config.batch_size, config.seed, epoch, pad_id,
+                         start=k * config.grad_accum, bucket=config.bucket)
+        while micro := list(islice(stream, config.grad_accum)):
+            yield epoch, micro
+        epoch, k = epoch + 1, 0
+
+
+def _tokens(batch: dict[str, Tensor]) -> int:
+    """Real tokens in a collated batch: every attention mask (both sides of a pair) summed."""
+    return sum(int(v.sum()) for k, v in batch.items() if k.endswith("attention_mask"))
+
+
+def _autocast(device: torch.device):
+    # bf16 autocast where the GPU has it (the paper trains in BF16); CPU runs fp32 as is.
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def train(model: nn.Module, examples: Sequence[Example], config: TrainConfig, state_dir: str | os.PathLike, *,
           loss_fn: LossFn = lm_loss, pad_id: int, params: Sequence[nn.Parameter] | None = None,
           stage: str = "train", device: torch.device | str | None = None,
           min_interval_s: float = 1.0) -> TrainResult:
-    """Train `params` (default: everything that requires grad) of `model` on `examples`; see the module docstring."""
+    """Train `params` (default: all that require grad) of `model` on `examples`, resuming from `state_dir`.
+
+    device: move the model there first (default: where its parameters are); batches follow
+    the model. A fresh run seeds torch's RNG with config.seed (dropout); a resumed one restores
+    the saved RNG states. Emits progress and checkpoint lines (module docstring).
+    """
     if not examples:
         raise ValueError(f"{stage}: no training examples")
-    state_dir = Path(state_dir)
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    named = _trainable(model, params)
-    optimizer = _optimizer(named, config)
-    collate_fn = collate_pairs if "chosen_ids" in examples[0] else collate
     example_lengths = lengths(examples)
+    too_long = sum(n > config.max_len for n in example_lengths)
+    if too_long:
+        raise ValueError(f"{stage}: {too_long} of {len(examples)} examples exceed max_len {config.max_len} "
+                         f"(longest {max(example_lengths)}); encode them with max_len={config.max_len}")
+    if device is not None:
+        model.to(device)   # keeps the Parameter objects, so `params` stays valid
+    named = _trainable(model, params)
+    device = next(iter(named.values())).device
+    optimizer = _optimizer(named, config)
+
     per_epoch = len(epoch_batches(example_lengths, config.batch_size, config.seed, 0, bucket=config.bucket))
     steps_per_epoch = math.ceil(per_epoch / config.grad_accum)
-    total = steps_per_epoch * config.epochs if config.max_steps is None else min(config.max_steps, steps_per_epoch * config.epochs)
-    config_json = asdict(config)
+    total = steps_per_epoch * config.epochs
+    if config.max_steps is not None:
+        total = min(total, config.max_steps)
 
-    step, tokens, window, resumed_from = 0, 0, [], 0
-    saved = _load_state(state_dir)
+    path = Path(state_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    expect = {"config": asdict(config), "data": {"examples": len(examples), "tokens": sum(example_lengths)},
+              "params": {name: list(p.shape) for name, p in named.items()}}
+    step, tokens, wall_s, window, resumed_from = 0, 0, 0.0, [], 0
+    saved = _load_state(path)
     if saved is not None:
-        if saved["config"] != config_json:
-            differs = sorted(k for k in config_json if saved["config"].get(k) != config_json[k])
-            raise ValueError(f"{stage}: {state_dir} holds a run with a different config ({', '.join(differs)} differ); "
-                             "remove it or use the same settings to resume")
-        if saved.get("result") is not None:
-            return TrainResult(**saved["result"])
-        loaded = load_file(state_dir / PARAMS)
+        _check_resumable(saved, expect, path, stage)
         with torch.no_grad():
-            for name, p in named.items():
-                p.copy_(loaded[name].to(p.device, p.dtype))
-        optimizer.load_state_dict(torch.load(state_dir / OPTIMIZER, map_location=device, weights_only=False))
-        _set_rng_state(saved["rng"])
-        step, tokens, window, resumed_from = saved["step"], saved["tokens"], saved["window"], saved["step"]
+            for name, value in load_file(path / PARAMS).items():
+                named[name].copy_(value)
+        if saved["result"] is not None:
+            return TrainResult(**saved["result"])
+        optimizer.load_state_dict(torch.load(path / OPTIMIZER, map_location="cpu", weights_only=True))
+        _set_rng_state(torch.load(path / RNG, weights_only=True))
+        step, tokens, wall_s, window = saved["step"], saved["tokens"], saved["wall_s"], saved["window"]
+        resumed_from = step
     else:
         torch.manual_seed(config.seed)
 
-    def snapshot(result: TrainResult | None) -> None:
-        _save_state(state_dir, named, optimizer, {
-            "stage": stage, "step": step, "total": total, "tokens": tokens, "window": window,
-            "config": config_json, "rng": _rng_state(), "result": None if result is None else asdict(result)})
-        progress.emit("checkpoint", stage=stage, step=step, total=total, path=str(state_dir))
-
-    model.train()
     t0, last_emit, run_tokens = time.monotonic(), float("-inf"), 0
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
-    while step < total:
-        # Optimizer step s is micro-batches [s*ga, (s+1)*ga) of its epoch: a resumed run finds them again.
-        epoch, first = divmod(step, steps_per_epoch)
-        order = epoch_batches(example_lengths, config.batch_size, config.seed, epoch, bucket=config.bucket)
-        micro = order[first * config.grad_accum:(first + 1) * config.grad_accum]
-        for param_group in optimizer.param_groups:
-            param_group["lr"] = lr_at(config, step, total)
-        step_loss, step_metrics = 0.0, {}
-        for indices in micro:
-            batch = {k: v.to(device) for k, v in collate_fn([examples[i] for i in indices], pad_id).items()}
-            with autocast:
+
+    def save(result: TrainResult | None) -> None:
+        _save_state(path, named, optimizer, {
+            "format": STATE_FORMAT, "stage": stage, "step": step, "total": total, "tokens": tokens,
+            "wall_s": wall_s + time.monotonic() - t0, "window": window, **expect,
+            "result": None if result is None else asdict(result)})
+        progress.emit("checkpoint", stage=stage, step=step, total=total, path=str(path))
+
+    was_training = model.training
+    model.train()
+    for epoch, micro in islice(step_batches(examples, config, pad_id, steps_per_epoch, step), total - step):
+        lr = lr_at(config, step, total)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        step_loss, step_metrics = torch.zeros((), device=device), {}
+        for batch in micro:
+            n = _tokens(batch)
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            with _autocast(device):
                 loss, metrics = loss_fn(model, batch)
+            # mean over the step's micro-batches, as one batch of them all would give
             (loss / len(micro)).backward()
-            step_loss += loss.item() / len(micro)
+            step_loss += loss.detach().float() / len(micro)
             for k, v in metrics.items():
                 step_metrics[k] = step_metrics.get(k, 0.0) + v / len(micro)
-            n = _batch_tokens(batch)
-            tokens += n
-            run_tokens += n
-        torch.nn.utils.clip_grad_norm_(list(named.values()), config.max_grad_norm)
+            tokens, run_tokens = tokens + n, run_tokens + n
+        loss_value = step_loss.item()
+        if not math.isfinite(loss_value):   # stop before the update poisons the weights
+            raise FloatingPointError(f"{stage}: loss is {loss_value} at step {step + 1}; "
+                                     f"the last saved state is still good (lower lr {config.lr}?)")
+        grad_norm = (torch.nn.utils.clip_grad_norm_(list(named.values()), config.max_grad_norm).item()
+                     if config.max_grad_norm > 0 else None)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
-        window = (window + [{"loss": step_loss, **step_metrics}])[-LOSS_WINDOW:]
+        window = (window + [{**step_metrics, "loss": loss_value}])[-LOSS_WINDOW:]
 
         now = time.monotonic()
         if step in (resumed_from + 1, total) or now - last_emit >= min_interval_s:
             last_emit, elapsed = now, now - t0
-            done_here = step - resumed_from
-            progress.emit("progress", stage=stage, step=step, total=total, epoch=epoch, loss=step_loss,
-                          lr=optimizer.param_groups[0]["lr"], tokens_per_s=round(run_tokens / max(elapsed, 1e-9), 1),
-                          elapsed_s=round(elapsed, 3), eta_s=round(elapsed / done_here * (total - step), 3),
-                          **step_metrics)
+            progress.emit("progress", **{
+                **step_metrics, "stage": stage, "step": step, "total": total, "epoch": epoch + 1,
+                "epochs": math.ceil(total / steps_per_epoch), "loss": loss_value, "lr": lr, "grad_norm": grad_norm,
+                "tokens": tokens, "tokens_per_s": round(run_tokens / max(elapsed, 1e-9), 1),
+                "elapsed_s": round(elapsed, 3), "eta_s": round(elapsed / (step - resumed_from) * (total - step), 3)})
         if step % config.save_every == 0 and step < total:
-            snapshot(None)
+            save(None)
+    model.train(was_training)
 
-    keys = window[-1].keys() if window else ()
-    mean = {k: sum(w[k] for w in window) / len(window) for k in keys}
+    keys = dict.fromkeys(k for w in window for k in w)   # every metric seen, in order
+    mean = {k: sum(w[k] for w in window if k in w) / sum(k in w for w in window) for k in keys}
     result = TrainResult(steps=step, epochs=math.ceil(step / steps_per_epoch), tokens=tokens,
-                         wall_s=round(time.monotonic() - t0, 3), final_loss=mean.pop("loss", float("nan")),
+                         wall_s=round(wall_s + time.monotonic() - t0, 3), final_loss=mean.pop("loss"),
                          metrics=mean, resumed_from=resumed_from)
-    snapshot(result)
+    save(result)
     return result
-
