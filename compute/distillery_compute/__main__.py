@@ -33,65 +33,86 @@ def cmd_info(args: list[str]) -> int:
 
 
 def cmd_train(argv: list[str]) -> int:
-    """Stdout carries only protocol lines (stage_start, progress, checkpoint, stage_done, done)."""
+    """Distill the student (stages.py); stdout carries only stage_start, progress, checkpoint, stage_done, done."""
     import argparse
     from pathlib import Path
 
     parser = argparse.ArgumentParser(prog="python -m distillery_compute train",
-                                     description="Distill the student; re-running with the same --run-dir resumes.")
+                                     description="Distill the student; the same command with the same --run-dir resumes.")
     parser.add_argument("--run-dir", required=True, type=Path)
-    parser.add_argument("--preset", required=True)
-    for part in ("cpt", "sft", "dpo"):
-        parser.add_argument(f"--{part}", required=True, type=Path, help=f"{part} rows (JSONL)")
-    parser.add_argument("--eval", type=Path, help="held-out SFT rows for the quality figures")
-    parser.add_argument("--base", type=Path, help="a Hugging Face Llama checkpoint dir with tokenizer.json (default: bootstrap one)")
+    parser.add_argument("--preset", required=True, help="model preset: micro, tiny, llama-3.2-1b, llama-3.1-8b")
+    for kind in ("cpt", "sft", "dpo"):
+        parser.add_argument(f"--{kind}", required=True, type=Path, help=f"{kind} rows (JSONL, data.py format)")
+    parser.add_argument("--eval", type=Path, help="held-out rows in the SFT format: quality after every stage")
+    parser.add_argument("--base", type=Path, help="HF Llama checkpoint dir with tokenizer.json (default: bootstrap one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--stages", default="expand,cpt,sft,dpo")
     parser.add_argument("--expand-every", type=int, default=4)
     parser.add_argument("--merge", choices=("linear", "task-arithmetic"), default="linear")
-    parser.add_argument("--merge-alpha", type=float, default=0.7)
-    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--merge-alpha", type=float, default=0.5, help="share of the CPT-trained model (linear) "
+                        "or task-vector scale (task-arithmetic)")
+    parser.add_argument("--beta", type=float, default=0.1, help="DPO penalty")
+    parser.add_argument("--max-steps", type=int, help="cap on every stage's optimizer steps")
     parser.add_argument("--save-every", type=int, default=50)
-    parser.add_argument("--eval-limit", type=int, default=24)
+    parser.add_argument("--eval-limit", type=int, default=24, help="eval rows decoded per stage")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:   # argparse printed the usage error to stderr
+    except SystemExit as exit_:   # argparse printed the usage error to stderr (exit 2), or --help (0)
         return int(exit_.code or 0)
-
-    import time
-
-    import torch
-
-    from distillery_compute.data import DatasetError, read_jsonl
-    from distillery_compute.model import PRESETS
-    from distillery_compute.progress import emit
-    from distillery_compute.stages import RunOptions, check_stages, run
 
     def bad(message: str) -> int:
         print(f"distillery_compute train: {message}", file=sys.stderr)
         return 2
 
+    import time
+
+    import torch
+
+    from distillery_compute.data import read_jsonl
+    from distillery_compute.model import PRESETS
+
+    # Everything checked before the slow imports (peft) and before any work.
     if args.preset not in PRESETS:
         return bad(f"unknown preset {args.preset!r} (known: {', '.join(PRESETS)})")
+    for name, value, least in (("--expand-every", args.expand_every, 1), ("--save-every", args.save_every, 1),
+                               ("--max-steps", args.max_steps, 1), ("--eval-limit", args.eval_limit, 0)):
+        if value is not None and value < least:
+            return bad(f"{name} must be >= {least}, got {value}")
+    if args.merge == "linear" and not 0.0 <= args.merge_alpha <= 1.0:
+        return bad(f"--merge-alpha must be in [0, 1] for a linear merge, got {args.merge_alpha}")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        return bad("--device cuda: no CUDA device available")
+    if args.base is not None:
+        for name in ("config.json", "tokenizer.json"):
+            if not (args.base / name).is_file():
+                return bad(f"--base {args.base}: no {name} (expected a Hugging Face checkpoint dir with its tokenizer)")
+    inputs = {"cpt": args.cpt, "sft": args.sft, "dpo": args.dpo} | ({"eval": args.eval} if args.eval else {})
+    rows = {}
     try:
-        stages = check_stages([s for s in args.stages.split(",") if s])
-        files = {"cpt": args.cpt, "sft": args.sft, "dpo": args.dpo} | ({"eval": args.eval} if args.eval else {})
-        for name, path in files.items():
+        for name, path in inputs.items():
             if not path.is_file():
                 return bad(f"--{name} {path}: no such file")
-        rows = {name: read_jsonl(path, "sft" if name == "eval" else name) for name, path in files.items()}
-    except (ValueError, DatasetError) as error:
+            rows[name] = read_jsonl(path, "sft" if name == "eval" else name)
+            if not rows[name]:
+                return bad(f"--{name} {path}: no rows")
+    except ValueError as error:   # data.DatasetError: "file:line: what is wrong"
         return bad(str(error))
-    if args.base is not None and not (args.base / "config.json").is_file():
-        return bad(f"--base {args.base}: not a Hugging Face checkpoint directory (no config.json)")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    options = RunOptions(run_dir=args.run_dir, preset=args.preset, seed=args.seed, expand_every=args.expand_every,
-                         merge=args.merge, merge_alpha=args.merge_alpha, max_steps=args.max_steps,
-                         save_every=args.save_every, eval_limit=args.eval_limit, device=device)
-    t0 = time.monotonic()
-    summary = run(options, rows, stages, args.base)
-    emit("done", student=summary["student"], report=str(args.run_dir / "report.json"), stages=summary["stages"],
+
+    from distillery_compute.progress import emit
+    from distillery_compute.stages import RunOptions, parse_stages, run
+
+    device = args.device if args.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        options = RunOptions(run_dir=args.run_dir, preset=args.preset, seed=args.seed, stages=parse_stages(args.stages),
+                             expand_every=args.expand_every, merge=args.merge, merge_alpha=args.merge_alpha,
+                             beta=args.beta, max_steps=args.max_steps, save_every=args.save_every,
+                             eval_limit=args.eval_limit, device=device)
+        t0 = time.monotonic()
+        report = run(options, rows, inputs, args.base)
+    except ValueError as error:   # RunError, a state or checkpoint that fails its checks, settings that cannot resume
+        return bad(str(error))
+    emit("done", student=report["student"], report=str(args.run_dir / "report.json"), stages=report["stages"],
          wall_s=round(time.monotonic() - t0, 3))
     return 0
 

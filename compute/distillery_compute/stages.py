@@ -1,51 +1,84 @@
-"""The student's training stages (paper section 2.5, Appendices A-B), each a resumable step of one run.
+"""The student's training stages (paper section 2.5, Appendices A-B) as one resumable run.
 
     python -m distillery_compute train --run-dir runs/x --preset tiny \\
         --cpt cpt.jsonl --sft sft.jsonl --dpo dpo.jsonl --eval eval.jsonl
 
-    bootstrap  (no --base) a byte-level BPE tokenizer and a base model pretrained from scratch
-               on the CPT documents and the SFT transcripts: nothing comes from outside
-    expand     stage 0, LLaMA Pro block expansion: one zero-output copy after every k blocks
-    cpt        stage 1, context-aware CPT of the new blocks (C_x excluded from the loss), then
-               merged with the model before CPT (linear or task arithmetic)
+    bootstrap  (no --base) a byte-level BPE tokenizer and a base pretrained from scratch on the
+               run's own text (CPT documents, SFT transcripts): nothing comes from outside
+    expand     stage 0, LLaMA Pro block expansion: a zero-output copy after every k blocks
+    cpt        stage 1, context-aware CPT (C_x excluded from the loss) of the new blocks only
+               (of every weight when expand is not run), merged with the model it started from
     sft        stage 2, LoRA on every linear module, loss on the outputs only, merged
-    dpo        stage 3, LoRA DPO against the SFT model (the adapter disabled), merged: the student
+    dpo        stage 3, LoRA DPO against the SFT model (the same network, adapter disabled),
+               merged: the BF16 student
 
-Every stage writes DIR/<stage>/checkpoint (Hugging Face layout + manifest.json + tokenizer
-files) and DIR/<stage>/metrics.json; a stage whose checkpoint verifies is skipped when the
-command runs again, and a stage cut short resumes from DIR/<stage>/state (training.train).
-Metrics after each stage, with --eval: held-out loss on the outputs and exact match of the
-greedy outputs against the judge-refined targets, overall and per agent role.
+Run directory (one command line per directory; run.json records it and a re-run with
+other settings or other input files is refused):
+
+    run.json                 the settings and the sha256 of every input file
+    <stage>/state/           training.train's resumable state (bootstrap, cpt, sft, dpo)
+    <stage>/checkpoint/      HF checkpoint (bf16) + manifest.json + the tokenizer files
+    <stage>/metrics.json     written last: the stage is done when it exists and the checkpoint verifies
+    base/metrics.json        with --base and --eval: the base's own figures
+    student/                 a copy of the last stage's checkpoint
+    report.json              {"stages": [{"stage", "metrics", "checkpoint"}], "student", "tokenizer", "wall_s"}
+
+Running the same command again skips finished stages and resumes the one cut short
+from its state (training.train): the student is bit-identical to an uninterrupted run.
+With --eval, every stage (and the base) is measured on the held-out rows: evaluate.py.
 """
 
+import hashlib
 import json
+import math
+import os
 import shutil
+import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from peft import LoraConfig, get_peft_model
+from torch import nn
 
 from distillery_compute import progress
 from distillery_compute.checkpoint import ChecksumError, load_checkpoint, save_checkpoint, verify_manifest
-from distillery_compute.data import IGNORE_INDEX, encode_rows, encode_sft
 from distillery_compute.dpo import dpo_step
-from distillery_compute.expansion import expand_blocks, expansion_plan, freeze_for_expansion
+from distillery_compute.data import encode_rows
+from distillery_compute.evaluate import evaluate
+from distillery_compute.expansion import ExpansionPlan, expand_blocks, expansion_plan, freeze_for_expansion
 from distillery_compute.merge import linear_merge, merge_lora, task_arithmetic_merge
-from distillery_compute.model import ModelArgs, Transformer
-from distillery_compute.tokenizer import CONFIG_FILE, TOKENIZER_FILE, ChatTokenizer, train_tokenizer
-from distillery_compute.training import lm_loss, stage_config, train
+from distillery_compute.model import ModelArgs, Transformer, count_params
+from distillery_compute.tokenizer import CONFIG_FILE, SPECIAL_MAP_FILE, TOKENIZER_FILE, ChatTokenizer, train_tokenizer
+from distillery_compute.training import LossFn, TrainConfig, TrainResult, lm_loss, stage_config, train
 
-STAGES = ("bootstrap", "expand", "cpt", "sft", "dpo")
-LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-# Table 3: SFT r=128, DPO r=64 (alpha = 2r). A 256-wide tiny model cannot use rank 128 (half
-# its width); the small presets take a rank that is the same share of their width.
-LORA_RANK = {"sft": {"micro": 16, "tiny": 32}, "dpo": {"micro": 8, "tiny": 16}}
-PAPER_RANK = {"sft": 128, "dpo": 64}
-BOOTSTRAP_EPOCHS = 4   # passes over the bootstrap corpus: a few minutes for tiny on 2 cores at --max-steps 400
+STAGES = ("expand", "cpt", "sft", "dpo")   # what --stages selects; bootstrap runs when there is no --base
+MERGES = ("linear", "task-arithmetic")
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]   # "all modules"
+
+# Table 3: LoRA r=128 for SFT and r=64 for DPO on an 8B (width 4096); it names no alpha, we
+# take alpha = 2r. The small presets (width 64 / 256) keep the 2:1 ratio at r=16 / r=8:
+# rank 128 would be half of tiny's width, no longer a low-rank update.
+LORA_RANK = {"sft": 128, "dpo": 64}
+SMALL_LORA_RANK = {"sft": 16, "dpo": 8}
+
+# Optimizer steps per stage when --max-steps is not given, for the presets an embedded run
+# trains on CPU (Table 3's epochs still apply and may end a stage sooner, except pretrain,
+# which loops over its small corpus until the budget is spent). Measured on 2 cores, tiny:
+# ~1 s a pretraining step (8 sequences of ~128 tokens), 0.2-0.5 s an SFT step, ~1 s a DPO
+# step (a pair, twice, plus the reference): bootstrap ~1-4 min, each other stage 1-3 min.
+# The Llama presets have no budget: Table 3's epochs decide, and they need --base.
+STEP_BUDGET = {
+    "micro": {"pretrain": 100, "cpt": 50, "sft": 100, "dpo": 50},
+    "tiny": {"pretrain": 240, "cpt": 100, "sft": 200, "dpo": 100},
+}
+BOOTSTRAP_PRESETS = tuple(STEP_BUDGET)
+MIN_BOOTSTRAP_VOCAB = 384   # 8 specials + 256 bytes + some merges (micro's 256 has no room for any)
+
+
+class RunError(ValueError):
+    """A run that cannot go on as asked (other settings in the run dir, no base for a big preset, ...)."""
 
 
 @dataclass(frozen=True)
@@ -53,252 +86,327 @@ class RunOptions:
     run_dir: Path
     preset: str
     seed: int = 0
+    stages: tuple[str, ...] = STAGES
     expand_every: int = 4
-    merge: str = "linear"          # linear | task-arithmetic
-    merge_alpha: float = 0.7       # share of the CPT-trained model (ours: the paper names no value)
-    beta: float = 0.1
+    merge: str = "linear"
+    # The paper merges after CPT "to combine domain-specific adaptation with the general
+    # capabilities of the original model" and names no weights: an equal share (0.5) for
+    # linear; for task arithmetic the task vector's scale. With one fine-tuned model both
+    # give original + a·(trained - original); task arithmetic also allows a > 1.
+    merge_alpha: float = 0.5
+    beta: float = 0.1            # Table 3's DPO penalty
     max_steps: int | None = None
     save_every: int = 50
-    eval_limit: int = 24
+    eval_limit: int = 24         # greedy decodes cost a full forward per token (no KV cache yet)
     device: str = "cpu"
 
 
-# ---------------------------------------------------------------------------- checkpoints of the run
+@dataclass
+class StageOutput:
+    model: Transformer
+    args: ModelArgs
+    metrics: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- configs
+
+def train_config(stage: str, options: RunOptions, examples: int = 0) -> TrainConfig:
+    """stage_config for the run: the step budget (or --max-steps), the run's seed and save interval."""
+    budget = options.max_steps or STEP_BUDGET.get(options.preset, {}).get(stage)
+    config = stage_config(stage, options.preset, seed=options.seed, save_every=options.save_every, max_steps=budget)
+    if stage == "pretrain" and budget is not None:
+        # from scratch on a small corpus: as many passes as the budget takes
+        steps_per_epoch = math.ceil(math.ceil(examples / config.batch_size) / config.grad_accum)
+        config = stage_config(stage, options.preset, seed=options.seed, save_every=options.save_every,
+                              max_steps=budget, epochs=max(1, math.ceil(budget / max(1, steps_per_epoch))))
+    return config
+
 
 def stage_dir(options: RunOptions, stage: str) -> Path:
     return options.run_dir / stage
 
 
-def finished(options: RunOptions, stage: str) -> dict | None:
-    """The stage's metrics when its checkpoint is complete and verifies, else None."""
-    ckpt, metrics = stage_dir(options, stage) / "checkpoint", stage_dir(options, stage) / "metrics.json"
-    if not metrics.is_file():
-        return None
-    try:
-        verify_manifest(ckpt)
-    except (ChecksumError, FileNotFoundError):
-        return None
-    return json.loads(metrics.read_text())
+def train_metrics(result: TrainResult) -> dict:
+    return {"train_loss": result.final_loss, "steps": result.steps, "epochs": result.epochs,
+            "tokens": result.tokens, "train_wall_s": result.wall_s, "resumed_from": result.resumed_from,
+            **result.metrics}
 
 
-def save_stage(model: Transformer, args: ModelArgs, tok_dir: Path, options: RunOptions, stage: str,
-               metrics: dict) -> Path:
-    """The stage's checkpoint (bf16, HF layout, with the tokenizer) and then its metrics: the metrics file marks it done."""
-    out = stage_dir(options, stage) / "checkpoint"
-    tok = ChatTokenizer.load(tok_dir)
-    ids = {"eos_token_id": tok.eos_id, "pad_token_id": tok.pad_id} | ({} if tok.bos_id is None else {"bos_token_id": tok.bos_id})
-    save_checkpoint(model, args, out, extra_config=ids, overwrite=True)
-    for name in (TOKENIZER_FILE, CONFIG_FILE):
-        if (tok_dir / name).is_file():
-            shutil.copyfile(tok_dir / name, out / name)
-    (stage_dir(options, stage) / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    return out
+# ---------------------------------------------------------------------------- building blocks
 
-
-def load_stage(path: Path, options: RunOptions) -> tuple[Transformer, ModelArgs]:
-    """A checkpoint in fp32 on the run's device (training precision; checkpoints are stored in bf16)."""
-    model, args = load_checkpoint(path, dtype=torch.float32, device=options.device)
-    return model, args
-
-
-# ---------------------------------------------------------------------------- stages
-
-def bootstrap(options: RunOptions, rows: dict[str, list[dict]]) -> dict:
-    """Tokenizer + base pretrained from scratch on the run's own text (CPT documents, SFT transcripts)."""
-    texts = [f"{r['context']}\n{r['text']}" for r in rows["cpt"]] + [f"{r['prompt']}\n{r['output']}" for r in rows["sft"]]
-    args = ModelArgs.from_name(options.preset)
-    tok_dir = stage_dir(options, "bootstrap") / "tokenizer"
-    # the preset's vocabulary, but at least bytes + specials + some merges (micro's 256 has no room)
-    tok = train_tokenizer(texts, vocab_size=max(args.vocab_size, 384), out_dir=tok_dir)
-    args = args.replace(vocab_size=tok.vocab_size)
-    torch.manual_seed(options.seed)
-    model = Transformer(args).to(options.device)
-    config = stage_config("pretrain", options.preset, epochs=BOOTSTRAP_EPOCHS, seed=options.seed,
-                          max_steps=options.max_steps, save_every=options.save_every)
-    examples = []
-    for text in texts:   # plain language modelling: every token counts
-        ids = ([] if tok.bos_id is None else [tok.bos_id]) + tok.encode(text)[:config.max_len - 2] + [tok.eos_id]
-        examples.append({"input_ids": ids, "labels": ids})
-    result = train(model, examples, config, stage_dir(options, "bootstrap") / "state", pad_id=tok.pad_id,
-                   stage="bootstrap", device=options.device)
-    return {"train_loss": result.final_loss, "steps": result.steps, "tokens": result.tokens,
-            "wall_s": result.wall_s, "vocab_size": tok.vocab_size, "params": sum(p.numel() for p in model.parameters())}, model, args, tok_dir
-
-
-def expand(options: RunOptions, base: Path) -> tuple[dict, Transformer, ModelArgs]:
-    model, args = load_stage(base, options)
-    expanded, new_args, plan = expand_blocks(model, args, every=options.expand_every)
-    return {"layers_before": args.n_layers, "layers_after": new_args.n_layers, "new_blocks": len(plan.new),
-            "expand_every": options.expand_every}, expanded, new_args
-
-
-def cpt(options: RunOptions, start: Path, rows: list[dict], tok: ChatTokenizer, base_layers: int | None):
-    """Context-aware CPT, then the merge with the model it started from."""
-    model, args = load_stage(start, options)
-    original = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    # LLaMA Pro: only the inserted blocks learn; without expansion (or none inserted), every weight does.
-    plan = expansion_plan(base_layers, options.expand_every) if base_layers is not None else None
-    params = freeze_for_expansion(model, plan) if plan is not None and plan.new else list(model.parameters())
-    config = stage_config("cpt", options.preset, seed=options.seed, max_steps=options.max_steps,
-                          save_every=options.save_every)
-    examples = encode_rows(tok, rows, "cpt", config.max_len)
-    result = train(model, examples, config, stage_dir(options, "cpt") / "state", pad_id=tok.pad_id, params=params,
-                   stage="cpt", device=options.device)
-    trained = model.state_dict()
-    merged = (linear_merge(original, trained, options.merge_alpha) if options.merge == "linear"
-              else task_arithmetic_merge(original, [trained], [options.merge_alpha]))
-    model.load_state_dict(merged)
-    return {"train_loss": result.final_loss, "steps": result.steps, "tokens": result.tokens, "wall_s": result.wall_s,
-            "merge": options.merge, "merge_alpha": options.merge_alpha}, model, args
-
-
-def with_lora(model: Transformer, stage: str, preset: str):
-    rank = LORA_RANK[stage].get(preset, PAPER_RANK[stage])
+def with_lora(model: Transformer, stage: str, preset: str, seed: int = 0):
+    """(peft model, rank): a fresh LoRA adapter (B = 0, so it starts as `model`) on every linear module."""
+    rank = SMALL_LORA_RANK[stage] if preset in STEP_BUDGET else LORA_RANK[stage]
     model.requires_grad_(False)
+    torch.manual_seed(seed)   # A's random init: the same adapter on every run with this seed
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=LORA_TARGETS, bias="none")
     return get_peft_model(model, config), rank
 
 
-def merged_model(peft_model, args: ModelArgs, device: str) -> Transformer:
-    """The plain Transformer with the adapters folded in (merge.merge_lora)."""
+def merged_model(peft_model: nn.Module, args: ModelArgs) -> Transformer:
+    """A plain Transformer with the adapters folded in (W + s·B·A), on the peft model's device."""
     state = merge_lora(peft_model)
     with torch.device("meta"):
         model = Transformer(args)
-    model.load_state_dict({k: v.to(device) for k, v in state.items()}, assign=True)
+    model.load_state_dict(state, strict=True, assign=True)
     model.tie_weights()
     return model
 
 
-def sft(options: RunOptions, start: Path, rows: list[dict], tok: ChatTokenizer):
-    model, args = load_stage(start, options)
-    peft_model, rank = with_lora(model, "sft", options.preset)
-    config = stage_config("sft", options.preset, seed=options.seed, max_steps=options.max_steps,
-                          save_every=options.save_every)
+def dpo_loss_fn(beta: float) -> LossFn:
+    """DPO's loss for training.train; the reference is the policy with its adapter disabled (the SFT model)."""
+    def loss_fn(policy: nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        loss, metrics = dpo_step(policy, batch, None, beta)
+        return loss, {k: metrics[k] for k in ("reward_margin", "preference_accuracy")}
+    return loss_fn
+
+
+def cpt_params(model: Transformer, plan: ExpansionPlan | None) -> list[nn.Parameter]:
+    """LLaMA Pro: only the inserted blocks learn; with no expansion (or none inserted), every weight does."""
+    if plan is not None and plan.new:
+        if plan.n_layers != model.args.n_layers:
+            raise RunError(f"the expansion plan has {plan.n_layers} layers but the model {model.args.n_layers}")
+        return freeze_for_expansion(model, plan)
+    model.requires_grad_(True)
+    return list(model.parameters())
+
+
+def merge_with_original(original: dict, trained: dict, method: str, alpha: float) -> dict:
+    """The end of CPT: the trained model merged back with the one it started from."""
+    if method == "linear":
+        return linear_merge(original, trained, alpha)
+    if method == "task-arithmetic":
+        return task_arithmetic_merge(original, [trained], [alpha])
+    raise RunError(f"unknown merge {method!r} (known: {', '.join(MERGES)})")
+
+
+def load_start(path: Path, options: RunOptions) -> tuple[Transformer, ModelArgs, ChatTokenizer]:
+    """A checkpoint in fp32 on the run's device (training keeps fp32 masters; CUDA autocasts to bf16)."""
+    model, args = load_checkpoint(path, dtype=torch.float32, device=options.device)
+    return model, args, ChatTokenizer.load(path)
+
+
+# ---------------------------------------------------------------------------- stages
+
+def bootstrap(options: RunOptions, rows: dict[str, list[dict]]) -> tuple[StageOutput, Path]:
+    """(base, tokenizer dir): tokenizer and model trained from scratch on the CPT documents and SFT transcripts."""
+    texts = ([f"{r['context']}\n{r['text']}" for r in rows["cpt"]]
+             + [f"{r['prompt']}\n{r['output']}" for r in rows["sft"]])
+    args = ModelArgs.from_name(options.preset)
+    tok_dir = stage_dir(options, "bootstrap") / "tokenizer"
+    # the preset's vocabulary at most: BPE stops merging earlier when the text is small
+    tok = train_tokenizer(texts, vocab_size=max(args.vocab_size, MIN_BOOTSTRAP_VOCAB), out_dir=tok_dir)
+    args = args.replace(vocab_size=tok.vocab_size)
+    torch.manual_seed(options.seed)
+    model = Transformer(args).to(options.device)
+    # the documents as training will see them, but every token counts (plain language modelling)
+    examples = [{"input_ids": e["input_ids"], "labels": e["input_ids"]}
+                for kind in ("cpt", "sft") for e in encode_rows(tok, rows[kind], kind, stage_config(
+                    "pretrain", options.preset).max_len)]
+    config = train_config("pretrain", options, len(examples))
+    result = train(model, examples, config, stage_dir(options, "bootstrap") / "state", pad_id=tok.pad_id,
+                   stage="bootstrap", device=options.device)
+    metrics = {**train_metrics(result), "params": count_params(model), "vocab_size": tok.vocab_size,
+               "layers": args.n_layers}
+    return StageOutput(model, args, metrics), tok_dir
+
+
+def expand(options: RunOptions, start: Path) -> StageOutput:
+    model, args, _ = load_start(start, options)
+    expanded, new_args, plan = expand_blocks(model, args, every=options.expand_every)
+    return StageOutput(expanded, new_args, {"layers_before": args.n_layers, "layers_after": new_args.n_layers,
+                                            "new_blocks": list(plan.new), "expand_every": options.expand_every})
+
+
+def cpt(options: RunOptions, start: Path, rows: list[dict], plan: ExpansionPlan | None) -> StageOutput:
+    """Context-aware CPT (data.encode_cpt masks C_x), then merged with the start (merge_with_original)."""
+    model, args, tok = load_start(start, options)
+    original = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+    params = cpt_params(model, plan)
+    config = train_config("cpt", options)
+    examples = encode_rows(tok, rows, "cpt", config.max_len)
+    result = train(model, examples, config, stage_dir(options, "cpt") / "state", pad_id=tok.pad_id,
+                   params=params, stage="cpt", device=options.device)
+    model.load_state_dict(merge_with_original(original, model.state_dict(), options.merge, options.merge_alpha))
+    model.requires_grad_(False)
+    return StageOutput(model, args, {**train_metrics(result), "trained_params": sum(p.numel() for p in params),
+                                     "merge": options.merge, "merge_alpha": options.merge_alpha})
+
+
+def sft(options: RunOptions, start: Path, rows: list[dict]) -> StageOutput:
+    """LoRA SFT on the outputs (data.encode_sft), the adapter folded into the weights."""
+    model, args, tok = load_start(start, options)
+    peft_model, rank = with_lora(model, "sft", options.preset, options.seed)
+    config = train_config("sft", options)
     examples = encode_rows(tok, rows, "sft", config.max_len)
     result = train(peft_model, examples, config, stage_dir(options, "sft") / "state", pad_id=tok.pad_id,
                    loss_fn=lm_loss, stage="sft", device=options.device)
-    return {"train_loss": result.final_loss, "steps": result.steps, "tokens": result.tokens, "wall_s": result.wall_s,
-            "lora_rank": rank}, merged_model(peft_model, args, options.device), args
+    return StageOutput(merged_model(peft_model, args), args, {**train_metrics(result), "lora_rank": rank})
 
 
-def dpo(options: RunOptions, start: Path, rows: list[dict], tok: ChatTokenizer):
-    model, args = load_stage(start, options)
-    peft_model, rank = with_lora(model, "dpo", options.preset)
-    config = stage_config("dpo", options.preset, seed=options.seed, max_steps=options.max_steps,
-                          save_every=options.save_every)
+def dpo(options: RunOptions, start: Path, rows: list[dict]) -> StageOutput:
+    """LoRA DPO with the start (the SFT model) as the reference, the adapter folded in: the student."""
+    model, args, tok = load_start(start, options)
+    peft_model, rank = with_lora(model, "dpo", options.preset, options.seed)
+    config = train_config("dpo", options)
     examples = encode_rows(tok, rows, "dpo", config.max_len)
-
-    def loss_fn(policy, batch):
-        # reference = the SFT model: the same network with the LoRA adapter disabled
-        loss, metrics = dpo_step(policy, batch, None, options.beta)
-        return loss, {k: metrics[k] for k in ("reward_margin", "preference_accuracy")}
-
     result = train(peft_model, examples, config, stage_dir(options, "dpo") / "state", pad_id=tok.pad_id,
-                   loss_fn=loss_fn, stage="dpo", device=options.device)
-    return {"train_loss": result.final_loss, "steps": result.steps, "tokens": result.tokens, "wall_s": result.wall_s,
-            "lora_rank": rank, "beta": options.beta, **result.metrics}, merged_model(peft_model, args, options.device), args
+                   loss_fn=dpo_loss_fn(options.beta), stage="dpo", device=options.device)
+    return StageOutput(merged_model(peft_model, args), args,
+                       {**train_metrics(result), "lora_rank": rank, "beta": options.beta})
 
 
-# ---------------------------------------------------------------------------- evaluation
+# ---------------------------------------------------------------------------- stage checkpoints
 
-@torch.no_grad()
-def greedy(model: Transformer, prompt: list[int], max_new: int, eos_id: int) -> list[int]:
-    """Greedy decoding by full forwards (our model has no KV cache yet; fine for tiny models)."""
-    ids = list(prompt)
-    for _ in range(max_new):
-        next_id = int(model(torch.tensor([ids], device=next(model.parameters()).device))[0, -1].argmax())
-        if next_id == eos_id:
-            break
-        ids.append(next_id)
-    return ids[len(prompt):]
+def finished(options: RunOptions, stage: str) -> dict | None:
+    """The stage's metrics when it is done (metrics.json written, checkpoint verifies), else None."""
+    metrics = stage_dir(options, stage) / "metrics.json"
+    if not metrics.is_file():
+        return None
+    try:
+        verify_manifest(stage_dir(options, stage) / "checkpoint")
+    except (ChecksumError, OSError, ValueError):
+        return None   # damaged or half-written: the stage runs again (its training state makes that quick)
+    return json.loads(metrics.read_text())
 
 
-@torch.no_grad()
-def evaluate(model: Transformer, tok: ChatTokenizer, rows: list[dict], limit: int, max_len: int) -> dict[str, float]:
-    """Held-out loss on the outputs (all rows) and exact match of greedy outputs (up to `limit` rows, spread over roles)."""
-    model.eval()
-    device = next(model.parameters()).device
-    loss_sum, loss_tokens = 0.0, 0
-    for row in rows:
-        example = encode_sft(tok, row, max_len)
-        ids = torch.tensor([example["input_ids"]], device=device)
-        labels = torch.tensor([example["labels"]], device=device)
-        logits = model(ids)
-        loss_sum += F.cross_entropy(logits[0, :-1].float(), labels[0, 1:], ignore_index=IGNORE_INDEX, reduction="sum").item()
-        loss_tokens += int((labels[0, 1:] != IGNORE_INDEX).sum())
-    by_role = defaultdict(list)
-    for row in rows:
-        by_role[row["agent"]].append(row)
-    per_role = max(1, limit // max(1, len(by_role)))
-    hits = defaultdict(list)
-    for role, role_rows in sorted(by_role.items()):
-        for row in role_rows[:per_role]:
-            target = tok.encode(row["output"])
-            prompt = tok.encode_prompt(row["prompt"])[-(max_len - len(target) - 8):]   # what serving feeds the model
-            out = greedy(model, prompt, len(target) + 8, tok.eos_id)
-            hits[role].append(float(tok.decode(out).strip() == row["output"].strip()))
-    metrics = {"held_out_loss": loss_sum / max(1, loss_tokens)}
-    all_hits = [h for role_hits in hits.values() for h in role_hits]
-    metrics["exact_match"] = sum(all_hits) / max(1, len(all_hits))
-    metrics |= {f"exact_match.{role}": sum(h) / len(h) for role, h in hits.items()}
-    model.train()
-    return metrics
+def save_stage(output: StageOutput, tok_dir: Path, options: RunOptions, stage: str) -> Path:
+    """The stage's checkpoint: bf16 weights, config, manifest and the tokenizer files beside them."""
+    out = stage_dir(options, stage) / "checkpoint"
+    tok = ChatTokenizer.load(tok_dir)
+    ids = {"eos_token_id": tok.eos_id, "pad_token_id": tok.pad_id}
+    if tok.bos_id is not None:
+        ids["bos_token_id"] = tok.bos_id
+    save_checkpoint(output.model, output.args, out, dtype=torch.bfloat16, extra_config=ids, overwrite=True)
+    for name in (TOKENIZER_FILE, CONFIG_FILE, SPECIAL_MAP_FILE):
+        if (tok_dir / name).is_file():
+            shutil.copyfile(tok_dir / name, out / name)
+    return out
+
+
+def write_json(path: Path, obj) -> None:
+    """Written to a temporary file and renamed: a kill leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def claim_run_dir(options: RunOptions, inputs: dict[str, Path], base: Path | None) -> None:
+    """Write run.json, or check that the one there records these settings and input files."""
+    settings = {k: v for k, v in asdict(options).items() if k not in ("run_dir", "device")}
+    settings |= {"stages": list(options.stages), "base": None if base is None else str(base.resolve()),
+                 "inputs": {name: sha256(path) for name, path in sorted(inputs.items())}}
+    path = options.run_dir / "run.json"
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        differs = sorted(k for k in settings.keys() | saved.keys() if saved.get(k) != settings.get(k))
+        if differs:
+            raise RunError(f"{options.run_dir} holds a run with other settings ({', '.join(differs)} differ): "
+                           "run the same command to resume it, or use a new --run-dir")
+        return
+    write_json(path, settings)
 
 
 # ---------------------------------------------------------------------------- the run
 
-def run(options: RunOptions, rows: dict[str, list[dict]], stages: list[str], base: Path | None) -> dict:
-    """Runs `stages` in order (skipping finished ones) and writes DIR/student and DIR/report.json."""
+def measure(ckpt: Path, rows: list[dict], options: RunOptions) -> dict:
+    """evaluate.py's figures for a checkpoint as saved (bf16 weights, its own tokenizer files)."""
+    model, _, tok = load_start(ckpt, options)
+    return evaluate(model, tok, rows, options.eval_limit, stage_config("sft", options.preset).max_len)
+
+
+def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], start: Path | None,
+              plan: ExpansionPlan | None) -> tuple[Path, dict, bool]:
+    """(checkpoint, metrics, skipped) of one stage, between its stage_start and stage_done lines."""
+    progress.emit("stage_start", stage=stage)
+    ckpt, metrics = stage_dir(options, stage) / "checkpoint", finished(options, stage)
+    skipped = metrics is not None
+    if not skipped:
+        t0 = time.monotonic()
+        if stage == "bootstrap":
+            output, tok_dir = bootstrap(options, rows)
+        else:
+            tok_dir = start
+            if stage == "expand":
+                output = expand(options, start)
+            elif stage == "cpt":
+                output = cpt(options, start, rows["cpt"], plan)
+            elif stage == "sft":
+                output = sft(options, start, rows["sft"])
+            else:
+                output = dpo(options, start, rows["dpo"])
+        ckpt, metrics = save_stage(output, tok_dir, options, stage), output.metrics
+        del output   # evaluation reads the checkpoint: the figures are those of the bf16 weights shipped
+        if rows.get("eval"):
+            metrics |= measure(ckpt, rows["eval"], options)
+        metrics["wall_s"] = round(time.monotonic() - t0, 3)
+        write_json(stage_dir(options, stage) / "metrics.json", metrics)   # last: it marks the stage done
+    progress.emit("stage_done", stage=stage, checkpoint=str(ckpt), metrics=metrics, skipped=skipped)
+    return ckpt, metrics, skipped
+
+
+def evaluate_base(options: RunOptions, rows: dict[str, list[dict]], base: Path) -> tuple[dict, bool]:
+    """The given base's figures, measured once per run dir (base/metrics.json)."""
+    progress.emit("stage_start", stage="base")
+    path = stage_dir(options, "base") / "metrics.json"
+    skipped = path.is_file()
+    if skipped:
+        metrics = json.loads(path.read_text())
+    else:
+        metrics = measure(base, rows["eval"], options)
+        write_json(path, metrics)
+    progress.emit("stage_done", stage="base", checkpoint=str(base), metrics=metrics, skipped=skipped)
+    return metrics, skipped
+
+
+def run(options: RunOptions, rows: dict[str, list[dict]], inputs: dict[str, Path],
+        base: Path | None = None) -> dict:
+    """Every stage in order (finished ones skipped), then DIR/student and DIR/report.json; returns the report."""
+    if base is None and options.preset not in BOOTSTRAP_PRESETS:
+        raise RunError(f"preset {options.preset!r} needs --base: bootstrapping trains a base from scratch, "
+                       f"for {', '.join(BOOTSTRAP_PRESETS)} only")
     t0 = time.monotonic()
     options.run_dir.mkdir(parents=True, exist_ok=True)
-    report, current = [], base
-    tok_dir = base if base is not None else None
-    base_layers = None
-    for stage in (["bootstrap"] if base is None else []) + [s for s in STAGES[1:] if s in stages]:
-        progress.emit("stage_start", stage=stage)
-        done = finished(options, stage)
-        ckpt = stage_dir(options, stage) / "checkpoint"
-        if done is None:
-            model = args = None
-            if stage == "bootstrap":
-                metrics, model, args, tok_dir = bootstrap(options, rows)
-            else:
-                tok = ChatTokenizer.load(tok_dir)
-                if stage == "expand":
-                    metrics, model, args = expand(options, current)
-                elif stage == "cpt":
-                    metrics, model, args = cpt(options, current, rows["cpt"], tok, base_layers)
-                elif stage == "sft":
-                    metrics, model, args = sft(options, current, rows["sft"], tok)
-                else:
-                    metrics, model, args = dpo(options, current, rows["dpo"], tok)
-            if rows.get("eval"):
-                metrics |= evaluate(model, ChatTokenizer.load(tok_dir), rows["eval"], options.eval_limit,
-                                    stage_config("sft", options.preset).max_len)
-            ckpt = save_stage(model, args, tok_dir, options, stage, metrics)
-            done, skipped = metrics, False
-        else:
-            skipped = True
-            if stage == "bootstrap":
-                tok_dir = stage_dir(options, "bootstrap") / "tokenizer"
+    claim_run_dir(options, inputs, base)
+    report, current, plan = [], base, None
+    if base is not None and rows.get("eval"):
+        metrics, skipped = evaluate_base(options, rows, base)
+        report.append({"stage": "base", "metrics": metrics, "checkpoint": str(base), "skipped": skipped})
+    chain = (["bootstrap"] if base is None else []) + [s for s in STAGES if s in options.stages]
+    for stage in chain:
+        # each stage starts from the previous one's checkpoint on disk, never from memory, so a
+        # resumed run and an uninterrupted one see the same (bf16) weights
+        current, metrics, skipped = run_stage(stage, options, rows, current, plan)
         if stage == "expand":
-            base_layers = done["layers_before"]
-        current = ckpt
-        report.append({"stage": stage, "metrics": done, "checkpoint": str(ckpt)})
-        progress.emit("stage_done", stage=stage, checkpoint=str(ckpt), metrics=done, skipped=skipped)
+            plan = expansion_plan(metrics["layers_before"], metrics["expand_every"])
+        report.append({"stage": stage, "metrics": metrics, "checkpoint": str(current), "skipped": skipped})
 
     student = options.run_dir / "student"
+    tmp = Path(tempfile.mkdtemp(dir=options.run_dir, prefix=".student.tmp-"))
+    shutil.copytree(current, tmp, dirs_exist_ok=True)
     if student.exists():
         shutil.rmtree(student)
-    shutil.copytree(current, student)
+    os.replace(tmp, student)
     summary = {"stages": report, "student": str(student), "tokenizer": str(student / TOKENIZER_FILE),
                "wall_s": round(time.monotonic() - t0, 3)}
-    (options.run_dir / "report.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(options.run_dir / "report.json", summary)
     return summary
 
 
-def check_stages(names: list[str]) -> list[str]:
-    unknown = [s for s in names if s not in STAGES[1:]]
+def parse_stages(text: str) -> tuple[str, ...]:
+    """--stages "expand,cpt,sft,dpo" -> the known stages named, in pipeline order."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in names if s not in STAGES]
     if unknown:
-        raise ValueError(f"unknown stage(s) {', '.join(unknown)} (known: {', '.join(STAGES[1:])})")
-    return names
+        raise RunError(f"unknown stage(s) {', '.join(unknown)} (known: {', '.join(STAGES)})")
+    return tuple(s for s in STAGES if s in names)

@@ -1,7 +1,9 @@
-"""The student's stages end to end through the CLI (micro preset, tiny fixture datasets), resume and bad input."""
+"""The stages' pieces on micro models: each objective learns, CPT context carries no loss, the CPT merge, LoRA folding.
+
+The whole run through the CLI (resume after a kill, bad input) is in test_cli_train.py.
+"""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,110 +12,150 @@ import torch
 from safetensors.torch import load_file
 
 from distillery_compute.checkpoint import load_checkpoint
+from distillery_compute.data import IGNORE_INDEX, collate, encode_rows
+from distillery_compute.expansion import expand_blocks
 from distillery_compute.model import ModelArgs, Transformer
-from distillery_compute.stages import merged_model, with_lora
+from distillery_compute.stages import (RunOptions, StageOutput, cpt, cpt_params, dpo_loss_fn, merged_model,
+                                       save_stage, stage_dir, with_lora)
+from distillery_compute.training import TrainConfig, lm_loss, stage_config, train
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stage_fixtures import write_dataset  # noqa: E402
+from stage_fixtures import fixture_rows  # noqa: E402
+
+ROWS = fixture_rows()
 
 
-def command(data: dict[str, Path], run_dir: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "distillery_compute", "train", "--run-dir", str(run_dir), "--preset", "micro",
-            "--cpt", str(data["cpt"]), "--sft", str(data["sft"]), "--dpo", str(data["dpo"]), "--eval", str(data["eval"]),
-            "--max-steps", "10", "--save-every", "4", "--expand-every", "1", "--eval-limit", "6", *extra]
+def micro(vocab_size: int, seed: int = 0) -> tuple[Transformer, ModelArgs]:
+    torch.manual_seed(seed)
+    args = ModelArgs.from_name("micro").replace(vocab_size=vocab_size)
+    return Transformer(args), args
 
+
+def progress_losses(capsys) -> list[float]:
+    return [e["loss"] for e in map(json.loads, capsys.readouterr().out.splitlines()) if e["event"] == "progress"]
+
+
+# ---------------------------------------------------------------------------- each objective learns
+
+def setup_cpt(tok):
+    model, args = micro(tok.vocab_size)
+    expanded, _, plan = expand_blocks(model, args, every=1)
+    return expanded, cpt_params(expanded, plan), lm_loss, encode_rows(tok, ROWS["cpt"][:4], "cpt", 256)
+
+
+def setup_sft(tok):
+    policy, _ = with_lora(micro(tok.vocab_size)[0], "sft", "micro")
+    return policy, None, lm_loss, encode_rows(tok, ROWS["sft"][:4], "sft", 256)
+
+
+def setup_dpo(tok):
+    policy, _ = with_lora(micro(tok.vocab_size)[0], "dpo", "micro")
+    return policy, None, dpo_loss_fn(0.1), encode_rows(tok, ROWS["dpo"][:4], "dpo", 256)
+
+
+@pytest.mark.parametrize("stage, setup", [("cpt", setup_cpt), ("sft", setup_sft), ("dpo", setup_dpo)])
+def test_each_stage_objective_falls_on_a_fixed_batch(tok, tmp_path, capsys, stage, setup):
+    model, params, loss_fn, examples = setup(tok)
+    # one batch of all four examples, every step: the stage's parameters, loss and learning rate
+    config = TrainConfig(lr=stage_config(stage, "micro").lr, schedule="constant", epochs=12, batch_size=4,
+                         max_len=256)
+    train(model, examples, config, tmp_path / "state", loss_fn=loss_fn, pad_id=tok.pad_id, params=params,
+          stage=stage, min_interval_s=0.0)
+    losses = progress_losses(capsys)
+    assert len(losses) == 12 and losses[-1] < 0.98 * losses[0], losses
+
+
+def test_dpo_progress_reports_reward_margin_and_preference_accuracy(tok, tmp_path, capsys):
+    policy, _, loss_fn, examples = setup_dpo(tok)
+    train(policy, examples, TrainConfig(lr=1e-3, epochs=3, batch_size=4, max_len=256), tmp_path / "state",
+          loss_fn=loss_fn, pad_id=tok.pad_id, stage="dpo", min_interval_s=0.0)
+    events = [e for e in map(json.loads, capsys.readouterr().out.splitlines()) if e["event"] == "progress"]
+    assert events[0]["loss"] == pytest.approx(0.6931, abs=1e-3)   # a fresh adapter is the reference: log 2
+    assert events[-1]["reward_margin"] > 0 and 0 <= events[-1]["preference_accuracy"] <= 1
+
+
+# ---------------------------------------------------------------------------- context-aware CPT
+
+def test_cpt_context_tokens_carry_no_loss_but_condition_the_text(tok):
+    model, _ = micro(tok.vocab_size)
+    row = ROWS["cpt"][0]
+    example = encode_rows(tok, [row], "cpt", 256)[0]   # what the cpt stage trains on
+    logits = []
+    hook = model.lm_head.register_forward_hook(lambda module, inputs, out: logits.append(out) or out.retain_grad())
+    loss, _ = lm_loss(model, collate([example], tok.pad_id))
+    loss.backward()
+    hook.remove()
+
+    # d loss / d logits[t] is softmax - onehot at every position whose next token is labelled,
+    # and exactly zero where the next token is context (or the markers around it)
+    grad, labels = logits[0].grad[0], torch.tensor(example["labels"])
+    predicts_text = torch.cat([labels[1:] != IGNORE_INDEX, torch.tensor([False])])
+    text_tokens = tok.encode(row["text"]) + [tok.eos_id]
+    assert int(predicts_text.sum()) == len(text_tokens)
+    assert example["input_ids"][-len(text_tokens):] == text_tokens
+    assert torch.all(grad[~predicts_text] == 0)
+    assert torch.all(grad[predicts_text].abs().sum(-1) > 0)
+    assert tok.encode(row["context"])[0] in example["input_ids"][:-len(text_tokens)]
+
+    # the context is still in the input: another context changes the loss on the same text
+    other = encode_rows(tok, [{**row, "context": "title: a different page | source: forum"}], "cpt", 256)[0]
+    with torch.no_grad():
+        assert lm_loss(model, collate([other], tok.pad_id))[0] != pytest.approx(loss.item(), abs=1e-6)
+
+
+# ---------------------------------------------------------------------------- the CPT merge
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> dict[str, Path]:
-    return write_dataset(tmp_path_factory.mktemp("dataset"))
+def expanded_start(tok_dir, tmp_path_factory) -> tuple[Path, list[int]]:
+    """An expanded micro checkpoint (every=1: 2 -> 4 layers) with the tokenizer beside it."""
+    from distillery_compute.tokenizer import ChatTokenizer
+    model, args = micro(ChatTokenizer.load(tok_dir).vocab_size)
+    expanded, new_args, plan = expand_blocks(model, args, every=1)
+    options = RunOptions(run_dir=tmp_path_factory.mktemp("start"), preset="micro")
+    return save_stage(StageOutput(expanded, new_args), tok_dir, options, "expand"), list(plan.new)
 
 
-@pytest.fixture(scope="module")
-def finished_run(data, tmp_path_factory) -> tuple[Path, list[dict]]:
-    run_dir = tmp_path_factory.mktemp("run")
-    done = subprocess.run(command(data, run_dir), capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return run_dir, [json.loads(line) for line in done.stdout.splitlines()]
+def run_cpt(start: Path, run_dir: Path, merge: str, alpha: float) -> dict[str, torch.Tensor]:
+    from distillery_compute.expansion import expansion_plan
+    options = RunOptions(run_dir=run_dir, preset="micro", merge=merge, merge_alpha=alpha, max_steps=3)
+    output = cpt(options, start, ROWS["cpt"], expansion_plan(2, 1))
+    return {k: v.detach().clone() for k, v in output.model.state_dict().items()}
 
 
-def test_the_cli_runs_every_stage_and_writes_a_student_transformers_loads(finished_run):
-    run_dir, events = finished_run
-    assert [e["stage"] for e in events if e["event"] == "stage_done"] == ["bootstrap", "expand", "cpt", "sft", "dpo"]
-    assert events[-1]["event"] == "done"
-    report = json.loads((run_dir / "report.json").read_text())
-    metrics = {stage["stage"]: stage["metrics"] for stage in report["stages"]}
-    assert metrics["expand"]["layers_after"] == 2 * metrics["expand"]["layers_before"]
-    assert {"reward_margin", "preference_accuracy", "train_loss"} <= metrics["dpo"].keys()
-    for stage in metrics.values():   # the quality figures, per stage and per agent role
-        assert {"held_out_loss", "exact_match", "exact_match.planner", "exact_match.understander", "exact_match.explainer"} <= stage.keys()
-    dpo_progress = [e for e in events if e["event"] == "progress" and e["stage"] == "dpo"]
-    assert dpo_progress and "preference_accuracy" in dpo_progress[-1]
+def test_cpt_merge_interpolates_between_the_start_and_the_trained_model(expanded_start, tmp_path, capsys):
+    start_path, new_blocks = expanded_start
+    start = load_checkpoint(start_path, dtype=torch.float32)[0].state_dict()
+    trained = run_cpt(start_path, tmp_path / "a1", "linear", 1.0)
+    # alpha 1 is the trained model: the start with the state's trained parameters (new blocks only)
+    state = load_file(tmp_path / "a1" / "cpt" / "state" / "params.safetensors")
+    assert state and all(k.startswith(tuple(f"model.layers.{j}." for j in new_blocks)) for k in state)
+    for key, value in trained.items():
+        torch.testing.assert_close(value, state.get(key, start[key]), rtol=0, atol=0)
+    assert any(not torch.equal(state[k], start[k]) for k in state)
 
-    ours, args = load_checkpoint(run_dir / "student", dtype=torch.float32)
-    transformers = pytest.importorskip("transformers")
-    theirs = transformers.LlamaForCausalLM.from_pretrained(run_dir / "student", torch_dtype=torch.float32)
-    tokens = torch.randint(0, args.vocab_size, (1, 12))
-    torch.testing.assert_close(ours(tokens), theirs(tokens).logits, rtol=1e-4, atol=1e-4)
-
-
-def test_a_killed_run_resumes_where_it_stopped_and_ends_with_the_same_student(data, finished_run, tmp_path):
-    run_dir = tmp_path / "run"
-    child = subprocess.Popen(command(data, run_dir), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in child.stdout:
-        event = json.loads(line)
-        if event["event"] == "checkpoint" and event["stage"] == "sft":
-            child.kill()
-            break
-    child.wait()
-    assert child.returncode != 0, "the run finished before it could be killed"
-
-    again = subprocess.run(command(data, run_dir), capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
-    events = [json.loads(line) for line in again.stdout.splitlines()]
-    skipped = {e["stage"]: e["skipped"] for e in events if e["event"] == "stage_done"}
-    assert skipped == {"bootstrap": True, "expand": True, "cpt": True, "sft": False, "dpo": False}
-    first_sft = next(e for e in events if e["event"] == "progress" and e["stage"] == "sft")
-    assert first_sft["step"] > 1
-    reference = load_file(finished_run[0] / "student" / "model.safetensors")
-    for key, value in load_file(run_dir / "student" / "model.safetensors").items():
-        torch.testing.assert_close(value, reference[key], rtol=0, atol=0)
+    # alpha 0 is the start; 0.5 the midpoint; task arithmetic with one task vector is the same line
+    for key, value in run_cpt(start_path, tmp_path / "a0", "linear", 0.0).items():
+        torch.testing.assert_close(value, start[key], rtol=0, atol=0)
+    half = run_cpt(start_path, tmp_path / "a5", "linear", 0.5)
+    arithmetic = run_cpt(start_path, tmp_path / "t5", "task-arithmetic", 0.5)
+    for key in start:
+        torch.testing.assert_close(half[key], 0.5 * start[key] + 0.5 * trained[key])
+        torch.testing.assert_close(arithmetic[key], half[key])
+    assert stage_dir(RunOptions(run_dir=tmp_path / "a5", preset="micro"), "cpt").is_dir()
 
 
-@pytest.mark.parametrize("change, message", [
-    (("--preset", "nano"), "unknown preset 'nano'"),
-    (("--stages", "expand,rlhf"), "unknown stage(s) rlhf"),
-    (("--sft", "/nonexistent.jsonl"), "--sft /nonexistent.jsonl: no such file"),
-])
-def test_bad_input_exits_2_naming_what_is_wrong(data, tmp_path, change, message):
-    argv = command(data, tmp_path / "run")
-    if change[0] in argv:
-        argv[argv.index(change[0]) + 1] = change[1]
-    else:
-        argv += list(change)
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2 and done.stdout == ""
-    assert f"distillery_compute train: {message}" in done.stderr
+# ---------------------------------------------------------------------------- LoRA folding
 
-
-def test_a_bad_row_is_reported_with_file_and_line(data, tmp_path):
-    broken = tmp_path / "dpo.jsonl"
-    rows = data["dpo"].read_text().splitlines()
-    broken.write_text("\n".join([rows[0], json.dumps({"id": "x", "agent": "planner", "prompt": "p", "chosen": "a", "rejected": "a"})]) + "\n")
-    argv = command(data, tmp_path / "run")
-    argv[argv.index("--dpo") + 1] = str(broken)
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2 and f"{broken}:2: field 'rejected' equals 'chosen'" in done.stderr
-
-
-def test_lora_merged_equals_lora_unmerged():
-    torch.manual_seed(0)
-    args = ModelArgs.from_name("micro")
-    peft_model, _ = with_lora(Transformer(args), "sft", "micro")
+def test_sft_lora_merged_equals_unmerged_in_the_forward_pass():
+    model, args = micro(320)
+    peft_model, rank = with_lora(model, "sft", "micro")
+    assert rank == 16
     for name, param in peft_model.named_parameters():
         if "lora_B" in name:   # a fresh adapter is zero: give it something to fold
             torch.nn.init.normal_(param, std=0.05)
     tokens = torch.randint(0, args.vocab_size, (2, 10))
     with torch.no_grad():
         unmerged = peft_model(tokens)
-        merged = merged_model(peft_model, args, "cpu")(tokens)
-    torch.testing.assert_close(merged, unmerged, rtol=1e-5, atol=1e-5)
+        merged = merged_model(peft_model, args)
+        torch.testing.assert_close(merged(tokens), unmerged, rtol=1e-5, atol=1e-5)
+    assert type(merged) is Transformer and not any("lora" in k for k in merged.state_dict())

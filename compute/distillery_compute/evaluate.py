@@ -1,0 +1,118 @@
+"""Quality figures of a model on held-out SFT rows: loss on the outputs and greedy exact match, per agent role.
+
+    from distillery_compute.evaluate import evaluate
+    metrics = evaluate(model, tok, rows, limit=24, max_len=1024)
+    # {"held_out_loss": 1.93, "held_out_loss.planner": 2.1, ..., "exact_match": 0.25,
+    #  "exact_match.planner": 0.5, ..., "eval_rows": 120, "decoded_rows": 24}
+
+Rows are the curator's held-out split in the SFT format ({"id", "agent", "prompt",
+"output"}). held_out_loss is the mean token cross-entropy over every row's output
+tokens and eos (exactly what SFT minimises, data.encode_sft), over all rows.
+exact_match decodes greedily from the prompt as serving feeds it
+(ChatTokenizer.encode_prompt) and compares the text up to eos with the target output
+(surrounding whitespace ignored); it decodes at most `limit` rows, taken in turn from
+each role so that every role is measured. The run's evaluation is in stages.py.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from distillery_compute.data import IGNORE_INDEX, collate, encode_sft
+from distillery_compute.tokenizer import ChatTokenizer
+
+EXTRA_NEW_TOKENS = 4   # decode up to the target's length + this: enough to see a wrong or missing eos
+
+
+def _autocast(device: torch.device):
+    # bf16 on CUDA as in training; CPU stays fp32
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+
+
+@torch.no_grad()
+def output_losses(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int,
+                  batch_size: int = 8) -> list[tuple[float, int]]:
+    """(summed cross-entropy, labelled tokens) of each row's output + eos, in row order."""
+    device = next(model.parameters()).device
+    out = []
+    for start in range(0, len(rows), batch_size):
+        batch = collate([encode_sft(tok, row, max_len) for row in rows[start:start + batch_size]], tok.pad_id)
+        ids, labels = batch["input_ids"].to(device), batch["labels"].to(device)
+        with _autocast(device):
+            logits = model(ids)   # right padding: real tokens never attend to it
+        # logits[t] predict labels[t + 1]
+        nll = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(),
+                              ignore_index=IGNORE_INDEX, reduction="none").view(ids.shape[0], -1)
+        counts = (labels[:, 1:] != IGNORE_INDEX).sum(-1)
+        out += [(float(s), int(n)) for s, n in zip(nll.sum(-1), counts)]
+    return out
+
+
+@torch.no_grad()
+def greedy_decode(model: nn.Module, prompt: Sequence[int], max_new_tokens: int, eos_id: int) -> list[int]:
+    """Greedy continuation of `prompt` (eos not included), by a full forward per token.
+
+    The model has no KV cache: each step reruns the whole sequence, so this is for
+    small models and short outputs (evaluation), not for serving.
+    """
+    device = next(model.parameters()).device
+    ids = torch.tensor([list(prompt)], device=device)
+    new = []
+    for _ in range(max_new_tokens):
+        with _autocast(device):
+            next_id = int(model(ids)[0, -1].argmax())
+        if next_id == eos_id:
+            break
+        new.append(next_id)
+        ids = torch.cat([ids, ids.new_tensor([[next_id]])], dim=1)
+    return new
+
+
+def rows_to_decode(rows: Sequence[Mapping[str, str]], limit: int) -> list[Mapping[str, str]]:
+    """Up to `limit` rows, one from each role in turn (roles sorted), each role's rows in file order."""
+    by_role = defaultdict(list)
+    for row in rows:
+        by_role[row["agent"]].append(row)
+    queues = [by_role[role] for role in sorted(by_role)]
+    chosen, depth = [], 0
+    while len(chosen) < limit and any(depth < len(q) for q in queues):
+        chosen += [q[depth] for q in queues if depth < len(q)][:limit - len(chosen)]
+        depth += 1
+    return chosen
+
+
+def exact_match(model: nn.Module, tok: ChatTokenizer, row: Mapping[str, str], max_len: int) -> bool:
+    """Whether greedy decoding from the row's prompt reproduces its output (then eos or the length cap)."""
+    target = tok.encode(row["output"])
+    max_new = len(target) + EXTRA_NEW_TOKENS
+    prompt = tok.encode_prompt(row["prompt"])
+    prompt = prompt[-max(1, max_len - max_new):]   # the most recent turns stay, as in training
+    out = greedy_decode(model, prompt, max_new, tok.eos_id)
+    return tok.decode(out).strip() == row["output"].strip()
+
+
+def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,
+             max_len: int) -> dict[str, float]:
+    """held_out_loss and exact_match, overall and as "<metric>.<agent>", plus the row counts (module docstring)."""
+    was_training = model.training
+    model.eval()
+    try:
+        losses = output_losses(model, tok, rows, max_len)
+        decoded = rows_to_decode(rows, limit)
+        hits = [exact_match(model, tok, row, max_len) for row in decoded]
+    finally:
+        model.train(was_training)
+
+    metrics = {"held_out_loss": sum(s for s, _ in losses) / max(1, sum(n for _, n in losses))}
+    for role in sorted({row["agent"] for row in rows}):
+        mine = [loss for row, loss in zip(rows, losses) if row["agent"] == role]
+        metrics[f"held_out_loss.{role}"] = sum(s for s, _ in mine) / max(1, sum(n for _, n in mine))
+    if hits:   # --eval-limit 0: loss only
+        metrics["exact_match"] = sum(hits) / len(hits)
+    for role in sorted({row["agent"] for row in decoded}):
+        mine = [hit for row, hit in zip(decoded, hits) if row["agent"] == role]
+        metrics[f"exact_match.{role}"] = sum(mine) / len(mine)
+    return metrics | {"eval_rows": len(rows), "decoded_rows": len(decoded)}

@@ -1,0 +1,76 @@
+"""Held-out loss and exact match against a lookup-table "model" whose every prediction is known."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from distillery_compute.data import encode_sft
+from distillery_compute.evaluate import evaluate, greedy_decode, rows_to_decode
+
+ROWS = [{"id": str(i), "agent": agent, "prompt": f"<|user|>\nquestion {i} for the {agent}", "output": f"answer {i}!"}
+        for i, agent in enumerate(["planner", "explainer", "planner", "understander", "planner"])]
+
+
+class Oracle(nn.Module):
+    """Next token = table[prefix]: gives `confidence` logits to the chosen token (token 0 when unknown)."""
+
+    def __init__(self, vocab_size: int, table: dict[tuple[int, ...], int], confidence: float = 30.0):
+        super().__init__()
+        self.vocab_size, self.table, self.confidence = vocab_size, table, confidence
+        self.anchor = nn.Parameter(torch.zeros(()))   # evaluate() finds the device through parameters()
+
+    def forward(self, ids, attention_mask=None):
+        logits = torch.zeros(*ids.shape, self.vocab_size)
+        for b, row in enumerate(ids.tolist()):
+            for t in range(len(row)):
+                logits[b, t, self.table.get(tuple(row[:t + 1]), 0)] = self.confidence
+        return logits + self.anchor
+
+
+def oracle_for(tok, rows, outputs=None) -> Oracle:
+    """An Oracle that writes `outputs` (default: each row's target) then eos after each row's prompt."""
+    table = {}
+    for i, row in enumerate(rows):
+        ids = encode_sft(tok, {**row, "output": (outputs or {}).get(i, row["output"])}, 256)["input_ids"]
+        table |= {tuple(ids[:t]): ids[t] for t in range(1, len(ids))}
+    return Oracle(tok.vocab_size, table)
+
+
+def test_rows_to_decode_takes_each_role_in_turn():
+    picked = [r["id"] for r in rows_to_decode(ROWS, 4)]
+    assert picked == ["1", "0", "3", "2"]   # explainer, planner, understander, then planner again
+    assert len(rows_to_decode(ROWS, 99)) == 5 and rows_to_decode(ROWS, 0) == []
+
+
+def test_greedy_decode_stops_at_eos_or_the_cap(tok):
+    oracle = oracle_for(tok, ROWS[:1])
+    prompt = tok.encode_prompt(ROWS[0]["prompt"])
+    target = tok.encode(ROWS[0]["output"])
+    assert greedy_decode(oracle, prompt, 50, tok.eos_id) == target
+    assert greedy_decode(oracle, prompt, 2, tok.eos_id) == target[:2]
+
+
+def test_a_perfect_model_scores_1_and_near_zero_loss_and_a_wrong_role_scores_0(tok):
+    metrics = evaluate(oracle_for(tok, ROWS), tok, ROWS, limit=10, max_len=256)
+    assert metrics["exact_match"] == 1.0 and metrics["held_out_loss"] < 1e-6
+    assert {k for k in metrics if k.startswith("exact_match.")} == {
+        "exact_match.planner", "exact_match.explainer", "exact_match.understander"}
+    assert metrics["eval_rows"] == metrics["decoded_rows"] == 5
+
+    # the second planner row answers wrongly: planner 2 of 3, overall 4 of 5; its loss is confident and wrong
+    wrong = evaluate(oracle_for(tok, ROWS, {2: "answer 7!"}), tok, ROWS, limit=10, max_len=256)
+    assert wrong["exact_match.planner"] == pytest.approx(2 / 3) and wrong["exact_match"] == pytest.approx(0.8)
+    assert wrong["exact_match.explainer"] == wrong["exact_match.understander"] == 1.0
+    assert wrong["held_out_loss.planner"] > 1.0 and wrong["held_out_loss.explainer"] < 1e-6
+
+    # decoding is limited, the loss covers every row
+    few = evaluate(oracle_for(tok, ROWS), tok, ROWS, limit=2, max_len=256)
+    assert few["decoded_rows"] == 2 and "exact_match.understander" not in few
+    assert "held_out_loss.understander" in few
+
+
+def test_held_out_loss_is_the_token_mean_over_outputs(tok):
+    uniform = Oracle(tok.vocab_size, {}, confidence=0.0)   # every token equally likely
+    assert evaluate(uniform, tok, ROWS, limit=0, max_len=256)["held_out_loss"] == pytest.approx(math.log(tok.vocab_size))
