@@ -4,3 +4,23 @@
  */
 export { agentsService } from './agents.service-definition.js';
 export { runScriptedConversations, scriptedConversations, type ScriptedConversation, type ScriptedTurnResult } from './regression/scripted-conversations.js';
+
+// The dealership domain as data, for services that build on it (the curator's documents, validators and hard negatives).
+export { DEFAULT_VEHICLE_COUNT, generateVehicles, seedDealership, seededRandom } from './domain/dealership-seed.js';
+export { CREDIT_TIERS, DEFAULT_RULES, instantOfLocal, renderRules, slotShapeViolations, WEEKDAYS, type DealershipRules } from './domain/dealership-rules.js';
+export { TOOL_ARGS, TOOL_DOCS, toolCatalog, type ToolName } from './domain/dealership-tools.js';
+export { LOTS, MODELS } from './domain/vehicle-catalog.js';
+export { validatePlan, type PlanToolCatalog } from './plans/plan-validator.js';
+export { EMPTY_DIALOGUE, understandingSchema, type DialogueState } from './pipeline/dialogue-state.js';
+// The pipeline and its reference teacher without the service around them (an in-memory dealership), for synthetic traces in tests.
+export { openAgentsMemoryDatabase } from './agents-memory-database.js';
+export { DealershipToolbox } from './domain/dealership-toolbox.js';
+export { PlanSandbox } from './plans/plan-sandbox.js';
+export { TurnPipeline } from './pipeline/turn-pipeline.js';
+export { referenceTeacher } from './reference/reference-teacher.js';
+export { uniformMistakes } from './reference/mistakes.js';
+// What the judge reads: prompts as the reference policies read them, the plan the pipeline runs from a Planner's output, the Evaluator's verdict on it.
+export { jsonLine, readPrompt, type PromptView } from './reference/prompt-reading.js';
+export { planCode } from './pipeline/turn-pipeline.js';
+export type { PlanCheck, PlanToolCall } from './plans/plan-validator.js';
+export { NO_MISTAKES } from './reference/mistakes.js';

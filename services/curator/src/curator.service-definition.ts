@@ -1,5 +1,7 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
 import { serviceSchemaMigration } from '@distillery/storage';
+import { CuratorModule } from './curator.module.js';
+import { CuratorTables1764100000004 } from './store/curator.migration.js';
 
 /** Builds immutable, versioned datasets (CPT, SFT, DPO, EAGLE prompts, calibration, held-out eval) from refined traces. */
 export const curatorService: ServiceDefinition = {
@@ -7,9 +9,9 @@ export const curatorService: ServiceDefinition = {
   description: 'Builds immutable, versioned datasets (CPT, SFT, DPO, EAGLE prompts, calibration, held-out eval) from refined traces.',
   defaultPort: 7104,
   schema: 'curator',
-  consumes: ['traces.refined'],
+  consumes: ['traces.refined', 'campaigns.completed'],
   produces: ['datasets.ready'],
-  // A shell until its stages land: it boots, reports health and metrics, and consumes nothing.
-  stages: [{ name: 'datasets', implemented: false, issue: 4 }],
-  migrations: [serviceSchemaMigration('curator', 1764000000004)],
+  stages: [{ name: 'datasets', implemented: true }],
+  migrations: [serviceSchemaMigration('curator', 1764000000004), CuratorTables1764100000004],
+  module: CuratorModule,
 };

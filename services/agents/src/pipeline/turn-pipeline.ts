@@ -39,7 +39,7 @@ const verdictSchema = z.object({ approve: z.boolean(), feedback: z.string().defa
 export const FALLBACK_REPLY = "I'm sorry, I couldn't complete that request. I've asked a member of our sales team to follow up with you.";
 
 /** Strips a code fence a model may wrap its plan in. */
-function planCode(output: string): string {
+export function planCode(output: string): string {
   const fenced = /```(?:[a-z]+)?\n([\s\S]*?)```/.exec(output);
   return (fenced ? fenced[1]! : output).trim();
 }

@@ -27,7 +27,7 @@ describe('validatePlan', () => {
        return { count: found.vehicles.length, first: found.vehicles[0]?.vin };`,
       tools,
     );
-    expect(check).toMatchObject({ ok: true, toolCalls: ['searchInventory'] });
+    expect(check).toMatchObject({ ok: true, toolCalls: ['searchInventory'], calls: [{ tool: 'searchInventory', args: { make: 'Toyota', maxPrice: 30000, limit: 5 } }] });
   });
 
   it.each([

@@ -12,8 +12,14 @@ export interface PlanTool {
 
 export type PlanToolCatalog = Readonly<Record<string, PlanTool>>;
 
+/** One tool call of a plan: the tool and those of its arguments written as literals (computed ones are left out). */
+export interface PlanToolCall {
+  readonly tool: string;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
 export type PlanCheck =
-  | { readonly ok: true; readonly halstead: HalsteadMeasures; readonly toolCalls: readonly string[] }
+  | { readonly ok: true; readonly halstead: HalsteadMeasures; readonly toolCalls: readonly string[]; readonly calls: readonly PlanToolCall[] }
   | { readonly ok: false; readonly violations: readonly PlanViolation[]; readonly halstead?: HalsteadMeasures };
 
 /**
@@ -77,6 +83,7 @@ export function validatePlan(code: string, tools: PlanToolCatalog): PlanCheck {
   }
   const violations: PlanViolation[] = [];
   const toolCalls: string[] = [];
+  const calls: PlanToolCall[] = [];
   const report = (node: AnyNode, code: PlanViolationCode, message: string) =>
     violations.push({ code, message, line: node.loc?.start.line ?? 1, column: node.loc?.start.column ?? 0 });
 
@@ -92,6 +99,7 @@ export function validatePlan(code: string, tools: PlanToolCatalog): PlanCheck {
     if (args.length !== 1 || args[0]?.type !== 'ObjectExpression') return report(call, 'ARGUMENT_INVALID', `${name} takes one object argument`);
     const shape = tool.args.shape as Record<string, z.ZodType>;
     const literal: Record<string, unknown> = {};
+    calls.push({ tool: name, args: literal });
     let allKnown = true;
     for (const property of args[0].properties as AnyNode[]) {
       const key = property.type === 'Property' ? propertyKey(property) : undefined;
@@ -169,7 +177,7 @@ export function validatePlan(code: string, tools: PlanToolCatalog): PlanCheck {
     report(program, 'NO_RETURN', 'a plan must return what the Explainer should tell the customer about');
   }
   const halstead = safeHalstead(program);
-  return violations.length ? { ok: false, violations, ...(halstead ? { halstead } : {}) } : { ok: true, halstead: halstead ?? ZERO_HALSTEAD, toolCalls };
+  return violations.length ? { ok: false, violations, ...(halstead ? { halstead } : {}) } : { ok: true, halstead: halstead ?? ZERO_HALSTEAD, toolCalls, calls };
 }
 
 const ZERO_HALSTEAD: HalsteadMeasures = { vocabulary: 0, length: 0, volume: 0, difficulty: 0, effort: 0 };

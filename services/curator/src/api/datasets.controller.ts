@@ -1,0 +1,37 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import type { DatasetSummary } from '../building/dataset-build.service.js';
+import { CuratorLifecycle } from '../curator-lifecycle.js';
+import { UnknownCampaignError } from '../errors/unknown-campaign.error.js';
+import type { DatasetVersion } from '../store/dataset-registry.js';
+import { buildRequestSchema } from './build-request.js';
+
+/**
+ * Datasets on request, beside the campaigns.completed trigger:
+ *   curl -s -XPOST 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"campaignId":"camp_1"}'
+ *   curl -s -XPOST 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"all":true}'
+ *   curl -s 127.0.0.1:7104/curator/datasets
+ */
+@Controller('curator')
+export class DatasetsController {
+  constructor(@Inject(CuratorLifecycle) private readonly curator: CuratorLifecycle) {}
+
+  /** Builds a new version now (201 with its manifest, parts and counts); 400 for a bad body, 404 for an unknown campaign. */
+  @Post('datasets')
+  @HttpCode(201)
+  async build(@Body() body: unknown): Promise<DatasetSummary> {
+    const request = buildRequestSchema.safeParse(body);
+    if (!request.success) throw new BadRequestException(request.error.issues.map((issue) => issue.message).join('; '));
+    try {
+      return await this.curator.runtime.builds.buildOnRequest(request.data);
+    } catch (error) {
+      if (error instanceof UnknownCampaignError) throw new NotFoundException(error.message);
+      throw error;
+    }
+  }
+
+  /** Every version built, oldest first. */
+  @Get('datasets')
+  list(): Promise<DatasetVersion[]> {
+    return this.curator.runtime.registry.list();
+  }
+}

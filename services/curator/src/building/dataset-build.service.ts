@@ -1,0 +1,141 @@
+import type { ArtifactStore } from '@distillery/artifacts';
+import { type ArtifactRef, datasetReadyContract } from '@distillery/contracts';
+import type { Outbox } from '@distillery/storage';
+import type { Platform } from '@distillery/service-kit';
+import type { DataSource } from 'typeorm';
+import type { CuratorConfig } from '../config/curator.config.js';
+import { buildDataset } from '../dataset/build-dataset.js';
+import type { BuildCoverage, DatasetBuildOptions } from '../dataset/build-options.js';
+import type { DatasetPart } from '../dataset/dataset-rows.js';
+import type { RefinedTurn } from '../dataset/refined-turn.js';
+import { UnknownCampaignError } from '../errors/unknown-campaign.error.js';
+import type { CampaignStore, StoredCampaign } from '../store/campaign-store.js';
+import type { DatasetRegistry } from '../store/dataset-registry.js';
+import type { RefinedTurnStore } from '../store/refined-turn-store.js';
+import { datasetReadyOf, publishDataset } from './publish-dataset.js';
+
+type Logger = Platform['logger'];
+
+/** What a build produced, as the API answers it. */
+export interface DatasetSummary {
+  readonly datasetId: string;
+  readonly version: number;
+  readonly manifest: ArtifactRef;
+  readonly parts: Readonly<Record<DatasetPart, ArtifactRef>>;
+  readonly counts: Readonly<Record<DatasetPart, number>>;
+  readonly coverage: BuildCoverage;
+  /** The datasets.ready event written with it. */
+  readonly eventId: string;
+}
+
+/** A build asked for over HTTP: one campaign, or every refined turn stored. */
+export type BuildRequest = { readonly campaignId: string } | { readonly all: true };
+
+export interface DatasetBuildDependencies {
+  readonly dataSource: DataSource;
+  readonly artifacts: ArtifactStore;
+  readonly turns: RefinedTurnStore;
+  readonly campaigns: CampaignStore;
+  readonly registry: DatasetRegistry;
+  readonly outbox: Outbox;
+  readonly config: CuratorConfig;
+  readonly logger: Logger;
+  /** Called after a dataset's transaction commits (wakes the outbox relay). */
+  readonly onCommitted: () => void;
+}
+
+/** The build options the config sets (everything but the dataset's version and coverage). */
+export function buildOptionsOf(config: CuratorConfig): Omit<DatasetBuildOptions, 'version' | 'rules' | 'mixedPublicShare' | 'calibrationBuckets'> {
+  return {
+    datasetId: config.DISTILLERY_CURATOR_DATASET_ID,
+    seed: config.DISTILLERY_CURATOR_SEED,
+    dealershipSeed: config.DISTILLERY_CURATOR_DEALERSHIP_SEED ?? config.DISTILLERY_AGENTS_SEED ?? 7,
+    publicShare: config.DISTILLERY_CURATOR_PUBLIC_SHARE,
+    evalShare: config.DISTILLERY_CURATOR_EVAL_SHARE,
+    hardNegativeShare: config.DISTILLERY_CURATOR_HARD_NEGATIVE_SHARE,
+    hardNegativeMix: config.DISTILLERY_CURATOR_HARD_NEGATIVE_MIX,
+    eagleExternalShare: config.DISTILLERY_CURATOR_EAGLE_EXTERNAL_SHARE,
+    calibrationPerBucket: config.DISTILLERY_CURATOR_CALIBRATION_PER_BUCKET,
+  };
+}
+
+/**
+ * Builds dataset versions, one at a time: reads the turns, builds every part (buildDataset), puts
+ * the files and the manifest into the artifact store, then records the version and writes its
+ * datasets.ready event in one transaction (the outbox relay publishes it).
+ */
+export class DatasetBuildService {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: DatasetBuildDependencies) {}
+
+  /** A completed campaign, once its turns are in or its wait ran out; undefined when another build took it first. */
+  buildCampaign(campaign: StoredCampaign, timedOut: boolean): Promise<DatasetSummary | undefined> {
+    return this.serial(async () => {
+      const turns = await this.deps.turns.forSessions(campaign.sessionIds);
+      return this.build(turns, await this.campaignCoverage(campaign, turns, 'campaigns.completed', timedOut), campaign);
+    });
+  }
+
+  /** A build asked for now: a campaign with what has arrived of it, or every turn stored. */
+  buildOnRequest(request: BuildRequest): Promise<DatasetSummary> {
+    return this.serial(async () => {
+      if ('all' in request) {
+        const turns = await this.deps.turns.all();
+        return (await this.build(turns, { scope: 'all', trigger: 'request', receivedTurns: turns.length, shortfall: 0 }))!;
+      }
+      const campaign = await this.deps.campaigns.find(request.campaignId);
+      if (campaign) {
+        const turns = await this.deps.turns.forSessions(campaign.sessionIds);
+        return (await this.build(turns, await this.campaignCoverage(campaign, turns, 'request', false), campaign, true))!;
+      }
+      const turns = await this.deps.turns.forCampaign(request.campaignId);
+      if (!turns.length) throw new UnknownCampaignError(request.campaignId);
+      return (await this.build(turns, { scope: 'campaign', trigger: 'request', campaignId: request.campaignId, receivedTurns: turns.length, shortfall: 0 }))!;
+    });
+  }
+
+  private async campaignCoverage(campaign: StoredCampaign, turns: readonly RefinedTurn[], trigger: BuildCoverage['trigger'], timedOut: boolean): Promise<BuildCoverage> {
+    const { sessionsWithoutTurns } = await this.deps.turns.coverage(campaign.sessionIds);
+    return {
+      scope: 'campaign',
+      trigger,
+      campaignId: campaign.campaignId,
+      sessions: campaign.sessionIds.length,
+      expectedTurns: campaign.turns,
+      receivedTurns: turns.length,
+      shortfall: Math.max(0, campaign.turns - turns.length),
+      sessionsWithoutTurns,
+      timedOut,
+      eventId: campaign.eventId,
+    };
+  }
+
+  private async build(turns: readonly RefinedTurn[], coverage: BuildCoverage, campaign?: StoredCampaign, rebuild = false): Promise<DatasetSummary | undefined> {
+    const { artifacts, config, dataSource, logger, outbox, registry } = this.deps;
+    const started = performance.now();
+    const version = await registry.nextVersion();
+    const built = buildDataset(turns, { ...buildOptionsOf(config), version, coverage });
+    const published = await publishDataset(artifacts, built);
+    const ready = datasetReadyOf(built, published, { campaignId: coverage.campaignId, parentEventIds: coverage.eventId ? [coverage.eventId] : [] });
+    const eventId = await dataSource.transaction(async (manager) => {
+      // A campaign is built once: a second builder (another replica) finds it no longer pending and stops.
+      if (campaign && !(await this.deps.campaigns.markBuilt(manager, campaign.campaignId, built.datasetId, version)) && !rebuild) return undefined;
+      await registry.record(manager, { datasetId: built.datasetId, version, campaignId: coverage.campaignId, manifest: published.manifest, counts: built.counts });
+      return outbox.enqueue(manager, datasetReadyContract, ready, { source: 'curator' });
+    });
+    if (eventId === undefined) {
+      logger.info({ campaignId: campaign?.campaignId, version }, 'campaign already built elsewhere; version left unused');
+      return undefined;
+    }
+    this.deps.onCommitted();
+    logger.info({ datasetId: built.datasetId, version, counts: built.counts, coverage, ms: Math.round(performance.now() - started) }, 'dataset built');
+    return { datasetId: built.datasetId, version, manifest: published.manifest, parts: published.parts, counts: built.counts, coverage, eventId };
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

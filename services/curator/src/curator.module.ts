@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { DatasetsController } from './api/datasets.controller.js';
+import { CuratorLifecycle } from './curator-lifecycle.js';
+
+/** The curator's Nest module: config validated at boot, then the consumers, the scheduler and the datasets API. */
+@Module({ controllers: [DatasetsController], providers: [CuratorLifecycle] })
+export class CuratorModule {}

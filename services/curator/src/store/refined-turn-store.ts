@@ -1,0 +1,53 @@
+import type { TraceRefined } from '@distillery/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { RefinedTurn } from '../dataset/refined-turn.js';
+
+interface StoredTurn {
+  trace: string;
+  event_id: string;
+}
+
+/** The refined turns the curator has received, one row a turn, read back exactly as they came. */
+export class RefinedTurnStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores a turn in the caller's transaction (the inbox's). A turn stored before — the judge
+   * refined it again, or it came through another event — keeps its first version; returns false then.
+   */
+  async save(manager: EntityManager, trace: TraceRefined, eventId: string): Promise<boolean> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO curator.refined_turns (turn_id, event_id, raw_event_id, conversation_id, turn_index, campaign_id, trace)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (turn_id) DO NOTHING RETURNING turn_id`,
+      [trace.turnId, eventId, trace.rawEventId, trace.conversationId, trace.turnIndex, trace.campaignId ?? null, JSON.stringify(trace)],
+    );
+    return inserted.length > 0;
+  }
+
+  /** How many turns of these sessions are in, and which sessions have none yet. */
+  async coverage(sessionIds: readonly string[]): Promise<{ turns: number; sessionsWithoutTurns: string[] }> {
+    const rows = (await this.dataSource.query(
+      `SELECT conversation_id AS id, count(*)::int AS n FROM curator.refined_turns WHERE conversation_id = ANY($1) GROUP BY conversation_id`,
+      [sessionIds],
+    )) as Array<{ id: string; n: number }>;
+    const seen = new Set(rows.map((row) => row.id));
+    return { turns: rows.reduce((sum, row) => sum + row.n, 0), sessionsWithoutTurns: sessionIds.filter((id) => !seen.has(id)) };
+  }
+
+  async forSessions(sessionIds: readonly string[]): Promise<RefinedTurn[]> {
+    return this.read('WHERE conversation_id = ANY($1)', [sessionIds]);
+  }
+
+  async forCampaign(campaignId: string): Promise<RefinedTurn[]> {
+    return this.read('WHERE campaign_id = $1', [campaignId]);
+  }
+
+  async all(): Promise<RefinedTurn[]> {
+    return this.read('', []);
+  }
+
+  private async read(where: string, params: unknown[]): Promise<RefinedTurn[]> {
+    const rows = (await this.dataSource.query(`SELECT trace, event_id FROM curator.refined_turns ${where} ORDER BY conversation_id, turn_index, turn_id`, params)) as StoredTurn[];
+    return rows.map((row) => ({ ...(JSON.parse(row.trace) as TraceRefined), eventId: row.event_id }));
+  }
+}
