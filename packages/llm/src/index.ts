@@ -10,7 +10,7 @@
  * const out = await teacher.complete({ role: 'planner', messages: [{ role: 'user', content: 'opening hours?' }] });
  * ```
  */
-export { estimateTokens, renderTranscript, type ChatMessage, type Completion, type CompletionRequest, type ModelPort } from './model-port.js';
+export { estimateTokens, parseTranscript, renderTranscript, type ChatMessage, type Completion, type CompletionRequest, type ModelPort } from './model-port.js';
 export { ReferenceModel, type ReferencePolicy } from './reference-model.js';
 export { OpenAiModel, type OpenAiModelOptions } from './openai-model.js';
 export { ModelCallError } from './model-call.error.js';

@@ -14,6 +14,8 @@ export interface CompletionRequest {
   readonly stop?: readonly string[];
   /** Ask for a JSON object (OpenAI `response_format: json_object`). */
   readonly json?: boolean;
+  /** Sampling seed, for endpoints that honour it (OpenAI `seed`): the same request and seed give the same answer. */
+  readonly seed?: number;
   /** Deadline for this call. */
   readonly signal?: AbortSignal;
 }
@@ -43,6 +45,21 @@ export interface ModelPort {
 /** The prompt as one text, the way it is recorded in traces and used as training input. */
 export function renderTranscript(messages: readonly ChatMessage[]): string {
   return messages.map((message) => `<|${message.role}|>\n${message.content}`).join('\n');
+}
+
+const ROLE_HEADER = /(?:^|\n)<\|(system|user|assistant)\|>\n/g;
+
+/**
+ * The messages back from a recorded prompt (the inverse of renderTranscript), or undefined when
+ * the text is not a transcript: it must open with a `<|role|>` line.
+ */
+export function parseTranscript(transcript: string): ChatMessage[] | undefined {
+  const headers = [...transcript.matchAll(ROLE_HEADER)];
+  if (headers[0]?.index !== 0) return undefined;
+  return headers.map((header, index) => ({
+    role: header[1] as ChatMessage['role'],
+    content: transcript.slice(header.index + header[0].length, headers[index + 1]?.index ?? transcript.length),
+  }));
 }
 
 /** A rough token count (≈ 4 characters a token) for backends that report none. */

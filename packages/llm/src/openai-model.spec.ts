@@ -1,57 +1,53 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type ChatCompletionsServer, chatCompletion as completion, startChatCompletionsServer } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelCallError } from './model-call.error.js';
+import { parseTranscript, renderTranscript } from './model-port.js';
 import { OpenAiModel } from './openai-model.js';
 import { ReferenceModel } from './reference-model.js';
 import { UnknownRoleError } from './unknown-role.error.js';
 
 /** A real OpenAI-compatible HTTP server on loopback, scripted per test. */
 describe('OpenAiModel against a local OpenAI-compatible server', () => {
-  let server: Server;
+  let server: ChatCompletionsServer;
   let baseUrl = '';
-  let handler: (body: Record<string, unknown>, request: IncomingMessage) => { status: number; body: unknown; delayMs?: number };
-  const received: Array<Record<string, unknown>> = [];
+  let received: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    server = createServer(async (request, response) => {
-      let raw = '';
-      for await (const chunk of request) raw += chunk;
-      const body = JSON.parse(raw) as Record<string, unknown>;
-      received.push({ ...body, authorization: request.headers.authorization, path: request.url });
-      const reply = handler(body, request);
-      if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
-      response.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    server = await startChatCompletionsServer();
+    baseUrl = server.baseUrl;
+    received = server.received;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  const completion = (content: string) => ({ status: 200, body: { model: 'served-model', choices: [{ message: { content } }], usage: { prompt_tokens: 12, completion_tokens: 3 } } });
+  afterAll(() => server.close());
 
   it('sends the prompt and reads text and usage', async () => {
-    handler = () => completion('{"intents":["greet"]}');
+    server.handle(() => completion('{"intents":["greet"]}'));
     const model = new OpenAiModel({ baseUrl, model: 'teacher', apiKey: 'secret' });
     const out = await model.complete({ role: 'understander', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }], json: true, maxTokens: 64 });
     expect(out).toMatchObject({ text: '{"intents":["greet"]}', backend: 'openai', model: 'served-model', inputTokens: 12, outputTokens: 3, tokensEstimated: false });
     expect(received.at(-1)).toMatchObject({ model: 'teacher', max_tokens: 64, response_format: { type: 'json_object' }, authorization: 'Bearer secret', path: '/v1/chat/completions' });
+    expect(received.at(-1)).not.toHaveProperty('seed');
+  });
+
+  it('sends the seed and temperature when asked, for reproducible answers', async () => {
+    server.handle(() => completion('{}'));
+    await new OpenAiModel({ baseUrl, model: 'judge' }).complete({ role: 'judge', messages: [{ role: 'user', content: 'x' }], seed: 7, temperature: 0 });
+    expect(received.at(-1)).toMatchObject({ seed: 7, temperature: 0 });
   });
 
   it('retries 429 and 5xx, then succeeds', async () => {
     let calls = 0;
-    handler = () => (++calls < 3 ? { status: calls === 1 ? 429 : 503, body: { error: 'busy' } } : completion('ok'));
+    server.handle(() => (++calls < 3 ? { status: calls === 1 ? 429 : 503, body: { error: 'busy' } } : completion('ok')));
     const out = await new OpenAiModel({ baseUrl, model: 'teacher', retries: 3 }).complete({ role: 'judge', messages: [{ role: 'user', content: 'x' }] });
     expect(out.text).toBe('ok');
     expect(calls).toBe(3);
   });
 
   it('fails clearly: a 400 is not retried, a slow server times out, a bad body is named', async () => {
-    handler = () => ({ status: 400, body: { error: 'bad model' } });
+    server.handle(() => ({ status: 400, body: { error: 'bad model' } }));
     await expect(new OpenAiModel({ baseUrl, model: 'teacher' }).complete({ role: 'judge', messages: [] })).rejects.toThrow(/\(http 400\).*bad model/);
-    handler = () => ({ ...completion('late'), delayMs: 500 });
+    server.handle(() => ({ ...completion('late'), delayMs: 500 }));
     await expect(new OpenAiModel({ baseUrl, model: 'teacher', timeoutMs: 100, retries: 0 }).complete({ role: 'judge', messages: [] })).rejects.toThrow(/timeout/);
-    handler = () => ({ status: 200, body: { choices: [] } });
+    server.handle(() => ({ status: 200, body: { choices: [] } }));
     const error = await new OpenAiModel({ baseUrl, model: 'teacher' }).complete({ role: 'judge', messages: [] }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ModelCallError);
     expect((error as ModelCallError).reason).toBe('bad-response');
@@ -69,5 +65,24 @@ describe('ReferenceModel', () => {
     expect(out).toMatchObject({ text: 'return dealershipInfo({}); // 1', backend: 'reference', tokensEstimated: true });
     expect(out.inputTokens).toBeGreaterThan(0);
     await expect(model.complete({ role: 'judge', messages: [] })).rejects.toBeInstanceOf(UnknownRoleError);
+  });
+});
+
+describe('parseTranscript', () => {
+  it('gives back the messages renderTranscript recorded, contents with newlines and empty ones included', () => {
+    const messages = [
+      { role: 'system', content: 'You are the Planner.\n\n## Tools\n- searchInventory(args)' },
+      { role: 'user', content: '' },
+      { role: 'assistant', content: 'const a = 1;\nreturn { a };\n' },
+      { role: 'user', content: 'Customer: hi\nUnderstanding: {"intents":["greeting"]}' },
+    ] as const;
+    expect(parseTranscript(renderTranscript(messages))).toEqual(messages);
+    expect(parseTranscript(renderTranscript([{ role: 'user', content: '' }]))).toEqual([{ role: 'user', content: '' }]);
+  });
+
+  it('refuses a text that does not open with a role line', () => {
+    expect(parseTranscript('hello\n<|user|>\nhi')).toBeUndefined();
+    expect(parseTranscript('')).toBeUndefined();
+    expect(parseTranscript('<|tool|>\nx')).toBeUndefined();
   });
 });

@@ -56,6 +56,7 @@ export class OpenAiModel implements ModelPort {
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           ...(request.stop?.length ? { stop: request.stop } : {}),
           ...(request.json ? { response_format: { type: 'json_object' } } : {}),
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
         }),
         signal,
       });

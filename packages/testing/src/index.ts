@@ -1,6 +1,6 @@
 /**
  * @distillery/testing — helpers for integration tests against the real Kafka and PostgreSQL that
- * `npm test` starts.
+ * `npm test` starts, and a scripted OpenAI-compatible server for tests of model adapters.
  *
  * ```ts
  * import { integrationServers, createScratchDatabase } from '@distillery/testing';
@@ -13,3 +13,4 @@ export { eventually } from './eventually.js';
 export { spawnNode, type SpawnedNode } from './child-process.js';
 export { createScratchDatabase } from './scratch-database.js';
 export { REPO_ROOT } from './repo-root.js';
+export { chatCompletion, startChatCompletionsServer, type ChatCompletionsHandler, type ChatCompletionsServer, type ScriptedReply } from './chat-completions-server.js';

@@ -19,7 +19,7 @@ export { PlanSandbox } from './plans/plan-sandbox.js';
 export { TurnPipeline } from './pipeline/turn-pipeline.js';
 export { referenceTeacher } from './reference/reference-teacher.js';
 export { uniformMistakes } from './reference/mistakes.js';
-// What the judge reads: prompts as the reference policies read them, the plan the pipeline runs from a Planner's output, the Evaluator's verdict on it.
+// What the judge reads: prompts as the reference policies read them, the program the pipeline runs from a Planner's output, the validator's check of it with the plan's tool calls, and the error-free teacher.
 export { jsonLine, readPrompt, type PromptView } from './reference/prompt-reading.js';
 export { planCode } from './pipeline/turn-pipeline.js';
 export type { PlanCheck, PlanToolCall } from './plans/plan-validator.js';

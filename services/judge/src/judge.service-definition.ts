@@ -1,5 +1,7 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
 import { serviceSchemaMigration } from '@distillery/storage';
+import { JudgeModule } from './judge.module.js';
+import { JudgeRefinements1764000005000 } from './store/refinements.migration.js';
 
 /** Refines every agent call y into y* with a verdict and reasons (rules and an LLM judge). */
 export const judgeService: ServiceDefinition = {
@@ -9,7 +11,7 @@ export const judgeService: ServiceDefinition = {
   schema: 'judge',
   consumes: ['traces.raw'],
   produces: ['traces.refined'],
-  // A shell until its stages land: it boots, reports health and metrics, and consumes nothing.
-  stages: [{ name: 'refine', implemented: false, issue: 4 }],
-  migrations: [serviceSchemaMigration('judge', 1764000000003)],
+  stages: [{ name: 'refine', implemented: true }],
+  migrations: [serviceSchemaMigration('judge', 1764000000003), JudgeRefinements1764000005000],
+  module: JudgeModule,
 };

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { BusRecord } from '@distillery/bus';
+import { traceRefinedContract } from '@distillery/contracts';
+import type { Inbox, Outbox } from '@distillery/storage';
+import type { DataSource } from 'typeorm';
+import type { RefinedTrace } from '../refine/trace-refiner.js';
+
+/** The consumer group every judge replica joins; the inbox dedupes by it. */
+export const JUDGE_GROUP = 'judge';
+
+const COLUMNS = [
+  'raw_event_id', 'call_id', 'conversation_id', 'turn_id', 'turn_index', 'tenant', 'agent', 'attempt', 'verdict', 'reasons', 'output', 'refined', 'refine_prompt',
+  'judge_backend', 'judge_model', 'judge_seed', 'judged_by', 'refined_event_id',
+] as const;
+
+/** The traces.refined event id of a raw event: derived from it, so a re-judged raw event would carry the same id. */
+export function refinedEventId(rawEventId: string): string {
+  const hex = createHash('sha256').update(`traces.refined\u0000${rawEventId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Writes a refined turn exactly once per raw event id: its rows in `judge.refinements` and its
+ * traces.refined event in the outbox, in the inbox's transaction. A redelivered raw event finds
+ * its id in the inbox and writes nothing.
+ */
+export class RefinementStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly inbox: Inbox,
+    private readonly outbox: Outbox,
+    /** Called after a commit that enqueued an event (wakes the outbox relay). */
+    private readonly onCommitted: () => void,
+  ) {}
+
+  /** Whether this raw event was refined already (a cheap look before judging; the inbox still decides). */
+  async seen(rawEventId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM judge.inbox WHERE consumer_group = $1 AND event_id = $2', [JUDGE_GROUP, rawEventId]);
+    return rows.length > 0;
+  }
+
+  /** Records the refined turn; `duplicate` when this raw event was recorded before. */
+  async record(record: BusRecord, refined: RefinedTrace, judgedBy: string): Promise<'recorded' | 'duplicate'> {
+    const { message, judgements, raw } = refined;
+    const eventId = refinedEventId(message.rawEventId);
+    const outcome = await this.inbox.handleOnce(record, async (manager) => {
+      if (message.calls.length) {
+        const params = message.calls.flatMap((call, index) => [
+          message.rawEventId, call.callId, message.conversationId, message.turnId, message.turnIndex, message.tenant, call.agent, raw.calls[index]!.attempt, call.verdict, JSON.stringify(call.reasons),
+          call.output, call.refined, judgements[index]!.refinePrompt, message.judge.backend, message.judge.model, message.judge.seed ?? null, judgedBy, eventId,
+        ]);
+        const rows = message.calls.map((_, row) => `(${COLUMNS.map((__, column) => `$${row * COLUMNS.length + column + 1}`).join(', ')})`).join(', ');
+        await manager.query(`INSERT INTO judge.refinements (${COLUMNS.join(', ')}) VALUES ${rows}`, params);
+      }
+      await this.outbox.enqueue(manager, traceRefinedContract, message, { source: 'judge', id: eventId });
+    });
+    if (outcome.duplicate) return 'duplicate';
+    this.onCommitted();
+    return 'recorded';
+  }
+}
