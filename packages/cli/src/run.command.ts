@@ -4,8 +4,10 @@ import { subscribeEvents } from '@distillery/bus';
 import { traceRawContract } from '@distillery/contracts';
 import { AgentsClient } from '@distillery/proto';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
+import { join } from 'node:path';
 import { ALL_SERVICES } from './all-services.js';
 import { computeInfo } from './compute-info.js';
+import { awaitRefined, buildDataset, type TrainedStudent, trainStudent } from './loop-stages.js';
 import { ProgressPrinter } from './progress.js';
 
 export interface RunOptions {
@@ -28,7 +30,7 @@ export interface RunSummary {
 export async function runCommand(options: RunOptions): Promise<{ summary: RunSummary; app: RunningApp }> {
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
-  const progress = new ProgressPrinter(4 + stages.length);
+  const progress = new ProgressPrinter(7 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
 
   const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), ...options.env, DISTILLERY_MODE: 'embedded' };
@@ -49,6 +51,23 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const stagesRun: string[] = [];
   const stagesMissing: string[] = [];
   const agents = await progress.run('agents: scripted conversations over gRPC', () => driveAgents(app, env), (result) => result.summary);
+  const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, agents.turns), (result) =>
+    `${result.refined} of ${agents.turns} turns refined; calls ${Object.entries(result.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')}`,
+  );
+  agents.stages['judge/refine'] = `${judged.refined} turns refined (${Object.entries(judged.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')})`;
+  const dataset = await progress.run('curator: build the datasets', () => buildDataset(app), (built) =>
+    `${built.datasetId} v${built.version}: ${Object.entries(built.counts).map(([part, n]) => `${part} ${n}`).join(', ')}`,
+  );
+  agents.stages['curator/datasets'] = `${dataset.datasetId} v${dataset.version} (${Object.entries(dataset.counts).map(([part, n]) => `${part} ${n}`).join(', ')})`;
+  const trainSteps = Number(options.env.DISTILLERY_RUN_TRAIN_STEPS ?? 20);
+  const student =
+    compute.available && trainSteps > 0
+      ? await progress.run(
+          `compute: distill the student (tiny preset, at most ${trainSteps} steps a stage)`,
+          () => trainStudent(app, dataset, { maxSteps: trainSteps, runDir: join(app.platform.config.DISTILLERY_DATA_DIR, 'runs', runId), print: (line) => process.stdout.write(`${line}\n`) }),
+          (trained) => `student at ${trained.student}`,
+        )
+      : undefined;
   for (const stage of stages) {
     const name = `${stage.service}/${stage.name}`;
     // Each stage issue plugs its work in above and reports here.
@@ -56,7 +75,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (stage.implemented ? stagesRun : stagesMissing).push(name);
   }
 
-  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, agents: agents.summary });
+  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, agents: agents.summary, student });
   const reportRef = await app.platform.artifacts.put(report, { kind: 'run-report' });
   await app.platform.artifacts.putManifest({
     id: runId,
@@ -79,7 +98,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
  * The agents stage of the loop: scripted customers talk to the agents service through its gRPC API,
  * and every turn's trace must reach traces.raw. Until the simulator lands, these stand in for it.
  */
-async function driveAgents(app: RunningApp, env: Readonly<Record<string, string | undefined>>): Promise<{ summary: string; stages: Record<string, string> }> {
+async function driveAgents(app: RunningApp, env: Readonly<Record<string, string | undefined>>): Promise<{ summary: string; turns: number; stages: Record<string, string> }> {
   let traces = 0;
   const subscription = await subscribeEvents(app.platform.bus, traceRawContract, { groupId: 'cli-run-traces', handler: async () => void traces++ });
   const apiKey = (env.DISTILLERY_AGENTS_API_KEYS ?? 'dev-key:dev').split(',')[0]!.split(':')[0]!;
@@ -99,6 +118,7 @@ async function driveAgents(app: RunningApp, env: Readonly<Record<string, string 
     const offScript = turns.filter((turn) => turn.problems.length).length;
     const replans = turns.reduce((sum, turn) => sum + turn.replans, 0);
     return {
+      turns: turns.length,
       summary: `${conversations.length} conversations, ${turns.length} turns, p50 ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0)} ms a turn; ${replans} replans, ${offScript} turns off script (the reference teacher errs on purpose at DISTILLERY_AGENTS_MISTAKE_RATE)`,
       stages: {
         'agents/pipeline': `${turns.length} turns through the five agents, ${replans} replans`,
@@ -112,7 +132,20 @@ async function driveAgents(app: RunningApp, env: Readonly<Record<string, string 
   }
 }
 
-function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; agents: string }): string {
+function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; agents: string; student: TrainedStudent | undefined }): string {
+  const figure = run.student
+    ? [
+        '## Quality per stage (first version of the paper\'s Figure 3, this run)',
+        '',
+        '| stage | held-out loss | exact match | understander | planner | evaluator | explainer |',
+        '|---|---|---|---|---|---|---|',
+        ...run.student.stages.map(({ stage, metrics }) => {
+          const value = (key: string) => (typeof metrics[key] === 'number' ? (metrics[key] as number).toFixed(3) : '–');
+          return `| ${stage} | ${value('held_out_loss')} | ${value('exact_match')} | ${value('exact_match.understander')} | ${value('exact_match.planner')} | ${value('exact_match.evaluator')} | ${value('exact_match.explainer')} |`;
+        }),
+        '',
+      ]
+    : [];
   return [
     `# distillery run ${run.runId}`,
     '',
@@ -128,6 +161,7 @@ function renderReport(run: { runId: string; health: string; compute: unknown; st
     ...run.stagesRun.map((stage) => `| ${stage} | run |`),
     ...run.stagesMissing.map((stage) => `| ${stage} | not implemented yet |`),
     '',
+    ...figure,
     'The paper-mirroring tables and figures (Table 1–2, Figures 3–4) appear here once the stages that produce them exist.',
     '',
   ].join('\n');
