@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
-import { type EachBatchPayload, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
+import { type Admin, type EachBatchPayload, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
 import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, SubscribeOptions, Subscription } from '../bus.port.js';
 import { deliverWithDeadLetter } from '../dead-letter.js';
 import { sleep } from '../retry-policy.js';
@@ -73,8 +73,24 @@ export class KafkaBus implements Bus {
           replicationFactor: this.options.replicationFactor,
         })),
       });
+      // A new partition's leader is known to the controller before every broker serves it
+      // (KRaft propagates metadata asynchronously): wait until each created topic answers offsets.
+      for (const topic of missing) await this.untilServed(admin, topic);
     } finally {
       await admin.disconnect();
+    }
+  }
+
+  private async untilServed(admin: Admin, topic: string): Promise<void> {
+    const deadline = Date.now() + this.options.publishTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(Math.min(1_000, 100 * attempt));
+      }
     }
   }
 
