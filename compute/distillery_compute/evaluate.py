@@ -15,7 +15,7 @@ each role so that every role is measured. The run's evaluation is in stages.py.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -52,11 +52,13 @@ def output_losses(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[s
 
 
 @torch.no_grad()
-def greedy_decode(model: nn.Module, prompt: Sequence[int], max_new_tokens: int, eos_id: int) -> list[int]:
+def greedy_decode(model: nn.Module, prompt: Sequence[int], max_new_tokens: int, eos_id: int,
+                  keep_going: Callable[[list[int]], bool] | None = None) -> list[int]:
     """Greedy continuation of `prompt` (eos not included), by a full forward per token.
 
     The model has no KV cache: each step reruns the whole sequence, so this is for
-    small models and short outputs (evaluation), not for serving.
+    small models and short outputs (evaluation), not for serving. `keep_going(new)`
+    is asked after each token; False stops there (the tokens so far are returned).
     """
     device = next(model.parameters()).device
     ids = torch.tensor([list(prompt)], device=device)
@@ -67,6 +69,8 @@ def greedy_decode(model: nn.Module, prompt: Sequence[int], max_new_tokens: int, 
         if next_id == eos_id:
             break
         new.append(next_id)
+        if keep_going is not None and not keep_going(new):
+            break
         ids = torch.cat([ids, ids.new_tensor([[next_id]])], dim=1)
     return new
 
@@ -90,8 +94,16 @@ def exact_match(model: nn.Module, tok: ChatTokenizer, row: Mapping[str, str], ma
     max_new = len(target) + EXTRA_NEW_TOKENS
     prompt = tok.encode_prompt(row["prompt"])
     prompt = prompt[-max(1, max_len - max_new):]   # the most recent turns stay, as in training
-    out = greedy_decode(model, prompt, max_new, tok.eos_id)
-    return tok.decode(out).strip() == row["output"].strip()
+    wanted = row["output"].strip()
+
+    def still_a_prefix(new: list[int]) -> bool:
+        # Text only grows as tokens are added, so once the stripped text so far is no prefix of the
+        # target no continuation can match: stop there (an untrained model stops after a token or two).
+        # A trailing U+FFFD is a character whose bytes are still coming.
+        return wanted.startswith(tok.decode(new).rstrip("\ufffd").strip())
+
+    out = greedy_decode(model, prompt, max_new, tok.eos_id, keep_going=still_a_prefix)
+    return tok.decode(out).strip() == wanted
 
 
 def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,

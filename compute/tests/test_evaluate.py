@@ -52,6 +52,26 @@ def test_greedy_decode_stops_at_eos_or_the_cap(tok):
     assert greedy_decode(oracle, prompt, 2, tok.eos_id) == target[:2]
 
 
+def test_exact_match_stops_decoding_once_the_output_can_no_longer_match(tok):
+    """A model that goes wrong at once costs a forward or two, not the target's length."""
+    row = {**ROWS[0], "output": "answer 0! " * 20}
+    oracle = oracle_for(tok, [row], {0: "nonsense " * 20})
+    calls = 0
+    forward = oracle.forward
+
+    def counted(ids, attention_mask=None):
+        nonlocal calls
+        calls += 1
+        return forward(ids, attention_mask)
+
+    oracle.forward = counted
+    metrics = evaluate(oracle, tok, [row], limit=1, max_len=512)
+    assert metrics["exact_match"] == 0.0
+    assert calls <= 1 + 3   # the loss batch, then decoding stops within the first word
+
+    assert evaluate(oracle_for(tok, [row]), tok, [row], limit=1, max_len=512)["exact_match"] == 1.0
+
+
 def test_a_perfect_model_scores_1_and_near_zero_loss_and_a_wrong_role_scores_0(tok):
     metrics = evaluate(oracle_for(tok, ROWS), tok, ROWS, limit=10, max_len=256)
     assert metrics["exact_match"] == 1.0 and metrics["held_out_loss"] < 1e-6
