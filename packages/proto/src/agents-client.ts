@@ -1,5 +1,8 @@
 import { type CallOptions, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { AgentServiceClient } from './generated/distillery/agents/v1/AgentService.js';
+import type { BusinessChange } from './generated/distillery/agents/v1/BusinessChange.js';
+import type { BusinessChangeResult__Output } from './generated/distillery/agents/v1/BusinessChangeResult.js';
+import type { DealershipAdminServiceClient } from './generated/distillery/agents/v1/DealershipAdminService.js';
 import type { CreateSessionRequest } from './generated/distillery/agents/v1/CreateSessionRequest.js';
 import type { SendMessageRequest } from './generated/distillery/agents/v1/SendMessageRequest.js';
 import type { SendMessageResponse__Output } from './generated/distillery/agents/v1/SendMessageResponse.js';
@@ -23,6 +26,7 @@ export interface AgentsClientOptions {
  */
 export class AgentsClient {
   private readonly client: AgentServiceClient;
+  private admin: DealershipAdminServiceClient | undefined;
 
   constructor(private readonly options: AgentsClientOptions) {
     this.client = new (agentsV1().AgentService)(options.address, credentials.createInsecure()) as unknown as AgentServiceClient;
@@ -58,8 +62,16 @@ export class AgentsClient {
     });
   }
 
+  /** A business change (vehicle sold, rules patched, tool switched on or off); the API key's tenant must be an admin tenant. */
+  applyBusinessChange(change: BusinessChange): Promise<BusinessChangeResult__Output> {
+    this.admin ??= new (agentsV1().DealershipAdminService)(this.options.address, credentials.createInsecure()) as unknown as DealershipAdminServiceClient;
+    const admin = this.admin;
+    return this.unary((metadata, callOptions, done) => admin.applyBusinessChange(change, metadata, callOptions, done));
+  }
+
   close(): void {
     this.client.close();
+    this.admin?.close();
   }
 
   private metadata(): Metadata {

@@ -21,6 +21,9 @@ export type { SendMessageRequest, SendMessageRequest__Output } from './generated
 export type { SendMessageResponse, SendMessageResponse__Output } from './generated/distillery/agents/v1/SendMessageResponse.js';
 export type { TurnEvent, TurnEvent__Output } from './generated/distillery/agents/v1/TurnEvent.js';
 export type { TurnTrace, TurnTrace__Output } from './generated/distillery/agents/v1/TurnTrace.js';
+export type { DealershipAdminServiceClient, DealershipAdminServiceHandlers } from './generated/distillery/agents/v1/DealershipAdminService.js';
+export type { BusinessChange, BusinessChange__Output } from './generated/distillery/agents/v1/BusinessChange.js';
+export type { BusinessChangeResult, BusinessChangeResult__Output } from './generated/distillery/agents/v1/BusinessChangeResult.js';
 export type { InferenceServiceClient, InferenceServiceHandlers } from './generated/distillery/serving/v1/InferenceService.js';
 export type { GenerateRequest, GenerateRequest__Output } from './generated/distillery/serving/v1/GenerateRequest.js';
 export type { GenerateResponse, GenerateResponse__Output } from './generated/distillery/serving/v1/GenerateResponse.js';

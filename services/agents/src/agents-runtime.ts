@@ -1,6 +1,7 @@
 import { type ModelPort, OpenAiModel } from '@distillery/llm';
 import type { Platform } from '@distillery/service-kit';
 import { Outbox, OutboxRelay } from '@distillery/storage';
+import type { BusinessChanges } from './admin/business-changes.js';
 import { parseApiKeys } from './api/api-keys.js';
 import { AgentsGrpcServer } from './api/agents-grpc.server.js';
 import { ConversationService } from './api/conversation.service.js';
@@ -15,6 +16,8 @@ import { SessionStore } from './sessions/session-store.js';
 export interface AgentsDomain {
   createToolbox(platform: Platform, config: AgentsConfig): Promise<Toolbox>;
   createReferenceModel(toolbox: Toolbox, config: AgentsConfig): ModelPort;
+  /** The business changes its admin API offers (none: no DealershipAdminService). */
+  createBusinessChanges?(platform: Platform): BusinessChanges;
 }
 
 /** The running agents service: gRPC API, pipeline, sandbox and outbox relay, started and drained together. */
@@ -52,6 +55,9 @@ export class AgentsRuntime {
       rateLimiter: new RateLimiter({ perMinute: config.DISTILLERY_AGENTS_RATE_PER_MINUTE, burst: config.DISTILLERY_AGENTS_RATE_BURST }),
       maxMessageChars: config.DISTILLERY_AGENTS_MAX_MESSAGE_CHARS,
       onUnexpected: (error, method) => platform.logger.error({ err: error, method }, 'agents API call failed'),
+      ...(domain.createBusinessChanges ? { businessChanges: domain.createBusinessChanges(platform) } : {}),
+      adminTenants: config.DISTILLERY_AGENTS_ADMIN_TENANTS,
+      onBusinessChange: (change, tenant, reason) => platform.logger.info({ change, tenant, reason }, 'business changed'),
     });
     const port = await server.start(config.DISTILLERY_AGENTS_GRPC_HOST, config.DISTILLERY_AGENTS_GRPC_PORT);
     platform.logger.info({ grpc: `${config.DISTILLERY_AGENTS_GRPC_HOST}:${port}`, backend: model.backend }, 'agents API listening');

@@ -6,10 +6,16 @@ export { agentsService } from './agents.service-definition.js';
 export { runScriptedConversations, scriptedConversations, type ScriptedConversation, type ScriptedTurnResult } from './regression/scripted-conversations.js';
 
 // The dealership domain as data, for services that build on it (the curator's documents, validators and hard negatives).
-export { DEFAULT_VEHICLE_COUNT, generateVehicles, seedDealership, seededRandom } from './domain/dealership-seed.js';
+export { DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles, seedDealership, seededRandom } from './domain/dealership-seed.js';
 export { CREDIT_TIERS, DEFAULT_RULES, instantOfLocal, renderRules, slotShapeViolations, WEEKDAYS, type DealershipRules } from './domain/dealership-rules.js';
 export { TOOL_ARGS, TOOL_DOCS, toolCatalog, type ToolName } from './domain/dealership-tools.js';
-export { LOTS, MODELS } from './domain/vehicle-catalog.js';
+export { BODIES, COLOURS, FEATURES, FUELS, LOTS, MAKES, MODELS } from './domain/vehicle-catalog.js';
+export type { CustomerEntity, VehicleEntity } from './domain/dealership.entities.js';
+// Business changes while the service runs (the DealershipAdminService): what simulator campaigns switch mid-conversation.
+export type { BusinessChange, BusinessChangeOutcome, BusinessChanges } from './admin/business-changes.js';
+export { InvalidBusinessChangeError } from './admin/invalid-business-change.error.js';
+export { DealershipBusinessChanges } from './domain/dealership-business-changes.js';
+export { applyMergePatch, inverseMergePatch, type JsonValue } from './domain/merge-patch.js';
 export { validatePlan, type PlanToolCatalog } from './plans/plan-validator.js';
 export { EMPTY_DIALOGUE, understandingSchema, type DialogueState } from './pipeline/dialogue-state.js';
 // The pipeline and its reference teacher without the service around them (an in-memory dealership), for synthetic traces in tests.

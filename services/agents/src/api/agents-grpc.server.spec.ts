@@ -14,6 +14,8 @@ import { SessionStore } from '../sessions/session-store.js';
 import { AgentsGrpcServer } from './agents-grpc.server.js';
 import { ConversationService } from './conversation.service.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { BusinessChange } from '../admin/business-changes.js';
+import { InvalidBusinessChangeError } from '../admin/invalid-business-change.error.js';
 
 const toolbox: Toolbox = {
   catalog: { dealershipInfo: { args: z.object({}) } },
@@ -145,5 +147,62 @@ describe('AgentsGrpcServer end to end (grpc-js client, PGlite, embedded bus)', (
     } finally {
       slow = false;
     }
+  });
+});
+
+describe('the DealershipAdminService (business changes over gRPC)', () => {
+  let db: Database;
+  let server: AgentsGrpcServer;
+  let admin: InstanceType<ReturnType<typeof agentsV1>['DealershipAdminService']>;
+  const applied: BusinessChange[] = [];
+
+  beforeAll(async () => {
+    db = await openAgentsMemoryDatabase();
+    const store = new SessionStore(db.dataSource, new Outbox('agents'), () => undefined);
+    const conversations = new ConversationService(store, () => new TurnPipeline(new ReferenceModel({}), toolbox, new PlanSandbox()));
+    server = new AgentsGrpcServer(store, conversations, {
+      apiKeys: new Map([['admin-key', 'ops'], ['app-key', 'shop']]),
+      rateLimiter: new RateLimiter({ perMinute: 6_000, burst: 100 }),
+      maxMessageChars: 200,
+      adminTenants: new Set(['ops']),
+      businessChanges: {
+        apply: async (change) => {
+          if (change.kind === 'vehicle-status' && change.vin === 'MISSING') throw new InvalidBusinessChangeError('no vehicle with VIN MISSING', 'not-found');
+          applied.push(change);
+          return { rulesVersion: 2, rules: { a: 1 }, previousRules: { a: 0 }, ...(change.kind === 'vehicle-status' ? { previousVehicleStatus: 'available' } : {}) };
+        },
+      },
+    });
+    const port = await server.start('127.0.0.1', 0);
+    admin = new (agentsV1().DealershipAdminService)(`127.0.0.1:${port}`, credentials.createInsecure());
+  });
+  afterAll(async () => {
+    admin?.close();
+    await server?.stop(100);
+    await db?.close();
+  });
+
+  it('applies a change for an admin tenant and answers the rules before and after', async () => {
+    const result = await unary<{ rulesVersion: number; rulesJson: string; previousRulesJson: string; previousVehicleStatus: string }>((callback) =>
+      admin.applyBusinessChange({ vehicleStatus: { vin: 'VIN1', sold: true }, reason: 'test' }, withKey('admin-key'), callback),
+    );
+    expect(result).toEqual({ rulesVersion: 2, rulesJson: '{"a":1}', previousRulesJson: '{"a":0}', previousVehicleStatus: 'available' });
+    await unary((callback) => admin.applyBusinessChange({ rulesPatch: { mergePatchJson: '{"reservations":{"minDeposit":1000}}' } }, withKey('admin-key'), callback));
+    await unary((callback) => admin.applyBusinessChange({ toolAvailability: { tool: 'appraiseTradeIn', available: false } }, withKey('admin-key'), callback));
+    expect(applied).toEqual([
+      { kind: 'vehicle-status', vin: 'VIN1', sold: true },
+      { kind: 'rules-patch', patch: { reservations: { minDeposit: 1000 } } },
+      { kind: 'tool-availability', tool: 'appraiseTradeIn', available: false },
+    ]);
+  });
+
+  it('refuses other tenants, empty or malformed changes, and names what was not found', async () => {
+    await expect(unary((callback) => admin.applyBusinessChange({ vehicleStatus: { vin: 'VIN1', sold: true } }, withKey('app-key'), callback))).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(unary((callback) => admin.applyBusinessChange({ reason: 'nothing' }, withKey('admin-key'), callback))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await expect(unary((callback) => admin.applyBusinessChange({ rulesPatch: { mergePatchJson: '[1]' } }, withKey('admin-key'), callback))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await expect(unary((callback) => admin.applyBusinessChange({ vehicleStatus: { vin: 'MISSING', sold: true } }, withKey('admin-key'), callback))).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: 'no vehicle with VIN MISSING',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentServiceHandlers, Session } from '@distillery/proto';
+import type { AgentServiceHandlers, BusinessChange__Output, DealershipAdminServiceHandlers, Session } from '@distillery/proto';
 import { agentsV1, protoDir } from '@distillery/proto';
 import { ReflectionService } from '@grpc/reflection';
 import { type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
@@ -6,6 +6,9 @@ import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { ModelCallError } from '@distillery/llm';
 import { join } from 'node:path';
+import type { BusinessChange, BusinessChanges } from '../admin/business-changes.js';
+import { InvalidBusinessChangeError } from '../admin/invalid-business-change.error.js';
+import type { JsonValue } from '../domain/merge-patch.js';
 import type { TurnProgress } from '../pipeline/turn-pipeline.js';
 import type { SessionEntity } from '../sessions/session.entity.js';
 import { SessionNotFoundError } from '../sessions/session-not-found.error.js';
@@ -22,6 +25,12 @@ export interface AgentsApiOptions {
   readonly maxMessageChars: number;
   /** Where unexpected failures are logged (the caller only sees INTERNAL). */
   readonly onUnexpected?: (error: unknown, method: string) => void;
+  /** The business changes the DealershipAdminService applies; without them the service is not offered. */
+  readonly businessChanges?: BusinessChanges;
+  /** Tenants allowed to change the business (DISTILLERY_AGENTS_ADMIN_TENANTS). */
+  readonly adminTenants?: ReadonlySet<string>;
+  /** Told of every business change applied, for the log. */
+  readonly onBusinessChange?: (change: BusinessChange, tenant: string, reason: string) => void;
 }
 
 const SERVICE_NAME = 'distillery.agents.v1.AgentService';
@@ -42,6 +51,7 @@ export class AgentsGrpcServer {
     private readonly options: AgentsApiOptions,
   ) {
     this.server.addService(agentsV1().AgentService.service, this.handlers());
+    if (options.businessChanges) this.server.addService(agentsV1().DealershipAdminService.service, this.adminHandlers(options.businessChanges));
     this.health.addToServer(this.server);
     const dir = protoDir();
     new ReflectionService(loadSync(join(dir, 'distillery/agents/v1/agents.proto'), { includeDirs: [dir] })).addToServer(this.server);
@@ -146,6 +156,29 @@ export class AgentsGrpcServer {
     };
   }
 
+  private adminHandlers(changes: BusinessChanges): DealershipAdminServiceHandlers {
+    return {
+      ApplyBusinessChange: (call, callback) =>
+        this.respond(
+          callback,
+          async () => {
+            const tenant = this.tenantOf(call.metadata);
+            if (!this.options.adminTenants?.has(tenant)) throw new ApiError(status.PERMISSION_DENIED, `tenant ${tenant} may not change the business (DISTILLERY_AGENTS_ADMIN_TENANTS)`);
+            const change = businessChangeOf(call.request);
+            const outcome = await changes.apply(change);
+            this.options.onBusinessChange?.(change, tenant, call.request.reason);
+            return {
+              rulesVersion: outcome.rulesVersion,
+              rulesJson: JSON.stringify(outcome.rules),
+              previousRulesJson: JSON.stringify(outcome.previousRules),
+              previousVehicleStatus: outcome.previousVehicleStatus ?? '',
+            };
+          },
+          'ApplyBusinessChange',
+        ),
+    };
+  }
+
   /** Honours the caller's deadline: past it the call answers DEADLINE_EXCEEDED (a turn that completes later is still recorded). */
   private withinDeadline<T>(deadline: Date | number, work: () => Promise<T>): Promise<T> {
     const at = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -160,15 +193,40 @@ export class AgentsGrpcServer {
   }
 }
 
+/** The change a request asks for; INVALID_ARGUMENT when it names none or its patch is not a JSON object. */
+function businessChangeOf(request: BusinessChange__Output): BusinessChange {
+  if (request.vehicleStatus) {
+    if (!request.vehicleStatus.vin) throw new ApiError(status.INVALID_ARGUMENT, 'vehicle_status.vin is required');
+    return { kind: 'vehicle-status', vin: request.vehicleStatus.vin, sold: request.vehicleStatus.sold };
+  }
+  if (request.rulesPatch) {
+    let patch: JsonValue;
+    try {
+      patch = JSON.parse(request.rulesPatch.mergePatchJson) as JsonValue;
+    } catch (error) {
+      throw new ApiError(status.INVALID_ARGUMENT, `rules_patch.merge_patch_json is not JSON: ${(error as Error).message}`);
+    }
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new ApiError(status.INVALID_ARGUMENT, 'rules_patch.merge_patch_json must be a JSON object');
+    return { kind: 'rules-patch', patch };
+  }
+  if (request.toolAvailability) {
+    if (!request.toolAvailability.tool) throw new ApiError(status.INVALID_ARGUMENT, 'tool_availability.tool is required');
+    return { kind: 'tool-availability', tool: request.toolAvailability.tool, available: request.toolAvailability.available };
+  }
+  throw new ApiError(status.INVALID_ARGUMENT, 'a business change names one of vehicle_status, rules_patch, tool_availability');
+}
+
 function toServiceError(error: unknown, onUnexpected: () => void): ServiceError {
   const [code, message] =
     error instanceof ApiError
       ? [error.code, error.message]
-      : error instanceof SessionNotFoundError
-        ? [status.NOT_FOUND, error.message]
-        : error instanceof ModelCallError
-          ? [status.UNAVAILABLE, error.message]
-          : (onUnexpected(), [status.INTERNAL, 'internal error']);
+      : error instanceof InvalidBusinessChangeError
+        ? [error.reason === 'not-found' ? status.NOT_FOUND : status.INVALID_ARGUMENT, error.message]
+        : error instanceof SessionNotFoundError
+          ? [status.NOT_FOUND, error.message]
+          : error instanceof ModelCallError
+            ? [status.UNAVAILABLE, error.message]
+            : (onUnexpected(), [status.INTERNAL, 'internal error']);
   return Object.assign(new Error(message), { code, details: message, metadata: undefined as unknown as Metadata }) as ServiceError;
 }
 

@@ -12,4 +12,10 @@ describe('agents config', () => {
     expect(() => loadAgentsConfig({ DISTILLERY_AGENTS_API_KEYS: 'justakey' })).toThrow(ConfigError);
     expect(() => loadAgentsConfig({ DISTILLERY_AGENTS_API_KEYS: 'justakey' })).toThrow(/DISTILLERY_AGENTS_API_KEYS: expected key:tenant pairs/);
   });
+
+  it('lets the dev tenant change the business by default, and lists of tenants when set', () => {
+    expect(loadAgentsConfig({}).DISTILLERY_AGENTS_ADMIN_TENANTS).toEqual(new Set(['dev']));
+    expect(loadAgentsConfig({ DISTILLERY_AGENTS_ADMIN_TENANTS: 'ops,simulator' }).DISTILLERY_AGENTS_ADMIN_TENANTS).toEqual(new Set(['ops', 'simulator']));
+    expect(() => loadAgentsConfig({ DISTILLERY_AGENTS_ADMIN_TENANTS: 'ops, sim' })).toThrow(/DISTILLERY_AGENTS_ADMIN_TENANTS: expected tenant names separated by commas/);
+  });
 });

@@ -8,6 +8,12 @@ export const agentsConfigSchema = z
     DISTILLERY_AGENTS_GRPC_PORT: env.port(7201),
     /** `key:tenant,…`; the default serves one local tenant for embedded runs. */
     DISTILLERY_AGENTS_API_KEYS: z.string().regex(/^[^:,\s]+:[^:,\s]+(,[^:,\s]+:[^:,\s]+)*$/, 'expected key:tenant pairs separated by commas').default('dev-key:dev'),
+    /** Tenants whose API keys may change the business over the DealershipAdminService (simulator campaigns switch vehicles, rules and tools mid-conversation). */
+    DISTILLERY_AGENTS_ADMIN_TENANTS: z
+      .string()
+      .regex(/^[^,\s]+(,[^,\s]+)*$/, 'expected tenant names separated by commas')
+      .transform((text) => new Set(text.split(',')))
+      .default(new Set(['dev'])),
     DISTILLERY_AGENTS_RATE_PER_MINUTE: env.int(1, 600),
     DISTILLERY_AGENTS_RATE_BURST: env.int(1, 100),
     DISTILLERY_AGENTS_MAX_MESSAGE_CHARS: env.int(1, 4_000),

@@ -1,6 +1,7 @@
 import type { AgentsDomain } from '../agents-runtime.js';
 import { uniformMistakes } from '../reference/mistakes.js';
 import { referenceTeacher } from '../reference/reference-teacher.js';
+import { DealershipBusinessChanges } from './dealership-business-changes.js';
 import { seedDealership } from './dealership-seed.js';
 import { DealershipToolbox } from './dealership-toolbox.js';
 
@@ -13,5 +14,8 @@ export const dealershipDomain: AgentsDomain = {
   },
   createReferenceModel(_toolbox, config) {
     return referenceTeacher({ seed: config.DISTILLERY_AGENTS_SEED, mistakes: uniformMistakes(config.DISTILLERY_AGENTS_MISTAKE_RATE) });
+  },
+  createBusinessChanges(platform) {
+    return new DealershipBusinessChanges(platform.database.dataSource);
   },
 };

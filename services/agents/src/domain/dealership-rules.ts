@@ -38,6 +38,8 @@ export const dealershipRulesSchema = z.object({
     maxAgeYears: z.number().int().min(1),
   }),
   reservations: z.object({ minDeposit: z.number().min(0), holdHours: z.number().min(1), maxActivePerCustomer: z.number().int().min(1) }),
+  /** Tools switched off for now: not shown to the Planner, rejected by the Evaluator, not callable. A campaign may switch one back on mid-conversation ("a new tool appears"). */
+  unavailableTools: z.array(z.string().min(1)).optional(),
 });
 
 export type DealershipRules = z.infer<typeof dealershipRulesSchema>;

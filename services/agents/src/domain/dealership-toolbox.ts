@@ -20,15 +20,23 @@ const DESCRIPTIONS: readonly ToolDescription[] = (Object.keys(TOOL_ARGS) as Tool
  * the Evaluator's static checks and the tools alike.
  */
 export class DealershipToolbox implements Toolbox {
-  private rules: DealershipRules;
-  private version: number;
-  private currentCatalog: PlanToolCatalog;
-  private text: string;
+  private rules!: DealershipRules;
+  private version!: number;
+  private currentCatalog!: PlanToolCatalog;
+  private descriptions!: readonly ToolDescription[];
+  private text!: string;
 
   private constructor(private readonly dataSource: DataSource, row: DealershipEntity) {
+    this.load(row);
+  }
+
+  /** The rules of a dealership row, and what follows from them: the tools on offer, the catalog, the rules text. */
+  private load(row: DealershipEntity): void {
     this.rules = dealershipRulesSchema.parse(row.rules);
     this.version = row.rulesVersion;
-    this.currentCatalog = toolCatalog(this.rules);
+    const off = new Set(this.rules.unavailableTools ?? []);
+    this.currentCatalog = Object.fromEntries(Object.entries(toolCatalog(this.rules)).filter(([name]) => !off.has(name)));
+    this.descriptions = DESCRIPTIONS.filter((tool) => !off.has(tool.name));
     this.text = renderRules(this.rules);
   }
 
@@ -51,24 +59,20 @@ export class DealershipToolbox implements Toolbox {
   }
 
   describe(): readonly ToolDescription[] {
-    return DESCRIPTIONS;
+    return this.descriptions;
   }
 
   async rulesText(_context: TurnContext): Promise<string> {
     // Every turn asks only for the version; the rules themselves are read when they changed.
     const [current] = (await this.dataSource.query('SELECT rules_version AS version FROM agents.dealership WHERE id = 1')) as Array<{ version: number }>;
-    if (current?.version !== this.version) {
-      const row = await DealershipToolbox.row(this.dataSource);
-      this.rules = dealershipRulesSchema.parse(row.rules);
-      this.version = row.rulesVersion;
-      this.currentCatalog = toolCatalog(this.rules);
-      this.text = renderRules(this.rules);
-    }
+    if (current?.version !== this.version) this.load(await DealershipToolbox.row(this.dataSource));
     return this.text;
   }
 
   bind(context: TurnContext): Readonly<Record<string, SandboxTool>> {
-    return new DealershipTools(this.dataSource, this.rules, context).bind();
+    const tools = new DealershipTools(this.dataSource, this.rules, context).bind();
+    const off = this.rules.unavailableTools;
+    return off?.length ? Object.fromEntries(Object.entries(tools).filter(([name]) => !off.includes(name))) : tools;
   }
 
   /** Changes the rules in force (validated); the next turn sees them. */

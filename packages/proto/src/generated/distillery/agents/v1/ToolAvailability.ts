@@ -1,0 +1,18 @@
+// Original file: proto/distillery/agents/v1/agents.proto
+
+
+export interface ToolAvailability {
+  /**
+   * e.g. "appraiseTradeIn"; handOffToHuman cannot be switched off
+   */
+  'tool'?: (string);
+  'available'?: (boolean);
+}
+
+export interface ToolAvailability__Output {
+  /**
+   * e.g. "appraiseTradeIn"; handOffToHuman cannot be switched off
+   */
+  'tool': (string);
+  'available': (boolean);
+}
