@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { subscribeEvents } from '@distillery/bus';
 import { type ArtifactRef, traceRefinedContract } from '@distillery/contracts';
 import type { RunningApp } from '@distillery/service-kit';
-import { computePython } from './repo-paths.js';
 
 /** Waits until the judge has refined `turns` traces (the embedded bus delivers them in-process). */
 export async function awaitRefined(app: RunningApp, turns: number, timeoutMs = 120_000): Promise<{ refined: number; calls: Record<string, number> }> {
@@ -28,53 +25,110 @@ export async function awaitRefined(app: RunningApp, turns: number, timeoutMs = 1
 export interface BuiltDataset {
   readonly datasetId: string;
   readonly version: number;
-  readonly parts: Readonly<Record<string, ArtifactRef>>;
   readonly counts: Readonly<Record<string, number>>;
 }
 
-/** Asks the curator for a dataset of every refined turn (its HTTP API, as an operator would). */
-export async function buildDataset(app: RunningApp): Promise<BuiltDataset> {
-  const response = await fetch(`${app.url}/curator/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ all: true }) });
-  if (response.status !== 201) throw new Error(`curator: POST /curator/datasets answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as BuiltDataset;
+export interface SimulatedCampaign {
+  readonly campaignId: string;
+  readonly conversations: Readonly<Record<string, number>>;
+  readonly exits: Readonly<Record<string, number>>;
+  readonly turns: number;
+  readonly seconds: number;
 }
 
-export interface TrainedStudent {
-  readonly student: string;
-  readonly stages: ReadonlyArray<{ readonly stage: string; readonly metrics: Readonly<Record<string, number | string>> }>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function getJson<T>(url: string, what: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${what}: GET ${new URL(url).pathname} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
 }
 
 /**
- * Distills the student from the dataset with the compute plane (`python -m distillery_compute
- * train`), printing its stage and progress lines; `maxSteps` caps every stage for a quick loop.
+ * Starts a simulator campaign over the simulator's HTTP API (as an operator would) and follows it
+ * to completion, printing its progress; the campaign then announces itself on campaigns.completed.
  */
-export async function trainStudent(app: RunningApp, dataset: BuiltDataset, options: { maxSteps: number; runDir: string; print: (line: string) => void }): Promise<TrainedStudent> {
-  const python = computePython();
-  if (!python) throw new Error('compute/.venv missing: run bash compute/bootstrap.sh');
-  const part = (name: string) => {
-    const ref = dataset.parts[name];
-    if (!ref) throw new Error(`dataset ${dataset.datasetId} v${dataset.version} has no ${name} part`);
-    return app.platform.artifacts.pathOf(ref);
-  };
-  const args = ['-m', 'distillery_compute', 'train', '--run-dir', options.runDir, '--preset', 'tiny', '--cpt', part('cpt'), '--sft', part('sft'), '--dpo', part('dpo'), '--eval', part('eval'), '--max-steps', String(options.maxSteps), '--eval-limit', '6'];
-  const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  let done: TrainedStudent | undefined;
-  let lastProgress = 0;
-  for await (const line of createInterface({ input: child.stdout })) {
-    const event = JSON.parse(line) as Record<string, unknown>;
-    if (event.event === 'stage_done') {
-      const metrics = event.metrics as Record<string, number>;
-      options.print(`      ${String(event.stage)}: held-out loss ${metrics.held_out_loss?.toFixed(3) ?? '–'}, exact match ${metrics.exact_match?.toFixed(2) ?? '–'}${event.skipped ? ' (done earlier)' : ''}`);
-    } else if (event.event === 'progress' && Date.now() - lastProgress > 5_000) {
-      lastProgress = Date.now();
-      options.print(`      ${String(event.stage)} step ${String(event.step)}/${String(event.total)} loss ${Number(event.loss).toFixed(3)} eta ${Number(event.eta_s).toFixed(0)} s`);
-    } else if (event.event === 'done') {
-      done = event as unknown as TrainedStudent;
+export async function simulateCampaign(app: RunningApp, request: Readonly<Record<string, unknown>>, print: (line: string) => void): Promise<SimulatedCampaign> {
+  const started = Date.now();
+  const response = await fetch(`${app.url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  if (response.status !== 201) throw new Error(`simulator: POST /simulator/campaigns answered ${response.status}: ${await response.text()}`);
+  const { campaignId } = (await response.json()) as { campaignId: string };
+  let lastPrinted = 0;
+  for (;;) {
+    const progress = await getJson<SimulatedCampaign & { status: string; count: number }>(`${app.url}/simulator/campaigns/${campaignId}`, 'simulator');
+    const finished = (progress.conversations.done ?? 0) + (progress.conversations.failed ?? 0);
+    if (progress.status === 'completed') return { campaignId, conversations: progress.conversations, exits: progress.exits, turns: progress.turns, seconds: (Date.now() - started) / 1000 };
+    if (Date.now() - lastPrinted > 5_000) {
+      lastPrinted = Date.now();
+      print(`      ${campaignId}: ${finished}/${progress.count} conversations finished, ${progress.turns} turns`);
     }
+    await sleep(250);
   }
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0 || !done) throw new Error(`python -m distillery_compute train exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return done;
+}
+
+/** Waits for the dataset the curator builds when the campaign completes (GET /curator/datasets). */
+export async function awaitDataset(app: RunningApp, campaignId: string, timeoutMs = 300_000): Promise<BuiltDataset> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const versions = await getJson<Array<BuiltDataset & { campaignId: string | null }>>(`${app.url}/curator/datasets`, 'curator');
+    const built = versions.find((version) => version.campaignId === campaignId);
+    if (built) return built;
+    if (Date.now() > deadline) throw new Error(`curator: no dataset for campaign ${campaignId} within ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(250);
+  }
+}
+
+export interface TrainedStudent {
+  readonly jobId: string;
+  readonly checkpointId: string;
+  readonly weights: string;
+  readonly stages: ReadonlyArray<{ readonly stage: string; readonly metrics: Readonly<Record<string, unknown>> }>;
+}
+
+interface TrainingJobView {
+  readonly id: string;
+  readonly datasetVersion: number;
+  readonly status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  readonly stage: string | null;
+  readonly step: number | null;
+  readonly total: number | null;
+  readonly loss: number | null;
+  readonly stages: ReadonlyArray<{ readonly stage: string; readonly metrics: Readonly<Record<string, unknown>>; readonly skipped: boolean }>;
+  readonly error: string | null;
+  readonly checkpointId: string | null;
+  readonly checkpoint: { readonly weights: ArtifactRef } | null;
+}
+
+/**
+ * Follows the trainer service's job for the dataset (it starts on datasets.ready) over the
+ * trainer's HTTP API, printing stage results and progress lines, until its checkpoint is out.
+ */
+export async function awaitStudent(app: RunningApp, dataset: BuiltDataset, options: { print: (line: string) => void; timeoutMs?: number }): Promise<TrainedStudent> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
+  let printedStages = 0;
+  let lastProgress = 0;
+  let lastAt = '';
+  for (;;) {
+    const jobs = await getJson<TrainingJobView[]>(`${app.url}/trainer/jobs?datasetId=${encodeURIComponent(dataset.datasetId)}&limit=20`, 'trainer');
+    const job = jobs.find((candidate) => candidate.datasetVersion === dataset.version);
+    if (job) {
+      for (const { stage, metrics, skipped } of job.stages.slice(printedStages)) {
+        const figure = (key: string, digits: number) => (typeof metrics[key] === 'number' ? (metrics[key] as number).toFixed(digits) : '–');
+        options.print(`      ${stage}: held-out loss ${figure('held_out_loss', 3)}, exact match ${figure('exact_match', 2)}${skipped ? ' (done earlier)' : ''}`);
+      }
+      printedStages = job.stages.length;
+      if (job.status === 'succeeded' && job.checkpoint && job.checkpointId) {
+        return { jobId: job.id, checkpointId: job.checkpointId, weights: job.checkpoint.weights.uri, stages: job.stages };
+      }
+      if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`trainer: job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
+      const at = `${job.stage} ${job.step}`;
+      if (job.stage && job.step !== null && at !== lastAt && Date.now() - lastProgress > 5_000) {
+        lastProgress = Date.now();
+        lastAt = at;
+        options.print(`      ${job.stage} step ${job.step}/${job.total ?? '?'}${job.loss === null ? '' : ` loss ${job.loss.toFixed(3)}`}`);
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`trainer: no checkpoint for ${dataset.datasetId} v${dataset.version} within ${Math.round((options.timeoutMs ?? 3_600_000) / 1000)} s${job ? ` (job ${job.id} ${job.status})` : ' (no job)'}`);
+    await sleep(500);
+  }
 }

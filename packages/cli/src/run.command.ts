@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { runScriptedConversations, scriptedConversations } from '@distillery/agents';
 import { subscribeEvents } from '@distillery/bus';
+import { computeInfo } from '@distillery/compute';
 import { traceRawContract } from '@distillery/contracts';
-import { AgentsClient } from '@distillery/proto';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
-import { join } from 'node:path';
 import { ALL_SERVICES } from './all-services.js';
-import { computeInfo } from './compute-info.js';
-import { awaitRefined, buildDataset, type TrainedStudent, trainStudent } from './loop-stages.js';
+import { awaitDataset, awaitRefined, awaitStudent, type SimulatedCampaign, simulateCampaign, type TrainedStudent } from './loop-stages.js';
 import { ProgressPrinter } from './progress.js';
 
 export interface RunOptions {
@@ -33,7 +30,12 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const progress = new ProgressPrinter(7 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
 
-  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), ...options.env, DISTILLERY_MODE: 'embedded' };
+  // The trainer service distills the student when the curator announces the dataset: a short run
+  // (DISTILLERY_RUN_TRAIN_STEPS optimizer steps a stage, 6 held-out rows decoded) unless told otherwise; 0 trains nothing.
+  const trainSteps = Number(options.env.DISTILLERY_RUN_TRAIN_STEPS ?? 10);
+  const training = trainSteps > 0 ? { DISTILLERY_TRAINER_MAX_STEPS: String(trainSteps), DISTILLERY_TRAINER_EVAL_LIMIT: '6' } : { DISTILLERY_TRAINER_SLOTS: '0' };
+  // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
+  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...training, ...options.env, DISTILLERY_MODE: 'embedded' };
   const app = await progress.run(
     'platform',
     () => startApp(ALL_SERVICES, { name: 'embedded', env, defaultPort: 0 }),
@@ -50,32 +52,46 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
 
   const stagesRun: string[] = [];
   const stagesMissing: string[] = [];
-  const agents = await progress.run('agents: scripted conversations over gRPC', () => driveAgents(app, env), (result) => result.summary);
-  const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, agents.turns), (result) =>
-    `${result.refined} of ${agents.turns} turns refined; calls ${Object.entries(result.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')}`,
+  const stageNotes: Record<string, string> = {};
+  const campaign = await progress.run(
+    'simulator: a campaign of simulated customers over the agents\' gRPC API',
+    () => simulateCampaign(app, { count: Number(options.env.DISTILLERY_RUN_CONVERSATIONS ?? 60), seed: Number(options.env.DISTILLERY_RUN_SEED ?? 7), concurrency: 4 }, (line) => process.stdout.write(`${line}\n`)),
+    (result) => describeCampaign(result),
   );
-  agents.stages['judge/refine'] = `${judged.refined} turns refined (${Object.entries(judged.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')})`;
-  const dataset = await progress.run('curator: build the datasets', () => buildDataset(app), (built) =>
+  stageNotes['simulator/campaigns'] = describeCampaign(campaign);
+  const traced = await progress.run('agents: every turn traced on traces.raw', () => awaitTraced(app, campaign.turns), (n) => `${n} of ${campaign.turns} turns`);
+  stageNotes['agents/pipeline'] = `${campaign.turns} turns through the five agents`;
+  stageNotes['agents/grpc-api'] = `${Object.values(campaign.conversations).reduce((sum, n) => sum + n, 0)} simulated sessions over gRPC`;
+  stageNotes['agents/traces'] = `${traced} of ${campaign.turns} traces on traces.raw`;
+  const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, campaign.turns), (result) =>
+    `${result.refined} of ${campaign.turns} turns refined; calls ${Object.entries(result.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')}`,
+  );
+  stageNotes['judge/refine'] = `${judged.refined} turns refined (${Object.entries(judged.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')})`;
+  const dataset = await progress.run('curator: the campaign\'s datasets (on campaigns.completed)', () => awaitDataset(app, campaign.campaignId), (built) =>
     `${built.datasetId} v${built.version}: ${Object.entries(built.counts).map(([part, n]) => `${part} ${n}`).join(', ')}`,
   );
-  agents.stages['curator/datasets'] = `${dataset.datasetId} v${dataset.version} (${Object.entries(dataset.counts).map(([part, n]) => `${part} ${n}`).join(', ')})`;
-  const trainSteps = Number(options.env.DISTILLERY_RUN_TRAIN_STEPS ?? 20);
+  stageNotes['curator/datasets'] = `${dataset.datasetId} v${dataset.version} (${Object.entries(dataset.counts).map(([part, n]) => `${part} ${n}`).join(', ')})`;
   const student =
     compute.available && trainSteps > 0
       ? await progress.run(
-          `compute: distill the student (tiny preset, at most ${trainSteps} steps a stage)`,
-          () => trainStudent(app, dataset, { maxSteps: trainSteps, runDir: join(app.platform.config.DISTILLERY_DATA_DIR, 'runs', runId), print: (line) => process.stdout.write(`${line}\n`) }),
-          (trained) => `student at ${trained.student}`,
+          `trainer: distill the student (tiny preset, at most ${trainSteps} steps a stage)`,
+          () => awaitStudent(app, dataset, { print: (line) => process.stdout.write(`${line}\n`) }),
+          (trained) => `${trained.checkpointId} (job ${trained.jobId}) on checkpoints.bf16, weights ${trained.weights}`,
         )
       : undefined;
+  const trainerStages: Record<string, string> = { 'block-expansion': 'expand', 'ca-cpt': 'cpt', 'sft-lora': 'sft', 'dpo-lora': 'dpo' };
+  for (const [name, stage] of Object.entries(trainerStages)) {
+    const metrics = student?.stages.find((result) => result.stage === stage)?.metrics;
+    if (typeof metrics?.held_out_loss === 'number') stageNotes[`trainer/${name}`] = `${stage}: held-out loss ${metrics.held_out_loss.toFixed(3)}${typeof metrics.exact_match === 'number' ? `, exact match ${metrics.exact_match.toFixed(2)}` : ''}`;
+  }
   for (const stage of stages) {
     const name = `${stage.service}/${stage.name}`;
     // Each stage issue plugs its work in above and reports here.
-    progress.note(name, stage.implemented ? (agents.stages[name] ?? 'implemented') : `not implemented yet${stage.issue ? ` (issue #${stage.issue})` : ''}`);
+    progress.note(name, stage.implemented ? (stageNotes[name] ?? 'implemented') : `not implemented yet${stage.issue ? ` (issue #${stage.issue})` : ''}`);
     (stage.implemented ? stagesRun : stagesMissing).push(name);
   }
 
-  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, agents: agents.summary, student });
+  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, campaign: describeCampaign(campaign), student });
   const reportRef = await app.platform.artifacts.put(report, { kind: 'run-report' });
   await app.platform.artifacts.putManifest({
     id: runId,
@@ -94,45 +110,26 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   return { summary: { runId, stagesRun, stagesMissing, reportUri: reportRef.uri }, app };
 }
 
-/**
- * The agents stage of the loop: scripted customers talk to the agents service through its gRPC API,
- * and every turn's trace must reach traces.raw. Until the simulator lands, these stand in for it.
- */
-async function driveAgents(app: RunningApp, env: Readonly<Record<string, string | undefined>>): Promise<{ summary: string; turns: number; stages: Record<string, string> }> {
+function describeCampaign(campaign: SimulatedCampaign): string {
+  const exits = Object.entries(campaign.exits).map(([reason, n]) => `${n} ${reason}`).join(', ');
+  const finished = (campaign.conversations.done ?? 0) + (campaign.conversations.failed ?? 0);
+  return `${campaign.campaignId}: ${finished} conversations (${campaign.conversations.failed ?? 0} failed; EXIT ${exits}), ${campaign.turns} turns, ${((finished / Math.max(0.001, campaign.seconds)) * 60).toFixed(0)} conversations/min`;
+}
+
+/** Counts traces.raw events until `turns` have arrived (the embedded bus keeps every event for a new group). */
+async function awaitTraced(app: RunningApp, turns: number, timeoutMs = 30_000): Promise<number> {
   let traces = 0;
   const subscription = await subscribeEvents(app.platform.bus, traceRawContract, { groupId: 'cli-run-traces', handler: async () => void traces++ });
-  const apiKey = (env.DISTILLERY_AGENTS_API_KEYS ?? 'dev-key:dev').split(',')[0]!.split(':')[0]!;
-  const client = new AgentsClient({ address: `127.0.0.1:${env.DISTILLERY_AGENTS_GRPC_PORT}`, apiKey, timeoutMs: 60_000 });
   try {
-    const conversations = scriptedConversations({ seed: Number(env.DISTILLERY_AGENTS_SEED ?? 7), now: new Date(), count: Number(env.DISTILLERY_RUN_CONVERSATIONS ?? 20) });
-    let done = 0;
-    const turns = await runScriptedConversations(client, conversations, {
-      concurrency: 2,
-      onTurn: (turn) => {
-        if (++done % 10 === 0) process.stdout.write(`      ${done} turns, latest: ${turn.conversation} «${turn.say}» → ${turn.reply.slice(0, 80)}${turn.reply.length > 80 ? '…' : ''}\n`);
-      },
-    });
-    const deadline = Date.now() + 10_000;
-    while (traces < turns.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const latencies = turns.map((turn) => turn.latencyMs).sort((a, b) => a - b);
-    const offScript = turns.filter((turn) => turn.problems.length).length;
-    const replans = turns.reduce((sum, turn) => sum + turn.replans, 0);
-    return {
-      turns: turns.length,
-      summary: `${conversations.length} conversations, ${turns.length} turns, p50 ${latencies[Math.floor(latencies.length / 2)]?.toFixed(0)} ms a turn; ${replans} replans, ${offScript} turns off script (the reference teacher errs on purpose at DISTILLERY_AGENTS_MISTAKE_RATE)`,
-      stages: {
-        'agents/pipeline': `${turns.length} turns through the five agents, ${replans} replans`,
-        'agents/grpc-api': `${conversations.length} sessions over gRPC`,
-        'agents/traces': `${traces} of ${turns.length} traces on traces.raw`,
-      },
-    };
+    const deadline = Date.now() + timeoutMs;
+    while (traces < turns && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    return traces;
   } finally {
-    client.close();
     await subscription.stop();
   }
 }
 
-function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; agents: string; student: TrainedStudent | undefined }): string {
+function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; campaign: string; student: TrainedStudent | undefined }): string {
   const figure = run.student
     ? [
         '## Quality per stage (first version of the paper\'s Figure 3, this run)',
@@ -152,7 +149,7 @@ function renderReport(run: { runId: string; health: string; compute: unknown; st
     `- mode: embedded (in-process bus, PGlite, CPU)`,
     `- platform health: ${run.health}`,
     `- compute plane: ${JSON.stringify(run.compute)}`,
-    `- agents: ${run.agents}`,
+    `- simulator campaign: ${run.campaign}`,
     '',
     '## Stages',
     '',

@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
-import { serviceSchemaMigration } from '@distillery/storage';
+import { TRAINER_ENTITIES, TRAINER_MIGRATIONS } from './trainer.schema.js';
+import { TrainerModule } from './trainer.module.js';
 
 /** Distills the student: block expansion, context-aware CPT, LoRA SFT and LoRA DPO, each merged. */
 export const trainerService: ServiceDefinition = {
@@ -9,7 +10,13 @@ export const trainerService: ServiceDefinition = {
   schema: 'trainer',
   consumes: ['datasets.ready'],
   produces: ['checkpoints.bf16'],
-  // A shell until its stages land: it boots, reports health and metrics, and consumes nothing.
-  stages: [{ name: 'block-expansion', implemented: false, issue: 5 }, { name: 'ca-cpt', implemented: false, issue: 5 }, { name: 'sft-lora', implemented: false, issue: 5 }, { name: 'dpo-lora', implemented: false, issue: 5 }],
-  migrations: [serviceSchemaMigration('trainer', 1764000000005)],
+  stages: [
+    { name: 'block-expansion', implemented: true },
+    { name: 'ca-cpt', implemented: true },
+    { name: 'sft-lora', implemented: true },
+    { name: 'dpo-lora', implemented: true },
+  ],
+  migrations: TRAINER_MIGRATIONS,
+  entities: TRAINER_ENTITIES,
+  module: TrainerModule,
 };

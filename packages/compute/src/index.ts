@@ -1,0 +1,39 @@
+/**
+ * @distillery/compute — the one place TypeScript talks to the Python compute plane (`compute/`):
+ * finds its interpreter (DISTILLERY_COMPUTE_PYTHON, else compute/.venv), runs `python -m
+ * distillery_compute <command>` as a child process, reads its JSON-lines protocol from stdout,
+ * logs its stderr, and cancels it through an AbortSignal (SIGTERM, then SIGKILL).
+ *
+ * ```ts
+ * import { ComputeJobError, computeInfo, runTrainJob } from '@distillery/compute';
+ * console.log(await computeInfo()); // { available: true, info: { device: 'cpu', torch_version: '…', … } }
+ * const controller = new AbortController();
+ * const done = await runTrainJob(
+ *   { runDir: '/tmp/run', preset: 'micro', cpt: 'cpt.jsonl', sft: 'sft.jsonl', dpo: 'dpo.jsonl', maxSteps: 5 },
+ *   { signal: controller.signal, onEvent: (event) => event.event === 'progress' && console.log(event.stage, event.step, event.loss) },
+ * ).catch((error) => { if (error instanceof ComputeJobError && error.badInput) console.error(error.message); throw error; });
+ * console.log(done.student, done.stages.map((stage) => stage.stage));
+ * ```
+ */
+export { computeConfigSchema, loadComputeConfig, type ComputeConfig } from './compute-config.js';
+export { computePython, DEFAULT_COMPUTE_PYTHON, REPO_ROOT } from './compute-python.js';
+export { isComputeEvent, type ComputeEvent, type ComputeLogger } from './compute-event.js';
+export { runComputeJob, runPythonJob, type ComputeJobOptions } from './compute-job.js';
+export { computeInfo, type ComputeInfo } from './compute-info.js';
+export {
+  runTrainJob,
+  TRAIN_STAGES,
+  trainArgs,
+  type TrainCheckpointEvent,
+  type TrainDoneEvent,
+  type TrainEvent,
+  type TrainJobOptions,
+  type TrainProgressEvent,
+  type TrainStage,
+  type TrainStageDoneEvent,
+  type TrainStageReport,
+  type TrainStageStartEvent,
+} from './train-protocol.js';
+export { ComputeJobError } from './errors/compute-job.error.js';
+export { ComputeJobCancelledError } from './errors/compute-job-cancelled.error.js';
+export { ComputePythonMissingError } from './errors/compute-python-missing.error.js';

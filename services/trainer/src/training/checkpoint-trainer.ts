@@ -1,0 +1,121 @@
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ArtifactStore } from '@distillery/artifacts';
+import { runTrainJob, type TrainEvent } from '@distillery/compute';
+import type { CheckpointBf16, DatasetReady } from '@distillery/contracts';
+import { DatasetPartMissingError } from '../errors/dataset-part-missing.error.js';
+import { numericMetrics } from '../jobs/stage-result.js';
+import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
+import type { TrainingContext, TrainingRunner } from '../queue/training-runner.js';
+import { publishCheckpoint } from './publish-checkpoint.js';
+
+/** The parts the stages train on; `eval` (held-out) is used when present. */
+export const REQUIRED_PARTS = ['cpt', 'sft', 'dpo'] as const;
+
+/** A progress line reaches the logs at most this often per job (every line reaches the job's row, once a second). */
+const LOG_PROGRESS_EVERY_MS = 10_000;
+
+export interface CheckpointTrainerOptions {
+  readonly artifacts: ArtifactStore;
+  /** The platform's data dir: a job's run dir is `<dataDir>/trainer/<jobId>`, where a resumed job finds its state. */
+  readonly dataDir: string;
+  /** The compute plane's Python (default: DISTILLERY_COMPUTE_PYTHON, else compute/.venv). */
+  readonly python?: string;
+  /** Between SIGTERM and SIGKILL when a job is stopped. */
+  readonly killGraceMs?: number;
+}
+
+/** The checkpoint id a job's student gets (its own id's suffix, so the two are easy to match). */
+export function checkpointIdOf(jobId: string): string {
+  return `ckpt_${jobId.replace(/^job_/, '')}`;
+}
+
+/**
+ * The real TrainingRunner: resolves the dataset's parts in the artifact store (sha256 verified),
+ * runs `python -m distillery_compute train` in the job's run dir (resuming it when it exists),
+ * folds its progress into the job and the logs, and publishes the student with its manifest.
+ */
+export class CheckpointTrainer {
+  constructor(private readonly options: CheckpointTrainerOptions) {}
+
+  /** The job's run dir. */
+  runDirOf(jobId: string): string {
+    return resolve(this.options.dataDir, 'trainer', jobId);
+  }
+
+  /**
+   * Removes a job's run dir once nothing will resume it: after success (the student is in the
+   * artifact store) or a cancel. A failed job's dir stays for a look at what went wrong.
+   */
+  async removeRunDir(jobId: string): Promise<void> {
+    await rm(this.runDirOf(jobId), { recursive: true, force: true });
+  }
+
+  readonly train: TrainingRunner = async (job: TrainingJobEntity, context: TrainingContext): Promise<CheckpointBf16> => {
+    const { artifacts } = this.options;
+    const dataset = job.dataset as DatasetReady;
+    const parts = await this.partsOf(dataset);
+    const datasetManifest = await artifacts.getManifest(dataset.manifest);
+    const runDir = this.runDirOf(job.id);
+    const { settings } = job;
+    context.logger.info({ runDir, parts: Object.keys(parts), preset: settings.preset, stages: settings.stages }, 'training: dataset parts verified, compute job starting');
+    let lastLogged = 0;
+    const done = await runTrainJob(
+      {
+        runDir,
+        preset: settings.preset,
+        cpt: parts.cpt,
+        sft: parts.sft,
+        dpo: parts.dpo,
+        ...(parts.eval ? { eval: parts.eval } : {}),
+        ...(settings.base ? { base: settings.base } : {}),
+        seed: settings.seed,
+        stages: settings.stages,
+        ...(settings.maxSteps ? { maxSteps: settings.maxSteps } : {}),
+        evalLimit: settings.evalLimit,
+        device: settings.device,
+      },
+      {
+        signal: context.signal,
+        logger: context.logger,
+        ...(this.options.python ? { python: this.options.python } : {}),
+        ...(this.options.killGraceMs !== undefined ? { killGraceMs: this.options.killGraceMs } : {}),
+        onEvent: (event: TrainEvent) => {
+          context.progress.apply(event);
+          if (event.event === 'stage_start') context.logger.info({ stage: event.stage }, 'training stage started');
+          else if (event.event === 'stage_done') context.logger.info({ stage: event.stage, skipped: event.skipped, metrics: numericMetrics(event.metrics) }, 'training stage done');
+          else if (event.event === 'progress' && Date.now() - lastLogged >= LOG_PROGRESS_EVERY_MS) {
+            lastLogged = Date.now();
+            context.logger.info({ stage: event.stage, step: event.step, total: event.total, loss: event.loss, tokensPerSecond: event.tokens_per_s, etaSeconds: event.eta_s }, 'training progress');
+          }
+        },
+      },
+    );
+    const stages = done.stages.map((stage) => ({ stage: stage.stage, metrics: stage.metrics, skipped: stage.skipped === true }));
+    return publishCheckpoint(artifacts, {
+      checkpointId: checkpointIdOf(job.id),
+      modelId: job.modelId,
+      jobId: job.id,
+      datasetEventId: job.datasetEventId,
+      dataset,
+      datasetManifest,
+      settings,
+      studentDir: resolve(runDir, done.student),
+      reportPath: resolve(runDir, done.report),
+      stages,
+      wallSeconds: done.wall_s,
+    });
+  };
+
+  /** The local path of each part the stages read, each verified against its sha256 first. */
+  private async partsOf(dataset: DatasetReady): Promise<{ cpt: string; sft: string; dpo: string; eval?: string }> {
+    const missing = REQUIRED_PARTS.filter((part) => !dataset.parts[part]);
+    if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts));
+    const pathOf = async (part: 'cpt' | 'sft' | 'dpo' | 'eval') => {
+      const ref = dataset.parts[part]!;
+      await this.options.artifacts.verify(ref);
+      return this.options.artifacts.pathOf(ref);
+    };
+    return { cpt: await pathOf('cpt'), sft: await pathOf('sft'), dpo: await pathOf('dpo'), ...(dataset.parts.eval ? { eval: await pathOf('eval') } : {}) };
+  }
+}
