@@ -1,5 +1,25 @@
 /**
  * @distillery/simulator — Campaigns of simulated customers that drive the agents service over gRPC until each conversation ends.
  * Runs alone with `node services/simulator/dist/src/main.js`; the embedded launcher imports `simulatorService`.
+ * The personas and policies also work on their own:
+ *
+ * ```ts
+ * import { PersonaGenerator, referenceSimulator, resolveCampaignSpec } from '@distillery/simulator';
+ * const spec = resolveCampaignSpec({ count: 10, seed: 7 }, { policy: 'reference', dealershipSeed: 7 });
+ * const customer = referenceSimulator.open(new PersonaGenerator(spec).persona(0), spec);
+ * console.log(await customer.next());   // { kind: 'say', text: 'hi, …' }
+ * ```
  */
 export { simulatorService } from './simulator.service-definition.js';
+export { SIMULATOR_MIGRATIONS } from './simulator.schema.js';
+export { SimulatorRuntime } from './simulator-runtime.js';
+export { loadSimulatorConfig, simulatorConfigSchema, type SimulatorConfig } from './config/simulator.config.js';
+export { campaignSpecSchema, DEFAULT_INTENT_MIX, DEFAULT_TOPICS, GOAL_KINDS, SWITCH_KINDS, type CampaignRequest, type CampaignSpec, type GoalKind } from './campaigns/campaign-spec.js';
+export { resolveCampaignSpec } from './campaigns/resolve-campaign-spec.js';
+export type { CampaignProgress, ConversationRow, StoredCampaign } from './campaigns/campaign-store.js';
+export { PersonaGenerator } from './persona/persona-generator.js';
+export type { Persona } from './persona/persona.js';
+export { referenceSimulator } from './policies/reference-customer.js';
+export { llmSimulator } from './policies/llm-simulator.js';
+export { EXIT_REASONS, type ExitReason, type SimulatedCustomer, type SimulatorAction, type UserSimulator } from './policies/user-simulator.js';
+export type { AgentsPort } from './conversations/agents-port.js';

@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
-import { serviceSchemaMigration } from '@distillery/storage';
+import { SIMULATOR_MIGRATIONS } from './simulator.schema.js';
+import { SimulatorModule } from './simulator.module.js';
 
 /** Campaigns of simulated customers that drive the agents service over gRPC until each conversation ends. */
 export const simulatorService: ServiceDefinition = {
@@ -8,8 +9,8 @@ export const simulatorService: ServiceDefinition = {
   defaultPort: 7102,
   schema: 'simulator',
   consumes: [],
-  produces: [],
-  // A shell until its stages land: it boots, reports health and metrics, and consumes nothing.
-  stages: [{ name: 'campaigns', implemented: false, issue: 4 }],
-  migrations: [serviceSchemaMigration('simulator', 1764000000002)],
+  produces: ['campaigns.completed'],
+  stages: [{ name: 'campaigns', implemented: true }],
+  migrations: SIMULATOR_MIGRATIONS,
+  module: SimulatorModule,
 };

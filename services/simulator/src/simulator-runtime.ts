@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { OpenAiModel } from '@distillery/llm';
+import { AgentsClient } from '@distillery/proto';
+import type { Platform } from '@distillery/service-kit';
+import { Outbox, OutboxRelay } from '@distillery/storage';
+import type { CampaignRequest } from './campaigns/campaign-spec.js';
+import { CampaignRunner } from './campaigns/campaign-runner.js';
+import { type CampaignProgress, CampaignStore, type ConversationRow, type StoredCampaign } from './campaigns/campaign-store.js';
+import { CampaignSupervisor } from './campaigns/campaign-supervisor.js';
+import { resolveCampaignSpec } from './campaigns/resolve-campaign-spec.js';
+import { agentsEndpointOf, openAiEndpointOf, type SimulatorConfig } from './config/simulator.config.js';
+import type { AgentsPort } from './conversations/agents-port.js';
+import { CampaignNotFoundError } from './errors/campaign-not-found.error.js';
+import { PolicyUnavailableError } from './errors/policy-unavailable.error.js';
+import { llmSimulator } from './policies/llm-simulator.js';
+import { referenceSimulator } from './policies/reference-customer.js';
+import type { UserSimulator } from './policies/user-simulator.js';
+import { SimulatorMetrics } from './simulator-metrics.js';
+
+/** Seeds the dealership when neither the simulator nor the agents name one (the agents' own default). */
+const DEFAULT_DEALERSHIP_SEED = 7;
+
+export interface SimulatorRuntimeOptions {
+  /** The agents to drive; the gRPC client of the configured address when absent. */
+  readonly agents?: AgentsPort;
+}
+
+/**
+ * A running simulator replica: campaigns created over its API, and running campaigns nobody holds
+ * (a crashed or drained replica's) resumed; conversations played against the agents over gRPC;
+ * each campaign's campaigns.completed event through the outbox.
+ */
+export class SimulatorRuntime {
+  private constructor(
+    /** Names this replica in leases and claimed conversations. */
+    readonly replica: string,
+    private readonly config: SimulatorConfig,
+    readonly store: CampaignStore,
+    private readonly supervisor: CampaignSupervisor,
+    private readonly relay: OutboxRelay,
+    private readonly close: () => void,
+  ) {}
+
+  static async start(platform: Platform, config: SimulatorConfig, options: SimulatorRuntimeOptions = {}): Promise<SimulatorRuntime> {
+    const { dataSource } = platform.database;
+    const logger = platform.logger.child({ component: 'simulator' });
+    const endpoint = agentsEndpointOf(config);
+    const client = options.agents ? undefined : new AgentsClient({ address: endpoint.address, apiKey: endpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS });
+    const agents: AgentsPort = options.agents ?? client!;
+    const llm = openAiEndpointOf(config);
+    const policies: Partial<Record<'reference' | 'llm', UserSimulator>> = {
+      reference: referenceSimulator,
+      ...(llm ? { llm: llmSimulator(new OpenAiModel(llm)) } : {}),
+    };
+    const store = new CampaignStore(dataSource);
+    const relay = new OutboxRelay({ dataSource, bus: platform.bus, schema: 'simulator', logger });
+    relay.start();
+    const outbox = new Outbox('simulator');
+    const metrics = new SimulatorMetrics(platform.metrics.registry);
+    const replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const supervisor = new CampaignSupervisor({
+      store,
+      owner: replica,
+      leaseMs: config.DISTILLERY_SIMULATOR_LEASE_MS,
+      logger,
+      runnerFor: (spec) => {
+        const simulator = policies[spec.policy];
+        if (!simulator) throw new PolicyUnavailableError();
+        return new CampaignRunner(spec, {
+          dataSource,
+          store,
+          outbox,
+          agents,
+          simulator,
+          owner: replica,
+          leaseMs: config.DISTILLERY_SIMULATOR_LEASE_MS,
+          maxAttempts: config.DISTILLERY_SIMULATOR_MAX_ATTEMPTS,
+          logger,
+          metrics,
+          onCommitted: () => relay.wake(),
+        });
+      },
+    });
+    supervisor.start();
+    logger.info({ agents: endpoint.address, policies: Object.keys(policies), replica }, 'simulator ready for campaigns');
+    return new SimulatorRuntime(replica, config, store, supervisor, relay, () => client?.close());
+  }
+
+  /** Validates and starts a campaign (InvalidCampaignError, PolicyUnavailableError, CampaignConflictError); the same id and spec again answers the existing one. */
+  async create(request: CampaignRequest | unknown): Promise<{ created: boolean; campaign: StoredCampaign }> {
+    const spec = resolveCampaignSpec(request, {
+      policy: this.config.DISTILLERY_SIMULATOR_POLICY,
+      dealershipSeed: this.config.DISTILLERY_SIMULATOR_DEALERSHIP_SEED ?? this.config.DISTILLERY_AGENTS_SEED ?? DEFAULT_DEALERSHIP_SEED,
+    });
+    if (spec.policy === 'llm' && !openAiEndpointOf(this.config)) throw new PolicyUnavailableError();
+    return this.supervisor.create(spec);
+  }
+
+  async progress(campaignId: string): Promise<CampaignProgress> {
+    const progress = await this.store.progress(campaignId);
+    if (!progress) throw new CampaignNotFoundError(campaignId);
+    return progress;
+  }
+
+  async conversations(campaignId: string, withTranscripts: boolean): Promise<ConversationRow[]> {
+    if (!(await this.store.find(campaignId))) throw new CampaignNotFoundError(campaignId);
+    return this.store.conversations(campaignId, withTranscripts);
+  }
+
+  /** Resolves when this replica's run of the campaign ends (completed, drained or lost). */
+  settled(campaignId: string): Promise<void> {
+    return this.supervisor.settled(campaignId);
+  }
+
+  /** Drain: conversations in flight stop between turns and go back to pending, the leases are released, the outbox is published. */
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+    await this.relay.stop();
+    this.close();
+  }
+}
