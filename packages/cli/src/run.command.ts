@@ -32,7 +32,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
 
   // The trainer service distills the student when the curator announces the dataset: a short run
   // (DISTILLERY_RUN_TRAIN_STEPS optimizer steps a stage, 6 held-out rows decoded) unless told otherwise; 0 trains nothing.
-  const trainSteps = Number(options.env.DISTILLERY_RUN_TRAIN_STEPS ?? 10);
+  const trainSteps = Number(options.env.DISTILLERY_RUN_TRAIN_STEPS ?? 5);
   const training = trainSteps > 0 ? { DISTILLERY_TRAINER_MAX_STEPS: String(trainSteps), DISTILLERY_TRAINER_EVAL_LIMIT: '6' } : { DISTILLERY_TRAINER_SLOTS: '0' };
   // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
   const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...training, ...options.env, DISTILLERY_MODE: 'embedded' };

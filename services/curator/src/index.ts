@@ -13,6 +13,8 @@
  * ```
  */
 export { curatorService } from './curator.service-definition.js';
+export { datasetProblems } from './dataset/dataset-invariants.js';
+export { readDatasetRows } from './dataset/read-dataset.js';
 export { buildDataset, PART_FILES, type BuiltDataset, type DatasetFile } from './dataset/build-dataset.js';
 export { DEFAULT_BUILD_OPTIONS, type BuildCoverage, type DatasetBuildOptions } from './dataset/build-options.js';
 export type { CalibrationRow, CptRow, DatasetPart, DatasetRows, DpoRow, EagleRow, SftRow } from './dataset/dataset-rows.js';
