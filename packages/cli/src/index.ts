@@ -10,4 +10,5 @@
 export { ALL_SERVICES } from './all-services.js';
 export { runCommand, type RunOptions, type RunSummary } from './run.command.js';
 export { statusCommand } from './status.command.js';
+export { parseSimulateArguments, simulateCommand, type SimulateArguments } from './simulate.command.js';
 export { ProgressPrinter } from './progress.js';

@@ -45,17 +45,17 @@ async function getJson<T>(url: string, what: string): Promise<T> {
 }
 
 /**
- * Starts a simulator campaign over the simulator's HTTP API (as an operator would) and follows it
+ * Starts a simulator campaign over the simulator's HTTP API at `url` (as an operator would) and follows it
  * to completion, printing its progress; the campaign then announces itself on campaigns.completed.
  */
-export async function simulateCampaign(app: RunningApp, request: Readonly<Record<string, unknown>>, print: (line: string) => void): Promise<SimulatedCampaign> {
+export async function simulateCampaign(url: string, request: Readonly<Record<string, unknown>>, print: (line: string) => void): Promise<SimulatedCampaign> {
   const started = Date.now();
-  const response = await fetch(`${app.url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  const response = await fetch(`${url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
   if (response.status !== 201) throw new Error(`simulator: POST /simulator/campaigns answered ${response.status}: ${await response.text()}`);
   const { campaignId } = (await response.json()) as { campaignId: string };
   let lastPrinted = 0;
   for (;;) {
-    const progress = await getJson<SimulatedCampaign & { status: string; count: number }>(`${app.url}/simulator/campaigns/${campaignId}`, 'simulator');
+    const progress = await getJson<SimulatedCampaign & { status: string; count: number }>(`${url}/simulator/campaigns/${campaignId}`, 'simulator');
     const finished = (progress.conversations.done ?? 0) + (progress.conversations.failed ?? 0);
     if (progress.status === 'completed') return { campaignId, conversations: progress.conversations, exits: progress.exits, turns: progress.turns, seconds: (Date.now() - started) / 1000 };
     if (Date.now() - lastPrinted > 5_000) {

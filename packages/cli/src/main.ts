@@ -1,23 +1,39 @@
 #!/usr/bin/env node
 /**
- * distillery — `./distillery run` runs the whole loop embedded; `./distillery status` shows runs,
+ * distillery — `./distillery run` runs the whole loop embedded; `./distillery simulate` starts a
+ * campaign on a simulator service; `./distillery status` shows runs,
  * datasets, checkpoints and their lineage. `--help` for the options.
  */
 import { ConfigError } from '@distillery/config';
 import { drainOnSignals } from '@distillery/service-kit';
 import { runCommand } from './run.command.js';
+import { parseSimulateArguments, simulateCommand } from './simulate.command.js';
 import { statusCommand } from './status.command.js';
 
 const USAGE = `usage: distillery <command> [options]
 
 commands:
   run [--serve]   run the whole loop embedded (in-process bus, PGlite, CPU); --serve keeps /health and /metrics up
+  simulate        start a campaign on a running simulator service and follow it to completion:
+                  [--url URL (default $DISTILLERY_SIMULATOR_URL or http://127.0.0.1:7102)] [--spec campaign.json]
+                  [--count N] [--seed N] [--concurrency N] [--max-turns N] [--policy reference|llm] [--id CAMPAIGN_ID]
   status          list runs, datasets, checkpoints, drafters and FP8 builds with their lineage
 
 environment: DISTILLERY_DATA_DIR (default .distillery), DISTILLERY_HTTP_PORT, DISTILLERY_LOG_LEVEL — see README.md`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'simulate') {
+    let parsed;
+    try {
+      parsed = await parseSimulateArguments(rest, process.env);
+    } catch (error) {
+      process.stderr.write(`distillery simulate: ${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    await simulateCommand(parsed, (line) => process.stdout.write(`${line}\n`));
+    return 0;
+  }
   const unknown = rest.filter((arg) => arg !== '--serve');
   if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);

@@ -55,7 +55,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const stageNotes: Record<string, string> = {};
   const campaign = await progress.run(
     'simulator: a campaign of simulated customers over the agents\' gRPC API',
-    () => simulateCampaign(app, { count: Number(options.env.DISTILLERY_RUN_CONVERSATIONS ?? 60), seed: Number(options.env.DISTILLERY_RUN_SEED ?? 7), concurrency: 4 }, (line) => process.stdout.write(`${line}\n`)),
+    () => simulateCampaign(app.url, { count: Number(options.env.DISTILLERY_RUN_CONVERSATIONS ?? 60), seed: Number(options.env.DISTILLERY_RUN_SEED ?? 7), concurrency: 4 }, (line) => process.stdout.write(`${line}\n`)),
     (result) => describeCampaign(result),
   );
   stageNotes['simulator/campaigns'] = describeCampaign(campaign);
