@@ -67,7 +67,8 @@ export function readReply(text: string, ended = false): ReplyReading {
   const horizon = /at most (\d+) days ahead/.exec(text);
   const lead = /at least (\d+) hours ahead/.exec(text);
   const age = /older than (\d+) years are not taken/.exec(text);
-  const closed = /closed on (\w+)/.exec(text);
+  // `closed on sat (2026-11-28)` names a closed day; the hours listing's `closed on other days` does not.
+  const closed = /closed on (?!other\b)(\w+)/.exec(text);
   return {
     text,
     ended,

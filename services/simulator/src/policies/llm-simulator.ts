@@ -38,6 +38,7 @@ export class LlmCustomer implements SimulatedCustomer {
       if (reply.ended) return { kind: 'exit', reason: readReply(reply.text).handedOff ? 'handed_off' : 'goal_reached' };
     }
     const turn = this.history.length + 1;
+    let output = '';
     for (let attempt = 0; attempt < 2; attempt++) {
       const completion = await this.model.complete({
         role: 'simulator',
@@ -47,6 +48,7 @@ export class LlmCustomer implements SimulatedCustomer {
         seed: mixSeed(this.spec.seed, this.persona.index, turn, attempt),
         stop: ['\n\n'],
       });
+      output = completion.text;
       const exit = readExit(completion.text);
       if (exit) return { kind: 'exit', reason: exit.reason };
       const text = cleanUtterance(completion.text);
@@ -55,7 +57,7 @@ export class LlmCustomer implements SimulatedCustomer {
       const switchStep = this.switchAt(turn);
       return { kind: 'say', text, ...(switchStep ? { switch: switchStep } : {}) };
     }
-    throw new SimulatorOutputError(this.persona.index, '');
+    throw new SimulatorOutputError(this.persona.index, output);
   }
 
   private switchAt(turn: number): SwitchStep | undefined {

@@ -71,8 +71,10 @@ export class ReferenceCustomer implements SimulatedCustomer {
     this.creditTier = goal.creditTier;
     this.steps = stepsOf(goal);
     if (persona.moves.changeOfMind && this.steps[0] === 'find') this.mindChange = 'pending';
-    if (persona.moves.outOfScope) this.interjections.push({ at: this.draws.int(1, 3), kind: 'out-of-scope', done: false });
-    if (persona.moves.injection) this.interjections.push({ at: this.draws.int(1, 3), kind: 'injection', done: false });
+    // The agents' hand-off ends the conversation: a hand-off persona makes its one-off moves before asking for a person.
+    const at = (drawn: number) => (goal.kind === 'hand_off' ? 0 : drawn);
+    if (persona.moves.outOfScope) this.interjections.push({ at: at(this.draws.int(1, 3)), kind: 'out-of-scope', done: false });
+    if (persona.moves.injection) this.interjections.push({ at: at(this.draws.int(1, 3)), kind: 'injection', done: false });
   }
 
   async next(reply?: AgentReply): Promise<SimulatorAction> {
