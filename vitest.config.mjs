@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: built('src/**/*.spec.js'),
           testTimeout: 30_000,
+          // Opening PGlite, migrating and seeding the dealership takes seconds, more on a busy machine.
+          hookTimeout: 60_000,
         },
       },
       {

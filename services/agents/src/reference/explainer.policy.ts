@@ -136,6 +136,8 @@ export function explain(results: Json, mistake?: MistakeKind, salt = 0): string 
     if (value && typeof value === 'object' && !Array.isArray(value) && !key.startsWith('alternatives')) sentences.push(explainResult(key, value as Json, results));
     else if (FLAGS[key] && value === true && !(key === 'outOfScope' && sentences.length)) sentences.push(FLAGS[key]);
   }
+  const rules = results.rules as string[] | undefined;
+  if (rules?.length) sentences.push(`I can't do that as asked: ${rules.join('; ')}.`);
   const needs = results.needs as string[] | undefined;
   if (needs?.length) sentences.push(`Could you tell me ${needs.join(' and ')}?`);
   const reply = sentences.filter(Boolean).join(' ') || FLAGS.clarify!;

@@ -10,6 +10,8 @@ class PlanWriter {
   readonly lines: string[] = [];
   readonly returns: string[] = [];
   readonly needs: string[] = [];
+  /** Business rules the request as asked would break (from the Evaluator's feedback): told, not broken. */
+  readonly rules: string[] = [];
 
   /** A fresh variable name (a plan may call the same tool twice). */
   name(variable: string): string {
@@ -27,6 +29,7 @@ class PlanWriter {
 
   render(intents: readonly string[], flags: Readonly<Record<string, unknown>>): string {
     const fields = [`intents: ${JSON.stringify(intents)}`, ...this.returns, ...Object.entries(flags).map(([key, value]) => `${key}: ${JSON.stringify(value)}`)];
+    if (this.rules.length) fields.push(`rules: ${JSON.stringify(this.rules)}`);
     if (this.needs.length) fields.push(`needs: ${JSON.stringify(this.needs)}`);
     return [...this.lines, `return { ${fields.join(', ')} };`].join('\n');
   }
@@ -86,12 +89,31 @@ const WRONG_TOOL: Readonly<Record<string, string>> = {
   handOffToHuman: 'dealershipInfo',
 };
 
+/** What to ask the customer when a tool call of theirs would break a rule. */
+const ASK_AFTER_RULE: Readonly<Record<string, string>> = {
+  reserveVehicle: 'whether to reserve it within that',
+  estimateFinancing: 'a term and down payment within that',
+  scheduleTestDrive: 'another time for the test drive',
+};
+
+/**
+ * The business rules the Evaluator said a rejected plan broke, by tool: the lines
+ * `- line L:C RULE_VIOLATION: tool: rule` of the replan feedback in the Planner's input.
+ */
+export function refusedByRule(input: string): Map<string, string[]> {
+  const refused = new Map<string, string[]>();
+  for (const [, tool, rule] of input.matchAll(/^- line \d+:\d+ RULE_VIOLATION: (\w+): (.+)$/gm)) refused.set(tool!, [...(refused.get(tool!) ?? []), rule!]);
+  return refused;
+}
+
 /**
  * The reference Planner: a plan in the restricted JavaScript subset for the understood request.
  * Intents become tool calls in order; what is missing to serve one becomes a question (`needs`).
- * With a mistake to make, the first intent that calls a tool is planned wrong in that way.
+ * A call the Evaluator refused for a business rule (`refused`, on a replan) is not made again: the
+ * plan tells the rule and asks how to go on. With a mistake to make, the first intent that calls a
+ * tool is planned wrong in that way.
  */
-export function plan(understanding: Understanding, memory: Memory, mistake?: MistakeKind): string {
+export function plan(understanding: Understanding, memory: Memory, mistake?: MistakeKind, refused: ReadonlyMap<string, readonly string[]> = new Map()): string {
   const current = understanding.entities as Entities;
   const remembered = memory.entities as Entities;
   const vin = str(current.vin) ?? str(remembered.vin) ?? str(memory.state.vehicle as Scalar);
@@ -101,6 +123,12 @@ export function plan(understanding: Understanding, memory: Memory, mistake?: Mis
 
   /** One tool call of the plan, or of the mistake; the variable holding a correct result, if any. */
   const call = (intent: string, variable: string, tool: string, args: Record<string, unknown>): string | undefined => {
+    const rules = refused.get(tool);
+    if (rules?.length) {
+      writer.rules.push(...rules);
+      writer.needs.push(ASK_AFTER_RULE[tool] ?? 'how you would like to go on');
+      return undefined;
+    }
     if (pendingMistake === 'missing-tool-call') {
       pendingMistake = undefined;
       return undefined;

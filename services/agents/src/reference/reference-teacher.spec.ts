@@ -3,8 +3,9 @@ import { DEFAULT_RULES } from '../domain/dealership-rules.js';
 import { toolCatalog } from '../domain/dealership-tools.js';
 import type { Understanding } from '../pipeline/dialogue-state.js';
 import { validatePlan } from '../plans/plan-validator.js';
+import { renderViolations } from '../plans/plan-violation.js';
 import { explain } from './explainer.policy.js';
-import { plan } from './planner.policy.js';
+import { plan, refusedByRule } from './planner.policy.js';
 import type { Memory } from './prompt-reading.js';
 import { corruptEntity, review } from './reference-teacher.js';
 import { normalise, parseDate, parseHour, understand } from './understander.policy.js';
@@ -14,6 +15,7 @@ const FRESH: Memory = { entities: {}, state: {}, lastReply: '' };
 const VIN_A = '6LGVKCSW9JDAEC9LC';
 const VIN_B = 'KBLML3800KM6DDAYT';
 const catalog = toolCatalog(DEFAULT_RULES);
+const understood = (intents: string[], entities: Understanding['entities']): Understanding => ({ intents, entities, state: {}, outOfScope: false });
 
 describe('the reference Understander', () => {
   it.each([
@@ -57,7 +59,6 @@ describe('the reference Understander', () => {
 });
 
 describe('the reference Planner', () => {
-  const understood = (intents: string[], entities: Understanding['entities']): Understanding => ({ intents, entities, state: {}, outOfScope: false });
   const cases: Array<[string, Understanding, Memory]> = [
     ['search', understood(['search_inventory'], { body: 'suv', maxPrice: 35_000, features: 'awd' }), FRESH],
     ['details', understood(['vehicle_details'], { vin: VIN_A }), FRESH],
@@ -88,6 +89,25 @@ describe('the reference Planner', () => {
     const broken = validatePlan(plan(booking, FRESH, 'rule-violation'), catalog);
     expect(broken).toMatchObject({ ok: false, violations: [{ code: 'RULE_VIOLATION' }] });
     expect(validatePlan(plan(understood(['estimate_financing'], { vin: VIN_A }), FRESH, 'rule-violation'), catalog).ok).toBe(false);
+  });
+});
+
+describe('a replan after the Evaluator refused a call for a business rule', () => {
+  it('does not make the call again: the plan tells the rule and asks how to go on, and the reply says it', () => {
+    const reserve = understood(['reserve_vehicle'], { vin: VIN_A, deposit: 100 });
+    const first = validatePlan(plan(reserve, FRESH), catalog);
+    expect(first).toMatchObject({ ok: false, violations: [{ code: 'RULE_VIOLATION' }] });
+    const feedback = renderViolations(first.ok ? [] : first.violations);
+    const refused = refusedByRule(`Understanding: {}\n\nYour previous plan was rejected:\n${feedback}\nWrite a corrected plan.`);
+    expect(refused).toEqual(new Map([['reserveVehicle', ['the deposit must be at least $500']]]));
+
+    const replan = plan(reserve, FRESH, undefined, refused);
+    expect(replan).not.toContain('reserveVehicle(');
+    expect(validatePlan(replan, catalog)).toMatchObject({ ok: true });
+    const reply = explain({ intents: ['reserve_vehicle'], rules: ['the deposit must be at least $500'], needs: ['whether to reserve it within that'] });
+    expect(reply).toBe("I can't do that as asked: the deposit must be at least $500. Could you tell me whether to reserve it within that?");
+    // a rule refusal of one tool leaves the other intents' calls alone
+    expect(plan(understood(['reserve_vehicle', 'dealership_info'], { vin: VIN_A, deposit: 100 }), FRESH, undefined, refused)).toContain('dealershipInfo(');
   });
 });
 

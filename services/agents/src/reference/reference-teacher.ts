@@ -3,7 +3,7 @@ import type { Understanding } from '../pipeline/dialogue-state.js';
 import { BODIES, MAKES } from '../domain/vehicle-catalog.js';
 import { explain } from './explainer.policy.js';
 import { type MistakeKind, MistakePlanner, type MistakeRates, NO_MISTAKES } from './mistakes.js';
-import { plan } from './planner.policy.js';
+import { plan, refusedByRule } from './planner.policy.js';
 import { jsonLine, labelled, readMemory, readPrompt } from './prompt-reading.js';
 import { understand } from './understander.policy.js';
 
@@ -78,7 +78,7 @@ export function referenceTeacher(options: ReferenceTeacherOptions): ReferenceMod
       planner: (request) => {
         const view = readPrompt(request);
         const understanding = jsonLine<Understanding>(view.input, 'Understanding') ?? { intents: ['clarify'], entities: {}, state: {}, outOfScope: false };
-        return plan(understanding, readMemory(view), mistakeOf('planner', request));
+        return plan(understanding, readMemory(view), mistakeOf('planner', request), refusedByRule(view.input));
       },
       evaluator: (request) => {
         const view = readPrompt(request);
