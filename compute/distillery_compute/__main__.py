@@ -2,9 +2,10 @@
 
     python -m distillery_compute info     # one JSON line: {"event":"info",...DeviceInfo}
     python -m distillery_compute train --run-dir DIR --preset tiny --cpt F --sft F --dpo F [--eval F] ...
+    torchrun --nproc_per_node=8 -m distillery_compute train ...   # several GPUs: FSDP2 (distributed.py)
 
 Commands write only JSON protocol lines to stdout (see progress.py); usage
-errors go to stderr with exit code 2.
+errors go to stderr with exit code 2. Under torchrun only rank 0 writes to stdout.
 """
 
 import platform
@@ -99,10 +100,13 @@ def cmd_train(argv: list[str]) -> int:
     except ValueError as error:   # data.DatasetError: "file:line: what is wrong"
         return bad(str(error))
 
+    from distillery_compute import distributed
     from distillery_compute.progress import emit
     from distillery_compute.stages import RunOptions, parse_stages, run
 
     device = args.device if args.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu"
+    if distributed.launched():   # torchrun with several processes: cuda:LOCAL_RANK (nccl) or cpu (gloo)
+        device = distributed.setup(args.device)
     try:
         options = RunOptions(run_dir=args.run_dir, preset=args.preset, seed=args.seed, stages=parse_stages(args.stages),
                              expand_every=args.expand_every, merge=args.merge, merge_alpha=args.merge_alpha,
@@ -112,6 +116,8 @@ def cmd_train(argv: list[str]) -> int:
         report = run(options, rows, inputs, args.base)
     except ValueError as error:   # RunError, a state or checkpoint that fails its checks, settings that cannot resume
         return bad(str(error))
+    finally:
+        distributed.teardown()
     emit("done", student=report["student"], report=str(args.run_dir / "report.json"), stages=report["stages"],
          wall_s=round(time.monotonic() - t0, 3))
     return 0

@@ -26,6 +26,11 @@ other settings or other input files is refused):
 Running the same command again skips finished stages and resumes the one cut short
 from its state (training.train): the student is bit-identical to an uninterrupted run.
 With --eval, every stage (and the base) is measured on the held-out rows: evaluate.py.
+
+Under torchrun (distributed.py) every rank runs the same stages and trains its shard;
+rank 0 alone trains the tokenizer, gathers each trained model, writes run.json, the
+checkpoints, metrics, student and report, and evaluates, while the others wait at the
+barrier that ends every stage.
 """
 
 import hashlib
@@ -42,13 +47,13 @@ import torch
 from peft import LoraConfig, get_peft_model
 from torch import nn
 
-from distillery_compute import progress
+from distillery_compute import distributed, progress
 from distillery_compute.checkpoint import ChecksumError, load_checkpoint, save_checkpoint, verify_manifest
 from distillery_compute.dpo import dpo_step
 from distillery_compute.data import encode_rows
 from distillery_compute.evaluate import evaluate
 from distillery_compute.expansion import ExpansionPlan, expand_blocks, expansion_plan, freeze_for_expansion
-from distillery_compute.merge import linear_merge, merge_lora, task_arithmetic_merge
+from distillery_compute.merge import linear_merge, lora_scalings, merge_lora, task_arithmetic_merge
 from distillery_compute.model import ModelArgs, Transformer, count_params
 from distillery_compute.tokenizer import CONFIG_FILE, SPECIAL_MAP_FILE, TOKENIZER_FILE, ChatTokenizer, train_tokenizer
 from distillery_compute.training import LossFn, TrainConfig, TrainResult, lm_loss, stage_config, train
@@ -143,14 +148,35 @@ def with_lora(model: Transformer, stage: str, preset: str, seed: int = 0):
     return get_peft_model(model, config), rank
 
 
-def merged_model(peft_model: nn.Module, args: ModelArgs) -> Transformer:
-    """A plain Transformer with the adapters folded in (W + s·B·A), on the peft model's device."""
-    state = merge_lora(peft_model)
+def from_state(state: dict, args: ModelArgs) -> Transformer:
+    """A Transformer holding `state`'s tensors (their device and dtype)."""
     with torch.device("meta"):
         model = Transformer(args)
     model.load_state_dict(state, strict=True, assign=True)
     model.tie_weights()
     return model
+
+
+def trained_model(model: Transformer, args: ModelArgs) -> Transformer | None:
+    """What train() left: the model itself; sharded under torchrun, a plain copy gathered to
+    rank 0's CPU (every rank takes part) and None on the other ranks, which write nothing."""
+    if not distributed.is_sharded(model):
+        return model
+    state = distributed.full_state(model)
+    return from_state(state, args) if distributed.is_main() else None
+
+
+def merged_model(peft_model: nn.Module, args: ModelArgs) -> Transformer | None:
+    """A plain Transformer with the adapters folded in (W + s·B·A), on the peft model's device
+    (sharded under torchrun: gathered, on rank 0's CPU; None on the other ranks)."""
+    if distributed.is_sharded(peft_model):
+        state = distributed.full_state(peft_model)
+        if not distributed.is_main():
+            return None
+        state = merge_lora(state, scaling=lora_scalings(peft_model))
+    else:
+        state = merge_lora(peft_model)
+    return from_state(state, args)
 
 
 def dpo_loss_fn(beta: float) -> LossFn:
@@ -195,7 +221,11 @@ def bootstrap(options: RunOptions, rows: dict[str, list[dict]]) -> tuple[StageOu
     args = ModelArgs.from_name(options.preset)
     tok_dir = stage_dir(options, "bootstrap") / "tokenizer"
     # the preset's vocabulary at most: BPE stops merging earlier when the text is small
-    tok = train_tokenizer(texts, vocab_size=max(args.vocab_size, MIN_BOOTSTRAP_VOCAB), out_dir=tok_dir)
+    if distributed.is_main():
+        tok = train_tokenizer(texts, vocab_size=max(args.vocab_size, MIN_BOOTSTRAP_VOCAB), out_dir=tok_dir)
+    distributed.barrier()   # under torchrun the other ranks load what rank 0 wrote
+    if not distributed.is_main():
+        tok = ChatTokenizer.load(tok_dir)
     args = args.replace(vocab_size=tok.vocab_size)
     torch.manual_seed(options.seed)
     model = Transformer(args).to(options.device)
@@ -208,7 +238,7 @@ def bootstrap(options: RunOptions, rows: dict[str, list[dict]]) -> tuple[StageOu
                    stage="bootstrap", device=options.device)
     metrics = {**train_metrics(result), "params": count_params(model), "vocab_size": tok.vocab_size,
                "layers": args.n_layers}
-    return StageOutput(model, args, metrics), tok_dir
+    return StageOutput(trained_model(model, args), args, metrics), tok_dir
 
 
 def expand(options: RunOptions, start: Path) -> StageOutput:
@@ -221,16 +251,22 @@ def expand(options: RunOptions, start: Path) -> StageOutput:
 def cpt(options: RunOptions, start: Path, rows: list[dict], plan: ExpansionPlan | None) -> StageOutput:
     """Context-aware CPT (data.encode_cpt masks C_x), then merged with the start (merge_with_original)."""
     model, args, tok = load_start(start, options)
-    original = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-    params = cpt_params(model, plan)
+    original = ({k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                if distributed.is_main() else {})   # only rank 0 merges
+    # what requires grad after cpt_params, in model order: train's default (no list holding the
+    # unsharded tensors alive under torchrun)
+    trained_params = sum(p.numel() for p in cpt_params(model, plan))
     config = train_config("cpt", options)
     examples = encode_rows(tok, rows, "cpt", config.max_len)
     result = train(model, examples, config, stage_dir(options, "cpt") / "state", pad_id=tok.pad_id,
-                   params=params, stage="cpt", device=options.device)
-    model.load_state_dict(merge_with_original(original, model.state_dict(), options.merge, options.merge_alpha))
-    model.requires_grad_(False)
-    return StageOutput(model, args, {**train_metrics(result), "trained_params": sum(p.numel() for p in params),
-                                     "merge": options.merge, "merge_alpha": options.merge_alpha})
+                   stage="cpt", device=options.device)
+    metrics = {**train_metrics(result), "trained_params": trained_params, "merge": options.merge,
+               "merge_alpha": options.merge_alpha}
+    model = trained_model(model, args)
+    if model is not None:   # None: a rank other than 0 under torchrun
+        model.load_state_dict(merge_with_original(original, model.state_dict(), options.merge, options.merge_alpha))
+        model.requires_grad_(False)
+    return StageOutput(model, args, metrics)
 
 
 def sft(options: RunOptions, start: Path, rows: list[dict]) -> StageOutput:
@@ -327,10 +363,15 @@ def measure(ckpt: Path, rows: list[dict], options: RunOptions) -> dict:
 
 def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], start: Path | None,
               plan: ExpansionPlan | None) -> tuple[Path, dict, bool]:
-    """(checkpoint, metrics, skipped) of one stage, between its stage_start and stage_done lines."""
+    """(checkpoint, metrics, skipped) of one stage, between its stage_start and stage_done lines.
+
+    Under torchrun every rank trains; rank 0 alone saves, evaluates and writes the metrics,
+    and the others wait for it at the end (the next stage starts from what it wrote).
+    """
     progress.emit("stage_start", stage=stage)
     ckpt, metrics = stage_dir(options, stage) / "checkpoint", finished(options, stage)
     skipped = metrics is not None
+    distributed.barrier()   # every rank has looked before rank 0 writes anything
     if not skipped:
         t0 = time.monotonic()
         if stage == "bootstrap":
@@ -345,12 +386,15 @@ def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], star
                 output = sft(options, start, rows["sft"])
             else:
                 output = dpo(options, start, rows["dpo"])
-        ckpt, metrics = save_stage(output, tok_dir, options, stage), output.metrics
-        del output   # evaluation reads the checkpoint: the figures are those of the bf16 weights shipped
-        if rows.get("eval"):
-            metrics |= measure(ckpt, rows["eval"], options)
-        metrics["wall_s"] = round(time.monotonic() - t0, 3)
-        write_json(stage_dir(options, stage) / "metrics.json", metrics)   # last: it marks the stage done
+        metrics = output.metrics
+        if distributed.is_main():
+            ckpt = save_stage(output, tok_dir, options, stage)
+            del output   # evaluation reads the checkpoint: the figures are those of the bf16 weights shipped
+            if rows.get("eval"):
+                metrics |= measure(ckpt, rows["eval"], options)
+            metrics["wall_s"] = round(time.monotonic() - t0, 3)
+            write_json(stage_dir(options, stage) / "metrics.json", metrics)   # last: it marks the stage done
+        distributed.barrier()
     progress.emit("stage_done", stage=stage, checkpoint=str(ckpt), metrics=metrics, skipped=skipped)
     return ckpt, metrics, skipped
 
@@ -360,11 +404,15 @@ def evaluate_base(options: RunOptions, rows: dict[str, list[dict]], base: Path) 
     progress.emit("stage_start", stage="base")
     path = stage_dir(options, "base") / "metrics.json"
     skipped = path.is_file()
+    distributed.barrier()   # every rank has looked before rank 0 writes
     if skipped:
         metrics = json.loads(path.read_text())
     else:
-        metrics = measure(base, rows["eval"], options)
-        write_json(path, metrics)
+        metrics = {}
+        if distributed.is_main():   # rank 0 measures; the others wait
+            metrics = measure(base, rows["eval"], options)
+            write_json(path, metrics)
+        distributed.barrier()
     progress.emit("stage_done", stage="base", checkpoint=str(base), metrics=metrics, skipped=skipped)
     return metrics, skipped
 
@@ -377,7 +425,7 @@ def run(options: RunOptions, rows: dict[str, list[dict]], inputs: dict[str, Path
                        f"for {', '.join(BOOTSTRAP_PRESETS)} only")
     t0 = time.monotonic()
     options.run_dir.mkdir(parents=True, exist_ok=True)
-    claim_run_dir(options, inputs, base)
+    distributed.main_first(lambda: claim_run_dir(options, inputs, base))
     report, current, plan = [], base, None
     if base is not None and rows.get("eval"):
         metrics, skipped = evaluate_base(options, rows, base)
@@ -392,6 +440,8 @@ def run(options: RunOptions, rows: dict[str, list[dict]], inputs: dict[str, Path
         report.append({"stage": stage, "metrics": metrics, "checkpoint": str(current), "skipped": skipped})
 
     student = options.run_dir / "student"
+    if not distributed.is_main():
+        return {"stages": report, "student": str(student)}
     tmp = Path(tempfile.mkdtemp(dir=options.run_dir, prefix=".student.tmp-"))
     shutil.copytree(current, tmp, dirs_exist_ok=True)
     if student.exists():

@@ -27,6 +27,12 @@ kill at any moment leaves either the previous state or the new one, whole. It ho
     state.json           step, tokens, config, fingerprints of data and parameters, loss window, result
     manifest.json        sha256 + size of the four files above, checked before anything is loaded
 
+Under torchrun (several processes, distributed.py) `train` shards the model in place with
+FSDP2 and every rank takes a disjoint part of each optimizer step's rows (split_step): the
+global batch, its order and the loss it averages are the one-process run's. Rank 0 alone
+writes the state, in the same format (whole tensors, gathered); every rank loads it to
+resume. The model stays sharded afterwards: distributed.full_state gathers it.
+
 Progress goes to stdout as JSON lines (progress.emit): "progress" events with stage,
 step, total, epoch (1-based), epochs, loss, lr, grad_norm, tokens, tokens_per_s,
 elapsed_s, eta_s and whatever the loss function reports (DPO's reward_margin,
@@ -53,7 +59,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
-from distillery_compute import progress
+from distillery_compute import distributed, progress
 from distillery_compute.checkpoint import MANIFEST, ChecksumError, _fsync, _write_json, sha256_file, verify_manifest
 from distillery_compute.data import IGNORE_INDEX, Example, batches, epoch_batches, lengths
 from distillery_compute.model import PRESETS
@@ -230,12 +236,12 @@ def _old(path: Path) -> Path:
     return path.with_name(f".{path.name}.old")
 
 
-def _save_state(path: Path, named: dict[str, nn.Parameter], optimizer: torch.optim.Optimizer, info: dict) -> None:
+def _save_state(path: Path, params: dict[str, Tensor], optimizer_state: dict, info: dict) -> None:
     """Write the state to a temporary sibling, fsync it, then swap it in for `path`."""
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:
-        save_file({k: p.detach().to("cpu").contiguous() for k, p in named.items()}, tmp / PARAMS)
-        torch.save(optimizer.state_dict(), tmp / OPTIMIZER)
+        save_file({k: p.detach().to("cpu").contiguous() for k, p in params.items()}, tmp / PARAMS)
+        torch.save(optimizer_state, tmp / OPTIMIZER)
         torch.save(_rng_state(), tmp / RNG)
         for name in (PARAMS, OPTIMIZER, RNG):
             _fsync(tmp / name)
@@ -323,7 +329,8 @@ def _optimizer(named: dict[str, nn.Parameter], config: TrainConfig) -> torch.opt
     other = [p for p in named.values() if p.dim() < 2]
     groups = [g for g in ({"params": decay, "weight_decay": config.weight_decay},
                           {"params": other, "weight_decay": 0.0}) if g["params"]]
-    fused = all(p.is_cuda and p.is_floating_point() for p in named.values())   # one kernel for all params
+    # one kernel for all params; sharded (DTensor) params keep the default foreach kernels
+    fused = all(p.is_cuda and p.is_floating_point() for p in named.values()) and not distributed.active()
     return torch.optim.AdamW(groups, lr=config.lr, fused=True if fused else None)
 
 
@@ -337,6 +344,47 @@ def step_batches(examples: Sequence[Example], config: TrainConfig, pad_id: int, 
         while micro := list(islice(stream, config.grad_accum)):
             yield epoch, micro
         epoch, k = epoch + 1, 0
+
+
+def _loss_units(batch: dict[str, Tensor]) -> Tensor:
+    """Per row, what the loss averages over: labelled tokens (lm_loss: batches with "labels"),
+    else 1 (a DPO pair: dpo_step's loss is the mean over pairs)."""
+    if "labels" in batch:
+        return (batch["labels"][:, 1:] != IGNORE_INDEX).sum(-1)
+    return torch.ones(len(next(iter(batch.values()))), dtype=torch.int64)
+
+
+def split_step(micro: list[dict[str, Tensor]], rank: int, world: int) -> list[tuple[dict[str, Tensor], float]]:
+    """This rank's part of an optimizer step: [(rows of one micro-batch, their share of its loss)].
+
+    One process: every micro-batch whole, share 1. Several: the step's rows, in order, cut
+    into `world` contiguous runs as even as can be (rank r the r-th; the first ranks take
+    the extra rows), each run split where micro-batches end. The share is the part's
+    fraction of its micro-batch's loss units (_loss_units), so the shares' losses summed
+    over the ranks are the one-process step's loss. FSDP's collectives need the same
+    number of forward/backward passes on every rank: a rank with fewer parts (fewer rows
+    than ranks, or runs that cross fewer micro-batches) repeats a row with share 0.
+    """
+    if world == 1:
+        return [(batch, 1.0) for batch in micro]
+    rows = [(i, j) for i, batch in enumerate(micro) for j in range(len(_loss_units(batch)))]
+    cut = [math.ceil(len(rows) * r / world) for r in range(world + 1)]   # fewer rows than ranks: the first ones work
+    runs = [rows[cut[r]:cut[r + 1]] for r in range(world)]
+
+    def parts(run):   # {micro-batch index: its rows in this run}
+        out = {}
+        for i, j in run:
+            out.setdefault(i, []).append(j)
+        return out
+
+    mine = []
+    for i, js in parts(runs[rank]).items():
+        units = _loss_units(micro[i])
+        share = float(units[js].sum()) / max(float(units.sum()), 1.0)
+        mine.append(({k: v[js] for k, v in micro[i].items()}, share))
+    passes = max(len(parts(run)) for run in runs)
+    idle = ({k: v[:1] for k, v in micro[0].items()}, 0.0)
+    return mine + [idle] * (passes - len(mine))
 
 
 def _tokens(batch: dict[str, Tensor]) -> int:
@@ -360,6 +408,9 @@ def train(model: nn.Module, examples: Sequence[Example], config: TrainConfig, st
     device: move the model there first (default: where its parameters are); batches follow
     the model. A fresh run seeds torch's RNG with config.seed (dropout); a resumed one restores
     the saved RNG states. Emits progress and checkpoint lines (module docstring).
+
+    Under torchrun (distributed.active()) the model is sharded with FSDP2 in place, so
+    `params` are looked up again by name; only rank 0 writes the state and progress lines.
     """
     if not examples:
         raise ValueError(f"{stage}: no training examples")
@@ -371,8 +422,17 @@ def train(model: nn.Module, examples: Sequence[Example], config: TrainConfig, st
     if device is not None:
         model.to(device)   # keeps the Parameter objects, so `params` stays valid
     named = _trainable(model, params)
+    shapes = {name: list(p.shape) for name, p in named.items()}
+    rank, world = distributed.rank(), distributed.world_size()
+    if world > 1:
+        if not distributed.is_sharded(model):
+            distributed.shard(model)   # new (DTensor) Parameter objects: find them by name
+        everything = dict(model.named_parameters())
+        named = {name: everything[name] for name in named}
     device = next(iter(named.values())).device
     optimizer = _optimizer(named, config)
+    name_of = {id(p): name for name, p in named.items()}
+    order = [name_of[id(p)] for group in optimizer.param_groups for p in group["params"]]   # optimizer's numbering
 
     per_epoch = len(epoch_batches(example_lengths, config.batch_size, config.seed, 0, bucket=config.bucket))
     steps_per_epoch = math.ceil(per_epoch / config.grad_accum)
@@ -383,17 +443,25 @@ def train(model: nn.Module, examples: Sequence[Example], config: TrainConfig, st
     path = Path(state_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     expect = {"config": asdict(config), "data": {"examples": len(examples), "tokens": sum(example_lengths)},
-              "params": {name: list(p.shape) for name, p in named.items()}}
+              "params": shapes}
     step, tokens, wall_s, window, resumed_from = 0, 0, 0.0, [], 0
-    saved = _load_state(path)
+    saved = distributed.main_first(lambda: _load_state(path))   # rank 0 cleans up a killed save first
     if saved is not None:
         _check_resumable(saved, expect, path, stage)
-        with torch.no_grad():
-            for name, value in load_file(path / PARAMS).items():
-                named[name].copy_(value)
+        values = load_file(path / PARAMS)
+        if world > 1:
+            distributed.load_full_state(model, values)
+        else:
+            with torch.no_grad():
+                for name, value in values.items():
+                    named[name].copy_(value)
         if saved["result"] is not None:
             return TrainResult(**saved["result"])
-        optimizer.load_state_dict(torch.load(path / OPTIMIZER, map_location="cpu", weights_only=True))
+        optimizer_state = torch.load(path / OPTIMIZER, map_location="cpu", weights_only=True)
+        if world > 1:
+            distributed.load_optimizer_state(model, optimizer, optimizer_state, order)
+        else:
+            optimizer.load_state_dict(optimizer_state)
         _set_rng_state(torch.load(path / RNG, weights_only=True))
         step, tokens, wall_s, window = saved["step"], saved["tokens"], saved["wall_s"], saved["window"]
         resumed_from = step
@@ -403,11 +471,18 @@ def train(model: nn.Module, examples: Sequence[Example], config: TrainConfig, st
     t0, last_emit, run_tokens = time.monotonic(), float("-inf"), 0
 
     def save(result: TrainResult | None) -> None:
-        _save_state(path, named, optimizer, {
-            "format": STATE_FORMAT, "stage": stage, "step": step, "total": total, "tokens": tokens,
-            "wall_s": wall_s + time.monotonic() - t0, "window": window, **expect,
-            "result": None if result is None else asdict(result)})
-        progress.emit("checkpoint", stage=stage, step=step, total=total, path=str(path))
+        if world > 1:   # gathered whole to rank 0 (every rank takes part), which alone writes
+            full = distributed.full_state(model, trainable_only=True)   # {} on ranks other than 0
+            values = {k: full[k] for k in named if k in full}
+            optimizer_state = distributed.optimizer_state(model, optimizer, order)
+        else:
+            values, optimizer_state = named, optimizer.state_dict()
+        if rank == 0:
+            _save_state(path, values, optimizer_state, {
+                "format": STATE_FORMAT, "stage": stage, "step": step, "total": total, "tokens": tokens,
+                "wall_s": wall_s + time.monotonic() - t0, "window": window, **expect,
+                "result": None if result is None else asdict(result)})
+            progress.emit("checkpoint", stage=stage, step=step, total=total, path=str(path))
 
     was_training = model.training
     model.train()
@@ -416,22 +491,27 @@ def train(model: nn.Module, examples: Sequence[Example], config: TrainConfig, st
         for group in optimizer.param_groups:
             group["lr"] = lr
         step_loss, step_metrics = torch.zeros((), device=device), {}
-        for batch in micro:
-            n = _tokens(batch)
+        for batch, share in split_step(micro, rank, world):
             batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
             with _autocast(device):
                 loss, metrics = loss_fn(model, batch)
-            # mean over the step's micro-batches, as one batch of them all would give
-            (loss / len(micro)).backward()
-            step_loss += loss.detach().float() / len(micro)
+            # mean over the step's micro-batches, as one batch of them all would give; FSDP
+            # averages the ranks' gradients, so each rank's share counts `world` times
+            (loss * (share * world) / len(micro)).backward()
+            step_loss += loss.detach().float() * share / len(micro)
             for k, v in metrics.items():
-                step_metrics[k] = step_metrics.get(k, 0.0) + v / len(micro)
-            tokens, run_tokens = tokens + n, run_tokens + n
-        loss_value = step_loss.item()
+                step_metrics[k] = step_metrics.get(k, 0.0) + v * share / len(micro)
+        n = sum(_tokens(batch) for batch in micro)   # the whole step's, on every rank
+        tokens, run_tokens = tokens + n, run_tokens + n
+        if world > 1:   # the step's loss and metrics: the ranks' shares summed
+            loss_value, *sums = distributed.all_sum([step_loss, *step_metrics.values()], device)
+            step_metrics = dict(zip(step_metrics, sums))
+        else:
+            loss_value = step_loss.item()
         if not math.isfinite(loss_value):   # stop before the update poisons the weights
             raise FloatingPointError(f"{stage}: loss is {loss_value} at step {step + 1}; "
                                      f"the last saved state is still good (lower lr {config.lr}?)")
-        grad_norm = (torch.nn.utils.clip_grad_norm_(list(named.values()), config.max_grad_norm).item()
+        grad_norm = (distributed.item(torch.nn.utils.clip_grad_norm_(list(named.values()), config.max_grad_norm))
                      if config.max_grad_norm > 0 else None)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

@@ -1,6 +1,10 @@
 """A small training job that test_training.py runs both in-process and as a child process to kill:
 
     python tests/train_job.py STATE_DIR STEPS SLEEP_S    # SLEEP_S per micro-batch: time to kill it mid-run
+    torchrun --standalone --nproc_per_node=2 tests/train_job.py STATE_DIR STEPS SLEEP_S [cuda]   # test_distributed.py
+
+Under torchrun the ranks run on CPU (gloo), or with a last argument "cuda" each on cuda:LOCAL_RANK (nccl);
+without torchrun "cuda" trains on the first GPU.
 """
 
 import sys
@@ -27,7 +31,8 @@ def examples(n: int = 12, seed: int = 0) -> list[dict[str, list[int]]]:
     return out
 
 
-def job(state_dir, steps: int, sleep_s: float = 0.0, data=None, **overrides) -> tuple[Transformer, TrainResult]:
+def job(state_dir, steps: int, sleep_s: float = 0.0, data=None, device=None,
+        **overrides) -> tuple[Transformer, TrainResult]:
     torch.manual_seed(0)
     model = Transformer(ModelArgs.from_name("micro"))
 
@@ -37,9 +42,15 @@ def job(state_dir, steps: int, sleep_s: float = 0.0, data=None, **overrides) -> 
 
     config = TrainConfig(**{**CONFIG, "max_steps": steps, **overrides})
     result = train(model, examples() if data is None else data, config, state_dir, loss_fn=loss_fn, pad_id=0,
-                   stage="test", min_interval_s=0.0)
+                   stage="test", min_interval_s=0.0, device=device)
     return model, result
 
 
 if __name__ == "__main__":
-    job(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
+    from distillery_compute import distributed
+
+    device = sys.argv[4] if len(sys.argv) > 4 else "cpu"
+    if distributed.launched():
+        device = distributed.setup(device)
+    job(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), device=device)
+    distributed.teardown()
