@@ -2,7 +2,7 @@
  * Needs a real Kafka broker and PostgreSQL (DISTILLERY_TEST_KAFKA_BROKERS, DISTILLERY_TEST_DATABASE_URL; `npm test` starts both).
  * The data engine distributed, on one scratch database: the agents, two judge replicas sharing
  * traces.raw and the curator run in this process; the simulator runs in a child process that is
- * SIGKILLed mid-campaign, and a second one resumes the campaign. No conversation is played twice to
+ * SIGKILLed mid-way through a 200-conversation campaign, and a second one resumes it. No conversation is played twice to
  * the end, abandoned sessions stay out of the campaign, campaigns.completed comes once, and the
  * curator's dataset holds its invariants. DATA_ENGINE_INT_LOG=info shows the services' logs.
  */
@@ -113,17 +113,17 @@ describe.skipIf(!servers)('simulate → judge → curate over Kafka and PostgreS
     const created = await fetch(`${first.url}/simulator/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ campaignId, count: 40, seed: 5, concurrency: 4, switchRate: 0.3 }),
+      body: JSON.stringify({ campaignId, count: 200, seed: 5, concurrency: 8, switchRate: 0.2, injectionRate: 0.1 }),
     });
     expect(created.status).toBe(201);
-    await eventually(async () => (await progressOf(first.url)).conversations.done >= 12, '12 conversations finished', 120_000, 100);
+    await eventually(async () => (await progressOf(first.url)).conversations.done >= 40, '40 conversations finished', 120_000, 100);
     first.child.child.kill('SIGKILL');
     expect(await first.child.exited).toBe('SIGKILL');
     const { url } = await startSimulator();
-    expect((await progressOf(url)).conversations.done).toBeLessThan(40);
+    expect((await progressOf(url)).conversations.done).toBeLessThan(200);
     await eventually(async () => (await progressOf(url)).status === 'completed', 'the resumed campaign to complete', 240_000, 250);
     const progress = await progressOf(url);
-    expect(progress.conversations).toEqual({ pending: 0, running: 0, done: 40, failed: 0 });
+    expect(progress.conversations).toEqual({ pending: 0, running: 0, done: 200, failed: 0 });
 
     const conversations = await rows(
       `SELECT conversation_index AS index, attempt, session_id AS "sessionId", abandoned_session_ids AS abandoned FROM simulator.conversations WHERE campaign_id = $1 ORDER BY 1`,
@@ -131,7 +131,7 @@ describe.skipIf(!servers)('simulate → judge → curate over Kafka and PostgreS
     );
     const sessions = conversations.map((row) => row.sessionId as string);
     const abandoned = conversations.flatMap((row) => row.abandoned as string[]);
-    expect(new Set(sessions).size).toBe(40);
+    expect(new Set(sessions).size).toBe(200);
     expect(abandoned.filter((id) => sessions.includes(id))).toEqual([]);
     expect(conversations.filter((row) => (row.attempt as number) > 1).length).toBeGreaterThan(0); // what the crash left running was played again
     // Every agents session of the campaign is a finished conversation's or an abandoned attempt's; the
@@ -152,7 +152,7 @@ describe.skipIf(!servers)('simulate → judge → curate over Kafka and PostgreS
     expect(datasetProblems(dataset, toolCatalog(DEFAULT_RULES))).toEqual([]);
     const trained = new Set([...dataset.sft, ...dataset.eval].map((row) => row.conversationId));
     expect([...trained].filter((id) => !sessions.includes(id))).toEqual([]);
-    expect(trained.size).toBeGreaterThan(30);
+    expect(trained.size).toBeGreaterThan(150);
 
     // Both judge replicas refined some of the campaign's turns.
     const byReplica = await rows('SELECT judged_by, count(DISTINCT raw_event_id)::int AS n FROM judge.refinements WHERE tenant = $1 GROUP BY judged_by', [tenant]);
