@@ -35,11 +35,18 @@ def _autocast(device: torch.device):
 @torch.no_grad()
 def output_losses(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int,
                   batch_size: int = 8) -> list[tuple[float, int]]:
-    """(summed cross-entropy, labelled tokens) of each row's output + eos, in row order."""
+    """(summed cross-entropy, labelled tokens) of each row's output + eos, in row order.
+
+    Rows are batched by length (shortest first) so that little of a batch is padding; the
+    figures come back in row order.
+    """
     device = next(model.parameters()).device
-    out = []
-    for start in range(0, len(rows), batch_size):
-        batch = collate([encode_sft(tok, row, max_len) for row in rows[start:start + batch_size]], tok.pad_id)
+    encoded = [encode_sft(tok, row, max_len) for row in rows]
+    order = sorted(range(len(rows)), key=lambda i: len(encoded[i]["input_ids"]))
+    out: list[tuple[float, int]] = [(0.0, 0)] * len(rows)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start:start + batch_size]
+        batch = collate([encoded[i] for i in chunk], tok.pad_id)
         ids, labels = batch["input_ids"].to(device), batch["labels"].to(device)
         with _autocast(device):
             logits = model(ids)   # right padding: real tokens never attend to it
@@ -47,7 +54,8 @@ def output_losses(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[s
         nll = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(),
                               ignore_index=IGNORE_INDEX, reduction="none").view(ids.shape[0], -1)
         counts = (labels[:, 1:] != IGNORE_INDEX).sum(-1)
-        out += [(float(s), int(n)) for s, n in zip(nll.sum(-1), counts)]
+        for i, total, n in zip(chunk, nll.sum(-1), counts):
+            out[i] = (float(total), int(n))
     return out
 
 

@@ -27,7 +27,7 @@ export interface RunSummary {
 export async function runCommand(options: RunOptions): Promise<{ summary: RunSummary; app: RunningApp }> {
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
-  const progress = new ProgressPrinter(7 + stages.length);
+  const progress = new ProgressPrinter(8 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
 
   // The trainer service distills the student when the curator announces the dataset: a short run
