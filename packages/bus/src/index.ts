@@ -15,6 +15,7 @@
  */
 export type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription, TopicSpec } from './bus.port.js';
 export { backoffMs, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from './retry-policy.js';
+export { PollLoop, type PollLoopOptions } from './poll-loop.js';
 export { DeliveryAbortedError, deliverWithDeadLetter, type DeliveryHooks } from './dead-letter.js';
 export { publishEvents, subscribeEvents, type EventHandler, type PublishEventOptions, type SubscribeEventsOptions } from './events.js';
 export { partitionFor } from './partitioner.js';

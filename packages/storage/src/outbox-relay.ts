@@ -1,4 +1,4 @@
-import { type Bus, type BusLogger, sleep } from '@distillery/bus';
+import { type Bus, type BusLogger, PollLoop } from '@distillery/bus';
 import type { DataSource } from 'typeorm';
 import { quoteIdent } from './database.js';
 
@@ -27,37 +27,33 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private readonly table: string;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  /** A commit asked for a look since the current pass began. */
-  private woken = false;
   private readonly batchSize: number;
-  private readonly pollMs: number;
+  private readonly loop: PollLoop;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${quoteIdent(options.schema)}.outbox`;
     this.batchSize = options.batchSize ?? 500;
-    this.pollMs = options.pollMs ?? 500;
+    // A short batch took everything pending when it looked: look again only when a commit came
+    // since (or at the next poll), not with an empty pass that costs the database a transaction
+    // after every turn.
+    this.loop = new PollLoop(async () => (await this.publishBatch()) === this.batchSize, {
+      pollMs: options.pollMs ?? 500,
+      onError: (error) => this.options.logger?.warn({ schema: this.options.schema, error: String(error) }, 'outbox relay: publish failed, will retry'),
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Asks the relay to look now (after a transaction that enqueued events commits). */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Graceful drain: publishes what is pending, then stops. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     await this.flush();
   }
 
@@ -71,21 +67,6 @@ export class OutboxRelay {
   async pending(): Promise<number> {
     const [row] = await this.options.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL`);
     return (row as { n: number }).n;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      try {
-        // A short batch took everything pending when it looked: look again only when a commit
-        // came since (or at the next poll), not with an empty pass that costs the database a
-        // transaction after every turn.
-        if ((await this.publishBatch()) === this.batchSize || this.woken) continue;
-      } catch (error) {
-        this.options.logger?.warn({ schema: this.options.schema, error: String(error) }, 'outbox relay: publish failed, will retry');
-      }
-      if (!this.woken) await Promise.race([sleep(this.pollMs), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
-    }
   }
 
   private publishBatch(): Promise<number> {

@@ -1,4 +1,4 @@
-import { sleep } from '@distillery/bus';
+import { PollLoop } from '@distillery/bus';
 import type { Platform } from '@distillery/service-kit';
 import type { CampaignStore } from '../store/campaign-store.js';
 import type { RefinedTurnStore } from '../store/refined-turn-store.js';
@@ -18,10 +18,8 @@ export interface CampaignSchedulerOptions {
  * campaigns live in the database, so a restart picks up where it left off.
  */
 export class CampaignScheduler {
-  private running = false;
+  private readonly loop: PollLoop;
   private stopping = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
   /** Campaigns whose build failed: when to try again (doubling up to a minute). */
   private readonly retries = new Map<string, { at: number; delayMs: number }>();
 
@@ -31,24 +29,22 @@ export class CampaignScheduler {
     private readonly builds: DatasetBuildService,
     private readonly options: CampaignSchedulerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loop = new PollLoop(() => this.pass(), { pollMs: options.pollMs, onError: (error) => this.logger.warn({ err: error }, 'campaign scheduler pass failed; will retry') });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Look now (a campaign or a turn arrived). */
   wake(): void {
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.stopping = true;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** One look at every pending campaign; builds those that are ready. */
@@ -69,17 +65,6 @@ export class CampaignScheduler {
         this.retries.set(campaign.campaignId, { at: now + delayMs, delayMs });
         this.logger.error({ err: error, campaignId: campaign.campaignId, retryInMs: delayMs }, 'dataset build failed; will retry');
       }
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.pass();
-      } catch (error) {
-        this.logger.warn({ err: error }, 'campaign scheduler pass failed; will retry');
-      }
-      if (this.running) await Promise.race([sleep(this.options.pollMs), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { sleep } from '@distillery/bus';
+import { PollLoop } from '@distillery/bus';
 import { ComputeJobError } from '@distillery/compute';
 import type { CheckpointBf16 } from '@distillery/contracts';
 import type { Platform } from '@distillery/service-kit';
@@ -45,30 +45,27 @@ interface ActiveJob {
  */
 export class TrainingQueue {
   private readonly active = new Map<string, ActiveJob>();
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
-  private readonly pollMs: number;
+  private readonly loop: PollLoop;
   private readonly beatMs: number;
   private readonly leaseMs: number;
+  private checkedStale: number | undefined;
 
   constructor(private readonly options: TrainingQueueOptions) {
-    this.pollMs = options.pollMs ?? 1_000;
     this.beatMs = options.beatMs ?? 1_000;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.loop = new PollLoop(() => this.pass(), {
+      pollMs: options.pollMs ?? 1_000,
+      onError: (error) => this.options.logger.warn({ error: String(error) }, 'training queue: looking for jobs failed, will retry'),
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Look for queued jobs now (one was just queued, or a slot freed). */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** The jobs running on this replica. */
@@ -91,34 +88,23 @@ export class TrainingQueue {
 
   /** Drain: take no more jobs, stop the running ones and give them back to the queue. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.loop.stop();
     for (const active of this.active.values()) active.controller.abort(ABORT_REASONS.shutdown);
     await Promise.all([...this.active.values()].map((active) => active.done));
   }
 
-  private async run(): Promise<void> {
-    let checkedStale = 0;
-    let first = true;
-    while (this.running) {
-      this.woken = false;
-      try {
-        if (first || Date.now() - checkedStale > this.leaseMs / 2) {
-          const requeued = await this.options.store.requeueStale(this.leaseMs, first && this.options.requeueAllOnStart === true);
-          if (requeued.length) this.options.logger.info({ jobs: requeued }, 'training jobs left running by a stopped replica queued again');
-          checkedStale = Date.now();
-          first = false;
-        }
-        while (this.running && this.active.size < this.options.slots) {
-          const job = await this.options.store.claim(this.options.replica);
-          if (!job) break;
-          this.launch(job);
-        }
-      } catch (error) {
-        this.options.logger.warn({ error: String(error) }, 'training queue: looking for jobs failed, will retry');
-      }
-      if (!this.woken && this.running) await Promise.race([sleep(this.pollMs), new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+  /** Queues again what stopped replicas left running (at start, then every half lease), then fills the free slots. */
+  private async pass(): Promise<void> {
+    const first = this.checkedStale === undefined;
+    if (first || Date.now() - this.checkedStale! > this.leaseMs / 2) {
+      const requeued = await this.options.store.requeueStale(this.leaseMs, first && this.options.requeueAllOnStart === true);
+      if (requeued.length) this.options.logger.info({ jobs: requeued }, 'training jobs left running by a stopped replica queued again');
+      this.checkedStale = Date.now();
+    }
+    while (this.loop.active && this.active.size < this.options.slots) {
+      const job = await this.options.store.claim(this.options.replica);
+      if (!job) break;
+      this.launch(job);
     }
   }
 
