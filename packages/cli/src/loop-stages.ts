@@ -1,25 +1,41 @@
-import { subscribeEvents } from '@distillery/bus';
-import { type ArtifactRef, traceRefinedContract } from '@distillery/contracts';
+import { sleep, subscribeEvents } from '@distillery/bus';
+import type { z } from 'zod';
+import { type ArtifactRef, type MessageContract, traceRefinedContract } from '@distillery/contracts';
 import type { RunningApp } from '@distillery/service-kit';
 
-/** Waits until the judge has refined `turns` traces (the embedded bus delivers them in-process). */
-export async function awaitRefined(app: RunningApp, turns: number, timeoutMs = 120_000): Promise<{ refined: number; calls: Record<string, number> }> {
-  let refined = 0;
-  const calls: Record<string, number> = {};
-  const subscription = await subscribeEvents(app.platform.bus, traceRefinedContract, {
-    groupId: 'cli-run-refined',
+/**
+ * Counts the events of `contract` on the platform's bus (a new group: the embedded bus delivers
+ * every event already sent too) until `wanted` have come or `timeoutMs` has passed; `onEvent` sees each.
+ */
+export async function countEvents<S extends z.ZodType>(app: RunningApp, contract: MessageContract<S>, wanted: number, options: { groupId: string; timeoutMs: number; onEvent?: (data: z.infer<S>) => void }): Promise<number> {
+  let seen = 0;
+  const subscription = await subscribeEvents(app.platform.bus, contract, {
+    groupId: options.groupId,
     handler: async (event) => {
-      refined++;
-      for (const call of event.data.calls) calls[call.verdict] = (calls[call.verdict] ?? 0) + 1;
+      seen++;
+      options.onEvent?.(event.data);
     },
   });
   try {
-    const deadline = Date.now() + timeoutMs;
-    while (refined < turns && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    return { refined, calls };
+    const deadline = Date.now() + options.timeoutMs;
+    while (seen < wanted && Date.now() < deadline) await sleep(50);
+    return seen;
   } finally {
     await subscription.stop();
   }
+}
+
+/** Waits until the judge has refined `turns` traces; counts the refined calls by verdict. */
+export async function awaitRefined(app: RunningApp, turns: number): Promise<{ refined: number; calls: Record<string, number> }> {
+  const calls: Record<string, number> = {};
+  const refined = await countEvents(app, traceRefinedContract, turns, {
+    groupId: 'cli-run-refined',
+    timeoutMs: 120_000,
+    onEvent: (data) => {
+      for (const call of data.calls) calls[call.verdict] = (calls[call.verdict] ?? 0) + 1;
+    },
+  });
+  return { refined, calls };
 }
 
 export interface BuiltDataset {
@@ -35,8 +51,6 @@ export interface SimulatedCampaign {
   readonly turns: number;
   readonly seconds: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function getJson<T>(url: string, what: string): Promise<T> {
   const response = await fetch(url);

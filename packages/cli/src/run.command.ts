@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { subscribeEvents } from '@distillery/bus';
 import { computeInfo } from '@distillery/compute';
 import { traceRawContract } from '@distillery/contracts';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ALL_SERVICES } from './all-services.js';
-import { awaitDataset, awaitRefined, awaitStudent, type SimulatedCampaign, simulateCampaign, type TrainedStudent } from './loop-stages.js';
+import { awaitDataset, awaitRefined, awaitStudent, countEvents, type SimulatedCampaign, simulateCampaign, type TrainedStudent } from './loop-stages.js';
 import { ProgressPrinter } from './progress.js';
 
 export interface RunOptions {
@@ -59,18 +58,14 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (result) => describeCampaign(result),
   );
   stageNotes['simulator/campaigns'] = describeCampaign(campaign);
-  const traced = await progress.run('agents: every turn traced on traces.raw', () => awaitTraced(app, campaign.turns), (n) => `${n} of ${campaign.turns} turns`);
+  const traced = await progress.run('agents: every turn traced on traces.raw', () => countEvents(app, traceRawContract, campaign.turns, { groupId: 'cli-run-traces', timeoutMs: 30_000 }), (n) => `${n} of ${campaign.turns} turns`);
   stageNotes['agents/pipeline'] = `${campaign.turns} turns through the five agents`;
   stageNotes['agents/grpc-api'] = `${Object.values(campaign.conversations).reduce((sum, n) => sum + n, 0)} simulated sessions over gRPC`;
   stageNotes['agents/traces'] = `${traced} of ${campaign.turns} traces on traces.raw`;
-  const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, campaign.turns), (result) =>
-    `${result.refined} of ${campaign.turns} turns refined; calls ${Object.entries(result.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')}`,
-  );
-  stageNotes['judge/refine'] = `${judged.refined} turns refined (${Object.entries(judged.calls).map(([verdict, n]) => `${n} ${verdict}`).join(', ')})`;
-  const dataset = await progress.run('curator: the campaign\'s datasets (on campaigns.completed)', () => awaitDataset(app, campaign.campaignId), (built) =>
-    `${built.datasetId} v${built.version}: ${Object.entries(built.counts).map(([part, n]) => `${part} ${n}`).join(', ')}`,
-  );
-  stageNotes['curator/datasets'] = `${dataset.datasetId} v${dataset.version} (${Object.entries(dataset.counts).map(([part, n]) => `${part} ${n}`).join(', ')})`;
+  const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, campaign.turns), (result) => `${result.refined} of ${campaign.turns} turns refined; calls ${counted(result.calls)}`);
+  stageNotes['judge/refine'] = `${judged.refined} turns refined (${counted(judged.calls)})`;
+  const dataset = await progress.run('curator: the campaign\'s datasets (on campaigns.completed)', () => awaitDataset(app, campaign.campaignId), (built) => `${built.datasetId} v${built.version}: ${counted(built.counts)}`);
+  stageNotes['curator/datasets'] = `${dataset.datasetId} v${dataset.version} (${counted(dataset.counts)})`;
   const student =
     compute.available && trainSteps > 0
       ? await progress.run(
@@ -110,23 +105,14 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   return { summary: { runId, stagesRun, stagesMissing, reportUri: reportRef.uri }, app };
 }
 
-function describeCampaign(campaign: SimulatedCampaign): string {
-  const exits = Object.entries(campaign.exits).map(([reason, n]) => `${n} ${reason}`).join(', ');
-  const finished = (campaign.conversations.done ?? 0) + (campaign.conversations.failed ?? 0);
-  return `${campaign.campaignId}: ${finished} conversations (${campaign.conversations.failed ?? 0} failed; EXIT ${exits}), ${campaign.turns} turns, ${((finished / Math.max(0.001, campaign.seconds)) * 60).toFixed(0)} conversations/min`;
+/** `3 accepted, 1 corrected` */
+function counted(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts).map(([name, n]) => `${n} ${name}`).join(', ');
 }
 
-/** Counts traces.raw events until `turns` have arrived (the embedded bus keeps every event for a new group). */
-async function awaitTraced(app: RunningApp, turns: number, timeoutMs = 30_000): Promise<number> {
-  let traces = 0;
-  const subscription = await subscribeEvents(app.platform.bus, traceRawContract, { groupId: 'cli-run-traces', handler: async () => void traces++ });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (traces < turns && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    return traces;
-  } finally {
-    await subscription.stop();
-  }
+function describeCampaign(campaign: SimulatedCampaign): string {
+  const finished = (campaign.conversations.done ?? 0) + (campaign.conversations.failed ?? 0);
+  return `${campaign.campaignId}: ${finished} conversations (${campaign.conversations.failed ?? 0} failed; EXIT ${counted(campaign.exits)}), ${campaign.turns} turns, ${((finished / Math.max(0.001, campaign.seconds)) * 60).toFixed(0)} conversations/min`;
 }
 
 function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; campaign: string; student: TrainedStudent | undefined }): string {

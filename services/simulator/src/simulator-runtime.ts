@@ -4,7 +4,6 @@ import { OpenAiModel } from '@distillery/llm';
 import { AgentsClient } from '@distillery/proto';
 import type { Platform } from '@distillery/service-kit';
 import { Outbox, OutboxRelay } from '@distillery/storage';
-import type { CampaignRequest } from './campaigns/campaign-spec.js';
 import { CampaignRunner } from './campaigns/campaign-runner.js';
 import { type CampaignProgress, CampaignStore, type ConversationRow, type StoredCampaign } from './campaigns/campaign-store.js';
 import { CampaignSupervisor } from './campaigns/campaign-supervisor.js';
@@ -87,8 +86,8 @@ export class SimulatorRuntime {
     return new SimulatorRuntime(replica, config, store, supervisor, relay, () => client?.close());
   }
 
-  /** Validates and starts a campaign (InvalidCampaignError, PolicyUnavailableError, CampaignConflictError); the same id and spec again answers the existing one. */
-  async create(request: CampaignRequest | unknown): Promise<{ created: boolean; campaign: StoredCampaign }> {
+  /** Validates a campaign request (a CampaignRequest) and starts it (InvalidCampaignError, PolicyUnavailableError, CampaignConflictError); the same id and spec again answers the existing one. */
+  async create(request: unknown): Promise<{ created: boolean; campaign: StoredCampaign }> {
     const spec = resolveCampaignSpec(request, {
       policy: this.config.DISTILLERY_SIMULATOR_POLICY,
       dealershipSeed: this.config.DISTILLERY_SIMULATOR_DEALERSHIP_SEED ?? this.config.DISTILLERY_AGENTS_SEED ?? DEFAULT_DEALERSHIP_SEED,
