@@ -65,7 +65,8 @@ async function getJson<T>(url: string, what: string): Promise<T> {
 export async function simulateCampaign(url: string, request: Readonly<Record<string, unknown>>, print: (line: string) => void): Promise<SimulatedCampaign> {
   const started = Date.now();
   const response = await fetch(`${url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
-  if (response.status !== 201) throw new Error(`simulator: POST /simulator/campaigns answered ${response.status}: ${await response.text()}`);
+  // 201: a new campaign; 200: the same id and spec asked again, so follow the existing one.
+  if (response.status !== 201 && response.status !== 200) throw new Error(`simulator: POST /simulator/campaigns answered ${response.status}: ${await response.text()}`);
   const { campaignId } = (await response.json()) as { campaignId: string };
   let lastPrinted = 0;
   for (;;) {

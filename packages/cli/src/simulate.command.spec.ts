@@ -41,6 +41,8 @@ describe('distillery simulate', () => {
       expect(campaign.campaignId).toBe('camp_cli');
       expect(campaign.conversations.done).toBe(6);
       expect(lines.at(-1)).toMatch(/^summary: camp_cli — 6 conversations \(0 failed\), \d+ turns in/);
+      // the same id and spec again follows the campaign that exists (it is complete already)
+      expect((await simulateCommand(await parseSimulateArguments(['--url', app.url, '--count', '6', '--seed', '4', '--id', 'camp_cli'], {}), () => undefined)).conversations.done).toBe(6);
       await expect(simulateCommand(await parseSimulateArguments(['--url', app.url, '--count', '0'], {}), () => undefined)).rejects.toThrow(/answered 400: .*count/);
     } finally {
       await app.close();
