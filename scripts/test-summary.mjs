@@ -16,7 +16,9 @@ for (const file of process.argv.slice(2)) {
   if (file.endsWith('.json')) {
     const report = JSON.parse(text);
     passed += report.numPassedTests;
-    failed += report.numFailedTests + (report.numFailedTestSuites ?? 0);
+    // A file that failed with no failed test in it (it did not load, or a hook threw) counts once.
+    const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && !file.assertionResults?.some((test) => test.status === 'failed'));
+    failed += report.numFailedTests + brokenFiles.length;
     skipped += report.numPendingTests + report.numTodoTests;
   } else {
     const suite = /<testsuite\s[^>]*>/.exec(text)?.[0] ?? '';

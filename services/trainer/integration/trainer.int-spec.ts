@@ -145,9 +145,9 @@ describe.skipIf(!servers || !python)('the trainer on Kafka and PostgreSQL', () =
   });
 
   it('gives a running job back to the queue when it drains, and a new replica resumes it from its run dir', async () => {
-    // Enough steps that the drain comes mid-run (2 steps a stage finish in about a second, after Python's start).
+    // Enough steps that the drain comes mid-run on a fast machine too (2 steps a stage finish in about a second, after Python's start; 60 were not enough on the CI runner).
     await app.close();
-    env = { ...env, DISTILLERY_TRAINER_MAX_STEPS: '60' };
+    env = { ...env, DISTILLERY_TRAINER_MAX_STEPS: '200' };
     app = await startApp([trainerService], { name: 'trainer', defaultPort: 0, env });
     await bus.publish(datasetReadyContract.topic, [encodeEvent(datasetReadyContract, { ...dataset, version: 3 }, { source: 'curator' })]);
     await eventually(async () => (await jobs()).some((job) => job.datasetVersion === 3 && job.stages.length >= 1), 'version 3 past its first stage', 120_000, 100);

@@ -77,10 +77,13 @@ export class TrainerRuntime {
     return new TrainerRuntime(replica, store, queue, consumer, relay, logger);
   }
 
-  /** Drain: stop consuming, give the running jobs back to the queue (they resume from their run dirs), publish what the outbox holds. */
+  /**
+   * Drain: stop consuming and give the running jobs back to the queue at once (they resume from
+   * their run dirs; leaving the consumer group can take seconds, and a job must not train on
+   * meanwhile), then publish what the outbox holds.
+   */
   async stop(): Promise<void> {
-    await this.consumer.stop();
-    await this.queue.stop();
+    await Promise.all([this.consumer.stop(), this.queue.stop()]);
     await this.relay.stop();
     this.logger.info('trainer stopped');
   }
