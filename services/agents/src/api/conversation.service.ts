@@ -29,7 +29,7 @@ export class ConversationService {
 
   async send(message: SendMessage, onProgress: (progress: TurnProgress) => void = () => undefined): Promise<TurnReply> {
     const started = performance.now();
-    const session = await this.store.get(message.tenant, message.sessionId);
+    const { session, rulesVersion } = await this.store.getForTurn(message.tenant, message.sessionId);
     if (message.clientMessageId) {
       const earlier = await this.store.findByClientMessageId(session.id, message.clientMessageId);
       if (earlier) return replyOf(earlier, session.ended, 0);
@@ -39,6 +39,7 @@ export class ConversationService {
       tenant: session.tenant,
       customerId: session.customerRef,
       now: this.clock(),
+      rulesVersion,
     });
     const ended = result.understanding?.intents.includes('end_conversation') === true || result.fallback !== undefined && result.toolCalls.some((call) => call.tool === 'handOffToHuman');
     const turn = await this.store.recordTurn(

@@ -7,6 +7,9 @@ import { type DealershipRules, dealershipRulesSchema, renderRules } from './deal
 import { DealershipEntity } from './dealership.entities.js';
 import { DealershipTools, TOOL_ARGS, TOOL_DOCS, toolCatalog, type ToolName } from './dealership-tools.js';
 
+/** The rules version in force, as an SQL expression (the session store reads it with the session). */
+export const RULES_VERSION = '(SELECT rules_version FROM agents.dealership WHERE id = 1)';
+
 const DESCRIPTIONS: readonly ToolDescription[] = (Object.keys(TOOL_ARGS) as ToolName[]).map((name) => ({
   name,
   description: TOOL_DOCS[name].description,
@@ -62,11 +65,16 @@ export class DealershipToolbox implements Toolbox {
     return this.descriptions;
   }
 
-  async rulesText(_context: TurnContext): Promise<string> {
-    // Every turn asks only for the version; the rules themselves are read when they changed.
-    const [current] = (await this.dataSource.query('SELECT rules_version AS version FROM agents.dealership WHERE id = 1')) as Array<{ version: number }>;
-    if (current?.version !== this.version) this.load(await DealershipToolbox.row(this.dataSource));
+  async rulesText(context: TurnContext): Promise<string> {
+    // Every turn learns only the version (with the session, or here); the rules themselves are read when they changed.
+    const version = context.rulesVersion ?? (await DealershipToolbox.version(this.dataSource));
+    if (version !== this.version) this.load(await DealershipToolbox.row(this.dataSource));
     return this.text;
+  }
+
+  private static async version(dataSource: DataSource): Promise<number | undefined> {
+    const [current] = (await dataSource.query(`SELECT ${RULES_VERSION} AS version`)) as Array<{ version: number }>;
+    return current?.version;
   }
 
   bind(context: TurnContext): Readonly<Record<string, SandboxTool>> {

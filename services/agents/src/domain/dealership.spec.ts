@@ -173,6 +173,9 @@ describe('the dealership', () => {
       const { sat: _closed, ...weekdays } = rules.hours;
       return { ...rules, hours: weekdays };
     });
+    // A turn passes the version it read with its session, and the text follows it; without one the toolbox reads it.
+    const [{ version }] = (await db.dataSource.query('SELECT rules_version AS version FROM agents.dealership WHERE id = 1')) as [{ version: number }];
+    expect(await toolbox.rulesText({ tenant: 't', customerId: licensed, now: NOW, rulesVersion: version })).toContain('sat closed');
     const text = await toolbox.rulesText({ tenant: 't', customerId: licensed, now: NOW });
     expect(text).toContain('sat closed');
     expect(validatePlan(`return scheduleTestDrive({ vin: "${vin}", slot: "2026-11-28T11:00" });`, toolbox.catalog)).toMatchObject({ ok: false, violations: [{ code: 'RULE_VIOLATION' }] });

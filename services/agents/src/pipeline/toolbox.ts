@@ -15,6 +15,8 @@ export interface TurnContext {
   readonly tenant: string;
   readonly customerId: string;
   readonly now: Date;
+  /** The version of the business rules in force, when read with the session (one round trip less); the toolbox reads it otherwise. */
+  readonly rulesVersion?: number;
 }
 
 /** The dealership as the agents see it: tools to describe, check and call, and its rules in words. */

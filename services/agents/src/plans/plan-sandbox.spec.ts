@@ -49,11 +49,21 @@ describe('PlanSandbox', () => {
       expect(outcome.ok ? ['undefined', []].some((safe) => JSON.stringify(safe) === JSON.stringify(outcome.result)) : outcome.code === 'RUNTIME').toBe(true);
     });
 
-    it('kills the worker when the plan is stuck where the interrupt handler cannot reach, then recovers', async () => {
-      const hanging = { wait: () => new Promise<never>(() => undefined) };
-      const outcome = await sandbox.execute('return wait({});', hanging);
+    it('stops a plan whose tool does not answer before the deadline, and its late answer reaches no later plan', async () => {
+      let answer: (value: unknown) => void = () => undefined;
+      const late = { slow: () => new Promise<unknown>((resolve) => (answer = resolve)), getVehicle: tools.getVehicle };
+      const outcome = await sandbox.execute('return slow({});', late);
+      expect(outcome).toMatchObject({ ok: false, code: 'TIMEOUT' });
+      expect(outcome.durationMs).toBeLessThan(300 + 500); // before the kill backstop
+      answer({ ok: true, stale: true });
+      const next = await sandbox.execute('return getVehicle({ vin: "VIN2" });', late);
+      expect(next).toMatchObject({ ok: true, result: { ok: true, vehicle: { vin: 'VIN2' } } });
+    });
+
+    it('kills the worker when the plan is stuck in a native call the interrupt handler cannot reach, then recovers', async () => {
+      // QuickJS's built-in sort with the default comparison runs to its end without checking the interrupt handler.
+      const outcome = await sandbox.execute('return "ab".repeat(1 << 21).split("").sort().length;', tools, { memoryBytes: 512 * 1024 * 1024 });
       expect(outcome).toMatchObject({ ok: false, code: 'KILLED' });
-      expect(outcome.toolCalls).toEqual([]);
       expect(await sandbox.execute('return "alive";', tools)).toMatchObject({ ok: true, result: 'alive' });
     });
 

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import type { SandboxErrorCode, SandboxLimits, ToMain, ToWorker } from './sandbox-protocol.js';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { RunPlan, SandboxErrorCode, SandboxLimits, SandboxWorkerData, ToMain, ToolResult } from './sandbox-protocol.js';
 
 /** A tool as the sandbox sees it: plain data in, plain data out (errors are data too). */
 export type SandboxTool = (args: Record<string, unknown>) => Promise<unknown>;
@@ -28,15 +28,23 @@ interface Run {
   readonly killTimer: NodeJS.Timeout;
 }
 
+/** A started worker and the channel its plans' tool results go back on. */
+interface SandboxWorker {
+  readonly worker: Worker;
+  readonly toolPort: MessagePort;
+  readonly posted: Int32Array;
+}
+
 /**
  * The Executor's sandbox: plans run one at a time in a worker thread holding a QuickJS (WASM)
- * engine, with memory, stack and time limits enforced inside. A plan stuck where the interrupt
- * handler cannot reach (a long native call) is stopped by terminating the worker; a fresh one
- * takes its place and the service carries on.
+ * engine, with memory, stack and time limits enforced inside. Tools run here, on the main thread;
+ * the plan waits for each result in the worker. A plan stuck where the interrupt handler cannot
+ * reach (a long native call) is stopped by terminating the worker; a fresh one takes its place
+ * and the service carries on.
  */
 export class PlanSandbox {
-  private worker: Worker | undefined;
-  private ready: Promise<Worker> | undefined;
+  private worker: SandboxWorker | undefined;
+  private ready: Promise<SandboxWorker> | undefined;
   private readonly runs = new Map<number, Run>();
   private nextRunId = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -54,13 +62,13 @@ export class PlanSandbox {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
-    await this.worker?.terminate();
+    await this.worker?.worker.terminate();
     this.worker = undefined;
   }
 
   private async runOne(code: string, tools: Readonly<Record<string, SandboxTool>>, limits: SandboxLimits): Promise<PlanOutcome> {
     if (this.closed) throw new Error('the plan sandbox is closed');
-    const worker = await this.startWorker();
+    const { worker } = await this.startWorker();
     const runId = this.nextRunId++;
     return new Promise<PlanOutcome>((resolve) => {
       const started = performance.now();
@@ -72,24 +80,31 @@ export class PlanSandbox {
       }, limits.timeoutMs + KILL_GRACE_MS);
       const run: Run = { tools, toolCalls: [], started, resolve: (outcome) => {
         // An idle sandbox does not keep the process alive; a running plan does.
-        if (this.runs.size === 0) this.worker?.unref();
+        if (this.runs.size === 0) this.worker?.worker.unref();
         resolve(outcome);
       }, killTimer };
       this.runs.set(runId, run);
       worker.ref();
-      worker.postMessage({ type: 'run', runId, code, tools: Object.keys(tools), limits } satisfies ToWorker);
+      worker.postMessage({ type: 'run', runId, code, tools: Object.keys(tools), limits } satisfies RunPlan);
     });
   }
 
-  private startWorker(): Promise<Worker> {
-    this.ready ??= new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(new URL('./plan-sandbox.worker.js', import.meta.url));
-      worker.on('message', (message: ToMain) => (message.type === 'ready' ? resolve(worker) : void this.onMessage(worker, message)));
+  private startWorker(): Promise<SandboxWorker> {
+    this.ready ??= new Promise<SandboxWorker>((resolve, reject) => {
+      const channel = new MessageChannel();
+      const signal = new SharedArrayBuffer(4);
+      const worker = new Worker(new URL('./plan-sandbox.worker.js', import.meta.url), {
+        workerData: { toolPort: channel.port2, signal } satisfies SandboxWorkerData,
+        transferList: [channel.port2],
+      });
+      const started: SandboxWorker = { worker, toolPort: channel.port1, posted: new Int32Array(signal) };
+      worker.on('message', (message: ToMain) => (message.type === 'ready' ? resolve(started) : void this.onMessage(started, message)));
       worker.once('error', reject);
       worker.on('exit', () => {
-        if (this.worker === worker) this.failRuns('KILLED', 'the sandbox worker exited');
+        channel.port1.close();
+        if (this.worker === started) this.failRuns('KILLED', 'the sandbox worker exited');
       });
-      this.worker = worker;
+      this.worker = started;
     });
     return this.ready;
   }
@@ -98,7 +113,7 @@ export class PlanSandbox {
     const old = this.worker;
     this.worker = undefined;
     this.ready = undefined;
-    await old?.terminate();
+    await old?.worker.terminate();
   }
 
   private failRuns(code: SandboxErrorCode, message: string): void {
@@ -109,7 +124,7 @@ export class PlanSandbox {
     }
   }
 
-  private async onMessage(worker: Worker, message: ToMain): Promise<void> {
+  private async onMessage(worker: SandboxWorker, message: ToMain): Promise<void> {
     if (message.type === 'ready') return;
     const run = this.runs.get(message.runId);
     if (!run) return;
@@ -124,7 +139,10 @@ export class PlanSandbox {
         result = { ok: false, error: { code: 'TOOL_FAILED', message: String((error as Error)?.message ?? error) } };
       }
       run.toolCalls.push({ tool: message.tool, args, result, latencyMs: performance.now() - started });
-      worker.postMessage({ type: 'tool-result', runId: message.runId, callId: message.callId, resultJson: JSON.stringify(result ?? null) } satisfies ToWorker);
+      // Post, then wake the plan waiting on the signal word.
+      worker.toolPort.postMessage({ callId: message.callId, resultJson: JSON.stringify(result ?? null) } satisfies ToolResult);
+      Atomics.store(worker.posted, 0, 1);
+      Atomics.notify(worker.posted, 0);
       return;
     }
     clearTimeout(run.killTimer);

@@ -46,4 +46,17 @@ describe('SessionStore (PGlite)', () => {
     expect(await store.findByClientMessageId(created.id, 'msg-1')).toMatchObject({ id: turn.id, reply: turn.reply, trace: turn.trace });
     await expect(store.get('other', created.id)).rejects.toThrow(created.id);
   });
+
+  it('reads the rules version in force with the session a turn starts from', async () => {
+    const created = await store.create({ tenant: 'dev', customerRef: 'cust_0003', locale: 'en-US', source: 'production', metadata: {} });
+    await db.dataSource.query(`INSERT INTO agents.dealership (id, seed, rules, rules_version) VALUES (1, 7, '{}', 4)`);
+    try {
+      expect(await store.getForTurn('dev', created.id)).toEqual({ session: await store.get('dev', created.id), rulesVersion: 4 });
+      await db.dataSource.query('UPDATE agents.dealership SET rules_version = rules_version + 1 WHERE id = 1');
+      expect((await store.getForTurn('dev', created.id)).rulesVersion).toBe(5);
+      await expect(store.getForTurn('other', created.id)).rejects.toThrow(created.id);
+    } finally {
+      await db.dataSource.query('DELETE FROM agents.dealership');
+    }
+  });
 });

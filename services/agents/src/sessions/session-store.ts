@@ -3,6 +3,7 @@ import { type TraceRaw, traceRawContract } from '@distillery/contracts';
 import type { Outbox } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { RULES_VERSION } from '../domain/dealership-toolbox.js';
 import { EMPTY_DIALOGUE, type DialogueState } from '../pipeline/dialogue-state.js';
 import { SessionEntity } from './session.entity.js';
 import { SessionNotFoundError } from './session-not-found.error.js';
@@ -46,10 +47,20 @@ export class SessionStore {
 
   /** The tenant's session; another tenant's session id is indistinguishable from a missing one. */
   async get(tenant: string, sessionId: string): Promise<SessionEntity> {
+    return (await this.read(tenant, sessionId, '')).session;
+  }
+
+  /** The session a turn starts from, and the dealership's rules version in the same round trip. */
+  getForTurn(tenant: string, sessionId: string): Promise<{ session: SessionEntity; rulesVersion: number }> {
+    return this.read(tenant, sessionId, `, ${RULES_VERSION} AS "rulesVersion"`);
+  }
+
+  private async read(tenant: string, sessionId: string, extra: string): Promise<{ session: SessionEntity; rulesVersion: number }> {
     // Plain SQL on the per-turn path: the entity layer costs more than the query here.
-    const [row] = (await this.dataSource.query(`SELECT ${SESSION_COLUMNS} FROM agents.sessions WHERE id = $1 AND tenant = $2`, [sessionId, tenant])) as SessionEntity[];
+    const [row] = (await this.dataSource.query(`SELECT ${SESSION_COLUMNS}${extra} FROM agents.sessions WHERE id = $1 AND tenant = $2`, [sessionId, tenant])) as Array<SessionEntity & { rulesVersion: number }>;
     if (!row) throw new SessionNotFoundError(sessionId);
-    return Object.assign(new SessionEntity(), row);
+    const { rulesVersion, ...session } = row;
+    return { session: Object.assign(new SessionEntity(), session), rulesVersion };
   }
 
   turns(sessionId: string): Promise<TurnEntity[]> {
