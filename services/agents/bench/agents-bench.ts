@@ -1,7 +1,7 @@
 /**
  * Agents benchmark: turns/s through the gRPC API and the orchestration overhead per turn (server
- * time minus model and tool time) with the reference backend, and the sandbox's plan execution
- * time. Prints tables; asserts nothing. Embedded: PGlite in a temporary directory, the real gRPC
+ * time minus model and tool time) with the reference backend, the turn's phases from the service's
+ * own /metrics histogram, and the sandbox's plan execution time. Prints tables; asserts nothing. Embedded: PGlite in a temporary directory, the real gRPC
  * server. The load generator (a grpc-js client playing the scripted conversations) runs in a child
  * process, as product apps do, so its work and garbage do not land in the measured service.
  *
@@ -23,6 +23,7 @@ import { promisify } from 'node:util';
 import { AgentsClient } from '@distillery/proto';
 import { freePort, startApp } from '@distillery/service-kit';
 import { createScratchDatabase } from '@distillery/testing';
+import { TURN_PHASES } from '../src/agents-metrics.js';
 import { agentsService } from '../src/agents.service-definition.js';
 import { TOOL_ARGS } from '../src/domain/dealership-tools.js';
 import { PlanSandbox } from '../src/plans/plan-sandbox.js';
@@ -47,6 +48,21 @@ function table(header: string[], rows: Array<Array<string | number>>): string {
 
 const ms = (value: number) => value.toFixed(2);
 
+/** A quantile from cumulative histogram buckets, interpolated within its bucket (as PromQL's histogram_quantile). */
+function bucketQuantile(buckets: ReadonlyArray<{ le: number; count: number }>, q: number): number {
+  const total = buckets.at(-1)?.count ?? 0;
+  const rank = q * total;
+  let previous = { le: 0, count: 0 };
+  for (const bucket of buckets) {
+    if (bucket.count >= rank) {
+      if (!Number.isFinite(bucket.le)) return previous.le;
+      return previous.le + (bucket.le - previous.le) * ((rank - previous.count) / Math.max(1, bucket.count - previous.count));
+    }
+    previous = bucket;
+  }
+  return Number.NaN;
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'distillery-agents-bench-'));
   const port = await freePort();
@@ -68,8 +84,11 @@ async function main(): Promise<void> {
     },
   });
   try {
-    // The load generator in its own process: warm-up conversations, then the timed ones.
-    const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--client', `127.0.0.1:${port}`], { maxBuffer: 256 * 1024 * 1024 });
+    // The load generator in its own process: warm-up conversations, then (the service's histograms cleared) the timed ones.
+    const play = (part: 'warm-up' | 'timed') => promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--client', `127.0.0.1:${port}`, part], { maxBuffer: 256 * 1024 * 1024 });
+    await play('warm-up');
+    app.platform.metrics.registry.getSingleMetric('distillery_agents_turn_phase_seconds')!.reset();
+    const { stdout } = await play('timed');
     const { results, seconds } = JSON.parse(stdout) as { results: ScriptedTurnResult[]; seconds: number };
     const server = results.map((turn) => turn.serverMs);
     const overhead = results.map((turn) => turn.serverMs - turn.modelMs - turn.toolMs);
@@ -86,6 +105,12 @@ async function main(): Promise<void> {
       )}\n`,
     );
     process.stdout.write('\noverhead = server time of the turn (session load, rules check, prompts, Evaluator, sandbox, turn + trace written through the outbox) minus the time inside the model port and inside the dealership tools (their own queries); overhead + tools leaves the tools in.\n');
+
+    // Where the time goes, from the service's own /metrics histogram (the timed turns; quantiles interpolated within buckets).
+    const phases = (await app.platform.metrics.registry.getSingleMetric('distillery_agents_turn_phase_seconds')!.get()).values as Array<{ metricName?: string; labels: Record<string, string | number>; value: number }>;
+    const buckets = (phase: string) => phases.filter((value) => value.metricName?.endsWith('_bucket') && value.labels.phase === phase).map((value) => ({ le: Number(value.labels.le), count: value.value }));
+    process.stdout.write(`\nturn phases (server side, /metrics distillery_agents_turn_phase_seconds)\n\n${table(['phase', 'p50 ms', 'p90 ms', 'p99 ms'], TURN_PHASES.map((phase) => [phase, ...[0.5, 0.9, 0.99].map((q) => ms(1000 * bucketQuantile(buckets(phase), q)))]))}\n`);
+    process.stdout.write('\nsandbox = plan execution less its tools (the worker hand-over included); write = the turn, its memory and its trace event in one statement.\n');
 
     // The sandbox alone: the plans the turns produced, run back to back with instant tools.
     const plans = results.map((turn) => turn.planCode).filter(Boolean);
@@ -112,12 +137,15 @@ async function main(): Promise<void> {
   }
 }
 
-/** The child: plays the conversations against the service at `address`, prints the timed turns as JSON. */
-async function client(address: string): Promise<void> {
+/** The child: plays the warm-up conversations (JIT, sandbox, database caches), or the timed ones and prints their turns as JSON. */
+async function client(address: string, part: string): Promise<void> {
   const agents = new AgentsClient({ address, apiKey: 'bench-key', timeoutMs: 60_000 });
   try {
     const conversations = scriptedConversations({ seed: SEED, now: new Date(), count: conversationCount + 10 });
-    await runScriptedConversations(agents, conversations.slice(0, 10)); // warm-up: JIT, sandbox, PGlite caches
+    if (part === 'warm-up') {
+      await runScriptedConversations(agents, conversations.slice(0, 10));
+      return;
+    }
     const started = performance.now();
     const results = await runScriptedConversations(agents, conversations.slice(10), { concurrency });
     process.stdout.write(JSON.stringify({ results, seconds: (performance.now() - started) / 1000 }));
@@ -126,4 +154,4 @@ async function client(address: string): Promise<void> {
   }
 }
 
-await (process.argv[2] === '--client' ? client(process.argv[3]!) : main());
+await (process.argv[2] === '--client' ? client(process.argv[3]!, process.argv[4]!) : main());

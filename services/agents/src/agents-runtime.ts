@@ -6,6 +6,7 @@ import { parseApiKeys } from './api/api-keys.js';
 import { AgentsGrpcServer } from './api/agents-grpc.server.js';
 import { ConversationService } from './api/conversation.service.js';
 import { RateLimiter } from './api/rate-limiter.js';
+import { AgentsMetrics } from './agents-metrics.js';
 import type { AgentsConfig } from './config/agents.config.js';
 import type { Toolbox } from './pipeline/toolbox.js';
 import { TurnPipeline } from './pipeline/turn-pipeline.js';
@@ -49,7 +50,13 @@ export class AgentsRuntime {
       maxReplans: config.DISTILLERY_AGENTS_MAX_REPLANS,
       llmEvaluatorVolume: config.DISTILLERY_AGENTS_EVALUATOR_VOLUME,
     };
-    const conversations = new ConversationService(store, (onProgress) => new TurnPipeline(model, toolbox, sandbox, options, onProgress));
+    const metrics = new AgentsMetrics(platform.metrics.registry);
+    const conversations = new ConversationService(
+      store,
+      (onProgress) => new TurnPipeline(model, toolbox, sandbox, options, onProgress),
+      undefined,
+      (source, fallback, timings) => metrics.turn(source, fallback, timings),
+    );
     const server = new AgentsGrpcServer(store, conversations, {
       apiKeys: parseApiKeys(config.DISTILLERY_AGENTS_API_KEYS),
       rateLimiter: new RateLimiter({ perMinute: config.DISTILLERY_AGENTS_RATE_PER_MINUTE, burst: config.DISTILLERY_AGENTS_RATE_BURST }),

@@ -12,6 +12,18 @@ export interface SendMessage {
   readonly clientMessageId?: string;
 }
 
+/** Where one turn's time went, in milliseconds (AgentsMetrics turns it into phases). */
+export interface TurnTimings {
+  readonly sessionReadMs: number;
+  readonly modelMs: number;
+  readonly evaluatorMs: number;
+  /** Plan execution, its tools included. */
+  readonly sandboxMs: number;
+  readonly toolsMs: number;
+  readonly writeMs: number;
+  readonly totalMs: number;
+}
+
 export interface TurnReply {
   readonly turnId: string;
   readonly reply: string;
@@ -25,11 +37,14 @@ export class ConversationService {
     private readonly store: SessionStore,
     private readonly pipeline: (onProgress: (progress: TurnProgress) => void) => TurnPipeline,
     private readonly clock: () => Date = () => new Date(),
+    /** Told of every turn answered (not of a retried message found answered). */
+    private readonly onTurn: (source: string, fallback: boolean, timings: TurnTimings) => void = () => undefined,
   ) {}
 
   async send(message: SendMessage, onProgress: (progress: TurnProgress) => void = () => undefined): Promise<TurnReply> {
     const started = performance.now();
     const { session, rulesVersion } = await this.store.getForTurn(message.tenant, message.sessionId);
+    const sessionReadMs = performance.now() - started;
     if (message.clientMessageId) {
       const earlier = await this.store.findByClientMessageId(session.id, message.clientMessageId);
       if (earlier) return replyOf(earlier, session.ended, 0);
@@ -42,6 +57,7 @@ export class ConversationService {
       rulesVersion,
     });
     const ended = result.understanding?.intents.includes('end_conversation') === true || result.fallback !== undefined && result.toolCalls.some((call) => call.tool === 'handOffToHuman');
+    const writing = performance.now();
     const turn = await this.store.recordTurn(
       session,
       {
@@ -65,7 +81,9 @@ export class ConversationService {
       ended,
       message.clientMessageId,
     );
-    return replyOf(turn, ended, performance.now() - started);
+    const done = performance.now();
+    this.onTurn(session.source, result.fallback !== undefined, { sessionReadMs, ...result.timings, writeMs: done - writing, totalMs: done - started });
+    return replyOf(turn, ended, done - started);
   }
 }
 

@@ -48,6 +48,11 @@ describe('TurnPipeline', () => {
     expect(result.toolCalls.map((call) => call.tool)).toEqual(['dealershipInfo']);
     expect(result.plan).toMatchObject({ llmEvaluatorRan: false, replans: 0 });
     expect(result.dialogue.history).toEqual([{ user: 'when are you open?', reply: 'Downtown is open 09:00-19:00.' }]);
+    // Where the turn's time went: every model call, the static Evaluator, the sandbox with its tools counted apart.
+    expect(result.timings.modelMs).toBeCloseTo(result.calls.reduce((sum, call) => sum + call.latencyMs, 0), 6);
+    expect(result.timings.toolsMs).toBeCloseTo(result.toolCalls[0]!.latencyMs, 6);
+    expect(result.timings.sandboxMs).toBeGreaterThanOrEqual(result.timings.toolsMs);
+    expect(result.timings.evaluatorMs).toBeGreaterThan(0);
     expect(progress.map((event) => `${event.agent}:${event.status}`)).toEqual([
       'understander:started', 'understander:done', 'planner:started', 'evaluator:started', 'evaluator:done', 'executor:started', 'executor:done', 'explainer:started', 'explainer:done',
     ]);
@@ -84,6 +89,8 @@ describe('TurnPipeline', () => {
     expect(result.calls.filter((call) => call.agent === 'planner')).toHaveLength(3);
     expect(result.toolCalls.map((call) => call.tool)).toEqual(['handOffToHuman']);
     expect(handedOff.at(-1)).toMatch(/no valid plan/);
+    expect(result.timings.sandboxMs).toBeGreaterThan(0); // the hand-off ran in the sandbox too
+    expect(result.timings.evaluatorMs).toBeGreaterThan(0);
   });
 
   it('renders a production prompt of over 1,000 tokens and a compact one far smaller', async () => {

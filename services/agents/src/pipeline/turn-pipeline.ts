@@ -31,6 +31,8 @@ export interface TurnResult {
   readonly dialogue: DialogueState;
   /** Why the safe fallback answered, when it did. */
   readonly fallback?: string;
+  /** Milliseconds inside the model port (every call), the static Evaluator, and the sandbox (its tools included, and apart). */
+  readonly timings: { readonly modelMs: number; readonly evaluatorMs: number; readonly sandboxMs: number; readonly toolsMs: number };
 }
 
 const verdictSchema = z.object({ approve: z.boolean(), feedback: z.string().default('') });
@@ -72,6 +74,17 @@ export class TurnPipeline {
 
   async run(utterance: string, dialogue: DialogueState, context: TurnContext): Promise<TurnResult> {
     const calls: AgentCallRecord[] = [];
+    const timings = { modelMs: 0, evaluatorMs: 0, sandboxMs: 0, toolsMs: 0 };
+    const execute = async (code: string, tools: Parameters<PlanSandbox['execute']>[1]): Promise<PlanOutcome> => {
+      const outcome = await this.sandbox.execute(code, tools);
+      timings.sandboxMs += outcome.durationMs;
+      for (const call of outcome.toolCalls) timings.toolsMs += call.latencyMs;
+      return outcome;
+    };
+    const finish = (result: Omit<TurnResult, 'timings'>): TurnResult => {
+      for (const call of calls) timings.modelMs += call.latencyMs;
+      return { ...result, timings };
+    };
     const prompt: AgentPromptInput = { profile: this.options.profile, tools: this.toolbox.describe(), rules: await this.toolbox.rulesText(context), dialogue, now: context.now };
 
     this.onProgress({ agent: 'understander', status: 'started' });
@@ -85,7 +98,9 @@ export class TurnPipeline {
       this.onProgress({ agent: 'planner', status: 'started' });
       const code = planCode(await callAgent(this.model, 'planner', plannerPrompt(prompt, utterance, understanding, feedback), attempt, calls));
       this.onProgress({ agent: 'evaluator', status: 'started' });
+      const checking = performance.now();
       const check = validatePlan(code, this.toolbox.catalog);
+      timings.evaluatorMs += performance.now() - checking;
       if (!check.ok) {
         feedback = check.violations;
         this.onProgress({ agent: 'evaluator', status: 'replan', detail: check.violations.map((violation) => violation.code).join(',') });
@@ -103,31 +118,31 @@ export class TurnPipeline {
       }
       this.onProgress({ agent: 'evaluator', status: 'done' });
       this.onProgress({ agent: 'executor', status: 'started' });
-      const outcome: PlanOutcome = await this.sandbox.execute(code, this.toolbox.bind(context));
+      const outcome = await execute(code, this.toolbox.bind(context));
       this.onProgress({ agent: 'executor', status: outcome.ok ? 'done' : 'failed', detail: outcome.ok ? undefined : outcome.code });
       const result = outcome.ok ? outcome.result : { error: { code: outcome.code, message: outcome.message } };
       this.onProgress({ agent: 'explainer', status: 'started' });
       const reply = (await callAgent(this.model, 'explainer', explainerPrompt(prompt, utterance, result), 1, calls)).trim();
       this.onProgress({ agent: 'explainer', status: 'done' });
-      return {
+      return finish({
         reply,
         calls,
         toolCalls: outcome.toolCalls,
         plan: { code, halstead: check.halstead, llmEvaluatorRan, replans: attempt - 1 },
         understanding,
         dialogue: advanceDialogue(dialogue, understanding, { user: utterance, reply }),
-      };
+      });
     }
     const reason = typeof feedback === 'string' ? feedback : (feedback ?? []).map((violation) => violation.message).join('; ');
     const handOff = this.toolbox.bind(context).handOffToHuman;
-    const outcome = handOff ? await this.sandbox.execute(`return handOffToHuman(${JSON.stringify({ reason: `no valid plan: ${reason}`.slice(0, 500) })});`, { handOffToHuman: handOff }) : undefined;
-    return {
+    const outcome = handOff ? await execute(`return handOffToHuman(${JSON.stringify({ reason: `no valid plan: ${reason}`.slice(0, 500) })});`, { handOffToHuman: handOff }) : undefined;
+    return finish({
       reply: FALLBACK_REPLY,
       calls,
       toolCalls: outcome?.toolCalls ?? [],
       understanding,
       dialogue: advanceDialogue(dialogue, understanding, { user: utterance, reply: FALLBACK_REPLY }),
       fallback: reason,
-    };
+    });
   }
 }
