@@ -15,19 +15,15 @@
  * (sandbox runs, default 2000).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AgentsClient } from '@distillery/proto';
-import { freePort, startApp } from '@distillery/service-kit';
 import { createScratchDatabase } from '@distillery/testing';
 import { TURN_PHASES } from '../src/agents-metrics.js';
-import { agentsService } from '../src/agents.service-definition.js';
 import { TOOL_ARGS } from '../src/domain/dealership-tools.js';
 import { PlanSandbox } from '../src/plans/plan-sandbox.js';
 import { runScriptedConversations, type ScriptedTurnResult, scriptedConversations } from '../src/regression/scripted-conversations.js';
+import { startReferenceAgents } from '../src/testing/reference-agents.js';
 
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -64,28 +60,21 @@ function bucketQuantile(buckets: ReadonlyArray<{ le: number; count: number }>, q
 }
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'distillery-agents-bench-'));
-  const port = await freePort();
   // Distributed runs get a scratch database, so every run starts from the freshly seeded dealership.
   const scratch = distributed ? await createScratchDatabase(databaseUrl!) : undefined;
-  const app = await startApp([agentsService], {
-    name: 'agents-bench',
-    defaultPort: 0,
+  const agents = await startReferenceAgents({
+    seed: SEED,
+    tenant: 'bench',
     env: {
-      DISTILLERY_DATA_DIR: dataDir,
-      DISTILLERY_LOG_LEVEL: 'silent',
-      ...(distributed ? { DISTILLERY_MODE: 'distributed', DISTILLERY_KAFKA_BROKERS: brokers, DISTILLERY_DATABASE_URL: scratch!.url } : {}),
-      DISTILLERY_AGENTS_GRPC_PORT: String(port),
-      DISTILLERY_AGENTS_SEED: String(SEED),
-      DISTILLERY_AGENTS_MISTAKE_RATE: '0',
       DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000',
       DISTILLERY_AGENTS_RATE_BURST: '10000',
-      DISTILLERY_AGENTS_API_KEYS: 'bench-key:bench',
+      ...(distributed ? { DISTILLERY_MODE: 'distributed', DISTILLERY_KAFKA_BROKERS: brokers, DISTILLERY_DATABASE_URL: scratch!.url } : {}),
     },
   });
+  const { app, address } = agents;
   try {
     // The load generator in its own process: warm-up conversations, then (the service's histograms cleared) the timed ones.
-    const play = (part: 'warm-up' | 'timed') => promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--client', `127.0.0.1:${port}`, part], { maxBuffer: 256 * 1024 * 1024 });
+    const play = (part: 'warm-up' | 'timed') => promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--client', address, part], { maxBuffer: 256 * 1024 * 1024 });
     await play('warm-up');
     app.platform.metrics.registry.getSingleMetric('distillery_agents_turn_phase_seconds')!.reset();
     const { stdout } = await play('timed');
@@ -131,9 +120,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\nsandbox — the ${plans.length} plans of the run, QuickJS in a worker, instant tools\n\n`);
     process.stdout.write(`${table(['run', 'plans', 'p50 ms', 'p99 ms'], [['back to back', durations.length, ms(percentile(durations, 50)), ms(percentile(durations, 99))], ['5 ms apart', paced.length, ms(percentile(paced, 50)), ms(percentile(paced, 99))]])}\n`);
   } finally {
-    await app.close();
+    await agents.close();
     await scratch?.drop();
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -30,3 +30,5 @@ export { jsonLine, readPrompt, type PromptView } from './reference/prompt-readin
 export { planCode } from './pipeline/turn-pipeline.js';
 export type { PlanCheck, PlanToolCall } from './plans/plan-validator.js';
 export { NO_MISTAKES } from './reference/mistakes.js';
+// The service alone in a test's or benchmark's process, reference teacher without mistakes.
+export { startReferenceAgents, type ReferenceAgents, type ReferenceAgentsOptions } from './testing/reference-agents.js';

@@ -1,47 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AgentsClient } from '@distillery/proto';
-import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentsService } from '../agents.service-definition.js';
 import { ReservationEntity, TestDriveEntity } from '../domain/dealership.entities.js';
+import { type ReferenceAgents, startReferenceAgents } from '../testing/reference-agents.js';
 import { runScriptedConversations, scriptedConversations, type ScriptedTurnResult } from './scripted-conversations.js';
 
 const SEED = 11;
 
 describe('the scripted regression set through the gRPC API (reference teacher, error rate 0)', () => {
-  let dataDir: string;
-  let app: RunningApp;
-  let client: AgentsClient;
+  let agents: ReferenceAgents;
   const conversations = scriptedConversations({ seed: SEED, now: new Date() });
   let results: ScriptedTurnResult[];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'distillery-regression-'));
-    const port = await freePort();
-    app = await startApp([agentsService], {
-      name: 'agents',
-      defaultPort: 0,
-      env: {
-        DISTILLERY_DATA_DIR: dataDir,
-        DISTILLERY_LOG_LEVEL: 'silent',
-        DISTILLERY_AGENTS_GRPC_PORT: String(port),
-        DISTILLERY_AGENTS_SEED: String(SEED),
-        DISTILLERY_AGENTS_MISTAKE_RATE: '0',
-        DISTILLERY_AGENTS_RATE_PER_MINUTE: '100000',
-        DISTILLERY_AGENTS_RATE_BURST: '1000',
-        DISTILLERY_AGENTS_API_KEYS: 'regression-key:regression',
-      },
-    });
-    client = new AgentsClient({ address: `127.0.0.1:${port}`, apiKey: 'regression-key', timeoutMs: 30_000 });
-    results = await runScriptedConversations(client, conversations, { concurrency: 4 });
+    agents = await startReferenceAgents({ seed: SEED, tenant: 'regression' });
+    results = await runScriptedConversations(agents.client, conversations, { concurrency: 4 });
   }, 180_000);
-  afterAll(async () => {
-    client?.close();
-    await app?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => agents?.close());
 
   it('covers 50 conversations and every tool', () => {
     expect(conversations).toHaveLength(50);
@@ -57,7 +30,7 @@ describe('the scripted regression set through the gRPC API (reference teacher, e
   });
 
   it('leaves exactly the expected bookings and reservations', async () => {
-    const dataSource = app.platform.database.dataSource;
+    const dataSource = agents.app.platform.database.dataSource;
     const expected: unknown[] = [];
     const actual: unknown[] = [];
     for (const conversation of conversations) {

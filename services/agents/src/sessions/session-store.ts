@@ -47,17 +47,15 @@ export class SessionStore {
 
   /** The tenant's session; another tenant's session id is indistinguishable from a missing one. */
   async get(tenant: string, sessionId: string): Promise<SessionEntity> {
-    return (await this.read(tenant, sessionId, '')).session;
+    return (await this.getForTurn(tenant, sessionId)).session;
   }
 
   /** The session a turn starts from, and the dealership's rules version in the same round trip. */
-  getForTurn(tenant: string, sessionId: string): Promise<{ session: SessionEntity; rulesVersion: number }> {
-    return this.read(tenant, sessionId, `, ${RULES_VERSION} AS "rulesVersion"`);
-  }
-
-  private async read(tenant: string, sessionId: string, extra: string): Promise<{ session: SessionEntity; rulesVersion: number }> {
+  async getForTurn(tenant: string, sessionId: string): Promise<{ session: SessionEntity; rulesVersion: number }> {
     // Plain SQL on the per-turn path: the entity layer costs more than the query here.
-    const [row] = (await this.dataSource.query(`SELECT ${SESSION_COLUMNS}${extra} FROM agents.sessions WHERE id = $1 AND tenant = $2`, [sessionId, tenant])) as Array<SessionEntity & { rulesVersion: number }>;
+    const [row] = (await this.dataSource.query(`SELECT ${SESSION_COLUMNS}, ${RULES_VERSION} AS "rulesVersion" FROM agents.sessions WHERE id = $1 AND tenant = $2`, [sessionId, tenant])) as Array<
+      SessionEntity & { rulesVersion: number }
+    >;
     if (!row) throw new SessionNotFoundError(sessionId);
     const { rulesVersion, ...session } = row;
     return { session: Object.assign(new SessionEntity(), session), rulesVersion };

@@ -1,9 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { agentsService, DEFAULT_RULES } from '@distillery/agents';
-import { AgentsClient } from '@distillery/proto';
-import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
+import { DEFAULT_RULES, type ReferenceAgents, startReferenceAgents } from '@distillery/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GoalKind } from '../campaigns/campaign-spec.js';
 import { resolveCampaignSpec } from '../campaigns/resolve-campaign-spec.js';
@@ -43,33 +38,14 @@ interface Played {
  * the ConversationDriver over the AgentsClient the simulator uses in production.
  */
 describe('the reference simulator against the real agents pipeline', () => {
-  let dataDir: string;
-  let app: RunningApp;
-  let client: AgentsClient;
+  let agents: ReferenceAgents;
   const spec = resolveCampaignSpec({ campaignId: 'camp_reference_e2e', count: COUNT, seed: 3, concurrency: 4, injectionRate: 0.2, switchRate: 0.2 }, { policy: 'reference', dealershipSeed: DEALERSHIP_SEED });
   const played: Played[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'distillery-simulator-'));
-    const port = await freePort();
-    app = await startApp([agentsService], {
-      name: 'agents',
-      defaultPort: 0,
-      env: {
-        DISTILLERY_DATA_DIR: dataDir,
-        DISTILLERY_LOG_LEVEL: 'silent',
-        DISTILLERY_AGENTS_GRPC_PORT: String(port),
-        DISTILLERY_AGENTS_SEED: String(DEALERSHIP_SEED),
-        DISTILLERY_AGENTS_MISTAKE_RATE: '0',
-        DISTILLERY_AGENTS_RATE_PER_MINUTE: '100000',
-        DISTILLERY_AGENTS_RATE_BURST: '1000',
-        DISTILLERY_AGENTS_API_KEYS: 'simulator-key:simulator',
-        DISTILLERY_AGENTS_ADMIN_TENANTS: 'simulator',
-      },
-    });
-    client = new AgentsClient({ address: `127.0.0.1:${port}`, apiKey: 'simulator-key', timeoutMs: 30_000 });
+    agents = await startReferenceAgents({ seed: DEALERSHIP_SEED, tenant: 'simulator', env: { DISTILLERY_AGENTS_ADMIN_TENANTS: 'simulator' } });
     const generator = new PersonaGenerator(spec);
-    const driver = new ConversationDriver({ agents: client, simulator: referenceSimulator, spec, gate: new SwitchGate(), stopping: () => false });
+    const driver = new ConversationDriver({ agents: agents.client, simulator: referenceSimulator, spec, gate: new SwitchGate(), stopping: () => false });
     let next = 0;
     await Promise.all(
       Array.from({ length: spec.concurrency }, async () => {
@@ -88,11 +64,7 @@ describe('the reference simulator against the real agents pipeline', () => {
     played.sort((a, b) => a.persona.index - b.persona.index);
   }, 240_000);
 
-  afterAll(async () => {
-    client?.close();
-    await app?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => agents?.close());
 
   const done = () => played.flatMap(({ persona, sessionId, outcome }) => (outcome.status === 'done' ? [{ persona, sessionId, outcome }] : []));
 
@@ -121,7 +93,7 @@ describe('the reference simulator against the real agents pipeline', () => {
   });
 
   it('opens every session tagged SIMULATION with the campaign, and the agents saw every turn', async () => {
-    const sessions = await Promise.all(done().map(async ({ sessionId, outcome }) => ({ session: await client.getSession(sessionId), outcome })));
+    const sessions = await Promise.all(done().map(async ({ sessionId, outcome }) => ({ session: await agents.client.getSession(sessionId), outcome })));
     expect(sessions.map(({ session }) => ({ source: session.source, campaignId: session.campaignId }))).toEqual(done().map(() => ({ source: 'SIMULATION', campaignId: 'camp_reference_e2e' })));
     expect(sessions.filter(({ session, outcome }) => session.turns.length !== outcome.turns)).toEqual([]);
   });
@@ -136,7 +108,7 @@ describe('the reference simulator against the real agents pipeline', () => {
     const switches = done().flatMap(({ outcome }) => outcome.switches);
     expect(switches.filter((record) => record.applied).length).toBeGreaterThan(3);
     expect(switches.filter((record) => record.applied && record.step.kind !== 'tool_removed' && record.turn < 2)).toEqual([]);
-    const dataSource = app.platform.database.dataSource;
+    const dataSource = agents.app.platform.database.dataSource;
     const [dealership] = (await dataSource.query('SELECT rules FROM agents.dealership WHERE id = 1')) as Array<{ rules: unknown }>;
     expect(dealership!.rules).toEqual(DEFAULT_RULES);
     const sold = switches.filter((record) => record.applied && record.step.kind === 'vehicle_sold').map((record) => record.step.vin!);
