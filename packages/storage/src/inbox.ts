@@ -2,6 +2,7 @@ import type { BusRecord } from '@distillery/bus';
 import { HEADERS } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { quoteIdent } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 
 export type InboxOutcome<T> = { readonly duplicate: true } | { readonly duplicate: false; readonly result: T };
 
@@ -26,7 +27,8 @@ export class Inbox {
     if (!eventId) throw new Error(`record ${record.topic}/${record.partition}@${record.offset} has no ${HEADERS.eventId} header`);
     return this.dataSource.transaction(async (manager) => {
       // A concurrent duplicate blocks on the primary key until the first commits, then inserts nothing.
-      const inserted: unknown[] = await manager.query(
+      const inserted = await preparedQuery(
+        manager,
         `INSERT INTO ${this.table} (consumer_group, event_id, topic, partition, "offset") VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING RETURNING event_id`,
         [this.consumerGroup, eventId, record.topic, record.partition, record.offset],

@@ -17,3 +17,4 @@ export { serviceSchemaMigration } from './service-schema.migration.js';
 export { Inbox, type InboxOutcome } from './inbox.js';
 export { Outbox } from './outbox.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+export { preparedQuery } from './prepared-query.js';

@@ -1,6 +1,7 @@
 import { type Bus, type BusLogger, PollLoop } from '@distillery/bus';
 import type { DataSource } from 'typeorm';
 import { quoteIdent } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 
 export interface OutboxRelayOptions {
   readonly dataSource: DataSource;
@@ -71,7 +72,8 @@ export class OutboxRelay {
 
   private publishBatch(): Promise<number> {
     return this.options.dataSource.transaction(async (manager) => {
-      const rows: OutboxRow[] = await manager.query(
+      const rows = await preparedQuery<OutboxRow>(
+        manager,
         `SELECT seq, topic, key, value, headers FROM ${this.table} WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
@@ -84,7 +86,7 @@ export class OutboxRelay {
         await this.options.bus.publish(run[0]!.topic, run.map((row) => ({ key: row.key, value: row.value, headers: row.headers })));
         start = end;
       }
-      await manager.query(`UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
+      await preparedQuery(manager, `UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
       return rows.length;
     });
   }

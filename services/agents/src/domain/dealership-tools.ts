@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { preparedQuery } from '@distillery/storage';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { TurnContext } from '../pipeline/toolbox.js';
@@ -154,7 +155,7 @@ export class DealershipTools {
 
   private async reservedVins(manager: EntityManager, vins: readonly string[]): Promise<Set<string>> {
     if (!vins.length) return new Set();
-    const rows = (await manager.query(`SELECT vin FROM agents.reservations WHERE vin = ANY($1) AND status = 'active' AND expires_at > $2`, [vins, this.context.now])) as Array<{ vin: string }>;
+    const rows = (await preparedQuery(manager, `SELECT vin FROM agents.reservations WHERE vin = ANY($1) AND status = 'active' AND expires_at > $2`, [vins, this.context.now])) as Array<{ vin: string }>;
     return new Set(rows.map((row) => row.vin));
   }
 
@@ -201,7 +202,7 @@ export class DealershipTools {
     const vehicle = await this.vehicle(args.vin);
     if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
     if (vehicle.status === 'sold') return fail('VEHICLE_SOLD', `the ${describeVehicle(vehicle)} has been sold`);
-    const booked = (await this.dataSource.query(`SELECT vin, slot FROM agents.test_drives WHERE status = 'scheduled' AND location = $1 AND slot LIKE $2`, [vehicle.location, `${args.date}T%`])) as Array<{ vin: string; slot: string }>;
+    const booked = (await preparedQuery(this.dataSource, `SELECT vin, slot FROM agents.test_drives WHERE status = 'scheduled' AND location = $1 AND slot LIKE $2`, [vehicle.location, `${args.date}T%`])) as Array<{ vin: string; slot: string }>;
     if (booked.length >= this.rules.testDrives.slotsPerDayPerLocation) return { ok: true, vin: args.vin, date: args.date, slots: [], note: 'the lot is fully booked that day' };
     const taken = new Set(booked.filter((row) => row.vin === args.vin).map((row) => row.slot));
     const slots = slotsOfDay(this.rules, args.date).filter((candidate) => !taken.has(candidate) && this.timingViolation(candidate) === undefined);
@@ -219,7 +220,7 @@ export class DealershipTools {
   }
 
   private async customer(manager: EntityManager): Promise<CustomerEntity | undefined> {
-    const [row] = (await manager.query('SELECT id, name, email, licence_on_file AS "licenceOnFile", credit_tier AS "creditTier" FROM agents.customers WHERE id = $1', [this.context.customerId])) as CustomerEntity[];
+    const [row] = (await preparedQuery(manager, 'SELECT id, name, email, licence_on_file AS "licenceOnFile", credit_tier AS "creditTier" FROM agents.customers WHERE id = $1', [this.context.customerId])) as CustomerEntity[];
     return row;
   }
 
@@ -233,8 +234,8 @@ export class DealershipTools {
       const customer = await this.customer(manager);
       if (this.rules.testDrives.licenceRequired && !customer?.licenceOnFile) return fail('RULE_VIOLATION', "a driving licence must be on file before a test drive; the customer can bring it to the lot or send it to a salesperson", 'licence');
       // Serialise bookings per lot and day, so the daily cap holds under concurrent turns.
-      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${vehicle.location}/${args.slot.slice(0, 10)}`]);
-      const [{ lotDay, vehicleSlot, customerSlot, upcoming }] = (await manager.query(
+      await preparedQuery(manager, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`${vehicle.location}/${args.slot.slice(0, 10)}`]);
+      const [{ lotDay, vehicleSlot, customerSlot, upcoming }] = (await preparedQuery(manager,
         `SELECT count(*) FILTER (WHERE location = $1 AND slot LIKE $2)::int AS "lotDay",
                 count(*) FILTER (WHERE vin = $3 AND slot = $4)::int AS "vehicleSlot",
                 count(*) FILTER (WHERE customer_id = $5 AND slot = $4)::int AS "customerSlot",
@@ -253,7 +254,7 @@ export class DealershipTools {
   }
 
   async listTestDrives() {
-    const rows = (await this.dataSource.query(
+    const rows = (await preparedQuery(this.dataSource,
       `SELECT t.id, t.vin, t.slot, t.location, v.year, v.make, v.model, v.trim FROM agents.test_drives t JOIN agents.vehicles v ON v.vin = t.vin
         WHERE t.customer_id = $1 AND t.status = 'scheduled' AND t.slot > $2 ORDER BY t.slot`,
       [this.context.customerId, this.localNow.toISOString().slice(0, 16)],
@@ -262,7 +263,7 @@ export class DealershipTools {
   }
 
   async cancelTestDrive(args: Args<'cancelTestDrive'>) {
-    const [[drive]] = (await this.dataSource.query(`UPDATE agents.test_drives SET status = 'cancelled' WHERE id = $1 AND customer_id = $2 AND status = 'scheduled' RETURNING id, slot`, [
+    const [[drive]] = (await preparedQuery(this.dataSource, `UPDATE agents.test_drives SET status = 'cancelled' WHERE id = $1 AND customer_id = $2 AND status = 'scheduled' RETURNING id, slot`, [
       args.testDriveId,
       this.context.customerId,
     ])) as [Array<{ id: string; slot: string }>, number];
@@ -316,7 +317,7 @@ export class DealershipTools {
       if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
       if (vehicle.status === 'sold') return fail('VEHICLE_SOLD', `the ${describeVehicle(vehicle)} has been sold`);
       if ((await this.reservedVins(manager, [vehicle.vin])).size) return fail('ALREADY_RESERVED', `the ${describeVehicle(vehicle)} is already reserved`);
-      const [{ active }] = (await manager.query(`SELECT count(*)::int AS active FROM agents.reservations WHERE customer_id = $1 AND status = 'active' AND expires_at > $2`, [this.context.customerId, this.context.now])) as [{ active: number }];
+      const [{ active }] = (await preparedQuery(manager, `SELECT count(*)::int AS active FROM agents.reservations WHERE customer_id = $1 AND status = 'active' AND expires_at > $2`, [this.context.customerId, this.context.now])) as [{ active: number }];
       if (active >= this.rules.reservations.maxActivePerCustomer) return fail('RULE_VIOLATION', `at most ${this.rules.reservations.maxActivePerCustomer} active reservation per customer`, 'max_reservations');
       const id = `res_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
       const expiresAt = new Date(this.context.now.getTime() + this.rules.reservations.holdHours * 3_600_000);

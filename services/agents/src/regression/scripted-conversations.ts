@@ -1,4 +1,4 @@
-import type { AgentsClient } from '@distillery/proto';
+import type { AgentsClient, SendMessageResponse__Output } from '@distillery/proto';
 import { DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles } from '../domain/dealership-seed.js';
 import { LOTS } from '../domain/vehicle-catalog.js';
 import { parseDate } from '../reference/understander.policy.js';
@@ -190,13 +190,17 @@ export interface ScriptedTurnResult {
   readonly replans: number;
 }
 
-/** Plays scripted conversations through the gRPC API (one session each, `concurrency` at a time) and checks every turn's trace. */
+/**
+ * Plays scripted conversations through the gRPC API (one session each, `concurrency` at a time),
+ * then checks every turn's trace. The traces are read after the last turn, not between turns, so
+ * a benchmark's turns are timed as a product app sends them, without a trace read beside each.
+ */
 export async function runScriptedConversations(
   client: AgentsClient,
   conversations: readonly ScriptedConversation[],
-  options: { concurrency?: number; source?: 'PRODUCTION' | 'SIMULATION'; onTurn?: (result: ScriptedTurnResult) => void } = {},
+  options: { concurrency?: number; source?: 'PRODUCTION' | 'SIMULATION' } = {},
 ): Promise<ScriptedTurnResult[]> {
-  const results: ScriptedTurnResult[] = [];
+  const played: Array<{ conversation: string; sessionId: string; turn: ScriptedTurn; reply: SendMessageResponse__Output; latencyMs: number }> = [];
   const queue = [...conversations];
   const worker = async () => {
     for (let conversation = queue.shift(); conversation; conversation = queue.shift()) {
@@ -204,32 +208,33 @@ export async function runScriptedConversations(
       for (const turn of conversation.turns) {
         const started = performance.now();
         const reply = await client.sendMessage({ sessionId: session.sessionId, text: turn.say });
-        const latencyMs = performance.now() - started;
-        const trace = await client.getTurnTrace(session.sessionId, reply.turnId);
-        const tools = trace.toolCalls.map((call) => call.tool);
-        const problems: string[] = [];
-        if (tools.join(',') !== turn.tools.join(',')) problems.push(`tools [${tools.join(', ')}], expected [${turn.tools.join(', ')}]`);
-        for (const call of trace.toolCalls.filter((candidate) => !candidate.ok)) problems.push(`${call.tool} failed: ${call.error || call.resultJson}`);
-        if (trace.replans > 0) problems.push(`${trace.replans} replans`);
-        if (!trace.planCode) problems.push('no valid plan (fallback)');
-        const result = {
-          conversation: conversation.name,
-          say: turn.say,
-          reply: reply.reply,
-          latencyMs,
-          serverMs: reply.latencyMs,
-          tools,
-          planCode: trace.planCode,
-          problems,
-          modelMs: trace.calls.reduce((sum, call) => sum + call.latencyMs, 0),
-          toolMs: trace.toolCalls.reduce((sum, call) => sum + call.latencyMs, 0),
-          replans: trace.replans,
-        };
-        results.push(result);
-        options.onTurn?.(result);
+        played.push({ conversation: conversation.name, sessionId: session.sessionId, turn, reply, latencyMs: performance.now() - started });
       }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 1 }, worker));
+  const results: ScriptedTurnResult[] = [];
+  for (const { conversation, sessionId, turn, reply, latencyMs } of played) {
+    const trace = await client.getTurnTrace(sessionId, reply.turnId);
+    const tools = trace.toolCalls.map((call) => call.tool);
+    const problems: string[] = [];
+    if (tools.join(',') !== turn.tools.join(',')) problems.push(`tools [${tools.join(', ')}], expected [${turn.tools.join(', ')}]`);
+    for (const call of trace.toolCalls.filter((candidate) => !candidate.ok)) problems.push(`${call.tool} failed: ${call.error || call.resultJson}`);
+    if (trace.replans > 0) problems.push(`${trace.replans} replans`);
+    if (!trace.planCode) problems.push('no valid plan (fallback)');
+    results.push({
+      conversation,
+      say: turn.say,
+      reply: reply.reply,
+      latencyMs,
+      serverMs: reply.latencyMs,
+      tools,
+      planCode: trace.planCode,
+      problems,
+      modelMs: trace.calls.reduce((sum, call) => sum + call.latencyMs, 0),
+      toolMs: trace.toolCalls.reduce((sum, call) => sum + call.latencyMs, 0),
+      replans: trace.replans,
+    });
+  }
   return results;
 }

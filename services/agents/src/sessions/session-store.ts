@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type TraceRaw, traceRawContract } from '@distillery/contracts';
-import type { Outbox } from '@distillery/storage';
+import { type Outbox, preparedQuery } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { RULES_VERSION } from '../domain/dealership-toolbox.js';
@@ -53,9 +53,7 @@ export class SessionStore {
   /** The session a turn starts from, and the dealership's rules version in the same round trip. */
   async getForTurn(tenant: string, sessionId: string): Promise<{ session: SessionEntity; rulesVersion: number }> {
     // Plain SQL on the per-turn path: the entity layer costs more than the query here.
-    const [row] = (await this.dataSource.query(`SELECT ${SESSION_COLUMNS}, ${RULES_VERSION} AS "rulesVersion" FROM agents.sessions WHERE id = $1 AND tenant = $2`, [sessionId, tenant])) as Array<
-      SessionEntity & { rulesVersion: number }
-    >;
+    const [row] = await preparedQuery<SessionEntity & { rulesVersion: number }>(this.dataSource, SESSION_FOR_TURN, [sessionId, tenant]);
     if (!row) throw new SessionNotFoundError(sessionId);
     const { rulesVersion, ...session } = row;
     return { session: Object.assign(new SessionEntity(), session), rulesVersion };
@@ -78,7 +76,7 @@ export class SessionStore {
   }
 
   private async findTurn(condition: string, params: [string, string]): Promise<TurnEntity | null> {
-    const [row] = (await this.dataSource.query(`SELECT ${TURN_COLUMNS} FROM agents.turns WHERE session_id = $1 AND ${condition}`, params)) as Array<TurnEntity & { trace: string }>;
+    const [row] = await preparedQuery<TurnEntity & { trace: string }>(this.dataSource, `SELECT ${TURN_COLUMNS} FROM agents.turns WHERE session_id = $1 AND ${condition}`, params);
     return row ? Object.assign(new TurnEntity(), row, { trace: JSON.parse(row.trace) as Record<string, unknown> }) : null;
   }
 
@@ -102,13 +100,14 @@ export class SessionStore {
       const full: TraceRaw = { ...trace, turnId: turn.id, turnIndex: index };
       turn.trace = full as unknown as Record<string, unknown>;
       const event = this.outbox.enqueueStatement(traceRawContract, full, { source: 'agents' }, 'turn', 13);
-      const written = (await this.dataSource.query(
+      const written = await preparedQuery(
+        this.dataSource,
         `WITH session AS (UPDATE agents.sessions SET dialogue = $2, ended = $3, turn_count = $4 + 1 WHERE id = $1 AND turn_count = $4 RETURNING id),
           turn AS (INSERT INTO agents.turns (id, session_id, turn_index, user_message, reply, client_message_id, trace, created_at)
             SELECT $5, $6, $7, $8, $9, $10, $11, $12 FROM session RETURNING id)
         ${event.sql}`,
         [session.id, JSON.stringify(dialogue), ended, index, turn.id, turn.sessionId, index, turn.userMessage, turn.reply, turn.clientMessageId, JSON.stringify(full), turn.createdAt, ...event.params],
-      )) as unknown[];
+      );
       if (written.length) {
         this.onCommitted();
         return turn;
@@ -121,4 +120,5 @@ export class SessionStore {
 }
 
 const SESSION_COLUMNS = 'id, tenant, customer_ref AS "customerRef", locale, source, campaign_id AS "campaignId", metadata, dialogue, ended, turn_count AS "turnCount", created_at AS "createdAt"';
+const SESSION_FOR_TURN = `SELECT ${SESSION_COLUMNS}, ${RULES_VERSION} AS "rulesVersion" FROM agents.sessions WHERE id = $1 AND tenant = $2`;
 const TURN_COLUMNS = 'id, session_id AS "sessionId", turn_index AS "index", user_message AS "userMessage", reply, client_message_id AS "clientMessageId", trace, created_at AS "createdAt"';
