@@ -59,13 +59,16 @@ interface PreparedContext {
   readonly context: QuickJSContext;
   /** The run whose tool calls the bridge forwards, and its deadline; set when the context is taken. */
   readonly slot: { runId: number; deadline: number };
+  /** The tools whose guest wrappers the context already defines (those of the previous plan). */
+  readonly tools: string;
 }
 
 /**
- * Makes the next plan's context ahead of time: creating a runtime and context costs about as much
- * as running a plan, so it happens after a plan is answered, not while the next one waits.
+ * Makes the next plan's context ahead of time, with the previous plan's tool wrappers compiled in:
+ * creating a runtime and context costs about as much as running a plan, so it happens after a
+ * plan is answered, not while the next one waits.
  */
-function prepare(): PreparedContext {
+function prepare(tools: readonly string[]): PreparedContext {
   const context = quickjs.newContext();
   const slot = { runId: -1, deadline: 0 };
   const hostCall = context.newFunction('__host_call', (toolHandle, argsHandle) => {
@@ -77,12 +80,17 @@ function prepare(): PreparedContext {
   });
   context.setProp(context.global, '__host_call', hostCall);
   hostCall.dispose();
-  return { context, slot };
+  defineTools(context, tools);
+  return { context, slot, tools: tools.join() };
 }
 
-let prepared = prepare();
+function defineTools(context: QuickJSContext, tools: readonly string[]): void {
+  if (tools.length) context.unwrapResult(context.evalCode(prelude(tools), 'tools.js')).dispose();
+}
 
-function run({ context, slot }: PreparedContext, message: RunPlan): ToMain {
+let prepared = prepare([]);
+
+function run({ context, slot, tools }: PreparedContext, message: RunPlan): ToMain {
   slot.runId = message.runId;
   slot.deadline = Date.now() + message.limits.timeoutMs;
   const runtime = context.runtime;
@@ -90,8 +98,9 @@ function run({ context, slot }: PreparedContext, message: RunPlan): ToMain {
   runtime.setMaxStackSize(message.limits.stackBytes);
   runtime.setInterruptHandler(shouldInterruptAfterDeadline(slot.deadline));
   try {
+    if (message.tools.join() !== tools) defineTools(context, message.tools);
     // The plan is a function body: `return` hands back its result, serialised inside the sandbox.
-    const source = `${prelude(message.tools)}\nJSON.stringify((function () {\n"use strict";\n${message.code}\n})()) ?? "null"`;
+    const source = `JSON.stringify((function () {\n"use strict";\n${message.code}\n})()) ?? "null"`;
     const result = context.evalCode(source, 'plan.js');
     if (result.error) {
       const error = context.dump(result.error) as { name?: string; message?: string };
@@ -115,6 +124,6 @@ port.on('message', (message: RunPlan) => {
   send(run(taken, message));
   // After the answer, off the plan's clock. A context made by the module owns its runtime: disposing the context frees both.
   taken.context.dispose();
-  prepared = prepare();
+  prepared = prepare(message.tools);
 });
 send({ type: 'ready' });
