@@ -88,7 +88,7 @@ function defineTools(context: QuickJSContext, tools: readonly string[]): void {
   if (tools.length) context.unwrapResult(context.evalCode(prelude(tools), 'tools.js')).dispose();
 }
 
-let prepared = prepare([]);
+let prepared: PreparedContext | undefined = prepare([]);
 
 function run({ context, slot, tools }: PreparedContext, message: RunPlan): ToMain {
   slot.runId = message.runId;
@@ -119,11 +119,22 @@ function run({ context, slot, tools }: PreparedContext, message: RunPlan): ToMai
   }
 }
 
+/**
+ * How long after a plan is answered the worker waits before disposing of its context and making
+ * the next one. The host is still finishing that plan's turn (the Explainer, the write, the
+ * reply); on a small machine, work here at the same moment takes a core from it.
+ */
+const PREPARE_AFTER_MS = 20;
+
 port.on('message', (message: RunPlan) => {
-  const taken = prepared;
+  // A plan that comes before the next context is ready makes its own.
+  const taken = prepared ?? prepare(message.tools);
+  prepared = undefined;
   send(run(taken, message));
-  // After the answer, off the plan's clock. A context made by the module owns its runtime: disposing the context frees both.
-  taken.context.dispose();
-  prepared = prepare(message.tools);
+  setTimeout(() => {
+    // A context made by the module owns its runtime: disposing the context frees both.
+    taken.context.dispose();
+    prepared ??= prepare(message.tools);
+  }, PREPARE_AFTER_MS);
 });
 send({ type: 'ready' });
