@@ -1,21 +1,49 @@
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+
+/** The slice of node-postgres that runs a named statement. */
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+interface PgPool {
+  connect(): Promise<PgClient & { release(): void }>;
+}
 
 const names = new Map<string, string>();
 
 /**
- * Runs a statement of the hot path as a named prepared statement: each connection parses and
- * plans it once, then only binds and executes it (on PGlite that halves a small query's cost;
- * on PostgreSQL it saves the parse and plan of every call). Only for fixed SQL text, the values
- * all in `params`: each distinct text stays prepared on every connection that ran it. Errors
- * are TypeORM's QueryFailedError, as from `query`.
+ * Runs a statement of the hot path as a named prepared statement, straight on node-postgres: each
+ * connection parses and plans it once, then only binds and executes it (on PGlite that halves a
+ * small query's cost; on PostgreSQL it saves the parse and plan of every call), and the call skips
+ * TypeORM's query runner. A transaction's manager runs it on the transaction's connection. Only
+ * for fixed SQL text, the values all in `params`: each distinct text stays prepared on every
+ * connection that ran it. Resolves with the rows (RETURNING rows for INSERT, UPDATE and DELETE);
+ * errors are TypeORM's QueryFailedError, as from `query`.
  */
-export function preparedQuery<T = unknown>(runner: DataSource | EntityManager, text: string, params: readonly unknown[]): Promise<T[]> {
+export async function preparedQuery<T = unknown>(runner: DataSource | EntityManager, text: string, params: readonly unknown[]): Promise<T[]> {
   let name = names.get(text);
   if (!name) {
     name = `d_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     names.set(text, name);
   }
-  // node-postgres takes a query config (name + text) where TypeORM passes the SQL text through.
-  return runner.query({ name, text } as unknown as string, [...params]) as Promise<T[]>;
+  const values = [...params];
+  const transaction = 'driver' in runner ? undefined : runner.queryRunner;
+  if (transaction) return run(await transaction.connect(), name, text, values);
+  const pool = (('driver' in runner ? runner : runner.dataSource).driver as unknown as { master: PgPool }).master;
+  // Not pool.query: it would close the connection after a failed statement.
+  const client = await pool.connect();
+  try {
+    return await run(client, name, text, values);
+  } finally {
+    client.release();
+  }
+}
+
+async function run<T>(connection: PgClient, name: string, text: string, values: unknown[]): Promise<T[]> {
+  try {
+    return (await connection.query({ name, text, values })).rows as T[];
+  } catch (error) {
+    throw new QueryFailedError(text, values, error as Error);
+  }
 }

@@ -263,10 +263,10 @@ export class DealershipTools {
   }
 
   async cancelTestDrive(args: Args<'cancelTestDrive'>) {
-    const [[drive]] = (await preparedQuery(this.dataSource, `UPDATE agents.test_drives SET status = 'cancelled' WHERE id = $1 AND customer_id = $2 AND status = 'scheduled' RETURNING id, slot`, [
+    const [drive] = (await preparedQuery(this.dataSource, `UPDATE agents.test_drives SET status = 'cancelled' WHERE id = $1 AND customer_id = $2 AND status = 'scheduled' RETURNING id, slot`, [
       args.testDriveId,
       this.context.customerId,
-    ])) as [Array<{ id: string; slot: string }>, number];
+    ])) as Array<{ id: string; slot: string }>;
     if (!drive) return fail('NOT_FOUND', `no upcoming test drive ${args.testDriveId} for this customer`);
     return { ok: true, cancelled: { id: drive.id, slot: drive.slot } };
   }
