@@ -20,8 +20,8 @@ describe('inbox and outbox on PGlite with the embedded bus', () => {
   beforeAll(async () => {
     db = await openDatabase({
       target: { kind: 'pglite', dataDir: 'memory://' },
-      schemas: ['producer', 'consumer'],
-      migrations: [serviceSchemaMigration('producer', 1764000000001), serviceSchemaMigration('consumer', 1764000000002)],
+      schemas: ['producer', 'consumer', 'pruned'],
+      migrations: [serviceSchemaMigration('producer', 1764000000001), serviceSchemaMigration('consumer', 1764000000002), serviceSchemaMigration('pruned', 1764000000003)],
     });
     await db.dataSource.query('CREATE TABLE consumer.effects (event_id text NOT NULL, conversation_id text NOT NULL)');
     await db.dataSource.query('CREATE TABLE producer.turns (conversation_id text PRIMARY KEY)');
@@ -80,4 +80,34 @@ describe('inbox and outbox on PGlite with the embedded bus', () => {
     await relay.stop();
     await bus.close();
   });
+
+  it('deletes published rows once their retention ran out, and keeps them until then', async () => {
+    const bus = new EmbeddedBus({ partitions: 1 });
+    await bus.ensureTopics(['traces.raw']);
+    const outbox = new Outbox('pruned');
+    const rows = async () => (await db.dataSource.query('SELECT count(*)::int AS n FROM pruned.outbox'))[0].n as number;
+    const enqueue = (count: number) =>
+      db.dataSource.transaction(async (manager) => {
+        for (let i = 0; i < count; i++) await outbox.enqueue(manager, traceRawContract, { ...traceRawContract.example, conversationId: `prune-${i}` }, { source: 'test' });
+      });
+    const kept = new OutboxRelay({ dataSource: db.dataSource, bus, schema: 'pruned', pollMs: 20, retainPublishedMs: 60_000 });
+    kept.start();
+    await enqueue(5);
+    kept.wake();
+    await until(async () => (await kept.pending()) === 0, 'the first rows published');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await kept.stop();
+    expect(await rows()).toBe(5);
+
+    // A relay that keeps nothing: every published row goes, those of the relay before it too.
+    const pruning = new OutboxRelay({ dataSource: db.dataSource, bus, schema: 'pruned', pollMs: 20, retainPublishedMs: 0 });
+    pruning.start();
+    await enqueue(7);
+    pruning.wake();
+    await until(async () => (await pruning.pending()) === 0 && (await rows()) === 0, 'every published row pruned');
+    await pruning.stop();
+    expect(bus.read('traces.raw')).toHaveLength(12);
+    await bus.close();
+  });
 });
+

@@ -10,8 +10,13 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** How often to look for rows written by other processes (default 500 ms); `wake()` skips the wait. */
   readonly pollMs?: number;
+  /** How long published rows stay in the outbox, to inspect, before the relay deletes them (default 1 hour). */
+  readonly retainPublishedMs?: number;
   readonly logger?: BusLogger;
 }
+
+/** Published rows are remembered by the highest seq published in each such slice of time. */
+const PUBLISHED_SLICE_MS = 100;
 
 interface OutboxRow {
   seq: string;
@@ -24,12 +29,19 @@ interface OutboxRow {
 /**
  * Publishes outbox rows in commit order and marks them published. A crash between publishing and
  * marking republishes the same event ids, which consumers' inboxes drop. Several relays may run:
- * rows are claimed with FOR UPDATE SKIP LOCKED.
+ * rows are claimed with FOR UPDATE SKIP LOCKED. Published rows are deleted once they are
+ * `retainPublishedMs` old, a few at a time as they age (each deletion a short seq range), so the
+ * table holds what is pending plus the retention window, not every event ever sent.
  */
 export class OutboxRelay {
   private readonly table: string;
   private readonly batchSize: number;
   private readonly loop: PollLoop;
+  private readonly retainPublishedMs: number;
+  /** The highest seq published by each slice of time, oldest first (those rows are deleted when it expires). */
+  private readonly published: Array<{ at: number; seq: bigint }> = [];
+  /** Rows up to this seq were pruned already; undefined until the first pass looks at the table. */
+  private pruned: bigint | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${quoteIdent(options.schema)}.outbox`;
@@ -37,7 +49,12 @@ export class OutboxRelay {
     // A short batch took everything pending when it looked: look again only when a commit came
     // since (or at the next poll), not with an empty pass that costs the database a transaction
     // after every turn.
-    this.loop = new PollLoop(async () => (await this.publishBatch()) === this.batchSize, {
+    this.retainPublishedMs = options.retainPublishedMs ?? 3_600_000;
+    this.loop = new PollLoop(async () => {
+      const more = (await this.publishBatch()) === this.batchSize;
+      await this.prune();
+      return more;
+    }, {
       pollMs: options.pollMs ?? 500,
       onError: (error) => this.options.logger?.warn({ schema: this.options.schema, error: String(error) }, 'outbox relay: publish failed, will retry'),
     });
@@ -87,7 +104,33 @@ export class OutboxRelay {
         start = end;
       }
       await preparedQuery(manager, `UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
+      this.remember(BigInt(rows.at(-1)!.seq));
       return rows.length;
     });
+  }
+
+  private remember(seq: bigint): void {
+    const now = Date.now();
+    const last = this.published.at(-1);
+    if (last && now - last.at < PUBLISHED_SLICE_MS) last.seq = seq > last.seq ? seq : last.seq;
+    else this.published.push({ at: now, seq });
+  }
+
+  /** Deletes the published rows whose retention ran out. */
+  private async prune(): Promise<void> {
+    if (this.pruned === undefined) {
+      // Rows a previous process published are kept a full retention from now.
+      const [row] = await preparedQuery<{ seq: string | null }>(this.options.dataSource, `SELECT max(seq) AS seq FROM ${this.table} WHERE published_at IS NOT NULL`, []);
+      this.pruned = 0n;
+      if (row?.seq) this.published.unshift({ at: Date.now(), seq: BigInt(row.seq) });
+    }
+    let upTo = this.pruned;
+    while (this.published.length && Date.now() - this.published[0]!.at >= this.retainPublishedMs) {
+      const expired = this.published.shift()!.seq;
+      if (expired > upTo) upTo = expired;
+    }
+    if (upTo === this.pruned) return;
+    await preparedQuery(this.options.dataSource, `DELETE FROM ${this.table} WHERE seq > $1 AND seq <= $2 AND published_at IS NOT NULL`, [String(this.pruned), String(upTo)]);
+    this.pruned = upTo;
   }
 }
