@@ -109,5 +109,23 @@ describe('inbox and outbox on PGlite with the embedded bus', () => {
     expect(bus.read('traces.raw')).toHaveLength(12);
     await bus.close();
   });
+
+  it('leaves a batch pending when publishing it fails, and publishes it on the next pass', async () => {
+    const bus = new EmbeddedBus({ partitions: 1 });
+    await bus.ensureTopics(['traces.raw']);
+    let failures = 1;
+    const flaky: typeof bus = Object.assign(Object.create(bus) as typeof bus, {
+      publish: (topic: string, records: Parameters<typeof bus.publish>[1]) => (failures-- > 0 ? Promise.reject(new Error('broker away')) : bus.publish(topic, records)),
+    });
+    const outbox = new Outbox('pruned');
+    await db.dataSource.transaction((manager) => outbox.enqueue(manager, traceRawContract, { ...traceRawContract.example, conversationId: 'flaky-1' }, { source: 'test' }));
+    const relay = new OutboxRelay({ dataSource: db.dataSource, bus: flaky, schema: 'pruned', pollMs: 10_000 });
+    await expect(relay.flush()).rejects.toThrow('broker away');
+    expect(await relay.pending()).toBe(1);
+    expect(await relay.flush()).toBe(1);
+    expect(await relay.pending()).toBe(0);
+    expect(bus.read('traces.raw').map((record) => JSON.parse(String(record.value)).data.conversationId)).toEqual(['flaky-1']);
+    await bus.close();
+  });
 });
 

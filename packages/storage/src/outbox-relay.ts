@@ -1,7 +1,7 @@
 import { type Bus, type BusLogger, PollLoop } from '@distillery/bus';
 import type { DataSource } from 'typeorm';
 import { quoteIdent } from './database.js';
-import { preparedQuery } from './prepared-query.js';
+import { preparedQuery, withConnection } from './prepared-query.js';
 
 export interface OutboxRelayOptions {
   readonly dataSource: DataSource;
@@ -36,6 +36,8 @@ interface OutboxRow {
 export class OutboxRelay {
   private readonly table: string;
   private readonly batchSize: number;
+  /** Claims the next batch, in commit order, and marks it published (in the pass's transaction). */
+  private readonly claim: string;
   private readonly loop: PollLoop;
   private readonly retainPublishedMs: number;
   /** The highest seq published by each slice of time, oldest first (those rows are deleted when it expires). */
@@ -46,6 +48,11 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${quoteIdent(options.schema)}.outbox`;
     this.batchSize = options.batchSize ?? 500;
+    const batchSize = Math.trunc(this.batchSize);
+    if (!(batchSize > 0)) throw new Error(`outbox relay: batchSize must be a positive integer, got ${options.batchSize}`);
+    this.claim = `WITH claimed AS (SELECT seq FROM ${this.table} WHERE published_at IS NULL ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED),
+      marked AS (UPDATE ${this.table} o SET published_at = now() FROM claimed WHERE o.seq = claimed.seq RETURNING o.seq, o.topic, o.key, o.value, o.headers)
+      SELECT * FROM marked ORDER BY seq`;
     // A short batch took everything pending when it looked: look again only when a commit came
     // since (or at the next poll), not with an empty pass that costs the database a transaction
     // after every turn.
@@ -87,24 +94,30 @@ export class OutboxRelay {
     return (row as { n: number }).n;
   }
 
+  /**
+   * One pass, in two round trips: the first opens the transaction and claims the batch (marking it
+   * published, which commits only if every publish succeeded); the second commits, or rolls back.
+   */
   private publishBatch(): Promise<number> {
-    return this.options.dataSource.transaction(async (manager) => {
-      const rows = await preparedQuery<OutboxRow>(
-        manager,
-        `SELECT seq, topic, key, value, headers FROM ${this.table} WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
-      if (rows.length === 0) return 0;
-      // Consecutive rows of one topic go out in one request; the order across rows is kept.
-      for (let start = 0; start < rows.length; ) {
-        let end = start;
-        while (end < rows.length && rows[end]!.topic === rows[start]!.topic) end++;
-        const run = rows.slice(start, end);
-        await this.options.bus.publish(run[0]!.topic, run.map((row) => ({ key: row.key, value: row.value, headers: row.headers })));
-        start = end;
+    return withConnection(this.options.dataSource, async (client) => {
+      let rows: OutboxRow[];
+      try {
+        const results = await client.query(`BEGIN; ${this.claim}`);
+        rows = (Array.isArray(results) ? results.at(-1)! : results).rows as OutboxRow[];
+        // Consecutive rows of one topic go out in one request; the order across rows is kept.
+        for (let start = 0; start < rows.length; ) {
+          let end = start;
+          while (end < rows.length && rows[end]!.topic === rows[start]!.topic) end++;
+          const run = rows.slice(start, end);
+          await this.options.bus.publish(run[0]!.topic, run.map((row) => ({ key: row.key, value: row.value, headers: row.headers })));
+          start = end;
+        }
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
       }
-      await preparedQuery(manager, `UPDATE ${this.table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
-      this.remember(BigInt(rows.at(-1)!.seq));
+      await client.query('COMMIT');
+      if (rows.length) this.remember(BigInt(rows.at(-1)!.seq));
       return rows.length;
     });
   }

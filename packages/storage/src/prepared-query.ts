@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 
-/** The slice of node-postgres that runs a named statement. */
-interface PgClient {
+/** The slice of node-postgres used here: a named statement, or a simple query (one or more statements, no parameters). */
+export interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(text: string): Promise<{ rows: unknown[] } | Array<{ rows: unknown[] }>>;
 }
 
 interface PgPool {
@@ -30,11 +31,19 @@ export async function preparedQuery<T = unknown>(runner: DataSource | EntityMana
   const values = [...params];
   const transaction = 'driver' in runner ? undefined : runner.queryRunner;
   if (transaction) return run(await transaction.connect(), name, text, values);
-  const pool = (('driver' in runner ? runner : runner.dataSource).driver as unknown as { master: PgPool }).master;
+  return withConnection('driver' in runner ? runner : runner.dataSource, (client) => run(client, name, text, values));
+}
+
+/**
+ * Runs `work` on one pooled node-postgres connection of the DataSource, released after. `work`
+ * leaves the connection as it found it (no open transaction): on PGlite it is the only one.
+ */
+export async function withConnection<T>(dataSource: DataSource, work: (client: PgClient) => Promise<T>): Promise<T> {
+  const pool = (dataSource.driver as unknown as { master: PgPool }).master;
   // Not pool.query: it would close the connection after a failed statement.
   const client = await pool.connect();
   try {
-    return await run(client, name, text, values);
+    return await work(client);
   } finally {
     client.release();
   }
