@@ -11,6 +11,20 @@ export interface EmbeddedBusOptions {
   readonly partitions?: number;
   readonly maxMessageBytes?: number;
   readonly onDeadLetter?: DeadLetterObserver;
+  /**
+   * Bytes of consumed records kept per partition, newest first, for late readers (default 16 MiB).
+   * A record is dropped only once every group that subscribed to its topic has committed it and
+   * this much newer data follows it; a record some group has not consumed is never dropped.
+   */
+  readonly retainBytes?: number;
+}
+
+/** One partition's log: the records still held, from offset `base` on. */
+interface PartitionLog {
+  base: number;
+  readonly records: BusRecord[];
+  /** The bytes of the records' values. */
+  bytes: number;
 }
 
 interface Member {
@@ -30,13 +44,16 @@ interface Group {
 /**
  * The in-process bus for embedded mode: the same contract as Kafka — partitions chosen by key
  * with Kafka's partitioner, per-partition order, consumer groups sharing partitions, commit after
- * the handler, redelivery of what was not committed, and `<topic>.dlq`. The log lives in memory.
+ * the handler, redelivery of what was not committed, and `<topic>.dlq`. The log lives in memory,
+ * so what every group has consumed is let go once `retainBytes` of newer records follow it (a group
+ * that subscribes later starts at the oldest record held, as Kafka's `earliest`).
  */
 export class EmbeddedBus implements Bus {
   readonly adapter = 'embedded' as const;
   private readonly partitions: number;
   private readonly maxMessageBytes: number;
-  private readonly logs = new Map<string, BusRecord[][]>();
+  private readonly retainBytes: number;
+  private readonly logs = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Group>();
   private readonly published = new Signal();
   private closed = false;
@@ -46,11 +63,12 @@ export class EmbeddedBus implements Bus {
     this.onDeadLetter = options.onDeadLetter;
     this.partitions = options.partitions ?? 3;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.retainBytes = options.retainBytes ?? 16 * 1024 * 1024;
   }
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
     for (const topic of topics) {
-      if (!this.logs.has(topic)) this.logs.set(topic, Array.from({ length: this.partitions }, () => []));
+      if (!this.logs.has(topic)) this.logs.set(topic, Array.from({ length: this.partitions }, () => ({ base: 0, records: [], bytes: 0 })));
     }
   }
 
@@ -63,7 +81,9 @@ export class EmbeddedBus implements Bus {
       if (value.length > this.maxMessageBytes) throw new MessageTooLargeError(topic, value.length, this.maxMessageBytes);
       const partition = partitionFor(record.key, log.length);
       const entries = log[partition]!;
-      entries.push({ topic, partition, offset: String(entries.length), key: record.key, value, headers: { ...record.headers } });
+      entries.records.push({ topic, partition, offset: String(entries.base + entries.records.length), key: record.key, value, headers: { ...record.headers } });
+      entries.bytes += value.length;
+      this.trim(topic, partition);
     }
     this.published.notify();
   }
@@ -106,14 +126,27 @@ export class EmbeddedBus implements Bus {
     await Promise.all(members.map(async (member) => { while (member.inFlight > 0) await member.idle.wait(); }));
   }
 
-  /** The record count per partition: for tests and the status page. */
+  /** The next offset per partition (every record ever published, held or let go): for tests and the status page. */
   endOffsets(topic: string): number[] {
-    return (this.logs.get(topic) ?? []).map((entries) => entries.length);
+    return (this.logs.get(topic) ?? []).map((entries) => entries.base + entries.records.length);
   }
 
-  /** Every record of a topic in partition order (e.g. to read a DLQ). */
+  /** Every record of a topic still held, in partition order (e.g. to read a DLQ). */
   read(topic: string): BusRecord[] {
-    return (this.logs.get(topic) ?? []).flat();
+    return (this.logs.get(topic) ?? []).flatMap((entries) => entries.records);
+  }
+
+  /** Lets go of the partition's oldest records that every subscribed group has committed, beyond `retainBytes`. */
+  private trim(topic: string, partition: number): void {
+    const log = this.logs.get(topic)![partition]!;
+    if (log.bytes <= this.retainBytes) return;
+    const id = `${topic}/${partition}`;
+    let consumed = Number.POSITIVE_INFINITY;
+    for (const group of this.groups.values()) if (group.workers.has(id)) consumed = Math.min(consumed, group.committed.get(id) ?? 0);
+    let drop = 0;
+    while (drop < log.records.length && log.base + drop < consumed && log.bytes > this.retainBytes) log.bytes -= log.records[drop++]!.value?.length ?? 0;
+    log.records.splice(0, drop);
+    log.base += drop;
   }
 
   /** One loop per group and partition, so a partition is processed by one member at a time, in order. */
@@ -124,8 +157,10 @@ export class EmbeddedBus implements Bus {
     void (async () => {
       let failures = 0;
       while (!this.closed) {
-        const offset = group.committed.get(id) ?? 0;
-        const record = this.logs.get(topic)?.[partition]?.[offset];
+        const log = this.logs.get(topic)![partition]!;
+        // A group that comes after records were let go starts at the oldest one held.
+        const offset = Math.max(group.committed.get(id) ?? 0, log.base);
+        const record = log.records[offset - log.base];
         const active = group.members.filter((member) => !member.stopping);
         const owner = active[partition % Math.max(1, active.length)];
         if (!record || !owner) {
@@ -136,6 +171,7 @@ export class EmbeddedBus implements Bus {
         try {
           await owner.deliver(record);
           group.committed.set(id, offset + 1);
+          this.trim(topic, partition);
           failures = 0;
         } catch {
           // Not committed: redelivered, to whichever member owns the partition then.
