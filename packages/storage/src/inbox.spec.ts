@@ -110,6 +110,12 @@ describe('inbox and outbox on PGlite with the embedded bus', () => {
     await bus.close();
   });
 
+  it('refuses a batch size that is not a positive integer, naming it', () => {
+    for (const batchSize of [0, 2.5, Number.NaN]) {
+      expect(() => new OutboxRelay({ dataSource: db.dataSource, bus: new EmbeddedBus(), schema: 'pruned', batchSize })).toThrow(`batchSize must be a positive integer, got ${batchSize}`);
+    }
+  });
+
   it('leaves a batch pending when publishing it fails, and publishes it on the next pass', async () => {
     const bus = new EmbeddedBus({ partitions: 1 });
     await bus.ensureTopics(['traces.raw']);

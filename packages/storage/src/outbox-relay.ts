@@ -48,9 +48,8 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${quoteIdent(options.schema)}.outbox`;
     this.batchSize = options.batchSize ?? 500;
-    const batchSize = Math.trunc(this.batchSize);
-    if (!(batchSize > 0)) throw new Error(`outbox relay: batchSize must be a positive integer, got ${options.batchSize}`);
-    this.claim = `WITH claimed AS (SELECT seq FROM ${this.table} WHERE published_at IS NULL ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED),
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`outbox relay: batchSize must be a positive integer, got ${options.batchSize}`);
+    this.claim = `WITH claimed AS (SELECT seq FROM ${this.table} WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED),
       marked AS (UPDATE ${this.table} o SET published_at = now() FROM claimed WHERE o.seq = claimed.seq RETURNING o.seq, o.topic, o.key, o.value, o.headers)
       SELECT * FROM marked ORDER BY seq`;
     // A short batch took everything pending when it looked: look again only when a commit came
