@@ -12,11 +12,11 @@
  *   DISTILLERY_TEST_KAFKA_BROKERS=127.0.0.1:9092 DISTILLERY_TEST_DATABASE_URL=$(bash infra/postgres/postgres.sh url) npm run bench:agents
  *
  * Options (env): BENCH_CONVERSATIONS (default 200), BENCH_CONCURRENCY (default 4), BENCH_PLANS
- * (sandbox runs, default 2000).
+ * (sandbox runs, default 2000), BENCH_WARMUP (conversations played before the timed ones besides
+ * the first 10, default 100).
  */
-import { execFile } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { AgentsClient } from '@distillery/proto';
 import { createScratchDatabase } from '@distillery/testing';
 import { TURN_PHASES } from '../src/agents-metrics.js';
@@ -28,6 +28,7 @@ import { startReferenceAgents } from '../src/testing/reference-agents.js';
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const planRuns = Number(process.env.BENCH_PLANS ?? 2_000);
+const warmUp = Number(process.env.BENCH_WARMUP ?? 100);
 const SEED = 3;
 const brokers = process.env.DISTILLERY_TEST_KAFKA_BROKERS;
 const databaseUrl = process.env.DISTILLERY_TEST_DATABASE_URL;
@@ -73,12 +74,17 @@ async function main(): Promise<void> {
   });
   const { app, address } = agents;
   try {
-    // The load generator in its own process: warm-up conversations, then (the service's histograms cleared) the timed ones.
-    const play = (part: 'warm-up' | 'timed') => promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), '--client', address, part], { maxBuffer: 256 * 1024 * 1024 });
-    await play('warm-up');
+    // The load generator in its own process: warm-up conversations, then (the service's histograms
+    // cleared) the timed ones, in one process so that the client's own JIT warm-up is over too.
+    const loadGenerator = fork(fileURLToPath(import.meta.url), ['--client', address], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exited = new Promise<never>((_, reject) => loadGenerator.once('exit', (code) => reject(new Error(`agents bench: the load generator exited with code ${code}`))));
+    const message = <T>() => Promise.race([new Promise<T>((resolve) => loadGenerator.once('message', (value) => resolve(value as T))), exited]);
+    await message<'warmed'>();
     app.platform.metrics.registry.getSingleMetric('distillery_agents_turn_phase_seconds')!.reset();
-    const { stdout } = await play('timed');
-    const { results, seconds } = JSON.parse(stdout) as { results: ScriptedTurnResult[]; seconds: number };
+    const cpuBefore = process.cpuUsage();
+    loadGenerator.send('go');
+    const { results, seconds } = await message<{ results: ScriptedTurnResult[]; seconds: number }>();
+    const cpu = process.cpuUsage(cpuBefore);
     const server = results.map((turn) => turn.serverMs);
     const overhead = results.map((turn) => turn.serverMs - turn.modelMs - turn.toolMs);
     const withTools = results.map((turn) => turn.serverMs - turn.modelMs);
@@ -89,11 +95,11 @@ async function main(): Promise<void> {
     process.stdout.write(`\nagents benchmark — reference backend, ${mode}, gRPC on localhost, ${concurrency} concurrent conversation(s)\n\n`);
     process.stdout.write(
       `${table(
-        ['conversations', 'turns', 'turns/s', 'client turn p50 ms', 'client turn p99 ms', 'server turn p50 ms', 'server turn p99 ms', 'model p50 ms', 'tools p50 ms', 'tools p99 ms', 'overhead p50 ms', 'overhead p99 ms', 'overhead + tools p50 ms', 'overhead + tools p99 ms', 'turns off script'],
-        [[conversationCount, results.length, (results.length / seconds).toFixed(1), ms(percentile(clientLatency, 50)), ms(percentile(clientLatency, 99)), ms(percentile(server, 50)), ms(percentile(server, 99)), ms(percentile(model, 50)), ms(percentile(toolTime, 50)), ms(percentile(toolTime, 99)), ms(percentile(overhead, 50)), ms(percentile(overhead, 99)), ms(percentile(withTools, 50)), ms(percentile(withTools, 99)), results.filter((turn) => turn.problems.length).length]],
+        ['conversations', 'turns', 'turns/s', 'client turn p50 ms', 'client turn p99 ms', 'server turn p50 ms', 'server turn p99 ms', 'model p50 ms', 'tools p50 ms', 'tools p99 ms', 'overhead p50 ms', 'overhead p99 ms', 'overhead + tools p50 ms', 'overhead + tools p99 ms', 'service CPU per turn ms', 'turns off script'],
+        [[conversationCount, results.length, (results.length / seconds).toFixed(1), ms(percentile(clientLatency, 50)), ms(percentile(clientLatency, 99)), ms(percentile(server, 50)), ms(percentile(server, 99)), ms(percentile(model, 50)), ms(percentile(toolTime, 50)), ms(percentile(toolTime, 99)), ms(percentile(overhead, 50)), ms(percentile(overhead, 99)), ms(percentile(withTools, 50)), ms(percentile(withTools, 99)), ms((cpu.user + cpu.system) / 1000 / results.length), results.filter((turn) => turn.problems.length).length]],
       )}\n`,
     );
-    process.stdout.write('\noverhead = server time of the turn (session load, rules check, prompts, Evaluator, sandbox, turn + trace written through the outbox) minus the time inside the model port and inside the dealership tools (their own queries); overhead + tools leaves the tools in.\n');
+    process.stdout.write('\noverhead = server time of the turn (session load, rules check, prompts, Evaluator, sandbox, turn + trace written through the outbox) minus the time inside the model port and inside the dealership tools (their own queries); overhead + tools leaves the tools in. Service CPU: the CPU time of the service process (every thread: gRPC, pipeline, sandbox worker, outbox relay, GC) over the timed turns, per turn.\n');
 
     // Where the time goes, from the service's own /metrics histogram (the timed turns; quantiles interpolated within buckets).
     const phases = (await app.platform.metrics.registry.getSingleMetric('distillery_agents_turn_phase_seconds')!.get()).values as Array<{ metricName?: string; labels: Record<string, string | number>; value: number }>;
@@ -125,21 +131,28 @@ async function main(): Promise<void> {
   }
 }
 
-/** The child: plays the warm-up conversations (JIT, sandbox, database caches), or the timed ones and prints their turns as JSON. */
-async function client(address: string, part: string): Promise<void> {
+/**
+ * The child: plays the warm-up (JIT, sandbox, database caches: the first 10 conversations, then
+ * `warmUp` more of the kinds that book nothing, so the timed ones find the dealership as before),
+ * tells the parent, and on its word plays the timed ones and sends their turns back.
+ */
+async function client(address: string): Promise<void> {
   const agents = new AgentsClient({ address, apiKey: 'bench-key', timeoutMs: 60_000 });
   try {
     const conversations = scriptedConversations({ seed: SEED, now: new Date(), count: conversationCount + 10 });
-    if (part === 'warm-up') {
-      await runScriptedConversations(agents, conversations.slice(0, 10));
-      return;
-    }
+    const bookingFree = conversations.filter((conversation) => !conversation.effect);
+    const warmUpSet = [...conversations.slice(0, 10), ...Array.from({ length: warmUp }, (_, index) => bookingFree[index % bookingFree.length]!)];
+    await runScriptedConversations(agents, warmUpSet, { concurrency });
+    const go = new Promise((resolve) => process.once('message', resolve));
+    process.send!('warmed');
+    await go;
     const started = performance.now();
     const results = await runScriptedConversations(agents, conversations.slice(10), { concurrency });
-    process.stdout.write(JSON.stringify({ results, seconds: (performance.now() - started) / 1000 }));
+    const seconds = (performance.now() - started) / 1000;
+    await new Promise((resolve) => process.send!({ results, seconds }, resolve));
   } finally {
     agents.close();
   }
 }
 
-await (process.argv[2] === '--client' ? client(process.argv[3]!, process.argv[4]!) : main());
+await (process.argv[2] === '--client' ? client(process.argv[3]!) : main());
