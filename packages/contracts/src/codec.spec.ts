@@ -43,6 +43,14 @@ describe('codec', () => {
     expect(() => encodeEvent(traceRawContract, traceRawContract.example, { source: 't', maxBytes: 100 })).toThrow(MessageTooLargeError);
   });
 
+  it('counts the size in UTF-8 bytes, not characters', () => {
+    const euros = { ...traceRawContract.example, reply: '€'.repeat(2_000) };
+    const characters = encodeEvent(traceRawContract, euros, { source: 't' }).value.length;
+    // Under the limit in characters, over it in bytes (each euro sign is three).
+    expect(() => encodeEvent(traceRawContract, euros, { source: 't', maxBytes: characters + 100 })).toThrow(MessageTooLargeError);
+    expect(encodeEvent(traceRawContract, euros, { source: 't', maxBytes: characters + 4_100 }).value).toContain('€€€');
+  });
+
   it('names why a consumed message is poison', () => {
     const good = encodeEvent(datasetReadyContract, datasetReadyContract.example, { source: 't' }).value;
     expect(poisonReason(() => decodeEvent(datasetReadyContract, null))).toBe('not-json');

@@ -40,8 +40,11 @@ export function encodeEvent<S extends z.ZodType>(contract: MessageContract<S>, d
   };
   const value = JSON.stringify(envelope);
   const limit = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const bytes = Buffer.byteLength(value);
-  if (bytes > limit) throw new MessageTooLargeError(contract.topic, bytes, limit);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only a value that long needs its bytes counted.
+  if (value.length * 3 > limit) {
+    const bytes = Buffer.byteLength(value);
+    if (bytes > limit) throw new MessageTooLargeError(contract.topic, bytes, limit);
+  }
   return {
     key: contract.key(parsed.data),
     value,
