@@ -38,6 +38,8 @@ describe('SessionStore (PGlite)', () => {
     expect(events.map((event) => (JSON.parse(event.value) as { data: { turnIndex: number; turnId: string } }).data)).toEqual(
       stored.map((turn) => expect.objectContaining({ turnIndex: turn.index, turnId: turn.id })),
     );
+    // The turn's row keeps exactly what the event carries.
+    expect(stored.map((turn) => turn.trace)).toEqual(events.map((event) => (JSON.parse(event.value) as { data: unknown }).data));
   });
 
   it('finds an answered message by its client message id, and another tenant finds nothing', async () => {
