@@ -32,19 +32,26 @@ const KEYWORDS = [
   ...MAKES.map((make) => make.toLowerCase()), ...MODEL_NAMES.map((entry) => entry.name).filter((name) => /^[a-z]{5,}$/.test(name)),
 ];
 
+/** The three rows the edit distance keeps (two back for a transposition), reused across calls. */
+const distanceRows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
 /** Edit distance with adjacent transpositions (optimal string alignment), capped just above `limit`. */
 function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  if (b.length >= distanceRows[0]!.length) for (let row = 0; row < 3; row++) distanceRows[row] = new Int32Array(2 * b.length + 1);
+  let [before, previous, current] = distanceRows as [Int32Array, Int32Array, Int32Array];
+  for (let j = 0; j <= b.length; j++) previous[j] = j;
   for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = best;
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      current[j] = best;
     }
+    [before, previous, current] = [previous, current, before];
   }
-  return rows[a.length]![b.length]!;
+  return previous[b.length]!;
 }
 
 /** Lower-cases and repairs one-letter typos (two in long words) towards the words the policy knows. */
