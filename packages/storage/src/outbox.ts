@@ -29,25 +29,14 @@ export class Outbox {
    * The enqueue as an `INSERT … SELECT … FROM from RETURNING event_id` for a caller that folds its
    * rows and the event into one statement (one round trip, atomic without a transaction): the
    * event is written only when `from`, a CTE of that statement, yields a row. Its parameters are
-   * numbered from `$firstParam`; `value` is the placeholder of the event's JSON envelope, for a
-   * caller that stores the event's data in its own row too (`(value::jsonb) -> 'data'`) instead of
-   * serialising and sending it twice.
+   * numbered from `$firstParam`.
    */
-  enqueueStatement<S extends z.ZodType>(
-    contract: MessageContract<S>,
-    data: z.input<S>,
-    options: EncodeOptions,
-    from: string,
-    firstParam: number,
-  ): { sql: string; params: unknown[]; value: string } {
+  enqueueStatement<S extends z.ZodType>(contract: MessageContract<S>, data: z.input<S>, options: EncodeOptions, from: string, firstParam: number): { sql: string; params: unknown[] } {
     const params = outboxRow(contract.topic, encodeEvent(contract, data, options));
     const placeholders = params.map((_, index) => `$${firstParam + index}`).join(', ');
-    return { sql: `INSERT INTO ${this.table} (event_id, topic, key, value, headers) SELECT ${placeholders} FROM ${from} RETURNING event_id`, params, value: `$${firstParam + VALUE_PARAM}` };
+    return { sql: `INSERT INTO ${this.table} (event_id, topic, key, value, headers) SELECT ${placeholders} FROM ${from} RETURNING event_id`, params };
   }
 }
-
-/** Where the value is in an outbox row's parameters. */
-const VALUE_PARAM = 3;
 
 function outboxRow(topic: string, message: WireMessage): [eventId: string, topic: string, key: string, value: string, headers: string] {
   const eventId = message.headers[HEADERS.eventId];

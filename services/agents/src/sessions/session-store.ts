@@ -99,15 +99,14 @@ export class SessionStore {
       });
       const full: TraceRaw = { ...trace, turnId: turn.id, turnIndex: index };
       turn.trace = full as unknown as Record<string, unknown>;
-      // The trace goes over once, in the event; the turn's row keeps the event's data.
-      const event = this.outbox.enqueueStatement(traceRawContract, full, { source: 'agents' }, 'turn', 12);
+      const event = this.outbox.enqueueStatement(traceRawContract, full, { source: 'agents' }, 'turn', 13);
       const written = await preparedQuery(
         this.dataSource,
         `WITH session AS (UPDATE agents.sessions SET dialogue = $2, ended = $3, turn_count = $4 + 1 WHERE id = $1 AND turn_count = $4 RETURNING id),
           turn AS (INSERT INTO agents.turns (id, session_id, turn_index, user_message, reply, client_message_id, trace, created_at)
-            SELECT $5, $6, $7, $8, $9, $10, (${event.value}::jsonb) -> 'data', $11 FROM session RETURNING id)
+            SELECT $5, $6, $7, $8, $9, $10, $11, $12 FROM session RETURNING id)
         ${event.sql}`,
-        [session.id, JSON.stringify(dialogue), ended, index, turn.id, turn.sessionId, index, turn.userMessage, turn.reply, turn.clientMessageId, turn.createdAt, ...event.params],
+        [session.id, JSON.stringify(dialogue), ended, index, turn.id, turn.sessionId, index, turn.userMessage, turn.reply, turn.clientMessageId, JSON.stringify(full), turn.createdAt, ...event.params],
       );
       if (written.length) {
         this.onCommitted();
