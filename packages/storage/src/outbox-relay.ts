@@ -52,17 +52,17 @@ export class OutboxRelay {
     this.claim = `WITH claimed AS (SELECT seq FROM ${this.table} WHERE published_at IS NULL ORDER BY seq LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED),
       marked AS (UPDATE ${this.table} o SET published_at = now() FROM claimed WHERE o.seq = claimed.seq RETURNING o.seq, o.topic, o.key, o.value, o.headers)
       SELECT * FROM marked ORDER BY seq`;
+    this.retainPublishedMs = options.retainPublishedMs ?? 3_600_000;
     // A short batch took everything pending when it looked: look again only when a commit came
     // since (or at the next poll), not with an empty pass that costs the database a transaction
     // after every turn.
-    this.retainPublishedMs = options.retainPublishedMs ?? 3_600_000;
     this.loop = new PollLoop(async () => {
       const more = (await this.publishBatch()) === this.batchSize;
       await this.prune();
       return more;
     }, {
       pollMs: options.pollMs ?? 500,
-      onError: (error) => this.options.logger?.warn({ schema: this.options.schema, error: String(error) }, 'outbox relay: publish failed, will retry'),
+      onError: (error) => this.options.logger?.warn({ schema: this.options.schema, error: String(error) }, 'outbox relay: a pass (publish or prune) failed, will retry'),
     });
   }
 
