@@ -16,6 +16,7 @@ export { CONTRACTS, contractFor } from './registry.js';
 export { PoisonMessageError, type PoisonReason } from './errors/poison-message.error.js';
 export { SchemaViolationError } from './errors/schema-violation.error.js';
 export { MessageTooLargeError } from './errors/message-too-large.error.js';
+export { echo, ECHO_LIMIT, safeText, storableText, storableValue, textProblem } from './text.js';
 export { AGENT_ROLES, agentCallSchema, toolCallSchema, traceRawContract, traceRawSchema, type TraceRaw } from './messages/traces-raw.message.js';
 export { campaignCompletedContract, campaignCompletedSchema, type CampaignCompleted } from './messages/campaigns-completed.message.js';
 export { refinedCallSchema, traceRefinedContract, traceRefinedSchema, type TraceRefined } from './messages/traces-refined.message.js';
