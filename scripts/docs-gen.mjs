@@ -26,7 +26,7 @@ const lines = [
   '',
   '| field | meaning |',
   '|---|---|',
-  '| `id` | event id (UUID); the same event redelivered has the same id |',
+  '| `id` | event id, always a UUID; the same event redelivered has the same id. An event derived from one thing (`traces.refined` from its raw event, `campaigns.completed` from its campaign) has a name-based UUID, so writing it again after a crash gives the same id |',
   '| `type` | the topic name |',
   '| `version` | the data schema version |',
   '| `time` | when the event was produced (ISO 8601, UTC) |',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, encodeEvent } from './codec.js';
+import { InvalidEventIdError } from './errors/invalid-event-id.error.js';
+import { eventIdFor, isEventId } from './event-id.js';
 import { MessageTooLargeError } from './errors/message-too-large.error.js';
 import { PoisonMessageError } from './errors/poison-message.error.js';
 import { SchemaViolationError } from './errors/schema-violation.error.js';
@@ -60,5 +62,22 @@ describe('codec', () => {
     expect(poisonReason(() => decodeEvent(datasetReadyContract, good.replace('"version":1', '"version":9')))).toBe('unsupported-version');
     expect(poisonReason(() => decodeEvent(datasetReadyContract, good.replace('"datasetId":"ds_dealership"', '"datasetId":""')))).toBe('schema-invalid');
     expect(poisonReason(() => decodeEvent(datasetReadyContract, good, 10))).toBe('too-large');
+  });
+});
+
+describe('event ids', () => {
+  it('refuses a producer id that is not a UUID, as docs/messages.md promises', () => {
+    const contract = CONTRACTS['campaigns.completed'];
+    expect(() => encodeEvent(contract, contract.example, { source: 'test', id: 'camp_1.completed' })).toThrow(InvalidEventIdError);
+    const id = eventIdFor('campaigns.completed', 'camp_1');
+    expect(isEventId(id)).toBe(true);
+    expect(encodeEvent(contract, contract.example, { source: 'test', id }).headers['distillery-event-id']).toBe(id);
+  });
+
+  it('derives the same UUID from the same name, another from another', () => {
+    expect(eventIdFor('campaigns.completed', 'camp_1')).toBe(eventIdFor('campaigns.completed', 'camp_1'));
+    expect(eventIdFor('campaigns.completed', 'camp_1')).not.toBe(eventIdFor('campaigns.completed', 'camp_2'));
+    expect(eventIdFor('campaigns.completed', 'camp_1')).not.toBe(eventIdFor('traces.refined', 'camp_1'));
+    expect(eventIdFor('x', 'y')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

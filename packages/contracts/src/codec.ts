@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { MessageContract } from './contract.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type EventEnvelope, envelopeSchema, HEADERS } from './envelope.js';
+import { InvalidEventIdError } from './errors/invalid-event-id.error.js';
+import { isEventId, newEventId } from './event-id.js';
 import { MessageTooLargeError } from './errors/message-too-large.error.js';
 import { PoisonMessageError } from './errors/poison-message.error.js';
 import { SchemaViolationError } from './errors/schema-violation.error.js';
@@ -16,7 +17,7 @@ export interface WireMessage {
 export interface EncodeOptions {
   /** The producing service, recorded as the envelope's `source`. */
   readonly source: string;
-  /** A fixed event id (e.g. from an outbox row); a fresh UUID otherwise. */
+  /** A fixed event id, a UUID (e.g. from `eventIdFor`); a fresh UUID otherwise. */
   readonly id?: string;
   readonly time?: Date;
   readonly maxBytes?: number;
@@ -30,8 +31,9 @@ function formatIssues(error: z.ZodError): string[] {
 export function encodeEvent<S extends z.ZodType>(contract: MessageContract<S>, data: z.input<S>, options: EncodeOptions): WireMessage {
   const parsed = contract.schema.safeParse(data);
   if (!parsed.success) throw new SchemaViolationError(contract.topic, formatIssues(parsed.error));
+  if (options.id !== undefined && !isEventId(options.id)) throw new InvalidEventIdError(contract.topic, options.id);
   const envelope: EventEnvelope<z.infer<S>> = {
-    id: options.id ?? randomUUID(),
+    id: options.id ?? newEventId(),
     type: contract.topic,
     version: contract.version,
     time: (options.time ?? new Date()).toISOString(),

@@ -16,6 +16,8 @@ export { CONTRACTS, contractFor } from './registry.js';
 export { PoisonMessageError, type PoisonReason } from './errors/poison-message.error.js';
 export { SchemaViolationError } from './errors/schema-violation.error.js';
 export { MessageTooLargeError } from './errors/message-too-large.error.js';
+export { InvalidEventIdError } from './errors/invalid-event-id.error.js';
+export { eventIdFor, isEventId, newEventId } from './event-id.js';
 export { echo, ECHO_LIMIT, safeText, storableText, storableValue, textProblem } from './text.js';
 export { AGENT_ROLES, agentCallSchema, toolCallSchema, traceRawContract, traceRawSchema, type TraceRaw } from './messages/traces-raw.message.js';
 export { campaignCompletedContract, campaignCompletedSchema, type CampaignCompleted } from './messages/campaigns-completed.message.js';

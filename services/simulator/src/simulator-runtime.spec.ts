@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentsService } from '@distillery/agents';
 import { subscribeEvents } from '@distillery/bus';
-import { type CampaignCompleted, campaignCompletedContract } from '@distillery/contracts';
+import { type CampaignCompleted, campaignCompletedContract, eventIdFor } from '@distillery/contracts';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { eventually } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ describe('simulator campaigns, embedded', () => {
   let app: RunningApp;
   let dataDir: string;
   const completed: CampaignCompleted[] = [];
+  const completedIds = new Map<string, string>();
   const post = (body: unknown) => fetch(`${app.url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const get = async <T>(path: string) => (await (await fetch(`${app.url}${path}`)).json()) as T;
 
@@ -25,7 +26,10 @@ describe('simulator campaigns, embedded', () => {
       defaultPort: 0,
       env: { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_LOG_LEVEL: 'silent', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '100000', DISTILLERY_AGENTS_RATE_BURST: '1000' },
     });
-    await subscribeEvents(app.platform.bus, campaignCompletedContract, { groupId: 'simulator-spec', handler: async (event) => void completed.push(event.data) });
+    await subscribeEvents(app.platform.bus, campaignCompletedContract, { groupId: 'simulator-spec', handler: async (event) => {
+      completed.push(event.data);
+      completedIds.set(event.data.campaignId, event.id);
+    } });
   }, 120_000);
 
   afterAll(async () => {
@@ -57,6 +61,8 @@ describe('simulator campaigns, embedded', () => {
     await eventually(() => completed.some((event) => event.campaignId === 'camp_spec_1'), 'campaigns.completed', 10_000);
     const event = completed.find((candidate) => candidate.campaignId === 'camp_spec_1')!;
     expect(event.conversations).toEqual({ requested: 24, completed: 24, failed: 0 });
+    // docs/messages.md: every envelope id is a UUID; derived from the campaign id, so a rewrite is the same event.
+    expect(completedIds.get('camp_spec_1')).toBe(eventIdFor('campaigns.completed', 'camp_spec_1'));
     expect(new Set(event.sessionIds)).toEqual(sessions);
     expect(event.turns).toBe(progress.turns);
 

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { BusRecord } from '@distillery/bus';
-import { traceRefinedContract } from '@distillery/contracts';
+import { eventIdFor, traceRefinedContract } from '@distillery/contracts';
 import type { Inbox, Outbox } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
 import type { RefinedTrace } from '../refine/trace-refiner.js';
@@ -15,8 +14,7 @@ const COLUMNS = [
 
 /** The traces.refined event id of a raw event: derived from it, so a re-judged raw event would carry the same id. */
 export function refinedEventId(rawEventId: string): string {
-  const hex = createHash('sha256').update(`traces.refined\u0000${rawEventId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return eventIdFor('traces.refined', rawEventId);
 }
 
 /**

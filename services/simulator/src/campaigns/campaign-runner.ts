@@ -1,4 +1,4 @@
-import { campaignCompletedContract } from '@distillery/contracts';
+import { campaignCompletedContract, eventIdFor } from '@distillery/contracts';
 import type { Platform } from '@distillery/service-kit';
 import type { Outbox } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
@@ -170,7 +170,7 @@ export class CampaignRunner {
           completedAt: done.completedAt.toISOString(),
           lineage: { campaignId: id, parentEventIds: [] },
         },
-        { source: 'simulator', id: `${id}.completed` },
+        { source: 'simulator', id: eventIdFor('campaigns.completed', id) },
       );
       await store.setCompletionEvent(manager, id, eventId);
       return { ...done, eventId };
