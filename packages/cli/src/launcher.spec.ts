@@ -38,6 +38,25 @@ describe('the embedded launcher', () => {
     expect(missing.output()).toContain('DISTILLERY_DATABASE_URL: required when DISTILLERY_MODE=distributed');
   });
 
+  it('checks the main job\'s settings and every service\'s before anything starts: exit 2, one line naming each variable', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'distillery-run-config-'));
+    try {
+      const run = spawnNode(resolve(REPO_ROOT, 'packages/cli/dist/src/main.js'), ['run'], { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_RUN_CONVERSATIONS: 'abc', DISTILLERY_RUN_TRAIN_STEPS: '-1' });
+      expect(await run.exited).toBe(2);
+      const lines = run.output().trim().split('\n');
+      expect(lines).toEqual([
+        'distillery: DISTILLERY_RUN_CONVERSATIONS: expected an integer ≥ 1, got "abc"',
+        'distillery: DISTILLERY_RUN_TRAIN_STEPS: expected an integer ≥ 0, got "-1"',
+      ]);
+      const service = spawnNode(resolve(REPO_ROOT, 'packages/cli/dist/src/main.js'), ['run'], { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_JUDGE_SEED: 'many' });
+      expect(await service.exited).toBe(2);
+      expect(service.output()).toMatch(/^distillery: DISTILLERY_JUDGE_\w+: .*"many"\n$/);
+      expect(service.output()).not.toContain('services up');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects an unknown command with usage and exit code 2', async () => {
     const child = spawnNode(resolve(REPO_ROOT, 'packages/cli/dist/src/main.js'), ['frobnicate'], {});
     expect(await child.exited).toBe(2);

@@ -63,7 +63,12 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(`distillery: ${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);
+    // A bad setting is the user's mistake: one line per variable, exit 2, no stack trace.
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(`distillery: ${problem}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`distillery: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);
   },
 );

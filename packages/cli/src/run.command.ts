@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { computeInfo } from '@distillery/compute';
 import { traceRawContract } from '@distillery/contracts';
-import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
+import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ALL_SERVICES } from './all-services.js';
 import { awaitDataset, awaitRefined, awaitStudent, countEvents, type SimulatedCampaign, simulateCampaign, type TrainedStudent } from './loop-stages.js';
 import { ProgressPrinter } from './progress.js';
+import { loadRunConfig } from './run-config.js';
 
 export interface RunOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -24,17 +25,18 @@ export interface RunSummary {
  * stages this build implements, in flow order, and names those it does not implement yet.
  */
 export async function runCommand(options: RunOptions): Promise<{ summary: RunSummary; app: RunningApp }> {
+  const settings = loadRunConfig(options.env);
+  // The trainer service distills the student when the curator announces the dataset: a short run
+  // (DISTILLERY_RUN_TRAIN_STEPS optimizer steps a stage, 6 held-out rows decoded) unless told otherwise; 0 trains nothing.
+  const trainSteps = settings.DISTILLERY_RUN_TRAIN_STEPS;
+  const training = trainSteps > 0 ? { DISTILLERY_TRAINER_MAX_STEPS: String(trainSteps), DISTILLERY_TRAINER_EVAL_LIMIT: '6' } : { DISTILLERY_TRAINER_SLOTS: '0' };
+  // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
+  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...training, ...options.env, DISTILLERY_MODE: 'embedded' };
+  checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
   const progress = new ProgressPrinter(8 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
-
-  // The trainer service distills the student when the curator announces the dataset: a short run
-  // (DISTILLERY_RUN_TRAIN_STEPS optimizer steps a stage, 6 held-out rows decoded) unless told otherwise; 0 trains nothing.
-  const trainSteps = Number(options.env.DISTILLERY_RUN_TRAIN_STEPS ?? 5);
-  const training = trainSteps > 0 ? { DISTILLERY_TRAINER_MAX_STEPS: String(trainSteps), DISTILLERY_TRAINER_EVAL_LIMIT: '6' } : { DISTILLERY_TRAINER_SLOTS: '0' };
-  // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
-  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...training, ...options.env, DISTILLERY_MODE: 'embedded' };
   const app = await progress.run(
     'platform',
     () => startApp(ALL_SERVICES, { name: 'embedded', env, defaultPort: 0 }),
@@ -54,7 +56,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const stageNotes: Record<string, string> = {};
   const campaign = await progress.run(
     'simulator: a campaign of simulated customers over the agents\' gRPC API',
-    () => simulateCampaign(app.url, { count: Number(options.env.DISTILLERY_RUN_CONVERSATIONS ?? 60), seed: Number(options.env.DISTILLERY_RUN_SEED ?? 7), concurrency: 4 }, (line) => process.stdout.write(`${line}\n`)),
+    () => simulateCampaign(app.url, { count: settings.DISTILLERY_RUN_CONVERSATIONS, seed: settings.DISTILLERY_RUN_SEED, concurrency: 4 }, (line) => process.stdout.write(`${line}\n`)),
     (result) => describeCampaign(result),
   );
   stageNotes['simulator/campaigns'] = describeCampaign(campaign);

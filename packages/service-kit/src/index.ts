@@ -15,7 +15,7 @@ export { artifactRootOf, openPlatform, type Platform } from './platform.js';
 export { PlatformModule } from './platform.module.js';
 export { ARTIFACTS, BUS, DATABASE, PLATFORM, PLATFORM_CONFIG, SERVICES } from './tokens.js';
 export { runtimeLifecycle, type RuntimeLifecycle, type ServiceRuntime } from './runtime-lifecycle.js';
-export { startApp, type RunningApp, type StartAppOptions } from './start-app.js';
+export { checkConfig, startApp, type RunningApp, type StartAppOptions } from './start-app.js';
 export { drainOnSignals, runService } from './run-service.js';
 export { freePort } from './free-port.js';
 export { createLogger } from './logging/create-logger.js';

@@ -29,6 +29,8 @@ export interface ServiceDefinition {
   readonly stages: readonly StageStatus[];
   readonly migrations: ReadonlyArray<new () => MigrationInterface>;
   readonly entities?: readonly Function[];
+  /** Validates the service's own settings from the environment (throws ConfigError naming each variable); run before anything opens. */
+  readonly loadConfig?: (env: Readonly<Record<string, string | undefined>>) => unknown;
   /** The service's own Nest module (controllers, consumers); the platform providers are injectable in it. */
   readonly module?: Type | DynamicModule;
 }

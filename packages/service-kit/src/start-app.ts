@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
 import { createLogger } from './logging/create-logger.js';
 import { PinoNestLogger } from './logging/pino-nest-logger.js';
-import { loadPlatformConfig } from './platform-config.js';
+import { loadPlatformConfig, type PlatformConfig } from './platform-config.js';
 import { openPlatform, type Platform } from './platform.js';
 import { PlatformModule } from './platform.module.js';
 import type { ServiceDefinition } from './service-definition.js';
@@ -35,7 +36,7 @@ class DistilleryAppModule {}
  */
 export async function startApp(services: readonly ServiceDefinition[], options: StartAppOptions): Promise<RunningApp> {
   const env = options.env ?? process.env;
-  const config = loadPlatformConfig(env);
+  const config = checkConfig(services, env);
   const logger = createLogger(options.name, config.DISTILLERY_LOG_LEVEL);
   const platform = await openPlatform(config, services, logger, env);
   try {
@@ -59,6 +60,25 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
     await platform.close();
     throw error;
   }
+}
+
+/**
+ * The platform's settings and every service's own, checked before anything opens: one ConfigError
+ * naming every bad variable. startApp runs it first; a launcher can run it before it prints a line.
+ */
+export function checkConfig(services: readonly ServiceDefinition[], env: Readonly<Record<string, string | undefined>>): PlatformConfig {
+  const problems = new Set<string>();
+  let platform: PlatformConfig | undefined;
+  for (const load of [() => (platform = loadPlatformConfig(env)), ...services.map((service) => () => service.loadConfig?.(env))]) {
+    try {
+      load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const problem of error.problems) problems.add(problem);
+    }
+  }
+  if (problems.size > 0 || !platform) throw new ConfigError([...problems]);
+  return platform;
 }
 
 async function withTimeout(work: Promise<void>, ms: number, what: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
+import { loadAgentsConfig } from './config/agents.config.js';
 import { AgentsModule } from './agents.module.js';
 import { AGENTS_ENTITIES, AGENTS_MIGRATIONS } from './agents.schema.js';
 import { dealershipDomain } from './domain/dealership-domain.js';
@@ -11,6 +12,7 @@ export const agentsService: ServiceDefinition = {
   schema: 'agents',
   consumes: [],
   produces: ['traces.raw'],
+  loadConfig: loadAgentsConfig,
   stages: [{ name: 'pipeline', implemented: true }, { name: 'grpc-api', implemented: true }, { name: 'traces', implemented: true }],
   migrations: AGENTS_MIGRATIONS,
   entities: AGENTS_ENTITIES,

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
+import { loadCuratorConfig } from './config/curator.config.js';
 import { serviceSchemaMigration } from '@distillery/storage';
 import { CuratorModule } from './curator.module.js';
 import { CuratorTables1764100000004 } from './store/curator.migration.js';
@@ -11,6 +12,7 @@ export const curatorService: ServiceDefinition = {
   schema: 'curator',
   consumes: ['traces.refined', 'campaigns.completed'],
   produces: ['datasets.ready'],
+  loadConfig: loadCuratorConfig,
   stages: [{ name: 'datasets', implemented: true }],
   migrations: [serviceSchemaMigration('curator', 1764000000004), CuratorTables1764100000004],
   module: CuratorModule,

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
+import { loadJudgeConfig } from './config/judge.config.js';
 import { serviceSchemaMigration } from '@distillery/storage';
 import { JudgeModule } from './judge.module.js';
 import { JudgeRefinements1764000005000 } from './store/refinements.migration.js';
@@ -11,6 +12,7 @@ export const judgeService: ServiceDefinition = {
   schema: 'judge',
   consumes: ['traces.raw'],
   produces: ['traces.refined'],
+  loadConfig: loadJudgeConfig,
   stages: [{ name: 'refine', implemented: true }],
   migrations: [serviceSchemaMigration('judge', 1764000000003), JudgeRefinements1764000005000],
   module: JudgeModule,

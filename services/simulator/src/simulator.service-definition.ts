@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
+import { loadSimulatorConfig } from './config/simulator.config.js';
 import { SIMULATOR_MIGRATIONS } from './simulator.schema.js';
 import { SimulatorModule } from './simulator.module.js';
 
@@ -10,6 +11,7 @@ export const simulatorService: ServiceDefinition = {
   schema: 'simulator',
   consumes: [],
   produces: ['campaigns.completed'],
+  loadConfig: loadSimulatorConfig,
   stages: [{ name: 'campaigns', implemented: true }],
   migrations: SIMULATOR_MIGRATIONS,
   module: SimulatorModule,

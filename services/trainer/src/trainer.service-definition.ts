@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
+import { loadTrainerConfig } from './config/trainer.config.js';
 import { TRAINER_ENTITIES, TRAINER_MIGRATIONS } from './trainer.schema.js';
 import { TrainerModule } from './trainer.module.js';
 
@@ -10,6 +11,7 @@ export const trainerService: ServiceDefinition = {
   schema: 'trainer',
   consumes: ['datasets.ready'],
   produces: ['checkpoints.bf16'],
+  loadConfig: loadTrainerConfig,
   stages: [
     { name: 'block-expansion', implemented: true },
     { name: 'ca-cpt', implemented: true },
