@@ -14,6 +14,7 @@ import { z } from 'zod';
 export const ECHO_LIMIT = 64;
 
 // C0 controls other than \t \n \r, DEL, and surrogates not part of a pair.
+// eslint-disable-next-line no-control-regex -- control characters are what this policy finds
 const BAD_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 const BAD_TEXT_GLOBAL = new RegExp(BAD_TEXT.source, 'gu');
 
