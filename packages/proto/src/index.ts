@@ -14,6 +14,8 @@
 export { agentsV1, loadDistilleryProto, PROTO_LOADER_OPTIONS, protoDir, servingV1, type DistilleryProto } from './load-proto.js';
 export { AgentsClient, type AgentsClientOptions } from './agents-client.js';
 export { ProtoNotFoundError } from './proto-not-found.error.js';
+export { undecodable, withUndecodableRequests } from './strict-decoding.js';
+export { UndecodableMessageError } from './undecodable-message.error.js';
 export type { AgentServiceClient, AgentServiceHandlers } from './generated/distillery/agents/v1/AgentService.js';
 export type { CreateSessionRequest, CreateSessionRequest__Output } from './generated/distillery/agents/v1/CreateSessionRequest.js';
 export type { Session, Session__Output } from './generated/distillery/agents/v1/Session.js';

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateChunk } from './generated/distillery/serving/v1/GenerateChunk.js';
 import type { GenerateRequest__Output } from './generated/distillery/serving/v1/GenerateRequest.js';
 import { agentsV1, servingV1 } from './load-proto.js';
+import { undecodable, withUndecodableRequests } from './strict-decoding.js';
+import { UndecodableMessageError } from './undecodable-message.error.js';
 
 describe('proto contracts', () => {
   it('describe the AgentService with its streaming flags', () => {
@@ -11,6 +13,45 @@ describe('proto contracts', () => {
     expect(service.StreamMessage.responseStream).toBe(true);
     expect(service.SendMessage.responseStream).toBe(false);
     expect(service.CreateSession.path).toBe('/distillery.agents.v1.AgentService/CreateSession');
+  });
+
+  describe('decoding is strict: bytes protobuf itself refuses are refused', () => {
+    const createSession = () => agentsV1().AgentService.service.CreateSession;
+    // customer_ref "customer-12345" (bytes 0-15), locale "en-US" (16-22), metadata {a: "b"} (23-30).
+    const encoded = () => createSession().requestSerialize({ customerRef: 'customer-12345', locale: 'en-US', metadata: { a: 'b' } });
+
+    it('a frame cut inside a field does not decode (protobufjs alone clamps a cut string and answers a partial customer_ref)', () => {
+      const bytes = encoded();
+      for (const cut of [2, 3, 10, 15, 17, 18, 20, 24, 27, 30]) {
+        expect(() => createSession().requestDeserialize(bytes.subarray(0, cut)), `cut at ${cut}`).toThrow(UndecodableMessageError);
+      }
+      expect(() => createSession().requestDeserialize(bytes.subarray(0, 10))).toThrow(/CreateSession request does not decode/);
+    });
+
+    it('a frame cut between fields decodes to the fields it holds, as in any protobuf parser', () => {
+      const bytes = encoded();
+      expect(createSession().requestDeserialize(bytes.subarray(0, 16))).toMatchObject({ customerRef: 'customer-12345', locale: '' });
+      expect(createSession().requestDeserialize(bytes)).toMatchObject({ customerRef: 'customer-12345', locale: 'en-US', metadata: { a: 'b' } });
+      expect(createSession().requestDeserialize(Buffer.alloc(0))).toMatchObject({ customerRef: '', locale: '' });
+    });
+
+    it('a string field that is not UTF-8 does not decode', () => {
+      const bytes = Buffer.from([0x0a, 0x03, 0x61, 0xc3, 0x28]); // customer_ref: 'a' then a broken two-byte sequence
+      expect(() => createSession().requestDeserialize(bytes)).toThrow(/not valid UTF-8/);
+    });
+
+    it('responses are decoded as strictly', () => {
+      const getSession = agentsV1().AgentService.service.GetSession;
+      const bytes = getSession.responseSerialize({ sessionId: 'sess_1', tenant: 'dev' });
+      expect(() => getSession.responseDeserialize(bytes.subarray(0, bytes.length - 1))).toThrow(UndecodableMessageError);
+    });
+
+    it('a server definition hands the handler the decode error instead of throwing (grpc-js would answer INTERNAL)', () => {
+      const lenient = withUndecodableRequests(agentsV1().AgentService.service).CreateSession;
+      const request = lenient.requestDeserialize(encoded().subarray(0, 10));
+      expect(undecodable(request)).toBeInstanceOf(UndecodableMessageError);
+      expect(undecodable(lenient.requestDeserialize(encoded()))).toBeUndefined();
+    });
   });
 
   describe('a real grpc-js round trip on loopback', () => {

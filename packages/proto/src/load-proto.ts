@@ -6,6 +6,7 @@ import { loadSync, type Options } from '@grpc/proto-loader';
 import type { ProtoGrpcType as AgentsProto } from './generated/agents.js';
 import type { ProtoGrpcType as ServingProto } from './generated/serving.js';
 import { ProtoNotFoundError } from './proto-not-found.error.js';
+import { strictDeserializers } from './strict-decoding.js';
 
 /** The loader options; scripts/proto-gen.mjs generates the types with the same ones. */
 export const PROTO_LOADER_OPTIONS: Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
@@ -27,12 +28,15 @@ export type DistilleryProto = AgentsProto & ServingProto;
 
 let loaded: DistilleryProto | undefined;
 
-/** Every service and message of proto/, as grpc-js constructors and definitions (loaded once). */
+/**
+ * Every service and message of proto/, as grpc-js constructors and definitions (loaded once).
+ * Their deserializers refuse bytes that are not a valid encoding (UndecodableMessageError).
+ */
 export function loadDistilleryProto(): DistilleryProto {
   if (!loaded) {
     const dir = protoDir();
     const definition = loadSync(protoFiles(dir), { ...PROTO_LOADER_OPTIONS, includeDirs: [dir] });
-    loaded = loadPackageDefinition(definition) as unknown as DistilleryProto;
+    loaded = loadPackageDefinition(strictDeserializers(definition)) as unknown as DistilleryProto;
   }
   return loaded;
 }
