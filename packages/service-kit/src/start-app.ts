@@ -3,6 +3,9 @@ import { type DynamicModule, type INestApplication, Module } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
+import { BoundedErrorFilter } from './http/bounded-error.filter.js';
+import { JsonBodyGuard } from './http/json-body.guard.js';
+import { RequestTextGuard } from './http/request-text.guard.js';
 import { createLogger } from './logging/create-logger.js';
 import { PinoNestLogger } from './logging/pino-nest-logger.js';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.js';
@@ -32,7 +35,8 @@ class DistilleryAppModule {}
 
 /**
  * Boots services in one process: validates the config (throws ConfigError naming the variable),
- * opens the platform, composes the services' modules and listens for HTTP.
+ * opens the platform, composes the services' modules and listens for HTTP behind the shared edge
+ * (JsonBodyGuard, RequestTextGuard, BoundedErrorFilter).
  */
 export async function startApp(services: readonly ServiceDefinition[], options: StartAppOptions): Promise<RunningApp> {
   const env = options.env ?? process.env;
@@ -45,6 +49,9 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
       imports: [PlatformModule.forRoot(platform, services), ...services.flatMap((service) => (service.module ? [service.module] : []))],
     };
     const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false });
+    // The HTTP edge of every service: JSON bodies only (415), no bad text or over-long parameter (400 naming the field), bounded error bodies.
+    app.useGlobalGuards(new JsonBodyGuard(), new RequestTextGuard());
+    app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' })));
     await app.listen(config.DISTILLERY_HTTP_PORT ?? options.defaultPort, config.DISTILLERY_HTTP_HOST);
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     logger.info({ url, mode: config.DISTILLERY_MODE }, 'listening');
