@@ -54,7 +54,7 @@ describe('TurnPipeline', () => {
     expect(result.timings.sandboxMs).toBeGreaterThanOrEqual(result.timings.toolsMs);
     expect(result.timings.evaluatorMs).toBeGreaterThan(0);
     expect(progress.map((event) => `${event.agent}:${event.status}`)).toEqual([
-      'understander:started', 'understander:done', 'planner:started', 'evaluator:started', 'evaluator:done', 'executor:started', 'executor:done', 'explainer:started', 'explainer:done',
+      'understander:started', 'understander:done', 'planner:started', 'planner:done', 'evaluator:started', 'evaluator:done', 'executor:started', 'executor:done', 'explainer:started', 'explainer:done',
     ]);
   });
 

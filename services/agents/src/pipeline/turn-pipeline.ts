@@ -97,6 +97,7 @@ export class TurnPipeline {
     for (let attempt = 1; attempt <= this.options.maxReplans + 1; attempt++) {
       this.onProgress({ agent: 'planner', status: 'started' });
       const code = planCode(await callAgent(this.model, 'planner', plannerPrompt(prompt, utterance, understanding, feedback), attempt, calls));
+      this.onProgress({ agent: 'planner', status: 'done' });
       this.onProgress({ agent: 'evaluator', status: 'started' });
       const checking = performance.now();
       const check = validatePlan(code, this.toolbox.catalog);
