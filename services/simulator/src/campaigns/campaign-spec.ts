@@ -1,4 +1,5 @@
 import { BODIES, CREDIT_TIERS, FUELS } from '@distillery/agents';
+import { echo, safeText } from '@distillery/contracts';
 import { z } from 'zod';
 
 /** The customer goals a campaign draws from (the intent and capability set N of the paper's S(H, N, I, E, Φ_S)). */
@@ -32,6 +33,20 @@ export const DEFAULT_TOPICS: readonly string[] = [
   'a reliable sedan',
 ];
 
+/**
+ * Field bounds: every text field refuses control characters and lone surrogates (safeText) and
+ * has a length, every list a size, so no request field is unbounded.
+ */
+const MAX_TOPICS = 1_000;
+const MAX_TOPIC_LENGTH = 200;
+const MAX_LIST = 100;
+const MAX_MAKE_LENGTH = 64;
+const MAX_CUSTOMER_REFS = 10_000;
+const MAX_MODEL_LENGTH = 200;
+const MAX_PROMPT_TEMPLATE_LENGTH = 20_000;
+/** How many unknown intents (or switch kinds) one problem quotes; the rest are counted. */
+const QUOTED_UNKNOWN = 3;
+
 const rate = (fallback: number) => z.number().min(0, 'expected a share between 0 and 1').max(1, 'expected a share between 0 and 1').default(fallback);
 
 /** The environment E: the dealership the goals come from, inventory constraints and the synthetic customers' profiles. */
@@ -41,19 +56,19 @@ export const environmentSchema = z
     dealershipSeed: z.number().int().min(0).optional(),
     inventory: z
       .strictObject({
-        bodies: z.array(z.enum(BODIES)).min(1).optional(),
-        fuels: z.array(z.enum(FUELS)).min(1).optional(),
-        makes: z.array(z.string().min(1)).min(1).optional(),
+        bodies: z.array(z.enum(BODIES)).min(1).max(MAX_LIST).optional(),
+        fuels: z.array(z.enum(FUELS)).min(1).max(MAX_LIST).optional(),
+        makes: z.array(safeText(MAX_MAKE_LENGTH).min(1)).min(1).max(MAX_LIST).optional(),
         maxPrice: z.number().int().positive().optional(),
         minYear: z.number().int().min(1990).optional(),
       })
       .default({}),
     customers: z
       .strictObject({
-        creditTiers: z.array(z.enum(CREDIT_TIERS)).min(1).optional(),
+        creditTiers: z.array(z.enum(CREDIT_TIERS)).min(1).max(MAX_LIST).optional(),
         licenceOnFile: z.boolean().optional(),
         /** Only these customer refs (cust_0001 …). */
-        refs: z.array(z.string().regex(/^cust_\d{4}$/, 'expected a customer ref such as cust_0001')).min(1).optional(),
+        refs: z.array(z.string().regex(/^cust_\d{4}$/, 'expected a customer ref such as cust_0001')).min(1).max(MAX_CUSTOMER_REFS).optional(),
       })
       .default({}),
   })
@@ -78,19 +93,25 @@ export const personaTraitsSchema = z
 export const llmSettingsSchema = z
   .strictObject({
     /** The model on the endpoint (the service's DISTILLERY_SIMULATOR_OPENAI_MODEL or DISTILLERY_OPENAI_MODEL when absent). */
-    model: z.string().min(1).optional(),
+    model: safeText(MAX_MODEL_LENGTH).min(1).optional(),
     temperature: z.number().min(0).max(2).default(0.7),
     maxTokens: z.number().int().min(16).max(4_096).default(200),
     /** The system prompt, with {{persona}}, {{goal}}, {{intents}}, {{topic}}, {{environment}}, {{style}} filled in; the built-in Φ_S when absent. */
-    promptTemplate: z.string().min(20).optional(),
+    promptTemplate: safeText(MAX_PROMPT_TEMPLATE_LENGTH).min(20).optional(),
   })
   .default({ temperature: 0.7, maxTokens: 200 });
 
+/** A weight per known key: one problem names the first few unknown keys (bounded by echo), counts the rest and lists the known ones once. */
 const weights = <K extends string>(keys: readonly K[], what: string) =>
   z
     .record(z.string(), z.number().min(0, `${what} weights are ≥ 0`))
     .superRefine((mix, context) => {
-      for (const key of Object.keys(mix)) if (!(keys as readonly string[]).includes(key)) context.addIssue({ code: 'custom', message: `unknown ${what} ${key} (known: ${keys.join(', ')})` });
+      const unknown = Object.keys(mix).filter((key) => !(keys as readonly string[]).includes(key));
+      if (unknown.length) {
+        const quoted = unknown.slice(0, QUOTED_UNKNOWN).map((key) => echo(key, 32));
+        const more = unknown.length > quoted.length ? ` and ${unknown.length - quoted.length} more` : '';
+        context.addIssue({ code: 'custom', message: `unknown ${what}${unknown.length > 1 ? 's' : ''} ${quoted.join(', ')}${more} (known: ${keys.join(', ')})` });
+      }
       if (!Object.values(mix).some((weight) => weight > 0)) context.addIssue({ code: 'custom', message: `at least one ${what} needs a weight above 0` });
     })
     .transform((mix) => mix as Partial<Record<K, number>>);
@@ -109,14 +130,14 @@ export const campaignSpecSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(256).default(4),
   policy: z.enum(['reference', 'llm']).optional(),
   intentMix: weights(GOAL_KINDS, 'intent').default(DEFAULT_INTENT_MIX),
-  topics: z.array(z.string().min(1).max(200)).min(1).default([...DEFAULT_TOPICS]),
+  topics: z.array(safeText(MAX_TOPIC_LENGTH).min(1)).min(1).max(MAX_TOPICS).default([...DEFAULT_TOPICS]),
   environment: environmentSchema,
   personaTraits: personaTraitsSchema,
   /** Share of conversations in which the customer tries a prompt injection (once). */
   injectionRate: rate(0.05),
   /** Share of conversations in which the business changes mid-conversation. */
   switchRate: rate(0.1),
-  switchKinds: z.array(z.enum(SWITCH_KINDS)).min(1).default([...SWITCH_KINDS]),
+  switchKinds: z.array(z.enum(SWITCH_KINDS)).min(1).max(MAX_LIST).default([...SWITCH_KINDS]),
   /** Customer turns after which a conversation ends with EXIT max_turns. */
   maxTurns: z.number().int().min(1).max(100).default(12),
   llm: llmSettingsSchema,

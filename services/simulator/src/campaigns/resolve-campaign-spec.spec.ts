@@ -7,10 +7,14 @@ const DEFAULTS: CampaignDefaults = { policy: 'reference', dealershipSeed: 11 };
 
 /** The problems a rejected request is answered with (fails the test when the request is accepted). */
 function problemsOf(request: unknown): readonly string[] {
+  return refusalOf(request).problems;
+}
+
+function refusalOf(request: unknown): InvalidCampaignError {
   try {
     resolveCampaignSpec(request, DEFAULTS);
   } catch (error) {
-    if (error instanceof InvalidCampaignError) return error.problems;
+    if (error instanceof InvalidCampaignError) return error;
     throw error;
   }
   throw new Error(`expected ${JSON.stringify(request)} to be rejected`);
@@ -81,12 +85,12 @@ describe('resolveCampaignSpec', () => {
 
   it('names each problem of a bad request by its path', () => {
     expect(problemsOf({ count: 0 })).toEqual(['count: Too small: expected number to be >=1']);
-    expect(problemsOf({ count: 3, intentMix: { browse: 1, teleport: 1 } })).toEqual([expect.stringMatching(/^intentMix: unknown intent teleport \(known: browse, test_drive, .*hand_off\)$/)]);
+    expect(problemsOf({ count: 3, intentMix: { browse: 1, teleport: 1 } })).toEqual([expect.stringMatching(/^intentMix: unknown intent "teleport" \(known: browse, test_drive, .*hand_off\)$/)]);
     expect(problemsOf({ count: 3, intentMix: { browse: 0, financing: 0 } })).toEqual(['intentMix: at least one intent needs a weight above 0']);
     expect(problemsOf({ count: 3, intentMix: { browse: -1, financing: 1 } })).toEqual(['intentMix.browse: intent weights are ≥ 0']);
-    expect(problemsOf({ count: 3, environment: { customers: { refs: ['cust_0001', 'bob'] } } })).toEqual(['environment.customers.refs.1: expected a customer ref such as cust_0001']);
-    expect(problemsOf({ count: 3, environment: { inventory: { bodies: ['spaceship'] } } })).toEqual([expect.stringMatching(/^environment\.inventory\.bodies\.0: /)]);
-    expect(problemsOf({ count: 3, unknownField: true })).toEqual(['body: Unrecognized key: "unknownField"']);
+    expect(problemsOf({ count: 3, environment: { customers: { refs: ['cust_0001', 'bob'] } } })).toEqual(['environment.customers.refs[1]: expected a customer ref such as cust_0001']);
+    expect(problemsOf({ count: 3, environment: { inventory: { bodies: ['spaceship'] } } })).toEqual([expect.stringMatching(/^environment\.inventory\.bodies\[0\]: /)]);
+    expect(problemsOf({ count: 3, unknownField: true })).toEqual(['body: unknown key "unknownField"']);
     expect(problemsOf('twenty')).toEqual([expect.stringMatching(/^body: .*expected object/)]);
   });
 
@@ -104,6 +108,45 @@ describe('resolveCampaignSpec', () => {
       ].sort(),
     );
     expect(() => resolveCampaignSpec({ count: 0 }, DEFAULTS)).toThrow(/^invalid campaign: count: /);
+  });
+
+  it.each([
+    ['NUL', 'a\u0000b', 'a control character (U+0000)'],
+    ['ESC', 'a\u001Bb', 'a control character (U+001B)'],
+    ['DEL', 'a\u007Fb', 'a control character (U+007F)'],
+    ['a lone surrogate', 'a\uD83Db', 'a lone UTF-16 surrogate (U+D83D)'],
+    ['lone surrogates around an emoji', '\uD83D\uD83D\uDE00\uDE00', 'a lone UTF-16 surrogate (U+D83D)'],
+  ])('refuses %s in every text field, naming it', (_, bad, what) => {
+    const template = `You are {{persona}}. ${bad} Your goal: {{goal}}.`;
+    expect(problemsOf({ count: 1, topics: ['a reliable sedan', bad] })).toEqual([expect.stringContaining(`topics[1]: contains ${what}`)]);
+    expect(problemsOf({ count: 1, environment: { inventory: { makes: ['Ford', 'Kia', bad] } } })).toEqual([expect.stringContaining(`environment.inventory.makes[2]: contains ${what}`)]);
+    expect(problemsOf({ count: 1, llm: { model: bad } })).toEqual([expect.stringContaining(`llm.model: contains ${what}`)]);
+    expect(problemsOf({ count: 1, llm: { promptTemplate: template } })).toEqual([expect.stringContaining(`llm.promptTemplate: contains ${what}`)]);
+    expect(problemsOf({ count: 1, campaignId: bad })).toEqual([expect.stringMatching(/^campaignId: expected letters/)]);
+  });
+
+  it('bounds the length of every text field and list', () => {
+    expect(problemsOf({ count: 1, topics: ['t'.repeat(201)] })).toEqual(['topics[0]: longer than 200 characters']);
+    expect(problemsOf({ count: 1, topics: Array.from({ length: 1_001 }, (_, index) => `topic ${index}`) })).toEqual([expect.stringMatching(/^topics: Too big: expected array to have <=1000 items$/)]);
+    expect(problemsOf({ count: 1, environment: { inventory: { makes: ['m'.repeat(65)] } } })).toEqual(['environment.inventory.makes[0]: longer than 64 characters']);
+    expect(problemsOf({ count: 1, llm: { model: 'x'.repeat(201) } })).toEqual(['llm.model: longer than 200 characters']);
+    expect(problemsOf({ count: 1, llm: { promptTemplate: 'p'.repeat(20_001) } })).toEqual(['llm.promptTemplate: longer than 20000 characters']);
+    expect(problemsOf({ count: 1, campaignId: 'c'.repeat(100_000) })).toEqual([expect.stringMatching(/^campaignId: expected letters, digits and \._:- \(at most 80 characters\)$/)]);
+  });
+
+  it('answers 5,000 unknown intents in a few hundred characters: the known ones named once, the unknown ones counted', () => {
+    const intentMix = Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`intent_${index}`, 1]));
+    const refusal = refusalOf({ count: 1, intentMix });
+    expect(refusal.problems).toEqual([expect.stringMatching(/^intentMix: unknown intents "intent_0", "intent_1", "intent_2" and 4997 more \(known: browse, .*hand_off\)$/)]);
+    expect(refusal.message.length).toBeLessThan(400);
+  });
+
+  it('reports the first 10 problems of thousands, then how many more', () => {
+    const refusal = refusalOf({ count: 1, intentMix: Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`intent_${index}`, -1])) });
+    expect(refusal.problems).toHaveLength(10);
+    expect(refusal.total).toBe(5_002);
+    expect(refusal.message).toMatch(/; and 4992 more problems$/);
+    expect(refusal.message.length).toBeLessThan(1_500);
   });
 
   it('takes rates of exactly 0 and 1, and every goal kind in the mix', () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { issueLines } from '@distillery/service-kit';
 import { InvalidCampaignError } from '../errors/invalid-campaign.error.js';
 import { type CampaignSpec, campaignSpecSchema } from './campaign-spec.js';
 
@@ -14,10 +15,10 @@ export function newCampaignId(now = new Date()): string {
   return `camp_${stamp}_${randomUUID().slice(0, 6)}`;
 }
 
-/** Validates a campaign request (InvalidCampaignError naming each problem) and fills every default, the id and the policy. */
+/** Validates a campaign request (InvalidCampaignError naming the first problems and counting them all) and fills every default, the id and the policy. */
 export function resolveCampaignSpec(request: unknown, defaults: CampaignDefaults): CampaignSpec {
   const parsed = campaignSpecSchema.safeParse(request);
-  if (!parsed.success) throw new InvalidCampaignError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`));
+  if (!parsed.success) throw new InvalidCampaignError(issueLines(parsed.error.issues), parsed.error.issues.length);
   const { campaignId, policy, environment, ...rest } = parsed.data;
   return {
     ...rest,
