@@ -54,6 +54,17 @@ describe('simulator campaigns, embedded', () => {
     for (const row of conversations) expect(row.transcript?.length).toBe(row.turns);
     expect(conversations.some((row) => row.switches.some((made) => made.applied))).toBe(true);
 
+    // Paged: 10 at a time, each page naming the next in its Link header until the last.
+    const paged: ConversationRow[] = [];
+    let next: string | undefined = '/simulator/campaigns/camp_spec_1/conversations?transcripts=true&limit=10';
+    for (let pages = 0; next; pages += 1) {
+      expect(pages).toBeLessThan(3);
+      const page = await fetch(`${app.url}${next}`);
+      paged.push(...((await page.json()) as ConversationRow[]));
+      next = /^<([^>]+)>; rel="next"$/.exec(page.headers.get('link') ?? '')?.[1];
+    }
+    expect(paged).toEqual(conversations);
+
     const tagged = (await app.platform.database.dataSource.query(`SELECT id, source, campaign_id AS "campaignId" FROM agents.sessions WHERE campaign_id = 'camp_spec_1'`)) as Array<{ id: string; source: string }>;
     expect(new Set(tagged.map((row) => row.id))).toEqual(sessions);
     expect(new Set(tagged.map((row) => row.source))).toEqual(new Set(['simulation']));
@@ -80,7 +91,7 @@ describe('simulator campaigns, embedded', () => {
     expect(bad.status).toBe(400);
     const { message } = (await bad.json()) as { message: string };
     expect(message).toContain('count');
-    expect(message).toContain('unknown intent teleport');
+    expect(message).toContain('unknown intent "teleport"');
     expect(message).toContain('personaTraits.typoRate');
 
     const llm = await post({ count: 1, policy: 'llm' });

@@ -5,7 +5,7 @@ import { AgentsClient } from '@distillery/proto';
 import type { Platform } from '@distillery/service-kit';
 import { Outbox, OutboxRelay } from '@distillery/storage';
 import { CampaignRunner } from './campaigns/campaign-runner.js';
-import { type CampaignProgress, CampaignStore, type ConversationRow, type StoredCampaign } from './campaigns/campaign-store.js';
+import { type CampaignProgress, CampaignStore, type ConversationPage, type ConversationRow, type StoredCampaign } from './campaigns/campaign-store.js';
 import { CampaignSupervisor } from './campaigns/campaign-supervisor.js';
 import { resolveCampaignSpec } from './campaigns/resolve-campaign-spec.js';
 import { agentsEndpointOf, openAiEndpointOf, type SimulatorConfig } from './config/simulator.config.js';
@@ -102,9 +102,10 @@ export class SimulatorRuntime {
     return progress;
   }
 
-  async conversations(campaignId: string, withTranscripts: boolean): Promise<ConversationRow[]> {
+  /** A page of the campaign's conversations in index order (CampaignNotFoundError); `more` when rows follow it. */
+  async conversations(campaignId: string, page: ConversationPage): Promise<{ rows: ConversationRow[]; more: boolean }> {
     if (!(await this.store.find(campaignId))) throw new CampaignNotFoundError(campaignId);
-    return this.store.conversations(campaignId, withTranscripts);
+    return this.store.conversations(campaignId, page);
   }
 
   /** Resolves when this replica's run of the campaign ends (completed, drained or lost). */

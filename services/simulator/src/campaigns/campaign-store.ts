@@ -1,3 +1,4 @@
+import { storableText, storableValue } from '@distillery/contracts';
 import type { BusinessChange } from '@distillery/proto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Exchange } from '../policies/simulator-prompt.js';
@@ -60,6 +61,22 @@ export interface ConversationResult {
   readonly switches: readonly SwitchRecord[];
 }
 
+/** How many conversations a page holds when the caller names no limit, and at most. */
+export const CONVERSATIONS_PAGE = 100;
+export const MAX_CONVERSATIONS_PAGE = 1_000;
+
+/** Which conversations to read: `limit` (default CONVERSATIONS_PAGE) after the index `after` (-1: from the first), in index order. */
+export interface ConversationPage {
+  readonly withTranscripts?: boolean;
+  readonly after?: number;
+  readonly limit?: number;
+}
+
+/** A JSON column's value with every string made storable (what the agents and a model said may hold NUL or a lone surrogate). */
+const json = (value: unknown): string => JSON.stringify(storableValue(value));
+/** A text column's value from elsewhere, made storable. */
+const text = (value: string | null | undefined): string | null => (value == null ? null : storableText(value));
+
 const CAMPAIGN = `campaign_id AS "campaignId", spec, count, status, created_at AS "createdAt", completed_at AS "completedAt", completion_event_id AS "completionEventId"`;
 const CONVERSATION = `conversation_index AS index, status, attempt, session_id AS "sessionId", abandoned_session_ids AS "abandonedSessionIds", goal, turns,
   exit_reason AS "exitReason", exit_detail AS "exitDetail", error, switches`;
@@ -70,7 +87,9 @@ const updated = <T>(result: unknown): T[] => (result as [T[], number])[0];
 /**
  * Campaigns and their conversations in the simulator schema. A replica runs a campaign while it
  * holds its lease; a conversation is claimed by the runner that plays it (`owner`), so a runner
- * that lost its lease cannot finish a conversation another replica has taken over.
+ * that lost its lease cannot finish a conversation another replica has taken over. Text that came
+ * from elsewhere (transcripts, the agents' replies and errors, goals, switches) is written with
+ * storableText / storableValue: PostgreSQL takes no NUL, and no lone surrogate has a UTF-8 form.
  */
 export class CampaignStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -81,7 +100,7 @@ export class CampaignStore {
       const inserted = (await manager.query(
         `INSERT INTO simulator.campaigns (campaign_id, spec, count, lease_owner, lease_until) VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')
          ON CONFLICT (campaign_id) DO NOTHING RETURNING campaign_id`,
-        [spec.campaignId, JSON.stringify(spec), spec.count, owner, leaseMs],
+        [spec.campaignId, json(spec), spec.count, owner, leaseMs],
       )) as unknown[];
       if (!inserted.length) return false;
       await manager.query('INSERT INTO simulator.conversations (campaign_id, conversation_index) SELECT $1, g FROM generate_series(0, $2::int - 1) AS g', [spec.campaignId, spec.count]);
@@ -119,10 +138,15 @@ export class CampaignStore {
     return { ...campaign, conversations, exits, turns, abandonedSessions };
   }
 
-  async conversations(campaignId: string, withTranscripts = false): Promise<ConversationRow[]> {
-    return (await this.dataSource.query(`SELECT ${CONVERSATION}${withTranscripts ? ', transcript' : ''} FROM simulator.conversations WHERE campaign_id = $1 ORDER BY conversation_index`, [
-      campaignId,
-    ])) as ConversationRow[];
+  /** A page of the campaign's conversations; `more` when rows follow it. */
+  async conversations(campaignId: string, page: ConversationPage = {}): Promise<{ rows: ConversationRow[]; more: boolean }> {
+    const limit = page.limit ?? CONVERSATIONS_PAGE;
+    const rows = (await this.dataSource.query(
+      `SELECT ${CONVERSATION}${page.withTranscripts ? ', transcript' : ''} FROM simulator.conversations
+        WHERE campaign_id = $1 AND conversation_index > $2 ORDER BY conversation_index LIMIT $3`,
+      [campaignId, page.after ?? -1, limit + 1],
+    )) as ConversationRow[];
+    return { rows: rows.slice(0, limit), more: rows.length > limit };
   }
 
   /** Running campaigns nobody holds (their replica crashed or drained): ready to be resumed. */
@@ -184,8 +208,8 @@ export class CampaignStore {
       campaignId,
       index,
       owner,
-      sessionId,
-      JSON.stringify(goal),
+      text(sessionId),
+      json(goal),
     ]);
   }
 
@@ -195,7 +219,7 @@ export class CampaignStore {
       campaignId,
       index,
       owner,
-      JSON.stringify(reverts),
+      json(reverts),
     ]);
   }
 
@@ -213,7 +237,7 @@ export class CampaignStore {
       await this.dataSource.query(
         `UPDATE simulator.conversations SET status = $4, turns = $5, exit_reason = $6, exit_detail = $7, error = $8, transcript = $9, switches = $10, pending_reverts = '[]', finished_at = now()
           WHERE campaign_id = $1 AND conversation_index = $2 AND owner = $3 AND status = 'running' RETURNING conversation_index`,
-        [campaignId, index, owner, result.status, result.turns, result.exitReason ?? null, result.exitDetail ?? null, result.error ?? null, JSON.stringify(result.transcript), JSON.stringify(result.switches)],
+        [campaignId, index, owner, result.status, result.turns, result.exitReason ?? null, text(result.exitDetail), text(result.error), json(result.transcript), json(result.switches)],
       ),
     );
     return rows.length > 0;

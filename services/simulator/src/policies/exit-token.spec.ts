@@ -32,6 +32,11 @@ describe('cleanUtterance', () => {
     expect(cleanUtterance('""')).toBe('');
     expect(cleanUtterance('he said "hi" to me')).toBe('he said "hi" to me');
   });
+
+  it('replaces what the agents would refuse (NUL, other control characters, lone surrogates) with U+FFFD', () => {
+    expect(cleanUtterance('any\u0000 SUVs\u001B under\uD800 30k? 😀')).toBe('any\uFFFD SUVs\uFFFD under\uFFFD 30k? 😀');
+    expect(cleanUtterance('line one\nline two\ttab')).toBe('line one\nline two\ttab');
+  });
 });
 
 describe('simulatorMessages', () => {

@@ -1,3 +1,4 @@
+import { storableText } from '@distillery/contracts';
 import { EXIT_REASONS, type ExitReason } from './user-simulator.js';
 
 const EXIT = new RegExp(`(?:^|\\s)EXIT\\b[\\s:=-]*(${EXIT_REASONS.join('|')})?`);
@@ -13,9 +14,12 @@ export function readExit(output: string): { reason: ExitReason } | undefined {
   return { reason: (match[1] as ExitReason | undefined) ?? 'goal_reached' };
 }
 
-/** The utterance in a model's output: surrounding quotes and a `Customer:` label removed. */
+/**
+ * The utterance in a model's output: surrounding quotes and a `Customer:` label removed, and what
+ * the agents refuse (NUL, other control characters, lone surrogates) replaced with U+FFFD.
+ */
 export function cleanUtterance(output: string): string {
-  return output
+  return storableText(output)
     .trim()
     .replace(/^(customer|user|me)\s*:\s*/i, '')
     .replace(/^["“](.*)["”]$/s, '$1')
