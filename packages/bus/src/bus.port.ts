@@ -1,3 +1,4 @@
+import type { StuckPartition } from './delivery-watch.js';
 import type { RetryPolicy } from './retry-policy.js';
 
 /** A message to publish. The key picks the partition, so records with one key keep their order. */
@@ -27,7 +28,7 @@ export interface SubscribeOptions {
   readonly handler: RecordHandler;
   /** Retries for a failing handler before the record is dead-lettered. */
   readonly retry?: Partial<RetryPolicy>;
-  /** Records over this size go to the DLQ unprocessed. */
+  /** Records over this size go to the DLQ unprocessed (default: the bus's own limit). */
   readonly maxMessageBytes?: number;
 }
 
@@ -41,6 +42,8 @@ export interface BusHealth {
   readonly up: boolean;
   readonly adapter: 'kafka' | 'embedded';
   readonly detail?: string;
+  /** Partitions this process's consumers are stuck on: one record failing for longer than the threshold. */
+  readonly stuck: readonly StuckPartition[];
 }
 
 /** Told about every record sent to a dead-letter topic (metrics, alerts). */
@@ -57,6 +60,8 @@ export interface TopicSpec {
  */
 export interface Bus {
   readonly adapter: 'kafka' | 'embedded';
+  /** The largest value `publish` accepts, in bytes; also the consumers' limit unless they set one. */
+  readonly maxMessageBytes: number;
   /** Creates the topics if absent (KRaft: before anyone subscribes). */
   ensureTopics(topics: readonly string[]): Promise<void>;
   /** Resolves once every record is durably accepted (Kafka: acks=all, idempotent producer). */

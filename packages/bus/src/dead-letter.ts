@@ -1,11 +1,18 @@
-import { DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADERS, dlqOf, PoisonMessageError } from '@distillery/contracts';
-import type { Bus, BusRecord, RecordHandler, SubscribeOptions } from './bus.port.js';
+import { dlqOf, PoisonMessageError } from '@distillery/contracts';
+import type { Bus, BusRecord, DeadLetterObserver, RecordHandler, SubscribeOptions } from './bus.port.js';
+import { deadLetterRecord } from './dead-letter-record.js';
+import type { DeliveryWatch } from './delivery-watch.js';
+import type { BusLogger } from './kafka/kafka-logger.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './retry-policy.js';
 
 export interface DeliveryHooks {
   /** Stops retrying early when the subscription drains; the record is then redelivered later. */
   readonly isStopping: () => boolean;
-  readonly onDeadLetter?: (record: BusRecord, reason: string, error: string) => void;
+  readonly onDeadLetter?: DeadLetterObserver;
+  /** Told of every failure on a record and of its delivery, so /health can name a stuck partition. */
+  readonly watch?: DeliveryWatch;
+  /** Where a record that goes back uncommitted (its dead letter could not be published) is reported. */
+  readonly logger?: BusLogger;
 }
 
 /** Thrown inside a draining subscription to give a record back uncommitted (it is redelivered). */
@@ -19,35 +26,22 @@ export class DeliveryAbortedError extends Error {
 /**
  * The one place where retries and dead-lettering happen, shared by both adapters: a poison record
  * (too large, not JSON, schema-invalid) goes to `<topic>.dlq` at once; a handler that keeps
- * failing is retried with backoff, then dead-lettered. The returned function resolves when the
- * record may be committed and throws only when it must be redelivered (DLQ unreachable, shutdown).
+ * failing is retried with backoff, then dead-lettered. A dead letter is always small enough for
+ * the bus to take (`deadLetterRecord`). The returned function resolves when the record may be
+ * committed and throws only when it must be redelivered (DLQ unreachable, shutdown); every failure
+ * goes to the watch, which reports the partition stuck if it lasts.
  */
 export function deliverWithDeadLetter(bus: Bus, options: SubscribeOptions, hooks: DeliveryHooks): RecordHandler {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const maxBytes = options.maxMessageBytes ?? bus.maxMessageBytes;
+  const { groupId } = options;
 
   const deadLetter = async (record: BusRecord, reason: string, error: string, attempts: number) => {
-    await bus.publish(dlqOf(record.topic), [
-      {
-        key: record.key ?? '',
-        value: record.value ?? Buffer.alloc(0),
-        headers: {
-          ...record.headers,
-          [DLQ_HEADERS.reason]: reason,
-          [DLQ_HEADERS.error]: error.slice(0, 4_000),
-          [DLQ_HEADERS.sourceTopic]: record.topic,
-          [DLQ_HEADERS.sourcePartition]: String(record.partition),
-          [DLQ_HEADERS.sourceOffset]: record.offset,
-          [DLQ_HEADERS.consumerGroup]: options.groupId,
-          [DLQ_HEADERS.attempts]: String(attempts),
-          [DLQ_HEADERS.failedAt]: new Date().toISOString(),
-        },
-      },
-    ]);
+    await bus.publish(dlqOf(record.topic), [deadLetterRecord(record, { reason, error, groupId, attempts }, bus.maxMessageBytes)]);
     hooks.onDeadLetter?.(record, reason, error);
   };
 
-  return async (record) => {
+  const deliver = async (record: BusRecord) => {
     const size = record.value?.length ?? 0;
     if (size > maxBytes) return deadLetter(record, 'too-large', `${size} bytes, over the ${maxBytes}-byte limit`, 0);
     for (let attempt = 1; ; attempt++) {
@@ -56,10 +50,26 @@ export function deliverWithDeadLetter(bus: Bus, options: SubscribeOptions, hooks
         return;
       } catch (error) {
         if (error instanceof PoisonMessageError) return deadLetter(record, error.reason, error.message, attempt);
+        hooks.watch?.failed(groupId, record, error);
         if (attempt >= policy.attempts) return deadLetter(record, 'handler-failed', String((error as Error)?.stack ?? error), attempt);
         if (hooks.isStopping()) throw new DeliveryAbortedError(record);
         await sleep(backoffMs(policy, attempt));
       }
     }
+  };
+
+  return async (record) => {
+    try {
+      await deliver(record);
+    } catch (error) {
+      if (error instanceof DeliveryAbortedError) throw error;
+      hooks.watch?.failed(groupId, record, error);
+      hooks.logger?.error(
+        { groupId, topic: record.topic, partition: record.partition, offset: record.offset, error: String(error) },
+        'record neither handled nor dead-lettered; it goes back uncommitted and everything behind it on the partition waits',
+      );
+      throw error;
+    }
+    hooks.watch?.delivered(groupId, record);
   };
 }

@@ -34,6 +34,6 @@ export function subscribeEvents<S extends z.ZodType>(
   return bus.subscribe({
     ...options,
     topics: [contract.topic],
-    handler: (record) => options.handler(decodeEvent(contract, record.value, options.maxMessageBytes), record),
+    handler: (record) => options.handler(decodeEvent(contract, record.value, options.maxMessageBytes ?? bus.maxMessageBytes), record),
   });
 }

@@ -17,6 +17,8 @@ export type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, Rec
 export { backoffMs, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from './retry-policy.js';
 export { PollLoop, type PollLoopOptions } from './poll-loop.js';
 export { DeliveryAbortedError, deliverWithDeadLetter, type DeliveryHooks } from './dead-letter.js';
+export { deadLetterRecord, deadLetterValueBound, type DeadLetterFailure } from './dead-letter-record.js';
+export { DEFAULT_STUCK_AFTER_MS, DeliveryWatch, type DeliveryWatchOptions, type StuckPartition } from './delivery-watch.js';
 export { publishEvents, subscribeEvents, type EventHandler, type PublishEventOptions, type SubscribeEventsOptions } from './events.js';
 export { partitionFor } from './partitioner.js';
 export { UnknownTopicError } from './unknown-topic.error.js';

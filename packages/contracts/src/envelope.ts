@@ -40,7 +40,42 @@ export const DLQ_HEADERS = {
   consumerGroup: 'dlq-consumer-group',
   attempts: 'dlq-attempts',
   failedAt: 'dlq-failed-at',
+  valueBytes: 'dlq-value-bytes',
+  valueSha256: 'dlq-value-sha256',
+  truncated: 'dlq-truncated',
 } as const;
+
+/**
+ * How much of a failed record its dead letter keeps, so that the dead letter is always publishable
+ * (docs/messages.md is generated from this; @distillery/bus applies it).
+ */
+export const DEAD_LETTER_BOUNDS = {
+  /** Room left in the size limit for the key, the headers and the broker's record framing; at most a quarter of the limit. */
+  headroomBytes: 32 * 1024,
+  /** A value that cannot be kept whole is kept as a prefix of at most this many bytes. */
+  valuePrefixBytes: 64 * 1024,
+  keyBytes: 1024,
+  /** Per original header, name and value together. */
+  headerBytes: 1024,
+  /** All original headers together. */
+  headersBytes: 16 * 1024,
+  errorChars: 4_000,
+} as const;
+
+/** What each dead-letter header holds (docs/messages.md is generated from this). */
+export const DLQ_HEADER_MEANINGS: Readonly<Record<keyof typeof DLQ_HEADERS, string>> = {
+  reason: 'why: `too-large`, `not-json`, `not-an-envelope`, `wrong-type`, `unsupported-version`, `schema-invalid` or `handler-failed`',
+  error: `the error, its first ${DEAD_LETTER_BOUNDS.errorChars} characters`,
+  sourceTopic: 'the topic the record was consumed from',
+  sourcePartition: 'its partition there',
+  sourceOffset: 'its offset there: with topic and partition, where to fetch the whole record while the topic retains it',
+  consumerGroup: 'the consumer group that gave up on it',
+  attempts: 'how often the handler ran (0: never, e.g. too large)',
+  failedAt: 'when it was dead-lettered (ISO 8601, UTC)',
+  valueBytes: 'the size of the original value in bytes',
+  valueSha256: 'the SHA-256 of the original value (hex), to check a copy fetched from the source',
+  truncated: 'what of the original was cut to keep the dead letter publishable: a comma-separated list of `value`, `key`, `headers`, or `none`',
+};
 
 /** 1 MiB, Kafka's default `message.max.bytes`. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;

@@ -10,7 +10,7 @@
 export { allTopics, DLQ_SUFFIX, dlqOf, isTopicName, TOPICS, type DlqTopicName, type TopicName } from './topics.js';
 export { artifactRefSchema, lineageSchema, type ArtifactRef, type Lineage } from './artifact-ref.js';
 export { defineContract, type MessageContract, type MessageOf } from './contract.js';
-export { DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADERS, envelopeSchema, HEADERS, type EventEnvelope } from './envelope.js';
+export { DEAD_LETTER_BOUNDS, DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADER_MEANINGS, DLQ_HEADERS, envelopeSchema, HEADERS, type EventEnvelope } from './envelope.js';
 export { decodeEvent, encodeEvent, type EncodeOptions, type WireMessage } from './codec.js';
 export { CONTRACTS, contractFor } from './registry.js';
 export { PoisonMessageError, type PoisonReason } from './errors/poison-message.error.js';

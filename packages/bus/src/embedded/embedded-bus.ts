@@ -1,6 +1,8 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
 import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription } from '../bus.port.js';
 import { deliverWithDeadLetter } from '../dead-letter.js';
+import { DEFAULT_STUCK_AFTER_MS, DeliveryWatch } from '../delivery-watch.js';
+import type { BusLogger } from '../kafka/kafka-logger.js';
 import { partitionFor } from '../partitioner.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, sleep } from '../retry-policy.js';
 import { UnknownTopicError } from '../unknown-topic.error.js';
@@ -17,6 +19,10 @@ export interface EmbeddedBusOptions {
    * this much newer data follows it; a record some group has not consumed is never dropped.
    */
   readonly retainBytes?: number;
+  /** How long one record may keep failing before health reports its partition stuck (default 30 s). */
+  readonly stuckAfterMs?: number;
+  /** Where records that go back uncommitted are reported. */
+  readonly logger?: BusLogger;
 }
 
 /** One partition's log: the records still held, from offset `base` on. */
@@ -50,17 +56,21 @@ interface Group {
  */
 export class EmbeddedBus implements Bus {
   readonly adapter = 'embedded' as const;
+  readonly maxMessageBytes: number;
   private readonly partitions: number;
-  private readonly maxMessageBytes: number;
   private readonly retainBytes: number;
   private readonly logs = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Group>();
   private readonly published = new Signal();
   private closed = false;
   private readonly onDeadLetter: DeadLetterObserver | undefined;
+  private readonly logger: BusLogger | undefined;
+  private readonly watch: DeliveryWatch;
 
   constructor(options: EmbeddedBusOptions = {}) {
     this.onDeadLetter = options.onDeadLetter;
+    this.logger = options.logger;
+    this.watch = new DeliveryWatch({ stuckAfterMs: options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS });
     this.partitions = options.partitions ?? 3;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.retainBytes = options.retainBytes ?? 16 * 1024 * 1024;
@@ -96,7 +106,7 @@ export class EmbeddedBus implements Bus {
       stopping: false,
       inFlight: 0,
       idle: new Signal(),
-      deliver: deliverWithDeadLetter(this, options, { isStopping: () => member.stopping || this.closed, onDeadLetter: this.onDeadLetter }),
+      deliver: deliverWithDeadLetter(this, options, { isStopping: () => member.stopping || this.closed, onDeadLetter: this.onDeadLetter, watch: this.watch, logger: this.logger }),
     };
     group.members.push(member);
     for (const topic of options.topics) {
@@ -109,13 +119,15 @@ export class EmbeddedBus implements Bus {
         member.stopping = true;
         while (member.inFlight > 0) await member.idle.wait();
         group.members.splice(group.members.indexOf(member), 1);
+        // With no member left nobody waits on the group's partitions; otherwise the next owner takes over the record.
+        if (group.members.length === 0) this.watch.forget(options.groupId);
         this.published.notify();
       },
     };
   }
 
   async health(): Promise<BusHealth> {
-    return { up: !this.closed, adapter: 'embedded', detail: `${this.logs.size} topics in memory` };
+    return { up: !this.closed, adapter: 'embedded', detail: `${this.logs.size} topics in memory`, stuck: this.watch.stuck() };
   }
 
   async close(): Promise<void> {

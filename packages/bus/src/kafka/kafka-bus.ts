@@ -2,6 +2,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/con
 import { type Admin, type EachBatchPayload, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
 import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, SubscribeOptions, Subscription } from '../bus.port.js';
 import { deliverWithDeadLetter } from '../dead-letter.js';
+import { DEFAULT_STUCK_AFTER_MS, DeliveryWatch } from '../delivery-watch.js';
 import { sleep } from '../retry-policy.js';
 import { kafkaLogCreator, type BusLogger } from './kafka-logger.js';
 
@@ -17,6 +18,8 @@ export interface KafkaBusOptions {
   readonly sessionTimeoutMs?: number;
   /** Partitions a consumer works on at once; order holds within each (default 3). */
   readonly partitionsConsumedConcurrently?: number;
+  /** How long one record may keep failing before health reports its partition stuck (default 30 s). */
+  readonly stuckAfterMs?: number;
   readonly logger?: BusLogger;
   readonly onDeadLetter?: DeadLetterObserver;
 }
@@ -32,7 +35,9 @@ const COMMIT_EVERY_MS = 1_000;
  */
 export class KafkaBus implements Bus {
   readonly adapter = 'kafka' as const;
+  readonly maxMessageBytes: number;
   private readonly kafka: Kafka;
+  private readonly watch: DeliveryWatch;
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   private readonly subscriptions = new Set<Subscription>();
@@ -46,8 +51,11 @@ export class KafkaBus implements Bus {
       publishTimeoutMs: 120_000,
       sessionTimeoutMs: 10_000,
       partitionsConsumedConcurrently: 3,
+      stuckAfterMs: DEFAULT_STUCK_AFTER_MS,
       ...options,
     };
+    this.maxMessageBytes = this.options.maxMessageBytes;
+    this.watch = new DeliveryWatch({ stuckAfterMs: this.options.stuckAfterMs });
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
@@ -128,7 +136,14 @@ export class KafkaBus implements Bus {
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 1_000 },
     });
     let stopping = false;
-    const deliver = deliverWithDeadLetter(this, { maxMessageBytes: this.options.maxMessageBytes, ...options }, { isStopping: () => stopping, onDeadLetter: this.options.onDeadLetter });
+    const deliver = deliverWithDeadLetter(this, options, { isStopping: () => stopping, onDeadLetter: this.options.onDeadLetter, watch: this.watch, logger: this.options.logger });
+    // What this member holds: a partition handed to another member is no longer this process's to wait on.
+    let held: Record<string, number[]> = {};
+    const holds = (topic: string, partition: number) => held[topic]?.includes(partition) ?? false;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      held = payload.memberAssignment;
+      this.watch.forget(options.groupId, (topic, partition) => options.topics.includes(topic) && !holds(topic, partition));
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
     await consumer.run({
@@ -147,6 +162,7 @@ export class KafkaBus implements Bus {
         this.subscriptions.delete(subscription);
         // disconnect() waits for the batch in flight, which stops after its current record and commits.
         await consumer.disconnect();
+        this.watch.forget(options.groupId, holds);
       },
     };
     this.subscriptions.add(subscription);
@@ -158,9 +174,9 @@ export class KafkaBus implements Bus {
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      return { up: true, adapter: 'kafka', detail: `${cluster.brokers.length} broker(s), controller ${cluster.controller}` };
+      return { up: true, adapter: 'kafka', detail: `${cluster.brokers.length} broker(s), controller ${cluster.controller}`, stuck: this.watch.stuck() };
     } catch (error) {
-      return { up: false, adapter: 'kafka', detail: String(error) };
+      return { up: false, adapter: 'kafka', detail: String(error), stuck: this.watch.stuck() };
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
