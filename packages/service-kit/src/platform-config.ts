@@ -19,6 +19,7 @@ export const platformConfigSchema = z
     DISTILLERY_HTTP_PORT: env.port(0).optional(),
     DISTILLERY_LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     DISTILLERY_MAX_MESSAGE_BYTES: env.int(1024, 1_048_576),
+    DISTILLERY_CONSUMER_STUCK_MS: env.int(1, 30_000),
     DISTILLERY_SHUTDOWN_TIMEOUT_MS: env.int(100, 15_000),
   })
   .superRefine((config, context) => {

@@ -46,10 +46,17 @@ export async function openPlatform(
         partitions: config.DISTILLERY_TOPIC_PARTITIONS,
         replicationFactor: config.DISTILLERY_TOPIC_REPLICATION,
         maxMessageBytes: config.DISTILLERY_MAX_MESSAGE_BYTES,
+        stuckAfterMs: config.DISTILLERY_CONSUMER_STUCK_MS,
         logger: logger.child({ component: 'bus' }),
         onDeadLetter,
       })
-    : new EmbeddedBus({ partitions: config.DISTILLERY_TOPIC_PARTITIONS, maxMessageBytes: config.DISTILLERY_MAX_MESSAGE_BYTES, onDeadLetter });
+    : new EmbeddedBus({
+        partitions: config.DISTILLERY_TOPIC_PARTITIONS,
+        maxMessageBytes: config.DISTILLERY_MAX_MESSAGE_BYTES,
+        stuckAfterMs: config.DISTILLERY_CONSUMER_STUCK_MS,
+        logger: logger.child({ component: 'bus' }),
+        onDeadLetter,
+      });
   await bus.ensureTopics(allTopics());
   const database = await openDatabase({
     target: distributed

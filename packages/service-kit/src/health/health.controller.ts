@@ -5,8 +5,11 @@ import type { ServiceDefinition } from '../service-definition.js';
 import { PLATFORM, SERVICES } from '../tokens.js';
 
 /**
- * `/health`: 200 while the bus and the database answer, 503 when either does not. The `stages`
- * entry lists each service's stages and is `degraded` while some are not implemented yet.
+ * `/health`: 200 while the bus and the database answer, 503 when either does not. The `consumers`
+ * entry is `degraded` while a consumer in this process is stuck behind a record (one record
+ * failing for longer than DISTILLERY_CONSUMER_STUCK_MS: everything after it on its partition
+ * waits) and names it; `up` again once the consumer moves on. The `stages` entry lists each
+ * service's stages and is `degraded` while some are not implemented yet.
  */
 @Controller('health')
 export class HealthController {
@@ -20,11 +23,17 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
+    const busHealth = this.platform.bus.health();
     return this.health.check([
       async () => {
         const bus = this.indicators.check('bus');
-        const state = await this.platform.bus.health();
+        const state = await busHealth;
         return state.up ? bus.up({ adapter: state.adapter, detail: state.detail }) : bus.down({ adapter: state.adapter, detail: state.detail });
+      },
+      async () => {
+        const consumers = this.indicators.check('consumers');
+        const { stuck } = await busHealth;
+        return stuck.length === 0 ? consumers.up({ stuck }) : consumers.degraded({ stuck });
       },
       async () => {
         const database = this.indicators.check('database');
