@@ -4,10 +4,11 @@
 //   npm run build && node scripts/docs-gen.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CONTRACTS, DLQ_HEADERS, HEADERS, TOPICS, dlqOf, encodeEvent } from '../packages/contracts/dist/src/index.js';
+import { CONTRACTS, DEAD_LETTER_BOUNDS, DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADER_MEANINGS, DLQ_HEADERS, HEADERS, TOPICS, dlqOf, encodeEvent } from '../packages/contracts/dist/src/index.js';
 
 const target = new URL('../docs/messages.md', import.meta.url);
 const fence = (lang, text) => ['```' + lang, text, '```'].join('\n');
+const kib = (bytes) => `${bytes / 1024} KiB`;
 
 const lines = [
   '# Messages on the bus',
@@ -37,12 +38,25 @@ const lines = [
   '',
   '## Dead letters',
   '',
-  'A record that cannot be processed goes to `<topic>.dlq` with its original key, value and headers, plus:',
+  'A record that cannot be processed goes to `<topic>.dlq` and its consumer moves on. Reasons: `too-large` (a value over',
+  `\`DISTILLERY_MAX_MESSAGE_BYTES\`, default ${DEFAULT_MAX_MESSAGE_BYTES}; the broker may still take it, since it counts compressed bytes),`,
+  '`not-json`, `not-an-envelope`, `wrong-type`, `unsupported-version`, `schema-invalid` (never retried), and `handler-failed`',
+  '(after the retries ran out).',
   '',
-  ...Object.entries(DLQ_HEADERS).map(([name, header]) => `- \`${header}\` (${name})`),
+  'A dead letter is always small enough to publish: it carries the original key, headers and value when they fit, and',
+  `otherwise bounded parts of them — the value whole while it is at most the limit less min(${kib(DEAD_LETTER_BOUNDS.headroomBytes)}, a quarter of the limit),`,
+  `else its first ${kib(DEAD_LETTER_BOUNDS.valuePrefixBytes)} at most; the key up to ${kib(DEAD_LETTER_BOUNDS.keyBytes)}; original headers up to ${kib(DEAD_LETTER_BOUNDS.headerBytes)} each and ${kib(DEAD_LETTER_BOUNDS.headersBytes)} in all.`,
+  "The original value's size and SHA-256 and its topic, partition and offset are always there, so the whole record can be",
+  'fetched from the source topic while it retains it, and checked. The headers added:',
   '',
-  'Reasons: `too-large`, `not-json`, `not-an-envelope`, `wrong-type`, `unsupported-version`, `schema-invalid` (never retried),',
-  'and `handler-failed` (after the retries ran out).',
+  '| header | meaning |',
+  '|---|---|',
+  ...Object.entries(DLQ_HEADERS).map(([name, header]) => `| \`${header}\` | ${DLQ_HEADER_MEANINGS[name]} |`),
+  '',
+  'A record that can be neither processed nor dead-lettered (the dead-letter topic unreachable) is not committed: it comes',
+  'back, and everything after it on its partition waits. Once one record has been failing for `DISTILLERY_CONSUMER_STUCK_MS`',
+  "(default 30 s), the service's `/health` reports `degraded`, naming the group, topic, partition and offset under",
+  '`consumers`, until the consumer moves on.',
   '',
 ];
 
