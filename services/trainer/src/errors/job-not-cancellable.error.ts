@@ -1,3 +1,4 @@
+import { echo } from '@distillery/contracts';
 import type { JobStatus } from '../jobs/training-job.entity.js';
 
 /** Thrown when a cancel is asked for a job that has already finished (succeeded, failed or cancelled). */
@@ -8,6 +9,6 @@ export class JobNotCancellableError extends Error {
     readonly jobId: string,
     readonly status: JobStatus,
   ) {
-    super(`training job ${jobId} is ${status}: only queued and running jobs can be cancelled`);
+    super(`training job ${echo(jobId)} is ${status}: only queued and running jobs can be cancelled`);
   }
 }

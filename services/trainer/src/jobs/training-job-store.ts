@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CheckpointBf16, checkpointBf16Contract, type DatasetReady } from '@distillery/contracts';
+import { type CheckpointBf16, checkpointBf16Contract, type DatasetReady, storableText, storableValue } from '@distillery/contracts';
 import type { Outbox } from '@distillery/storage';
 import type { DataSource, EntityManager } from 'typeorm';
 import { JobNotCancellableError } from '../errors/job-not-cancellable.error.js';
@@ -27,6 +27,11 @@ export interface Heartbeat {
   readonly cancelRequested: boolean;
 }
 
+/** A JSON column's value with every string made storable (a datasets.ready event from any producer, the compute plane's figures). */
+const json = (value: unknown): string => JSON.stringify(storableValue(value));
+/** A text column's value from elsewhere, made storable. */
+const text = (value: string | null | undefined): string | null => (value == null ? null : storableText(value));
+
 /** When a cancel was asked, a job goes `cancelled` where it would otherwise go back to the queue. */
 const REQUEUED_STATUS = `CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END`;
 const REQUEUED_FINISHED_AT = `CASE WHEN cancel_requested THEN now() END`;
@@ -35,7 +40,9 @@ const REQUEUED_FINISHED_AT = `CASE WHEN cancel_requested THEN now() END`;
  * The training jobs: queued by the consumer (in the inbox's transaction), claimed by replicas
  * (FOR UPDATE SKIP LOCKED, oldest first), beaten while they run, and finished exactly once —
  * `succeeded` together with its checkpoints.bf16 event in the outbox. Every transition after the
- * claim checks that the job is still running under the replica that claims to own it.
+ * claim checks that the job is still running under the replica that claims to own it. Text that
+ * came from elsewhere (the dataset event, the compute plane's progress and errors) is written with
+ * storableText / storableValue: PostgreSQL takes no NUL, and no lone surrogate has a UTF-8 form.
  */
 export class TrainingJobStore {
   constructor(
@@ -51,7 +58,7 @@ export class TrainingJobStore {
       `INSERT INTO trainer.jobs (id, dataset_id, dataset_version, dataset_event_id, dataset, model_id, settings, status, error, finished_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $8 = 'failed' THEN now() END)
        ON CONFLICT (dataset_id, dataset_version, model_id) WHERE status IN ('queued', 'running', 'succeeded') DO NOTHING RETURNING id`,
-      [id, dataset.datasetId, dataset.version, request.eventId, JSON.stringify(dataset), request.modelId, JSON.stringify(request.settings), request.refusal ? 'failed' : 'queued', request.refusal ?? null],
+      [id, text(dataset.datasetId), dataset.version, text(request.eventId), json(dataset), request.modelId, json(request.settings), request.refusal ? 'failed' : 'queued', text(request.refusal)],
     )) as unknown[];
     if (inserted.length === 0) return { kind: 'already-trained' };
     return { kind: request.refusal ? 'refused' : 'queued', job: await manager.getRepository(TrainingJobEntity).findOneByOrFail({ id }) };
@@ -101,7 +108,7 @@ export class TrainingJobStore {
         `UPDATE trainer.jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), heartbeat_at = now(), error = NULL,
            checkpoint_id = $3, checkpoint = $4, metrics = $5, stages = $6, event_id = $7
          WHERE id = $1 AND status = 'running' AND runner = $2 RETURNING id`,
-        [jobId, runner, checkpoint.checkpointId, JSON.stringify({ manifest: checkpoint.manifest, weights: checkpoint.weights }), JSON.stringify(metrics), JSON.stringify(stages), eventId],
+        [jobId, runner, text(checkpoint.checkpointId), json({ manifest: checkpoint.manifest, weights: checkpoint.weights }), json(metrics), json(stages), eventId],
       )) as [unknown[], number];
       if (rows.length === 0) return false;
       await this.outbox.enqueue(manager, checkpointBf16Contract, checkpoint, { source: 'trainer', id: eventId });
@@ -114,7 +121,7 @@ export class TrainingJobStore {
     const [rows] = (await this.dataSource.query(
       `UPDATE trainer.jobs SET status = $9, error = $10, finished_at = now(), updated_at = now(), stage = $3, step = $4, total = $5, loss = $6, progress = $7, stages = $8
        WHERE id = $1 AND status = 'running' AND runner = $2 RETURNING id`,
-      [jobId, runner, ...snapshotParams(snapshot), status, error],
+      [jobId, runner, ...snapshotParams(snapshot), status, text(error)],
     )) as [unknown[], number];
     return rows.length > 0;
   }
@@ -177,5 +184,5 @@ export class TrainingJobStore {
 }
 
 function snapshotParams(snapshot: JobSnapshot): unknown[] {
-  return [snapshot.stage, snapshot.step, snapshot.total, snapshot.loss, snapshot.progress ? JSON.stringify(snapshot.progress) : null, JSON.stringify(snapshot.stages)];
+  return [text(snapshot.stage), snapshot.step, snapshot.total, snapshot.loss, snapshot.progress ? json(snapshot.progress) : null, json(snapshot.stages)];
 }
