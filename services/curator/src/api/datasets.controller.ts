@@ -1,9 +1,10 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
 import type { DatasetSummary } from '../building/dataset-build.service.js';
 import { CuratorLifecycle } from '../curator-lifecycle.js';
+import { InvalidBuildRequestError } from '../errors/invalid-build-request.error.js';
 import { UnknownCampaignError } from '../errors/unknown-campaign.error.js';
 import type { DatasetVersion } from '../store/dataset-registry.js';
-import { buildRequestSchema } from './build-request.js';
+import { parseBuildRequest } from './build-request.js';
 
 /**
  * Datasets on request, beside the campaigns.completed trigger:
@@ -19,11 +20,10 @@ export class DatasetsController {
   @Post('datasets')
   @HttpCode(201)
   async build(@Body() body: unknown): Promise<DatasetSummary> {
-    const request = buildRequestSchema.safeParse(body);
-    if (!request.success) throw new BadRequestException(request.error.issues.map((issue) => issue.message).join('; '));
     try {
-      return await this.curator.runtime.builds.buildOnRequest(request.data);
+      return await this.curator.runtime.builds.buildOnRequest(parseBuildRequest(body));
     } catch (error) {
+      if (error instanceof InvalidBuildRequestError) throw new BadRequestException(error.message);
       if (error instanceof UnknownCampaignError) throw new NotFoundException(error.message);
       throw error;
     }

@@ -1,4 +1,4 @@
-import type { CampaignCompleted } from '@distillery/contracts';
+import { type CampaignCompleted, storableText, storableValue } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** A completed campaign as the curator keeps it until its dataset is built. */
@@ -20,12 +20,15 @@ const COLUMNS = `campaign_id AS "campaignId", event_id AS "eventId", session_ids
 export class CampaignStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Stores the announcement in the caller's transaction; a campaign announced before keeps its first announcement. */
+  /**
+   * Stores the announcement in the caller's transaction; a campaign announced before keeps its
+   * first announcement. Ids any producer may have sent are stored with NUL and lone surrogates as U+FFFD.
+   */
   async save(manager: EntityManager, campaign: CampaignCompleted, eventId: string): Promise<boolean> {
     const inserted: unknown[] = await manager.query(
       `INSERT INTO curator.campaigns (campaign_id, event_id, session_ids, turns, completed_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (campaign_id) DO NOTHING RETURNING campaign_id`,
-      [campaign.campaignId, eventId, JSON.stringify(campaign.sessionIds), campaign.turns, campaign.completedAt],
+      [storableText(campaign.campaignId), storableText(eventId), JSON.stringify(storableValue(campaign.sessionIds)), campaign.turns, campaign.completedAt],
     );
     return inserted.length > 0;
   }

@@ -1,4 +1,4 @@
-import type { ArtifactRef } from '@distillery/contracts';
+import { type ArtifactRef, storableText, storableValue } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** One dataset version the curator built. */
@@ -22,14 +22,15 @@ export class DatasetRegistry {
     return row!.version;
   }
 
+  /** Records a version in the caller's transaction; a campaign id from an event is stored with NUL and lone surrogates as U+FFFD. */
   async record(manager: EntityManager, entry: { datasetId: string; version: number; campaignId?: string; manifest: ArtifactRef; counts: Record<string, number> }): Promise<void> {
     await manager.query(`INSERT INTO curator.datasets (dataset_id, version, campaign_id, manifest_uri, manifest_sha256, counts) VALUES ($1, $2, $3, $4, $5, $6)`, [
-      entry.datasetId,
+      storableText(entry.datasetId),
       entry.version,
-      entry.campaignId ?? null,
+      entry.campaignId === undefined ? null : storableText(entry.campaignId),
       entry.manifest.uri,
       entry.manifest.sha256,
-      JSON.stringify(entry.counts),
+      JSON.stringify(storableValue(entry.counts)),
     ]);
   }
 

@@ -1,4 +1,4 @@
-import type { TraceRefined } from '@distillery/contracts';
+import { storableText, storableValue, type TraceRefined } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RefinedTurn } from '../dataset/refined-turn.js';
 
@@ -7,7 +7,11 @@ interface StoredTurn {
   event_id: string;
 }
 
-/** The refined turns the curator has received, one row a turn, read back exactly as they came. */
+/**
+ * The refined turns the curator has received, one row a turn, read back as they came, except that
+ * text PostgreSQL cannot hold (NUL, other control characters, lone surrogates: any producer may
+ * send them) is stored as U+FFFD (storableValue), in the ids as in the trace, so they still match.
+ */
 export class RefinedTurnStore {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -15,11 +19,12 @@ export class RefinedTurnStore {
    * Stores a turn in the caller's transaction (the inbox's). A turn stored before — the judge
    * refined it again, or it came through another event — keeps its first version; returns false then.
    */
-  async save(manager: EntityManager, trace: TraceRefined, eventId: string): Promise<boolean> {
+  async save(manager: EntityManager, received: TraceRefined, eventId: string): Promise<boolean> {
+    const trace = storableValue(received);
     const inserted: unknown[] = await manager.query(
       `INSERT INTO curator.refined_turns (turn_id, event_id, raw_event_id, conversation_id, turn_index, campaign_id, trace)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (turn_id) DO NOTHING RETURNING turn_id`,
-      [trace.turnId, eventId, trace.rawEventId, trace.conversationId, trace.turnIndex, trace.campaignId ?? null, JSON.stringify(trace)],
+      [trace.turnId, storableText(eventId), trace.rawEventId, trace.conversationId, trace.turnIndex, trace.campaignId ?? null, JSON.stringify(trace)],
     );
     return inserted.length > 0;
   }

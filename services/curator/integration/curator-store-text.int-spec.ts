@@ -1,0 +1,79 @@
+/**
+ * Needs PostgreSQL for its second half (DISTILLERY_TEST_DATABASE_URL; `npm test` starts it); the
+ * PGlite half runs anywhere. traces.refined and campaigns.completed events from any producer reach
+ * the curator's rows as they came: NUL, other control characters and lone surrogates are stored as
+ * U+FFFD instead of failing the write (PostgreSQL refuses \u0000), and the turns still match
+ * their campaign's sessions.
+ */
+import { type ArtifactRef, type CampaignCompleted, datasetReadyContract } from '@distillery/contracts';
+import { type Database, openDatabase, serviceSchemaMigration } from '@distillery/storage';
+import { createScratchDatabase, integrationServers } from '@distillery/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CampaignStore } from '../src/store/campaign-store.js';
+import { CuratorTables1764100000004 } from '../src/store/curator.migration.js';
+import { DatasetRegistry } from '../src/store/dataset-registry.js';
+import { RefinedTurnStore } from '../src/store/refined-turn-store.js';
+import { simpleTurn } from '../src/testing/turn-builders.js';
+
+const servers = integrationServers();
+const BAD = 'nul\u0000 esc\u001B del\u007F lone\uD800 pair😀 lone\uDE00';
+const STORED = 'nul\uFFFD esc\uFFFD del\uFFFD lone\uFFFD pair😀 lone\uFFFD';
+const MIGRATIONS = [serviceSchemaMigration('curator', 1764000000004), CuratorTables1764100000004];
+
+describe.each([
+  { name: 'PGlite', server: false },
+  { name: 'PostgreSQL', server: true },
+])('curator rows from outside text, on $name', ({ server }) => {
+  let database: Database;
+  let drop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    if (server && !servers) return;
+    const scratch = server ? await createScratchDatabase(servers!.databaseUrl) : undefined;
+    drop = scratch?.drop;
+    const target = scratch ? { kind: 'postgres' as const, url: scratch.url } : { kind: 'pglite' as const, dataDir: 'memory://' };
+    database = await openDatabase({ target, schemas: ['curator'], migrations: MIGRATIONS });
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+
+  it.skipIf(server && !servers)('stores turns, campaigns and dataset versions with NUL and lone surrogates as U+FFFD', async () => {
+    const { dataSource } = database;
+    const turns = new RefinedTurnStore(dataSource);
+    const campaigns = new CampaignStore(dataSource);
+    const registry = new DatasetRegistry(dataSource);
+    const session = `sess_${BAD}`;
+    const campaignId = `camp_${BAD}`;
+    const turn = { ...simpleTurn(session, 0, { campaignId, say: BAD }), turnId: `turn_${BAD}`, rawEventId: `raw_${BAD}` };
+    const announced: CampaignCompleted = {
+      campaignId,
+      seed: 7,
+      policy: 'reference',
+      conversations: { requested: 1, completed: 1, failed: 0 },
+      turns: 1,
+      sessionIds: [session],
+      completedAt: new Date().toISOString(),
+      lineage: { campaignId, parentEventIds: [] },
+    };
+    const manifest: ArtifactRef = datasetReadyContract.example.manifest;
+
+    await dataSource.transaction(async (manager) => {
+      expect(await turns.save(manager, turn, `evt_${BAD}`)).toBe(true);
+      expect(await campaigns.save(manager, announced, `evt_c_${BAD}`)).toBe(true);
+      await registry.record(manager, { datasetId: `ds_${BAD}`, version: 1, campaignId, manifest, counts: { sft: 1 } });
+    });
+
+    const stored = await campaigns.find(`camp_${STORED}`);
+    expect(stored).toMatchObject({ campaignId: `camp_${STORED}`, eventId: `evt_c_${STORED}`, sessionIds: [`sess_${STORED}`] });
+    expect(await turns.coverage(stored!.sessionIds)).toEqual({ turns: 1, sessionsWithoutTurns: [] });
+    const [read] = await turns.forSessions(stored!.sessionIds);
+    expect(read).toMatchObject({ turnId: `turn_${STORED}`, rawEventId: `raw_${STORED}`, conversationId: `sess_${STORED}`, campaignId: `camp_${STORED}`, eventId: `evt_${STORED}` });
+    expect(JSON.stringify(read)).not.toMatch(/\\u0000|\\ud800|\\ude00/i);
+    expect(JSON.stringify(read)).toContain(STORED);
+    expect((await turns.forCampaign(`camp_${STORED}`)).map((row) => row.turnId)).toEqual([`turn_${STORED}`]);
+    expect(await registry.list()).toMatchObject([{ datasetId: `ds_${STORED}`, campaignId: `camp_${STORED}` }]);
+  });
+});
