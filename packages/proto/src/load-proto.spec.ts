@@ -38,6 +38,13 @@ describe('proto contracts', () => {
     it('a string field that is not UTF-8 does not decode', () => {
       const bytes = Buffer.from([0x0a, 0x03, 0x61, 0xc3, 0x28]); // customer_ref: 'a' then a broken two-byte sequence
       expect(() => createSession().requestDeserialize(bytes)).toThrow(/not valid UTF-8/);
+      const cut = createSession().requestSerialize({ customerRef: 'a😀' }).subarray(0, 5); // the emoji's first two bytes, length fixed up
+      expect(() => createSession().requestDeserialize(Buffer.from([0x0a, 0x03, ...cut.subarray(2)]))).toThrow(/not valid UTF-8/);
+    });
+
+    it('a lone surrogate as a JavaScript client writes it decodes to itself, for the server to refuse by the field name', () => {
+      const bytes = createSession().requestSerialize({ customerRef: 'a\uD83Db' }); // ED A0 BD: not UTF-8
+      expect(createSession().requestDeserialize(bytes)).toMatchObject({ customerRef: 'a\uD83Db' });
     });
 
     it('responses are decoded as strictly', () => {

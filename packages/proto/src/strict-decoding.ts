@@ -4,17 +4,25 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import { UndecodableMessageError } from './undecodable-message.error.js';
 
+const { utf8 } = protobuf.util;
+
 /**
  * protobufjs' reader for Node buffers clamps a string whose length runs past the end of the
  * buffer instead of refusing it, so a frame cut inside a string decodes to a shorter string
  * (protobufjs 7, `BufferReader.prototype.string`). The base reader checks every length against
- * the end; this one also refuses a string that is not UTF-8, as proto3 requires.
+ * the end; this one also refuses a string that is not UTF-8, as proto3 requires — but for the
+ * bytes a JavaScript client (protobufjs, so grpc-js) writes for a string with a lone surrogate:
+ * those decode back to that string, for the server's field checks to refuse by the field's name.
  */
 class StrictReader extends protobuf.Reader {
   override string(): string {
     const bytes = this.bytes();
-    if (!isUtf8(bytes)) throw new Error('a string field is not valid UTF-8');
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    if (isUtf8(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const text = utf8.read(bytes, 0, bytes.length);
+    const written = Buffer.alloc(utf8.length(text));
+    utf8.write(text, written, 0);
+    if (!written.equals(bytes)) throw new Error('a string field is not valid UTF-8');
+    return text;
   }
 }
 
