@@ -21,6 +21,8 @@ export type { CreateSessionRequest, CreateSessionRequest__Output } from './gener
 export type { Session, Session__Output } from './generated/distillery/agents/v1/Session.js';
 export type { SendMessageRequest, SendMessageRequest__Output } from './generated/distillery/agents/v1/SendMessageRequest.js';
 export type { SendMessageResponse, SendMessageResponse__Output } from './generated/distillery/agents/v1/SendMessageResponse.js';
+export type { GetSessionRequest, GetSessionRequest__Output } from './generated/distillery/agents/v1/GetSessionRequest.js';
+export type { GetTurnTraceRequest, GetTurnTraceRequest__Output } from './generated/distillery/agents/v1/GetTurnTraceRequest.js';
 export type { TurnEvent, TurnEvent__Output } from './generated/distillery/agents/v1/TurnEvent.js';
 export type { TurnTrace, TurnTrace__Output } from './generated/distillery/agents/v1/TurnTrace.js';
 export type { DealershipAdminServiceClient, DealershipAdminServiceHandlers } from './generated/distillery/agents/v1/DealershipAdminService.js';

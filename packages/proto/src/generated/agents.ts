@@ -37,6 +37,11 @@ export interface ProtoGrpcType {
          * The multi-agent customer chat for automotive retail (Understander → Planner → Evaluator →
          * Executor → Explainer, with replans). The API key in the `x-api-key` metadata picks the tenant;
          * a session and its traces belong to that tenant only.
+         * 
+         * Every string field is text: one holding NUL or another control character (tab, LF and CR
+         * excepted), DEL, or a lone UTF-16 surrogate is INVALID_ARGUMENT naming the field, as is one over
+         * its limit (given beside each field, in characters) and a request that does not decode. Errors
+         * never repeat a field over its limit, and quote at most 64 characters of an unknown id.
          */
         AgentService: SubtypeConstructor<typeof grpc.Client, _distillery_agents_v1_AgentServiceClient> & { service: _distillery_agents_v1_AgentServiceDefinition }
         BusinessChange: MessageTypeDefinition<_distillery_agents_v1_BusinessChange, _distillery_agents_v1_BusinessChange__Output>
@@ -46,7 +51,8 @@ export interface ProtoGrpcType {
          * The business changing under the agents while they serve: a vehicle sold, a rule changed, a tool
          * appearing or going away. Simulator campaigns switch these mid-conversation; each applies from
          * the next turn on. Only tenants listed in DISTILLERY_AGENTS_ADMIN_TENANTS may call it
-         * (PERMISSION_DENIED otherwise).
+         * (PERMISSION_DENIED otherwise). Its text fields follow AgentService's rules, the JSON strings
+         * inside merge_patch_json too.
          */
         DealershipAdminService: SubtypeConstructor<typeof grpc.Client, _distillery_agents_v1_DealershipAdminServiceClient> & { service: _distillery_agents_v1_DealershipAdminServiceDefinition }
         GetSessionRequest: MessageTypeDefinition<_distillery_agents_v1_GetSessionRequest, _distillery_agents_v1_GetSessionRequest__Output>

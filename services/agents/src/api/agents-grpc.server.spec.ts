@@ -1,9 +1,9 @@
 import { EmbeddedBus, subscribeEvents } from '@distillery/bus';
 import { type TraceRaw, traceRawContract } from '@distillery/contracts';
-import { ReferenceModel } from '@distillery/llm';
+import { ModelCallError, ReferenceModel } from '@distillery/llm';
 import { agentsV1 } from '@distillery/proto';
 import { type Database, Outbox, OutboxRelay } from '@distillery/storage';
-import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { Client as RawClient, credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PlanSandbox } from '../plans/plan-sandbox.js';
@@ -42,6 +42,10 @@ describe('AgentsGrpcServer end to end (grpc-js client, PGlite, embedded bus)', (
   const sandbox = new PlanSandbox();
   const traces: TraceRaw[] = [];
   let slow = false;
+  /** Plans the Planner answers before its usual one (each once), and whether it fails instead. */
+  const plannedFirst: string[] = [];
+  let plannerFails = false;
+  let port = 0;
 
   beforeAll(async () => {
     db = await openAgentsMemoryDatabase();
@@ -53,7 +57,8 @@ describe('AgentsGrpcServer end to end (grpc-js client, PGlite, embedded bus)', (
       understander: () => '{"intents":["dealership_info"],"entities":{},"state":{}}',
       planner: async () => {
         if (slow) await new Promise((resolve) => setTimeout(resolve, 400));
-        return 'return { info: dealershipInfo({}) };';
+        if (plannerFails) throw new ModelCallError('reference', 'network', 'planner unreachable');
+        return plannedFirst.shift() ?? 'return { info: dealershipInfo({}) };';
       },
       explainer: (request) => `We are open ${/"hours":"([^"]+)"/.exec(request.messages.at(-1)!.content)?.[1]}.`,
     });
@@ -64,7 +69,7 @@ describe('AgentsGrpcServer end to end (grpc-js client, PGlite, embedded bus)', (
       rateLimiter: new RateLimiter({ perMinute: 6_000, burst: 100 }, new Map([['tenant-limited', { perMinute: 60, burst: 3 }]])),
       maxMessageChars: 200,
     });
-    const port = await server.start('127.0.0.1', 0);
+    port = await server.start('127.0.0.1', 0);
     client = new (agentsV1().AgentService)(`127.0.0.1:${port}`, credentials.createInsecure());
   }, 60_000);
   afterAll(async () => {
@@ -124,17 +129,100 @@ describe('AgentsGrpcServer end to end (grpc-js client, PGlite, embedded bus)', (
     expect(attempts.filter((attempt) => attempt.status === 'rejected' && (attempt.reason as { code: number }).code === status.RESOURCE_EXHAUSTED).length).toBe(2);
   });
 
-  it('streams agent progress, then the reply', async () => {
-    const session = await createSession();
-    const events: Array<{ progress?: { agent: string; status: string }; reply?: { reply: string } }> = [];
-    await new Promise<void>((resolve, reject) => {
-      const stream = client.streamMessage({ sessionId: session.sessionId, text: 'hours?' }, withKey('key-a'));
-      stream.on('data', (event) => events.push(event));
-      stream.on('error', reject);
-      stream.on('end', () => resolve());
+  type StreamEvent = { progress?: { agent: string; status: string }; reply?: { reply: string } };
+  const stream = (sessionId: string) => {
+    const events: StreamEvent[] = [];
+    const ended = new Promise<{ events: StreamEvent[]; error?: { code: number } }>((resolve) => {
+      const call = client.streamMessage({ sessionId, text: 'hours?' }, withKey('key-a'));
+      call.on('data', (event) => events.push(event));
+      call.on('error', (error) => resolve({ events, error: error as Error & { code: number } }));
+      call.on('end', () => resolve({ events }));
     });
+    return ended;
+  };
+  /** The stream's progress as stages: each one started and, right after, how it ended. */
+  const stages = (events: StreamEvent[]) => {
+    const progress = events.filter((event) => event.progress).map((event) => event.progress!);
+    return Array.from({ length: Math.ceil(progress.length / 2) }, (_, index) => {
+      const [start, end] = [progress[2 * index]!, progress[2 * index + 1]];
+      return `${start.agent}:${start.status}>${end ? `${end.agent}:${end.status}` : 'never'}`;
+    });
+  };
+
+  it('streams agent progress, then the reply; every stage it starts ends in it, across replans', async () => {
+    const session = await createSession();
+    plannedFirst.push('return { info: noSuchTool({}) };'); // the Evaluator sends it back: one replan
+    const { events, error } = await stream(session.sessionId);
+    expect(error).toBeUndefined();
     expect(events.at(-1)?.reply?.reply).toBe('We are open 9-18.');
-    expect(events.filter((event) => event.progress).map((event) => `${event.progress!.agent}:${event.progress!.status}`)).toContain('PLANNER:started');
+    expect(stages(events)).toEqual([
+      'UNDERSTANDER:started>UNDERSTANDER:done',
+      'PLANNER:started>PLANNER:done',
+      'EVALUATOR:started>EVALUATOR:replan',
+      'PLANNER:started>PLANNER:done',
+      'EVALUATOR:started>EVALUATOR:done',
+      'EXECUTOR:started>EXECUTOR:done',
+      'EXPLAINER:started>EXPLAINER:done',
+    ]);
+  });
+
+  it('ends a stage that fails in the stream before the error', async () => {
+    const session = await createSession();
+    plannerFails = true;
+    try {
+      const { events, error } = await stream(session.sessionId);
+      expect(error).toMatchObject({ code: status.UNAVAILABLE });
+      expect(stages(events)).toEqual(['UNDERSTANDER:started>UNDERSTANDER:done', 'PLANNER:started>PLANNER:failed']);
+    } finally {
+      plannerFails = false;
+    }
+  });
+
+  it('answers a truncated request frame with INVALID_ARGUMENT and creates nothing', async () => {
+    const sessions = async () => ((await db.dataSource.query('SELECT count(*)::int AS n FROM agents.sessions')) as Array<{ n: number }>)[0]!.n;
+    const before = await sessions();
+    const whole = agentsV1().AgentService.service.CreateSession.requestSerialize({ customerRef: 'customer-12345', locale: 'en-US', source: 'SIMULATION' });
+    const raw = new RawClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      for (const cut of [3, 10, whole.length - 1]) {
+        const answer = unary((callback) =>
+          raw.makeUnaryRequest('/distillery.agents.v1.AgentService/CreateSession', (bytes: Buffer) => bytes, (bytes: Buffer) => bytes, whole.subarray(0, cut), withKey('key-a'), callback),
+        );
+        await expect(answer, `cut at ${cut}`).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^CreateSession request does not decode/) });
+      }
+    } finally {
+      raw.close();
+    }
+    expect(await sessions()).toBe(before);
+  });
+
+  it('bounds every field and quotes at most a short prefix of what it was sent', async () => {
+    const session = await createSession();
+    const huge = 's'.repeat(100_000);
+    const refused = (call: (callback: (error: Error | null) => void) => void, details: RegExp) =>
+      expect(unary(call)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(details) });
+    // A 100 KB id is refused by its length, not looked up and quoted back whole (the client saw RESOURCE_EXHAUSTED).
+    await refused((callback) => client.getSession({ sessionId: huge }, withKey('key-a'), callback), /^session_id is 100000 characters, over the 128-character limit$/);
+    await refused((callback) => client.getTurnTrace({ sessionId: session.sessionId, turnId: huge }, withKey('key-a'), callback), /^turn_id is 100000 characters/);
+    await refused((callback) => client.sendMessage({ sessionId: huge, text: 'hi' }, withKey('key-a'), callback), /^session_id is 100000 characters/);
+    await refused((callback) => client.sendMessage({ sessionId: session.sessionId, text: 'hi', clientMessageId: huge }, withKey('key-a'), callback), /^client_message_id is 100000 characters/);
+    await refused((callback) => client.createSession({ customerRef: huge }, withKey('key-a'), callback), /^customer_ref is 100000 characters, over the 128-character limit$/);
+    await refused((callback) => client.createSession({ customerRef: 'c', campaignId: huge }, withKey('key-a'), callback), /^campaign_id is 100000/);
+    await refused((callback) => client.createSession({ customerRef: 'c', locale: huge }, withKey('key-a'), callback), /^locale is 100000 characters, over the 35-character limit$/);
+    await refused((callback) => client.createSession({ customerRef: 'c', metadata: { [huge]: 'v' } }, withKey('key-a'), callback), /^metadata key "s{64}"… \(100000 characters\) is over the 64-character limit$/);
+    await refused((callback) => client.createSession({ customerRef: 'c', metadata: { k: huge } }, withKey('key-a'), callback), /^metadata\["k"\] is 100000 characters, over the 512-character limit$/);
+    const entries = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, 'v']));
+    const many = entries(33);
+    await refused((callback) => client.createSession({ customerRef: 'c', metadata: many }, withKey('key-a'), callback), /^metadata has 33 entries, over the limit of 32$/);
+    await refused((callback) => client.createSession({ customerRef: 'c', source: 7 as unknown as 'PRODUCTION' }, withKey('key-a'), callback), /^source 7 is not a Source$/);
+
+    // An id within bounds but unknown: NOT_FOUND quotes a bounded prefix.
+    const unknown = `sess_${'x'.repeat(120)}`;
+    const notFound = await unary((callback) => client.getSession({ sessionId: unknown }, withKey('key-a'), callback)).catch((error: { code: number; details: string }) => error);
+    expect(notFound).toMatchObject({ code: status.NOT_FOUND, details: `session ${JSON.stringify(unknown.slice(0, 64))}… (125 characters) not found` });
+    // Ids, refs and limits at their bounds pass.
+    const atBounds = { customerRef: 'c'.repeat(128), campaignId: 'k'.repeat(128), locale: 'l'.repeat(35), metadata: { ...entries(31), ['m'.repeat(64)]: 'v'.repeat(512) } };
+    await expect(unary((callback) => client.createSession(atBounds, withKey('key-a'), callback))).resolves.toMatchObject({ customerRef: atBounds.customerRef, metadata: atBounds.metadata });
   });
 
   it('honours the deadline', async () => {
@@ -204,5 +292,20 @@ describe('the DealershipAdminService (business changes over gRPC)', () => {
       code: status.NOT_FOUND,
       details: 'no vehicle with VIN MISSING',
     });
+  });
+
+  it('bounds every field and quotes at most a short prefix of a patch that is not JSON', async () => {
+    const refused = (change: Parameters<typeof admin.applyBusinessChange>[0], details: RegExp) =>
+      expect(unary((callback) => admin.applyBusinessChange(change, withKey('admin-key'), callback))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(details) });
+    const huge = 'x'.repeat(100_000);
+    await refused({ vehicleStatus: { vin: huge, sold: true } }, /^vehicle_status\.vin is 100000 characters, over the 128-character limit$/);
+    await refused({ toolAvailability: { tool: huge, available: true } }, /^tool_availability\.tool is 100000 characters/);
+    await refused({ toolAvailability: { tool: 'appraiseTradeIn', available: true }, reason: huge }, /^reason is 100000 characters, over the 512-character limit$/);
+    await refused({ rulesPatch: { mergePatchJson: `{"a":"${huge}"}` } }, /^rules_patch\.merge_patch_json is 100008 characters, over the 16384-character limit$/);
+    const notJson = `{"a": ${'y'.repeat(10_000)}`;
+    const answer = await unary((callback) => admin.applyBusinessChange({ rulesPatch: { mergePatchJson: notJson } }, withKey('admin-key'), callback)).catch((error: { details: string }) => error);
+    expect(answer).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^rules_patch\.merge_patch_json is not JSON/) });
+    expect((answer as { details: string }).details.length).toBeLessThan(300);
+    expect(applied).toHaveLength(3); // the first test's, nothing more
   });
 });

@@ -1,5 +1,5 @@
 import type { AgentServiceHandlers, BusinessChange__Output, DealershipAdminServiceHandlers, Session } from '@distillery/proto';
-import { agentsV1, protoDir } from '@distillery/proto';
+import { agentsV1, protoDir, undecodable, withUndecodableRequests } from '@distillery/proto';
 import { ReflectionService } from '@grpc/reflection';
 import { type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { BusinessChange, BusinessChanges } from '../admin/business-changes.js';
 import { InvalidBusinessChangeError } from '../admin/invalid-business-change.error.js';
 import type { JsonValue } from '../domain/merge-patch.js';
-import type { TurnProgress } from '../pipeline/turn-pipeline.js';
 import type { SessionEntity } from '../sessions/session.entity.js';
 import { SessionNotFoundError } from '../sessions/session-not-found.error.js';
 import type { SessionStore } from '../sessions/session-store.js';
@@ -17,6 +16,8 @@ import type { TurnEntity } from '../sessions/turn.entity.js';
 import { ApiError } from './api-error.js';
 import type { ConversationService } from './conversation.service.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { checkCreateSession, checkGetSession, checkGetTurnTrace, checkSendMessage, checkText, FIELD_LIMITS, jsonTextProblem } from './request-checks.js';
+import { AGENTS, TurnProgressStream } from './turn-progress-stream.js';
 
 export interface AgentsApiOptions {
   readonly apiKeys: ReadonlyMap<string, string>;
@@ -34,11 +35,12 @@ export interface AgentsApiOptions {
 }
 
 const SERVICE_NAME = 'distillery.agents.v1.AgentService';
-const AGENTS = { understander: 'UNDERSTANDER', planner: 'PLANNER', evaluator: 'EVALUATOR', executor: 'EXECUTOR', explainer: 'EXPLAINER' } as const;
 
 /**
  * The agents service's gRPC API for product apps and the simulator: sessions, messages (unary and
  * streamed), traces. API keys in `x-api-key` metadata map to tenants; gRPC health and reflection.
+ * A request that does not decode, or with a field over its limit or holding control characters or
+ * lone surrogates (request-checks.ts), is INVALID_ARGUMENT before anything is read or written.
  */
 export class AgentsGrpcServer {
   private readonly server = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
@@ -50,8 +52,8 @@ export class AgentsGrpcServer {
     private readonly conversations: ConversationService,
     private readonly options: AgentsApiOptions,
   ) {
-    this.server.addService(agentsV1().AgentService.service, this.handlers());
-    if (options.businessChanges) this.server.addService(agentsV1().DealershipAdminService.service, this.adminHandlers(options.businessChanges));
+    this.server.addService(withUndecodableRequests(agentsV1().AgentService.service), this.handlers());
+    if (options.businessChanges) this.server.addService(withUndecodableRequests(agentsV1().DealershipAdminService.service), this.adminHandlers(options.businessChanges));
     this.health.addToServer(this.server);
     const dir = protoDir();
     new ReflectionService(loadSync(join(dir, 'distillery/agents/v1/agents.proto'), { includeDirs: [dir] })).addToServer(this.server);
@@ -96,17 +98,20 @@ export class AgentsGrpcServer {
     return tenant;
   }
 
-  private checkMessage(text: string): void {
-    if (!text.trim()) throw new ApiError(status.INVALID_ARGUMENT, 'text is empty');
-    if (text.length > this.options.maxMessageChars) throw new ApiError(status.INVALID_ARGUMENT, `text is ${text.length} characters, over the ${this.options.maxMessageChars}-character limit`);
+  /** The caller's tenant, once the request decoded and `check` found its fields acceptable. */
+  private accept<R extends object>(call: { metadata: Metadata; request: R }, check: (request: R) => void): string {
+    const tenant = this.tenantOf(call.metadata);
+    const failure = undecodable(call.request);
+    if (failure) throw new ApiError(status.INVALID_ARGUMENT, failure.message);
+    check(call.request);
+    return tenant;
   }
 
   private handlers(): AgentServiceHandlers {
     return {
       CreateSession: (call, callback) =>
         this.respond(callback, async () => {
-          const tenant = this.tenantOf(call.metadata);
-          if (!call.request.customerRef) throw new ApiError(status.INVALID_ARGUMENT, 'customer_ref is required');
+          const tenant = this.accept(call, checkCreateSession);
           const session = await this.store.create({
             tenant,
             customerRef: call.request.customerRef,
@@ -119,37 +124,35 @@ export class AgentsGrpcServer {
         }),
       GetSession: (call, callback) =>
         this.respond(callback, async () => {
-          const session = await this.store.get(this.tenantOf(call.metadata), call.request.sessionId);
+          const session = await this.store.get(this.accept(call, checkGetSession), call.request.sessionId);
           return sessionMessage(session, await this.store.turns(session.id));
         }),
       GetTurnTrace: (call, callback) =>
         this.respond(callback, async () => {
-          const turn = await this.store.turn(this.tenantOf(call.metadata), call.request.sessionId, call.request.turnId);
+          const turn = await this.store.turn(this.accept(call, checkGetTurnTrace), call.request.sessionId, call.request.turnId);
           return traceMessage(turn);
         }),
       SendMessage: (call, callback) =>
         this.respond(callback, async () => {
-          const tenant = this.tenantOf(call.metadata);
-          this.checkMessage(call.request.text);
+          const tenant = this.accept(call, (request) => checkSendMessage(request, this.options.maxMessageChars));
           return this.withinDeadline(call.getDeadline(), () =>
             this.conversations.send({ tenant, sessionId: call.request.sessionId, text: call.request.text, ...(call.request.clientMessageId ? { clientMessageId: call.request.clientMessageId } : {}) }),
           );
         }),
       StreamMessage: (call) => {
+        const stream = new TurnProgressStream(call);
         void (async () => {
           try {
-            const tenant = this.tenantOf(call.metadata);
-            this.checkMessage(call.request.text);
-            const onProgress = (progress: TurnProgress) => {
-              if (!call.cancelled) call.write({ progress: { agent: AGENTS[progress.agent], status: progress.status, detail: progress.detail ?? '' } });
-            };
+            const tenant = this.accept(call, (request) => checkSendMessage(request, this.options.maxMessageChars));
             const reply = await this.withinDeadline(call.getDeadline(), () =>
-              this.conversations.send({ tenant, sessionId: call.request.sessionId, text: call.request.text, ...(call.request.clientMessageId ? { clientMessageId: call.request.clientMessageId } : {}) }, onProgress),
+              this.conversations.send(
+                { tenant, sessionId: call.request.sessionId, text: call.request.text, ...(call.request.clientMessageId ? { clientMessageId: call.request.clientMessageId } : {}) },
+                stream.progress,
+              ),
             );
-            call.write({ reply });
-            call.end();
+            stream.reply(reply);
           } catch (error) {
-            call.destroy(this.toServiceError(error, 'StreamMessage'));
+            stream.fail(this.toServiceError(error, 'StreamMessage'));
           }
         })();
       },
@@ -162,7 +165,7 @@ export class AgentsGrpcServer {
         this.respond(
           callback,
           async () => {
-            const tenant = this.tenantOf(call.metadata);
+            const tenant = this.accept(call, (request) => checkText('reason', request.reason, FIELD_LIMITS.reason));
             if (!this.options.adminTenants?.has(tenant)) throw new ApiError(status.PERMISSION_DENIED, `tenant ${tenant} may not change the business (DISTILLERY_AGENTS_ADMIN_TENANTS)`);
             const change = businessChangeOf(call.request);
             const outcome = await changes.apply(change);
@@ -193,13 +196,18 @@ export class AgentsGrpcServer {
   }
 }
 
-/** The change a request asks for; INVALID_ARGUMENT when it names none or its patch is not a JSON object. */
+/**
+ * The change a request asks for; INVALID_ARGUMENT when it names none, a field is over its limit or
+ * holds refused text (inside the patch's JSON strings too), or the patch is not a JSON object.
+ */
 function businessChangeOf(request: BusinessChange__Output): BusinessChange {
   if (request.vehicleStatus) {
     if (!request.vehicleStatus.vin) throw new ApiError(status.INVALID_ARGUMENT, 'vehicle_status.vin is required');
+    checkText('vehicle_status.vin', request.vehicleStatus.vin, FIELD_LIMITS.id);
     return { kind: 'vehicle-status', vin: request.vehicleStatus.vin, sold: request.vehicleStatus.sold };
   }
   if (request.rulesPatch) {
+    checkText('rules_patch.merge_patch_json', request.rulesPatch.mergePatchJson, FIELD_LIMITS.mergePatchJson);
     let patch: JsonValue;
     try {
       patch = JSON.parse(request.rulesPatch.mergePatchJson) as JsonValue;
@@ -207,10 +215,14 @@ function businessChangeOf(request: BusinessChange__Output): BusinessChange {
       throw new ApiError(status.INVALID_ARGUMENT, `rules_patch.merge_patch_json is not JSON: ${(error as Error).message}`);
     }
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new ApiError(status.INVALID_ARGUMENT, 'rules_patch.merge_patch_json must be a JSON object');
+    // JSON escapes (\u0000, a lone \ud800) carry what the text check refused in the raw string.
+    const problem = jsonTextProblem(patch);
+    if (problem) throw new ApiError(status.INVALID_ARGUMENT, `rules_patch.merge_patch_json ${problem}`);
     return { kind: 'rules-patch', patch };
   }
   if (request.toolAvailability) {
     if (!request.toolAvailability.tool) throw new ApiError(status.INVALID_ARGUMENT, 'tool_availability.tool is required');
+    checkText('tool_availability.tool', request.toolAvailability.tool, FIELD_LIMITS.id);
     return { kind: 'tool-availability', tool: request.toolAvailability.tool, available: request.toolAvailability.available };
   }
   throw new ApiError(status.INVALID_ARGUMENT, 'a business change names one of vehicle_status, rules_patch, tool_availability');

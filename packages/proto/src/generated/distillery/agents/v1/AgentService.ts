@@ -15,6 +15,11 @@ import type { TurnTrace as _distillery_agents_v1_TurnTrace, TurnTrace__Output as
  * The multi-agent customer chat for automotive retail (Understander → Planner → Evaluator →
  * Executor → Explainer, with replans). The API key in the `x-api-key` metadata picks the tenant;
  * a session and its traces belong to that tenant only.
+ * 
+ * Every string field is text: one holding NUL or another control character (tab, LF and CR
+ * excepted), DEL, or a lone UTF-16 surrogate is INVALID_ARGUMENT naming the field, as is one over
+ * its limit (given beside each field, in characters) and a request that does not decode. Errors
+ * never repeat a field over its limit, and quote at most 64 characters of an unknown id.
  */
 export interface AgentServiceClient extends grpc.Client {
   /**
@@ -78,12 +83,14 @@ export interface AgentServiceClient extends grpc.Client {
   sendMessage(argument: _distillery_agents_v1_SendMessageRequest, callback: grpc.requestCallback<_distillery_agents_v1_SendMessageResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * The same turn, streamed: agent progress events, then the reply.
+   * The same turn, streamed: agent progress events, then the reply. Every stage that starts
+   * ("started") ends in the stream ("done", "replan" or "failed"), also when the turn fails.
    */
   StreamMessage(argument: _distillery_agents_v1_SendMessageRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_distillery_agents_v1_TurnEvent__Output>;
   StreamMessage(argument: _distillery_agents_v1_SendMessageRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_distillery_agents_v1_TurnEvent__Output>;
   /**
-   * The same turn, streamed: agent progress events, then the reply.
+   * The same turn, streamed: agent progress events, then the reply. Every stage that starts
+   * ("started") ends in the stream ("done", "replan" or "failed"), also when the turn fails.
    */
   streamMessage(argument: _distillery_agents_v1_SendMessageRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_distillery_agents_v1_TurnEvent__Output>;
   streamMessage(argument: _distillery_agents_v1_SendMessageRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_distillery_agents_v1_TurnEvent__Output>;
@@ -94,6 +101,11 @@ export interface AgentServiceClient extends grpc.Client {
  * The multi-agent customer chat for automotive retail (Understander → Planner → Evaluator →
  * Executor → Explainer, with replans). The API key in the `x-api-key` metadata picks the tenant;
  * a session and its traces belong to that tenant only.
+ * 
+ * Every string field is text: one holding NUL or another control character (tab, LF and CR
+ * excepted), DEL, or a lone UTF-16 surrogate is INVALID_ARGUMENT naming the field, as is one over
+ * its limit (given beside each field, in characters) and a request that does not decode. Errors
+ * never repeat a field over its limit, and quote at most 64 characters of an unknown id.
  */
 export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
@@ -117,7 +129,8 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   SendMessage: grpc.handleUnaryCall<_distillery_agents_v1_SendMessageRequest__Output, _distillery_agents_v1_SendMessageResponse>;
   
   /**
-   * The same turn, streamed: agent progress events, then the reply.
+   * The same turn, streamed: agent progress events, then the reply. Every stage that starts
+   * ("started") ends in the stream ("done", "replan" or "failed"), also when the turn fails.
    */
   StreamMessage: grpc.handleServerStreamingCall<_distillery_agents_v1_SendMessageRequest__Output, _distillery_agents_v1_TurnEvent>;
   

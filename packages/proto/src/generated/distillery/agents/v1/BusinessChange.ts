@@ -9,7 +9,7 @@ export interface BusinessChange {
   'rulesPatch'?: (_distillery_agents_v1_RulesPatch | null);
   'toolAvailability'?: (_distillery_agents_v1_ToolAvailability | null);
   /**
-   * logged with the change, e.g. "campaign camp_1 conversation 12"
+   * logged with the change, e.g. "campaign camp_1 conversation 12"; at most 512
    */
   'reason'?: (string);
   'change'?: "vehicleStatus"|"rulesPatch"|"toolAvailability";
@@ -20,7 +20,7 @@ export interface BusinessChange__Output {
   'rulesPatch'?: (_distillery_agents_v1_RulesPatch__Output | null);
   'toolAvailability'?: (_distillery_agents_v1_ToolAvailability__Output | null);
   /**
-   * logged with the change, e.g. "campaign camp_1 conversation 12"
+   * logged with the change, e.g. "campaign camp_1 conversation 12"; at most 512
    */
   'reason': (string);
   'change'?: "vehicleStatus"|"rulesPatch"|"toolAvailability";

@@ -9,7 +9,8 @@ import type { BusinessChangeResult as _distillery_agents_v1_BusinessChangeResult
  * The business changing under the agents while they serve: a vehicle sold, a rule changed, a tool
  * appearing or going away. Simulator campaigns switch these mid-conversation; each applies from
  * the next turn on. Only tenants listed in DISTILLERY_AGENTS_ADMIN_TENANTS may call it
- * (PERMISSION_DENIED otherwise).
+ * (PERMISSION_DENIED otherwise). Its text fields follow AgentService's rules, the JSON strings
+ * inside merge_patch_json too.
  */
 export interface DealershipAdminServiceClient extends grpc.Client {
   ApplyBusinessChange(argument: _distillery_agents_v1_BusinessChange, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_distillery_agents_v1_BusinessChangeResult__Output>): grpc.ClientUnaryCall;
@@ -27,7 +28,8 @@ export interface DealershipAdminServiceClient extends grpc.Client {
  * The business changing under the agents while they serve: a vehicle sold, a rule changed, a tool
  * appearing or going away. Simulator campaigns switch these mid-conversation; each applies from
  * the next turn on. Only tenants listed in DISTILLERY_AGENTS_ADMIN_TENANTS may call it
- * (PERMISSION_DENIED otherwise).
+ * (PERMISSION_DENIED otherwise). Its text fields follow AgentService's rules, the JSON strings
+ * inside merge_patch_json too.
  */
 export interface DealershipAdminServiceHandlers extends grpc.UntypedServiceImplementation {
   ApplyBusinessChange: grpc.handleUnaryCall<_distillery_agents_v1_BusinessChange__Output, _distillery_agents_v1_BusinessChangeResult>;

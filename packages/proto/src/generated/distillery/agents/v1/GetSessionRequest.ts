@@ -2,9 +2,15 @@
 
 
 export interface GetSessionRequest {
+  /**
+   * required, at most 128
+   */
   'sessionId'?: (string);
 }
 
 export interface GetSessionRequest__Output {
+  /**
+   * required, at most 128
+   */
   'sessionId': (string);
 }

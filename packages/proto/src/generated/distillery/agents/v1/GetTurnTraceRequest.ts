@@ -2,11 +2,23 @@
 
 
 export interface GetTurnTraceRequest {
+  /**
+   * required, at most 128
+   */
   'sessionId'?: (string);
+  /**
+   * required, at most 128
+   */
   'turnId'?: (string);
 }
 
 export interface GetTurnTraceRequest__Output {
+  /**
+   * required, at most 128
+   */
   'sessionId': (string);
+  /**
+   * required, at most 128
+   */
   'turnId': (string);
 }

@@ -3,14 +3,14 @@
 
 export interface RulesPatch {
   /**
-   * an RFC 7386 JSON merge patch of the dealership rules (null removes a key)
+   * an RFC 7386 JSON merge patch of the dealership rules (null removes a key); at most 16384
    */
   'mergePatchJson'?: (string);
 }
 
 export interface RulesPatch__Output {
   /**
-   * an RFC 7386 JSON merge patch of the dealership rules (null removes a key)
+   * an RFC 7386 JSON merge patch of the dealership rules (null removes a key); at most 16384
    */
   'mergePatchJson': (string);
 }

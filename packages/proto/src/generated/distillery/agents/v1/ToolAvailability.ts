@@ -3,7 +3,7 @@
 
 export interface ToolAvailability {
   /**
-   * e.g. "appraiseTradeIn"; handOffToHuman cannot be switched off
+   * e.g. "appraiseTradeIn"; handOffToHuman cannot be switched off; required, at most 128
    */
   'tool'?: (string);
   'available'?: (boolean);
@@ -11,7 +11,7 @@ export interface ToolAvailability {
 
 export interface ToolAvailability__Output {
   /**
-   * e.g. "appraiseTradeIn"; handOffToHuman cannot be switched off
+   * e.g. "appraiseTradeIn"; handOffToHuman cannot be switched off; required, at most 128
    */
   'tool': (string);
   'available': (boolean);

@@ -2,6 +2,9 @@
 
 
 export interface VehicleStatusChange {
+  /**
+   * required, at most 128
+   */
   'vin'?: (string);
   /**
    * true: sold (no longer offered); false: back on sale
@@ -10,6 +13,9 @@ export interface VehicleStatusChange {
 }
 
 export interface VehicleStatusChange__Output {
+  /**
+   * required, at most 128
+   */
   'vin': (string);
   /**
    * true: sold (no longer offered); false: back on sale

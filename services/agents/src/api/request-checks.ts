@@ -1,0 +1,96 @@
+import { echo, textProblem } from '@distillery/contracts';
+import type { CreateSessionRequest__Output, GetSessionRequest__Output, GetTurnTraceRequest__Output, SendMessageRequest__Output } from '@distillery/proto';
+import { status } from '@grpc/grpc-js';
+import { ApiError } from './api-error.js';
+
+/**
+ * The longest value each string field of the agents API accepts, in characters; the customer's
+ * message has its own limit (DISTILLERY_AGENTS_MAX_MESSAGE_CHARS). agents.proto says the same.
+ */
+export const FIELD_LIMITS = {
+  /** session_id, turn_id, client_message_id, customer_ref, campaign_id, vehicle_status.vin, tool_availability.tool. */
+  id: 128,
+  /** A BCP 47 tag needs at most 35 (RFC 5646 §4.4.1). */
+  locale: 35,
+  metadataEntries: 32,
+  metadataKey: 64,
+  metadataValue: 512,
+  reason: 512,
+  mergePatchJson: 16_384,
+} as const;
+
+/**
+ * Refuses `value` with INVALID_ARGUMENT naming `field` when it is over `max` characters or holds
+ * what `textProblem` refuses (NUL and the other control characters but tab, LF and CR; DEL; lone
+ * surrogates). Nothing of it is quoted back: the field's name and the limit or the problem suffice.
+ */
+export function checkText(field: string, value: string, max: number): void {
+  if (value.length > max) throw invalid(`${field} is ${value.length} characters, over the ${max}-character limit`);
+  const problem = textProblem(value);
+  if (problem) throw invalid(`${field} ${problem}`);
+}
+
+export function checkCreateSession(request: CreateSessionRequest__Output): void {
+  if (!request.customerRef) throw invalid('customer_ref is required');
+  checkText('customer_ref', request.customerRef, FIELD_LIMITS.id);
+  checkText('locale', request.locale, FIELD_LIMITS.locale);
+  checkText('campaign_id', request.campaignId, FIELD_LIMITS.id);
+  // An enum value this build does not know arrives as its number.
+  if (typeof request.source !== 'string') throw invalid(`source ${String(request.source)} is not a Source`);
+  const entries = Object.entries(request.metadata);
+  if (entries.length > FIELD_LIMITS.metadataEntries) throw invalid(`metadata has ${entries.length} entries, over the limit of ${FIELD_LIMITS.metadataEntries}`);
+  for (const [key, value] of entries) {
+    if (key.length > FIELD_LIMITS.metadataKey) throw invalid(`metadata key ${echo(key)} is over the ${FIELD_LIMITS.metadataKey}-character limit`);
+    const problem = textProblem(key);
+    if (problem) throw invalid(`metadata key ${echo(key)} ${problem}`);
+    checkText(`metadata[${echo(key)}]`, value, FIELD_LIMITS.metadataValue);
+  }
+}
+
+export function checkSendMessage(request: SendMessageRequest__Output, maxMessageChars: number): void {
+  checkSessionId(request.sessionId);
+  checkText('text', request.text, maxMessageChars);
+  if (!request.text.trim()) throw invalid('text is empty');
+  checkText('client_message_id', request.clientMessageId, FIELD_LIMITS.id);
+}
+
+export function checkGetSession(request: GetSessionRequest__Output): void {
+  checkSessionId(request.sessionId);
+}
+
+export function checkGetTurnTrace(request: GetTurnTraceRequest__Output): void {
+  checkSessionId(request.sessionId);
+  if (!request.turnId) throw invalid('turn_id is required');
+  checkText('turn_id', request.turnId, FIELD_LIMITS.id);
+}
+
+/** The first string (key or value) in a parsed JSON value that `textProblem` refuses, described; undefined when there is none. */
+export function jsonTextProblem(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem && `holds a string that ${problem}`;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = jsonTextProblem(item);
+      if (problem) return problem;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = textProblem(key);
+      if (problem) return `holds a key that ${problem}`;
+      const inner = jsonTextProblem(item);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+function checkSessionId(sessionId: string): void {
+  if (!sessionId) throw invalid('session_id is required');
+  checkText('session_id', sessionId, FIELD_LIMITS.id);
+}
+
+function invalid(message: string): ApiError {
+  return new ApiError(status.INVALID_ARGUMENT, message);
+}
