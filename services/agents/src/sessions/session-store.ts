@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type TraceRaw, traceRawContract } from '@distillery/contracts';
+import { storableText, storableValue, type TraceRaw, traceRawContract } from '@distillery/contracts';
 import { type Outbox, preparedQuery } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
@@ -18,7 +18,12 @@ export interface NewSession {
   readonly metadata: Record<string, string>;
 }
 
-/** Sessions and turns in PostgreSQL; a turn and its traces.raw event commit together (outbox). */
+/**
+ * Sessions and turns in PostgreSQL; a turn and its traces.raw event commit together (outbox).
+ * Whatever it is given, it writes only text PostgreSQL takes (`storableText`/`storableValue`:
+ * NUL, the other refused control characters and lone surrogates become U+FFFD), so no turn fails
+ * on its insert; the API refuses such text at the edge already.
+ */
 export class SessionStore {
   constructor(
     private readonly dataSource: DataSource,
@@ -29,12 +34,12 @@ export class SessionStore {
   async create(session: NewSession): Promise<SessionEntity> {
     const created = Object.assign(new SessionEntity(), {
       id: `sess_${randomUUID()}`,
-      tenant: session.tenant,
-      customerRef: session.customerRef,
-      locale: session.locale,
+      tenant: storableText(session.tenant),
+      customerRef: storableText(session.customerRef),
+      locale: storableText(session.locale),
       source: session.source,
-      campaignId: session.campaignId ?? null,
-      metadata: session.metadata,
+      campaignId: session.campaignId === undefined ? null : storableText(session.campaignId),
+      metadata: storableValue(session.metadata),
       dialogue: EMPTY_DIALOGUE as unknown as Record<string, unknown>,
       ended: false,
       turnCount: 0,
@@ -53,7 +58,7 @@ export class SessionStore {
   /** The session a turn starts from, and the dealership's rules version in the same round trip. */
   async getForTurn(tenant: string, sessionId: string): Promise<{ session: SessionEntity; rulesVersion: number }> {
     // Plain SQL on the per-turn path: the entity layer costs more than the query here.
-    const [row] = await preparedQuery<SessionEntity & { rulesVersion: number }>(this.dataSource, SESSION_FOR_TURN, [sessionId, tenant]);
+    const [row] = await preparedQuery<SessionEntity & { rulesVersion: number }>(this.dataSource, SESSION_FOR_TURN, [storableText(sessionId), storableText(tenant)]);
     if (!row) throw new SessionNotFoundError(sessionId);
     const { rulesVersion, ...session } = row;
     return { session: Object.assign(new SessionEntity(), session), rulesVersion };
@@ -65,14 +70,14 @@ export class SessionStore {
 
   async turn(tenant: string, sessionId: string, turnId: string): Promise<TurnEntity> {
     await this.get(tenant, sessionId);
-    const turn = await this.findTurn('id = $2', [sessionId, turnId]);
+    const turn = await this.findTurn('id = $2', [storableText(sessionId), storableText(turnId)]);
     if (!turn) throw new SessionNotFoundError(`${sessionId}/${turnId}`);
     return turn;
   }
 
   /** A retried message (same client message id) finds the turn already answered. */
   findByClientMessageId(sessionId: string, clientMessageId: string): Promise<TurnEntity | null> {
-    return this.findTurn('client_message_id = $2', [sessionId, clientMessageId]);
+    return this.findTurn('client_message_id = $2', [storableText(sessionId), storableText(clientMessageId)]);
   }
 
   private async findTurn(condition: string, params: [string, string]): Promise<TurnEntity | null> {
@@ -86,7 +91,10 @@ export class SessionStore {
    * concurrent turn of the same session moves the count first, so the statement matches no row
    * and the turn is written again at the next index.
    */
-  async recordTurn(session: SessionEntity, trace: Omit<TraceRaw, 'turnIndex' | 'turnId'>, dialogue: DialogueState, ended: boolean, clientMessageId: string | undefined): Promise<TurnEntity> {
+  async recordTurn(session: SessionEntity, given: Omit<TraceRaw, 'turnIndex' | 'turnId'>, givenDialogue: DialogueState, ended: boolean, clientMessageId: string | undefined): Promise<TurnEntity> {
+    // The customer's words, a model's output and tool results all reach the trace and the memory.
+    const trace = storableValue(given);
+    const dialogue = storableValue(givenDialogue);
     for (let index = session.turnCount; ; ) {
       const turn = Object.assign(new TurnEntity(), {
         id: `turn_${randomUUID()}`,
@@ -94,7 +102,7 @@ export class SessionStore {
         index,
         userMessage: trace.userMessage,
         reply: trace.reply,
-        clientMessageId: clientMessageId ?? null,
+        clientMessageId: clientMessageId === undefined ? null : storableText(clientMessageId),
         createdAt: new Date(),
       });
       const full: TraceRaw = { ...trace, turnId: turn.id, turnIndex: index };
