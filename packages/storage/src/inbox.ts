@@ -1,5 +1,5 @@
 import type { BusRecord } from '@distillery/bus';
-import { HEADERS } from '@distillery/contracts';
+import { HEADERS, storableText } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { quoteIdent } from './database.js';
 import { preparedQuery } from './prepared-query.js';
@@ -21,9 +21,10 @@ export class Inbox {
     this.table = `${quoteIdent(schema)}.inbox`;
   }
 
-  /** Runs `effect` once per event id; the event id comes from the record's header. */
+  /** Runs `effect` once per event id; the event id comes from the record's header (any producer's: stored with NUL and lone surrogates as U+FFFD). */
   async handleOnce<T>(record: BusRecord, effect: (manager: EntityManager) => Promise<T>): Promise<InboxOutcome<T>> {
-    const eventId = record.headers[HEADERS.eventId];
+    const header = record.headers[HEADERS.eventId];
+    const eventId = header && storableText(header);
     if (!eventId) throw new Error(`record ${record.topic}/${record.partition}@${record.offset} has no ${HEADERS.eventId} header`);
     return this.dataSource.transaction(async (manager) => {
       // A concurrent duplicate blocks on the primary key until the first commits, then inserts nothing.

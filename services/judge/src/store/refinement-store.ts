@@ -1,5 +1,5 @@
 import type { BusRecord } from '@distillery/bus';
-import { eventIdFor, traceRefinedContract } from '@distillery/contracts';
+import { eventIdFor, storableText, storableValue, traceRefinedContract } from '@distillery/contracts';
 import type { Inbox, Outbox } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
 import type { RefinedTrace } from '../refine/trace-refiner.js';
@@ -20,7 +20,9 @@ export function refinedEventId(rawEventId: string): string {
 /**
  * Writes a refined turn exactly once per raw event id: its rows in `judge.refinements` and its
  * traces.refined event in the outbox, in the inbox's transaction. A redelivered raw event finds
- * its id in the inbox and writes nothing.
+ * its id in the inbox and writes nothing. A raw trace any producer may have written can carry text
+ * PostgreSQL cannot hold (NUL, other control characters, lone surrogates): the rows and the event
+ * carry it as U+FFFD (storableText / storableValue), so the write never fails on it.
  */
 export class RefinementStore {
   constructor(
@@ -39,13 +41,14 @@ export class RefinementStore {
 
   /** Records the refined turn; `duplicate` when this raw event was recorded before. */
   async record(record: BusRecord, refined: RefinedTrace, judgedBy: string): Promise<'recorded' | 'duplicate'> {
-    const { message, judgements, raw } = refined;
-    const eventId = refinedEventId(message.rawEventId);
+    const { judgements, raw } = refined;
+    const eventId = refinedEventId(refined.message.rawEventId);
+    const message = storableValue(refined.message);
     const outcome = await this.inbox.handleOnce(record, async (manager) => {
       if (message.calls.length) {
         const params = message.calls.flatMap((call, index) => [
           message.rawEventId, call.callId, message.conversationId, message.turnId, message.turnIndex, message.tenant, call.agent, raw.calls[index]!.attempt, call.verdict, JSON.stringify(call.reasons),
-          call.output, call.refined, judgements[index]!.refinePrompt, message.judge.backend, message.judge.model, message.judge.seed ?? null, judgedBy, eventId,
+          call.output, call.refined, storableText(judgements[index]!.refinePrompt), message.judge.backend, message.judge.model, message.judge.seed ?? null, storableText(judgedBy), eventId,
         ]);
         const rows = message.calls.map((_, row) => `(${COLUMNS.map((__, column) => `$${row * COLUMNS.length + column + 1}`).join(', ')})`).join(', ');
         await manager.query(`INSERT INTO judge.refinements (${COLUMNS.join(', ')}) VALUES ${rows}`, params);
