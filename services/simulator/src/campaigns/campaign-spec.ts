@@ -44,7 +44,7 @@ const MAX_MAKE_LENGTH = 64;
 const MAX_CUSTOMER_REFS = 10_000;
 const MAX_MODEL_LENGTH = 200;
 const MAX_PROMPT_TEMPLATE_LENGTH = 20_000;
-/** How many unknown intents (or switch kinds) one problem quotes; the rest are counted. */
+/** How many unknown intents one problem quotes; the rest are counted. */
 const QUOTED_UNKNOWN = 3;
 
 const rate = (fallback: number) => z.number().min(0, 'expected a share between 0 and 1').max(1, 'expected a share between 0 and 1').default(fallback);
