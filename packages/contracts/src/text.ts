@@ -32,21 +32,25 @@ export function storableText(value: string): string {
   return BAD_TEXT.test(value) ? value.replace(BAD_TEXT_GLOBAL, '\uFFFD') : value;
 }
 
-/** A JSON-like value with every string (keys too) made storable; the same object when nothing needed it. */
+/** A JSON-like value with every string (keys too) made storable; the same object when nothing needed it (the usual case, checked without allocating). */
 export function storableValue<T>(value: T): T {
-  if (typeof value === 'string') return storableText(value) as T;
-  if (Array.isArray(value)) {
-    const mapped = value.map(storableValue);
-    return (mapped.some((item, index) => item !== value[index]) ? mapped : value) as T;
-  }
+  return needsCleaning(value) ? (cleaned(value) as T) : value;
+}
+
+function needsCleaning(value: unknown): boolean {
+  if (typeof value === 'string') return BAD_TEXT.test(value);
+  if (Array.isArray(value)) return value.some(needsCleaning);
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    let changed = false;
-    const entries = Object.entries(value).map(([key, item]) => {
-      const next: [string, unknown] = [storableText(key), storableValue(item)];
-      if (next[0] !== key || next[1] !== item) changed = true;
-      return next;
-    });
-    return (changed ? Object.fromEntries(entries) : value) as T;
+    for (const key in value) if (BAD_TEXT.test(key) || needsCleaning((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+function cleaned(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(cleaned);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), cleaned(item)]));
   }
   return value;
 }
