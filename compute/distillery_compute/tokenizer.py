@@ -30,6 +30,14 @@ A foreign tokenizer (e.g. Llama 3's) lacks our markers: they are then encoded as
 text; eos is the eos_token its tokenizer_config.json names (else `<|end|>` if it has
 one, else ValueError), bos likewise (else `<|bos|>`, else none is prepended) and pad
 is its pad_token, else `<|pad|>`, else eos.
+
+A tokenizer's own chat template (tokenizer_config.json's `chat_template`, or a
+`chat_template.jinja` beside it, as transformers >= 5 writes it; ours is CHAT_TEMPLATE,
+an imported base brings its own, e.g. SmolLM2's ChatML) renders as transformers renders
+it (sandboxed Jinja, trim_blocks, lstrip_blocks):
+
+    text = tok.apply_chat_template(messages, add_generation_prompt=True)   # == transformers' text
+    ids = tok.encode_chat(messages)                                         # == transformers' ids
 """
 
 import json
@@ -47,6 +55,7 @@ ROLES = ("system", "user", "assistant")
 GENERATION_MARKER = "\n" + ASSISTANT + "\n"    # between a prompt transcript and the output
 
 TOKENIZER_FILE, CONFIG_FILE, SPECIAL_MAP_FILE = "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"
+TEMPLATE_FILE = "chat_template.jinja"
 
 # render_chat + generation_prompt in Jinja, for HF / vLLM serving; the tests check both agree.
 # '\n' as Jinja string literals: transformers renders with trim_blocks, which eats raw newlines after tags.
@@ -80,6 +89,21 @@ def cpt_context_prefix(context: str) -> tuple[str, str, str]:
     return CONTEXT + "\n", context, "\n" + DOCUMENT + "\n"
 
 
+def render_template(template: str, messages: Sequence[Mapping[str, str]], add_generation_prompt: bool,
+                    **variables) -> str:
+    """A Jinja chat template rendered the way transformers renders it (its apply_chat_template environment)."""
+    from jinja2.ext import loopcontrols
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message: str):
+        raise ValueError(f"chat template: {message}")
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env.globals["raise_exception"] = raise_exception
+    return env.from_string(template).render(messages=list(messages), add_generation_prompt=add_generation_prompt,
+                                            **variables)
+
+
 # ---------------------------------------------------------------------------- tokenizer
 
 class ChatTokenizer:
@@ -90,8 +114,9 @@ class ChatTokenizer:
     """
 
     def __init__(self, tokenizer: Tokenizer, eos: str | None = None, bos: str | None = None,
-                 pad: str | None = None):
+                 pad: str | None = None, chat_template: str | None = None):
         self.tokenizer = tokenizer
+        self.chat_template = chat_template
         eos = eos if eos is not None else (END if self.token_to_id(END) is not None else None)
         if eos is None:
             raise ValueError(f"tokenizer names no eos_token and has no {END} token")
@@ -111,13 +136,17 @@ class ChatTokenizer:
         path = Path(path)
         directory = path.parent if path.is_file() else path
         tokenizer = Tokenizer.from_file(str(path if path.is_file() else path / TOKENIZER_FILE))
-        named = {}
+        named, template = {}, None
         for name in (SPECIAL_MAP_FILE, CONFIG_FILE):   # tokenizer_config.json wins
             if (directory / name).is_file():
                 config = json.loads((directory / name).read_text())
                 named.update({k: v for k in ("bos_token", "eos_token", "pad_token")
                               if (v := _token_content(config.get(k))) is not None})
-        return cls(tokenizer, eos=named.get("eos_token"), bos=named.get("bos_token"), pad=named.get("pad_token"))
+                template = _default_template(config.get("chat_template")) or template
+        if (directory / TEMPLATE_FILE).is_file():   # transformers >= 5 saves the template there
+            template = (directory / TEMPLATE_FILE).read_text()
+        return cls(tokenizer, eos=named.get("eos_token"), bos=named.get("bos_token"), pad=named.get("pad_token"),
+                   chat_template=template)
 
     def _require(self, token: str, what: str) -> int:
         i = self.token_to_id(token)
@@ -145,9 +174,27 @@ class ChatTokenizer:
     def decode(self, ids: Sequence[int], skip_special_tokens: bool = False) -> str:
         return self.tokenizer.decode(list(ids), skip_special_tokens=skip_special_tokens)
 
+    def apply_chat_template(self, messages: Sequence[Mapping[str, str]], add_generation_prompt: bool = False) -> str:
+        """The tokenizer's own chat template applied to `messages`: the text transformers' apply_chat_template gives."""
+        if self.chat_template is None:
+            raise ValueError("this tokenizer has no chat_template")
+        return render_template(self.chat_template, messages, add_generation_prompt, bos_token=self.bos_token or "",
+                               eos_token=self.eos_token, pad_token=self.pad_token)
+
+    def encode_chat(self, messages: Sequence[Mapping[str, str]], add_generation_prompt: bool = True) -> list[int]:
+        """Ids of apply_chat_template's text (special tokens in it match whole; nothing else is added)."""
+        return self.encode(self.apply_chat_template(messages, add_generation_prompt))
+
     def encode_prompt(self, transcript: str) -> list[int]:
         """[bos] + the generation prompt of a transcript: what serving feeds the model, and what SFT trains on."""
         return ([] if self.bos_id is None else [self.bos_id]) + self.encode(generation_prompt(transcript))
+
+
+def _default_template(value) -> str | None:
+    """tokenizer_config.json's chat_template: a string, or a list of {"name", "template"} (the "default" one)."""
+    if isinstance(value, list):
+        value = next((t.get("template") for t in value if isinstance(t, dict) and t.get("name") == "default"), None)
+    return value if isinstance(value, str) and value else None
 
 
 def _token_content(value) -> str | None:

@@ -77,6 +77,28 @@ def test_chat_template(tok_dir, tok):
     assert auto.apply_chat_template(MESSAGES, tokenize=False) == "<|bos|>" + transcript
     ids = auto.apply_chat_template(MESSAGES, tokenize=True, add_generation_prompt=True, return_dict=True)["input_ids"]
     assert list(ids) == tok.encode_prompt(transcript)
+    # ChatTokenizer renders its own template as transformers does
+    assert tok.apply_chat_template(MESSAGES, add_generation_prompt=True) == "<|bos|>" + generation_prompt(transcript)
+    assert tok.apply_chat_template(MESSAGES) == "<|bos|>" + transcript
+    assert tok.encode_chat(MESSAGES) == tok.encode_prompt(transcript)
+
+
+def test_chat_template_forms(tmp_path, tok_dir):
+    """A template in tokenizer_config.json (string or named list) or in chat_template.jinja (transformers >= 5)."""
+    config = json.loads((tok_dir / "tokenizer_config.json").read_text())
+    for name, value in (("named", [{"name": "tool_use", "template": "x"}, {"name": "default", "template": "{{ 'd' }}"}]),
+                        ("none", None)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "tokenizer.json").write_bytes((tok_dir / "tokenizer.json").read_bytes())
+        (tmp_path / name / "tokenizer_config.json").write_text(json.dumps(config | {"chat_template": value}))
+    assert ChatTokenizer.load(tmp_path / "named").apply_chat_template(MESSAGES) == "d"
+    with pytest.raises(ValueError, match="no chat_template"):
+        ChatTokenizer.load(tmp_path / "none").apply_chat_template(MESSAGES)
+    (tmp_path / "none" / "chat_template.jinja").write_text("{% for m in messages %}[{{ m['role'] }}]{% endfor %}")
+    assert ChatTokenizer.load(tmp_path / "none").apply_chat_template(MESSAGES[:2]) == "[system][user]"
+    (tmp_path / "none" / "chat_template.jinja").write_text("{{ raise_exception('no tools') }}")
+    with pytest.raises(ValueError, match="chat template: no tools"):
+        ChatTokenizer.load(tmp_path / "none").apply_chat_template(MESSAGES)
 
 
 def test_render_chat_rejects_unknown_roles():
