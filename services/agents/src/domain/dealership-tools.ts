@@ -66,10 +66,10 @@ export const TOOL_DOCS: Readonly<Record<ToolName, { description: string; returns
   getVehicle: { description: 'One vehicle by VIN, with its features and whether it is sold or reserved.', returns: '{ok, vehicle}' },
   availableSlots: { description: 'Free test-drive slots for a vehicle on a date.', returns: '{ok, vin, date, slots: ["YYYY-MM-DDTHH:MM", …]}' },
   scheduleTestDrive: { description: 'Books a one-hour test drive of a vehicle for the customer.', returns: '{ok, testDrive: {id, vin, vehicle, slot, location}}' },
-  listTestDrives: { description: "The customer's upcoming test drives.", returns: '{ok, testDrives: [{id, vin, vehicle, slot, location}]}' },
+  listTestDrives: { description: "The customer's upcoming test drives, each saying whether its vehicle has been sold since.", returns: '{ok, testDrives: [{id, vin, vehicle, slot, location, sold}]}' },
   cancelTestDrive: { description: 'Cancels one of the customer\'s upcoming test drives.', returns: '{ok, cancelled: {id, slot}}' },
   customerProfile: { description: 'What the dealership has on file for the customer.', returns: '{ok, customer: {name, licenceOnFile, creditTier}}' },
-  estimateFinancing: { description: 'Monthly payment for a vehicle (by VIN) or a price; down payment defaults to the minimum, term to 60 months, credit tier to the one on file.', returns: '{ok, price, downPayment, amountFinanced, termMonths, creditTier, apr, monthlyPayment, totalCost}' },
+  estimateFinancing: { description: 'Monthly payment for a vehicle (by VIN; a sold one is refused) or a price; down payment defaults to the minimum, term to 60 months, credit tier to the one on file.', returns: '{ok, price, downPayment, amountFinanced, termMonths, creditTier, apr, monthlyPayment, totalCost}' },
   appraiseTradeIn: { description: "A trade-in offer range for the customer's current car.", returns: '{ok, offer: {low, high}, basis}' },
   reserveVehicle: { description: 'Holds an available vehicle for the customer against a deposit.', returns: '{ok, reservation: {id, vin, deposit, expiresAt}}' },
   dealershipInfo: { description: 'Lots, addresses, phone numbers and opening hours.', returns: '{ok, locations: [{id, name, address, phone, hours}]}' },
@@ -120,6 +120,20 @@ function summary(vehicle: VehicleEntity, reserved: boolean): VehicleSummary {
 
 function describeVehicle(vehicle: VehicleEntity): string {
   return `${vehicle.year} ${vehicle.make} ${vehicle.model} ${vehicle.trim}`;
+}
+
+/**
+ * The vehicle a tool is bound to, or why it cannot serve it: no such vehicle, or it has been sold —
+ * perhaps since the customer last heard of it, so every such tool says so rather than answer as if not.
+ */
+function onSale<T extends VehicleEntity>(vehicle: T | null | undefined, vin: string): T | ToolError {
+  if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${vin}`);
+  if (vehicle.status === 'sold') return fail('VEHICLE_SOLD', `the ${describeVehicle(vehicle)} has been sold`);
+  return vehicle;
+}
+
+function isToolError(value: object): value is ToolError {
+  return (value as { ok?: unknown }).ok === false;
 }
 
 /**
@@ -199,9 +213,8 @@ export class DealershipTools {
   }
 
   async availableSlots(args: Args<'availableSlots'>) {
-    const vehicle = await this.vehicle(args.vin);
-    if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
-    if (vehicle.status === 'sold') return fail('VEHICLE_SOLD', `the ${describeVehicle(vehicle)} has been sold`);
+    const vehicle = onSale(await this.vehicle(args.vin), args.vin);
+    if (isToolError(vehicle)) return vehicle;
     const booked = (await preparedQuery(this.dataSource, `SELECT vin, slot FROM agents.test_drives WHERE status = 'scheduled' AND location = $1 AND slot LIKE $2`, [vehicle.location, `${args.date}T%`])) as Array<{ vin: string; slot: string }>;
     if (booked.length >= this.rules.testDrives.slotsPerDayPerLocation) return { ok: true, vin: args.vin, date: args.date, slots: [], note: 'the lot is fully booked that day' };
     const taken = new Set(booked.filter((row) => row.vin === args.vin).map((row) => row.slot));
@@ -228,9 +241,8 @@ export class DealershipTools {
     const timing = this.timingViolation(args.slot);
     if (timing) return timing;
     return this.dataSource.transaction(async (manager) => {
-      const vehicle = await manager.getRepository(VehicleEntity).findOne({ where: { vin: args.vin }, lock: { mode: 'pessimistic_write' } });
-      if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
-      if (vehicle.status === 'sold') return fail('VEHICLE_SOLD', `the ${describeVehicle(vehicle)} has been sold`);
+      const vehicle = onSale(await manager.getRepository(VehicleEntity).findOne({ where: { vin: args.vin }, lock: { mode: 'pessimistic_write' } }), args.vin);
+      if (isToolError(vehicle)) return vehicle;
       const customer = await this.customer(manager);
       if (this.rules.testDrives.licenceRequired && !customer?.licenceOnFile) return fail('RULE_VIOLATION', "a driving licence must be on file before a test drive; the customer can bring it to the lot or send it to a salesperson", 'licence');
       // Serialise bookings per lot and day, so the daily cap holds under concurrent turns.
@@ -255,11 +267,12 @@ export class DealershipTools {
 
   async listTestDrives() {
     const rows = (await preparedQuery(this.dataSource,
-      `SELECT t.id, t.vin, t.slot, t.location, v.year, v.make, v.model, v.trim FROM agents.test_drives t JOIN agents.vehicles v ON v.vin = t.vin
+      `SELECT t.id, t.vin, t.slot, t.location, v.year, v.make, v.model, v.trim, v.status FROM agents.test_drives t JOIN agents.vehicles v ON v.vin = t.vin
         WHERE t.customer_id = $1 AND t.status = 'scheduled' AND t.slot > $2 ORDER BY t.slot`,
       [this.context.customerId, this.localNow.toISOString().slice(0, 16)],
     )) as Array<VehicleEntity & { id: string; slot: string }>;
-    return { ok: true, testDrives: rows.map((row) => ({ id: row.id, vin: row.vin, vehicle: describeVehicle(row), slot: row.slot, location: row.location })) };
+    // A drive booked before its vehicle was sold is still the customer's, and says what became of the car.
+    return { ok: true, testDrives: rows.map((row) => ({ id: row.id, vin: row.vin, vehicle: describeVehicle(row), slot: row.slot, location: row.location, sold: row.status === 'sold' })) };
   }
 
   async cancelTestDrive(args: Args<'cancelTestDrive'>) {
@@ -280,8 +293,8 @@ export class DealershipTools {
   async estimateFinancing(args: Args<'estimateFinancing'>) {
     let price = args.price;
     if (args.vin) {
-      const vehicle = await this.vehicle(args.vin);
-      if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
+      const vehicle = onSale(await this.vehicle(args.vin), args.vin);
+      if (isToolError(vehicle)) return vehicle;
       price = vehicle.price;
     }
     const tier = args.creditTier ?? (await this.customer(this.dataSource.manager))?.creditTier;
@@ -313,9 +326,8 @@ export class DealershipTools {
   async reserveVehicle(args: Args<'reserveVehicle'>) {
     const deposit = args.deposit ?? this.rules.reservations.minDeposit;
     return this.dataSource.transaction(async (manager) => {
-      const vehicle = await manager.getRepository(VehicleEntity).findOne({ where: { vin: args.vin }, lock: { mode: 'pessimistic_write' } });
-      if (!vehicle) return fail('NOT_FOUND', `no vehicle with VIN ${args.vin}`);
-      if (vehicle.status === 'sold') return fail('VEHICLE_SOLD', `the ${describeVehicle(vehicle)} has been sold`);
+      const vehicle = onSale(await manager.getRepository(VehicleEntity).findOne({ where: { vin: args.vin }, lock: { mode: 'pessimistic_write' } }), args.vin);
+      if (isToolError(vehicle)) return vehicle;
       if ((await this.reservedVins(manager, [vehicle.vin])).size) return fail('ALREADY_RESERVED', `the ${describeVehicle(vehicle)} is already reserved`);
       const [{ active }] = (await preparedQuery(manager, `SELECT count(*)::int AS active FROM agents.reservations WHERE customer_id = $1 AND status = 'active' AND expires_at > $2`, [this.context.customerId, this.context.now])) as [{ active: number }];
       if (active >= this.rules.reservations.maxActivePerCustomer) return fail('RULE_VIOLATION', `at most ${this.rules.reservations.maxActivePerCustomer} active reservation per customer`, 'max_reservations');

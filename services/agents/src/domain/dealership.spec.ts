@@ -159,6 +159,30 @@ describe('the dealership', () => {
     expect(await call(bob, 'reserveVehicle', { vin: first }, later)).toMatchObject({ ok: true });
   });
 
+  it('reports a vehicle sold since the last turn from every tool bound to it (issue 11, 9)', async () => {
+    const customers = (await db.dataSource.getRepository(CustomerEntity).find({ order: { id: 'ASC' } })).filter((customer) => customer.licenceOnFile && customer.creditTier);
+    const buyer = customers[30]!.id;
+    const vehicle = available.find((candidate) => candidate.price > 15_000 && candidate.vin !== available[0]!.vin && candidate.vin !== available[1]!.vin)!;
+    const booked = await call(buyer, 'scheduleTestDrive', { vin: vehicle.vin, slot: '2026-11-27T15:00' });
+    expect(booked).toMatchObject({ ok: true });
+    await db.dataSource.getRepository(VehicleEntity).update({ vin: vehicle.vin }, { status: 'sold' });
+    try {
+      const sold = { ok: false, error: { code: 'VEHICLE_SOLD', message: expect.stringContaining('has been sold') } };
+      expect(await call(buyer, 'estimateFinancing', { vin: vehicle.vin, termMonths: 48 })).toMatchObject(sold);
+      expect(await call(buyer, 'availableSlots', { vin: vehicle.vin, date: '2026-11-30' })).toMatchObject(sold);
+      expect(await call(buyer, 'scheduleTestDrive', { vin: vehicle.vin, slot: '2026-11-30T15:00' })).toMatchObject(sold);
+      expect(await call(buyer, 'reserveVehicle', { vin: vehicle.vin })).toMatchObject(sold);
+      expect(await call(buyer, 'getVehicle', { vin: vehicle.vin })).toMatchObject({ ok: true, vehicle: { status: 'sold' } });
+      // A test drive booked before the sale is listed as what it now is.
+      expect((await call(buyer, 'listTestDrives', {})).testDrives).toEqual([expect.objectContaining({ id: booked.testDrive.id, sold: true })]);
+      // A price with no vehicle is no vehicle's sale.
+      expect(await call(buyer, 'estimateFinancing', { price: vehicle.price, termMonths: 48 })).toMatchObject({ ok: true });
+    } finally {
+      await db.dataSource.getRepository(VehicleEntity).update({ vin: vehicle.vin }, { status: 'available' });
+      await call(buyer, 'cancelTestDrive', { testDriveId: booked.testDrive.id });
+    }
+  });
+
   it("checks rule-bound arguments before a plan runs, with the rules in force", async () => {
     const catalog = toolCatalog(DEFAULT_RULES);
     const vin = available[0]!.vin;
