@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { ToolDescription, Toolbox, TurnContext } from '../pipeline/toolbox.js';
 import type { PlanToolCatalog } from '../plans/plan-validator.js';
-import type { SandboxTool } from '../plans/plan-sandbox.js';
+import type { SandboxTool, ToolCallRecord } from '../plans/plan-sandbox.js';
 import { type DealershipRules, dealershipRulesSchema, renderRules } from './dealership-rules.js';
 import { DealershipEntity } from './dealership.entities.js';
 import { DealershipTools, TOOL_ARGS, TOOL_DOCS, toolCatalog, type ToolName } from './dealership-tools.js';
@@ -59,6 +59,17 @@ export class DealershipToolbox implements Toolbox {
 
   get currentRules(): DealershipRules {
     return this.rules;
+  }
+
+  get utcOffsetMinutes(): number {
+    return this.rules.utcOffsetMinutes;
+  }
+
+  /** The vehicles the turn's last successful search listed, in its order (an empty result lists nothing). */
+  listing(toolCalls: readonly ToolCallRecord[]): readonly string[] | undefined {
+    const search = toolCalls.findLast((call) => call.tool === 'searchInventory' && (call.result as { ok?: boolean } | null)?.ok === true);
+    const vins = ((search?.result as { vehicles?: Array<{ vin: string }> } | undefined)?.vehicles ?? []).map((vehicle) => vehicle.vin);
+    return vins.length ? vins : undefined;
   }
 
   describe(): readonly ToolDescription[] {

@@ -21,15 +21,23 @@ export interface DialogueState {
   readonly history: readonly DialogueTurn[];
   readonly entities: Readonly<Record<string, string | number | boolean | null>>;
   readonly state: Readonly<Record<string, unknown>>;
+  /**
+   * What the last listing showed the customer, in its order (e.g. VINs), however many turns ago:
+   * "the second one from that list" points into it after replies that listed nothing. Absent in
+   * sessions that have seen no listing (and in those stored before it was kept).
+   */
+  readonly listed?: readonly string[];
 }
 
 export const EMPTY_DIALOGUE: DialogueState = { history: [], entities: {}, state: {} };
 
-/** The next turn's memory: entities and state merged, the last `keep` exchanges kept. */
-export function advanceDialogue(previous: DialogueState, understanding: Understanding, turn: DialogueTurn, keep = 6): DialogueState {
+/** The next turn's memory: entities and state merged, the last `keep` exchanges kept, the turn's listing (if it showed one) replacing the last. */
+export function advanceDialogue(previous: DialogueState, understanding: Understanding, turn: DialogueTurn, listed?: readonly string[], keep = 6): DialogueState {
+  const last = listed ?? previous.listed;
   return {
     history: [...previous.history, turn].slice(-keep),
     entities: { ...previous.entities, ...understanding.entities },
     state: { ...previous.state, ...understanding.state },
+    ...(last ? { listed: last } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { PlanToolCatalog } from '../plans/plan-validator.js';
-import type { SandboxTool } from '../plans/plan-sandbox.js';
+import type { SandboxTool, ToolCallRecord } from '../plans/plan-sandbox.js';
 
 /** One tool as the prompts show it to the Planner. */
 export interface ToolDescription {
@@ -19,7 +19,11 @@ export interface TurnContext {
   readonly rulesVersion?: number;
 }
 
-/** The dealership as the agents see it: tools to describe, check and call, and its rules in words. */
+/**
+ * The dealership as the agents see it: tools to describe, check and call, and its rules in words.
+ * `rulesText` reads the rules in force; the tools on offer, the catalog and the clock follow the
+ * rules it last read, so a turn reads them after it.
+ */
 export interface Toolbox {
   readonly catalog: PlanToolCatalog;
   describe(): readonly ToolDescription[];
@@ -27,4 +31,8 @@ export interface Toolbox {
   rulesText(context: TurnContext): Promise<string>;
   /** The tools bound to one turn (customer, clock), as the sandbox calls them. */
   bind(context: TurnContext): Readonly<Record<string, SandboxTool>>;
+  /** The business's offset from UTC: prompts show the turn's time as its local time. Absent: UTC. */
+  readonly utcOffsetMinutes?: number;
+  /** What a turn's tool calls listed to the customer, in the order shown (e.g. VINs), when they listed anything; absent: nothing is kept. */
+  listing?(toolCalls: readonly ToolCallRecord[]): readonly string[] | undefined;
 }

@@ -102,3 +102,55 @@ describe('TurnPipeline', () => {
     expect(small.calls.find((call) => call.agent === 'planner')!.inputTokens).toBeLessThan(planner.inputTokens);
   });
 });
+
+describe('TurnPipeline across business changes (issue 11)', () => {
+  const handOffPlan: ReferencePolicy = () => 'return { handOff: handOffToHuman({ reason: "a person, please" }) };';
+
+  it('offers the tools in force at this turn: the tool list is read after the rules are reloaded (7)', async () => {
+    // Like DealershipToolbox, this one learns of a tool switched off only when it reloads its rules.
+    let reloaded = false;
+    const switching: Toolbox = {
+      ...toolbox,
+      describe: () => toolbox.describe().filter((tool) => !reloaded || tool.name !== 'dealershipInfo'),
+      rulesText: async () => {
+        reloaded = true;
+        return 'Open Monday to Saturday.';
+      },
+    };
+    const result = await new TurnPipeline(new ReferenceModel({ understander, planner: handOffPlan, explainer }), switching, sandbox).run('a person please', EMPTY_DIALOGUE, context);
+    const prompts = result.calls.filter((call) => call.agent === 'understander' || call.agent === 'planner');
+    expect(prompts).toHaveLength(2);
+    for (const call of prompts) {
+      expect(call.prompt).toContain('- handOffToHuman(args)');
+      expect(call.prompt).not.toContain('- dealershipInfo(args)');
+    }
+  });
+
+  it("shows the turn's time as the dealership's local time with its zone (10)", async () => {
+    const local: Toolbox = { ...toolbox, utcOffsetMinutes: -360 };
+    const saturdayNight = { ...context, now: new Date('2026-11-29T05:34:00Z') };
+    const result = await new TurnPipeline(new ReferenceModel({ understander, planner: handOffPlan, explainer }), local, sandbox).run('hi', EMPTY_DIALOGUE, saturdayNight);
+    for (const call of result.calls.filter((candidate) => candidate.agent !== 'explainer')) {
+      expect(call.prompt).toContain('## Now\n2026-11-28T23:34:00.000-06:00\nSaturday 2026-11-28 23:34, dealership time (UTC-6)');
+    }
+    // Read back, it is still the same instant.
+    expect(new Date('2026-11-28T23:34:00.000-06:00').getTime()).toBe(saturdayNight.now.getTime());
+  });
+
+  it('keeps the last listing in the dialogue state until another replaces it, and shows it in the memory (8)', async () => {
+    const listing: Toolbox = { ...toolbox, listing: (calls) => (calls.some((call) => call.tool === 'dealershipInfo') ? ['downtown', 'airport'] : undefined) };
+    const prompts: string[] = [];
+    const recordingUnderstander: ReferencePolicy = (request) => {
+      prompts.push(request.messages[0]!.content);
+      return understander(request);
+    };
+    const turn = (planner: ReferencePolicy) => new TurnPipeline(new ReferenceModel({ understander: recordingUnderstander, planner, explainer }), listing, sandbox);
+    const first = await turn(() => 'return { info: dealershipInfo({}) };').run('where are you?', EMPTY_DIALOGUE, context);
+    expect(first.dialogue.listed).toEqual(['downtown', 'airport']);
+    const second = await turn(handOffPlan).run('a person please', first.dialogue, context);
+    expect(second.dialogue.listed).toEqual(['downtown', 'airport']);
+    await turn(handOffPlan).run('the second one', second.dialogue, context);
+    expect(prompts[0]).not.toContain('Last listed:');
+    expect(prompts[2]).toContain('Last listed: ["downtown","airport"]');
+  });
+});

@@ -85,7 +85,12 @@ export class TurnPipeline {
       for (const call of calls) timings.modelMs += call.latencyMs;
       return { ...result, timings };
     };
-    const prompt: AgentPromptInput = { profile: this.options.profile, tools: this.toolbox.describe(), rules: await this.toolbox.rulesText(context), dialogue, now: context.now };
+    // The rules first: reading them is what brings the tools on offer, the catalog and the clock up to
+    // date (a tool switched off since the last turn). The whole turn then works from that one reading.
+    const rules = await this.toolbox.rulesText(context);
+    const catalog = this.toolbox.catalog;
+    const tools = this.toolbox.bind(context);
+    const prompt: AgentPromptInput = { profile: this.options.profile, tools: this.toolbox.describe(), rules, dialogue, now: context.now, utcOffsetMinutes: this.toolbox.utcOffsetMinutes ?? 0 };
 
     this.onProgress({ agent: 'understander', status: 'started' });
     const understanding =
@@ -100,7 +105,7 @@ export class TurnPipeline {
       this.onProgress({ agent: 'planner', status: 'done' });
       this.onProgress({ agent: 'evaluator', status: 'started' });
       const checking = performance.now();
-      const check = validatePlan(code, this.toolbox.catalog);
+      const check = validatePlan(code, catalog);
       timings.evaluatorMs += performance.now() - checking;
       if (!check.ok) {
         feedback = check.violations;
@@ -119,7 +124,7 @@ export class TurnPipeline {
       }
       this.onProgress({ agent: 'evaluator', status: 'done' });
       this.onProgress({ agent: 'executor', status: 'started' });
-      const outcome = await execute(code, this.toolbox.bind(context));
+      const outcome = await execute(code, tools);
       this.onProgress({ agent: 'executor', status: outcome.ok ? 'done' : 'failed', detail: outcome.ok ? undefined : outcome.code });
       const result = outcome.ok ? outcome.result : { error: { code: outcome.code, message: outcome.message } };
       this.onProgress({ agent: 'explainer', status: 'started' });
@@ -131,11 +136,11 @@ export class TurnPipeline {
         toolCalls: outcome.toolCalls,
         plan: { code, halstead: check.halstead, llmEvaluatorRan, replans: attempt - 1 },
         understanding,
-        dialogue: advanceDialogue(dialogue, understanding, { user: utterance, reply }),
+        dialogue: advanceDialogue(dialogue, understanding, { user: utterance, reply }, this.toolbox.listing?.(outcome.toolCalls)),
       });
     }
     const reason = typeof feedback === 'string' ? feedback : (feedback ?? []).map((violation) => violation.message).join('; ');
-    const handOff = this.toolbox.bind(context).handOffToHuman;
+    const handOff = tools.handOffToHuman;
     const outcome = handOff ? await execute(`return handOffToHuman(${JSON.stringify({ reason: `no valid plan: ${reason}`.slice(0, 500) })});`, { handOffToHuman: handOff }) : undefined;
     return finish({
       reply: FALLBACK_REPLY,

@@ -15,7 +15,25 @@ function toolsSection(tools: readonly ToolDescription[], withSchemas: boolean): 
 }
 
 function memorySection(dialogue: DialogueState): string {
-  return `Known entities: ${JSON.stringify(dialogue.entities)}\nDialogue state: ${JSON.stringify(dialogue.state)}\nConversation so far:\n${renderHistory(dialogue.history)}`;
+  const listed = dialogue.listed?.length ? `\nLast listed: ${JSON.stringify(dialogue.listed)}` : '';
+  return `Known entities: ${JSON.stringify(dialogue.entities)}\nDialogue state: ${JSON.stringify(dialogue.state)}${listed}\nConversation so far:\n${renderHistory(dialogue.history)}`;
+}
+
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/**
+ * The turn's time as the dealership's local time: first an ISO 8601 timestamp with its UTC offset
+ * (the same instant, so a reader that parses the line gets the turn's clock), then the weekday,
+ * date and time in words with the zone as the business rules write it. "Tomorrow" is the day
+ * after this date, not after UTC's.
+ */
+export function renderNow(now: Date, utcOffsetMinutes: number): string {
+  const local = new Date(now.getTime() + utcOffsetMinutes * 60_000).toISOString();
+  const sign = utcOffsetMinutes >= 0 ? '+' : '-';
+  const minutes = Math.abs(utcOffsetMinutes);
+  const offset = `${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+  const weekday = DAYS[new Date(`${local.slice(0, 10)}T00:00:00Z`).getUTCDay()];
+  return `${local.slice(0, 23)}${offset}\n${weekday} ${local.slice(0, 10)} ${local.slice(11, 16)}, dealership time (UTC${sign}${minutes / 60})`;
 }
 
 export interface AgentPromptInput {
@@ -24,6 +42,8 @@ export interface AgentPromptInput {
   readonly rules: string;
   readonly dialogue: DialogueState;
   readonly now: Date;
+  /** The dealership's offset from UTC: `## Now` shows its local time. */
+  readonly utcOffsetMinutes: number;
 }
 
 export function understanderPrompt(input: AgentPromptInput, utterance: string): ChatMessage[] {
@@ -34,7 +54,7 @@ export function understanderPrompt(input: AgentPromptInput, utterance: string): 
       sections: [
         { title: 'Tools the dealership has', body: toolsSection(input.tools, false) },
         { title: 'Memory', body: memorySection(input.dialogue), compact: true },
-        { title: 'Now', body: input.now.toISOString(), compact: true },
+        { title: 'Now', body: renderNow(input.now, input.utcOffsetMinutes), compact: true },
       ],
       exemplars: UNDERSTANDER_EXEMPLARS,
       input: utterance,
@@ -54,7 +74,7 @@ export function plannerPrompt(input: AgentPromptInput, utterance: string, unders
         { title: 'Tools', body: toolsSection(input.tools, input.profile === 'production'), compact: true },
         { title: 'Business rules', body: input.rules },
         { title: 'Memory', body: memorySection(input.dialogue), compact: true },
-        { title: 'Now', body: input.now.toISOString(), compact: true },
+        { title: 'Now', body: renderNow(input.now, input.utcOffsetMinutes), compact: true },
       ],
       exemplars: PLANNER_EXEMPLARS,
       input: `Customer: ${utterance}\nUnderstanding: ${JSON.stringify(understanding)}${rejected}`,
