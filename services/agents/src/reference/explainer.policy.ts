@@ -77,7 +77,7 @@ const EXPLAIN: ReadonlyArray<readonly [(result: Json) => boolean, (result: Json,
     const drives = result.testDrives as Json[];
     if (!drives.length) return "You don't have any upcoming test drives.";
     if (Object.values(all).some((value) => typeof (value as Json | null)?.cancelled === 'object')) return '';
-    const listed = drives.map((drive) => `the ${drive.vehicle} on ${spokenSlot(drive.slot)} at ${lotName(drive.location)} (${drive.id})`).join('; ');
+    const listed = drives.map((drive) => `the ${drive.vehicle} on ${spokenSlot(drive.slot)} at ${lotName(drive.location)} (${drive.id}${drive.sold ? ', though that vehicle has since been sold' : ''})`).join('; ');
     return `Your upcoming test drive${drives.length === 1 ? ' is' : 's are'}: ${listed}.`;
   }],
   [(result) => typeof result.cancelled === 'object', (result) => `Your test drive on ${spokenSlot((result.cancelled as Json).slot)} is cancelled (${(result.cancelled as Json).id}).`],
@@ -112,7 +112,7 @@ function explainResult(key: string, result: Json, all: Json): string {
     if (key.startsWith('booking')) {
       const alternatives = Object.entries(all).find(([name]) => name.startsWith('alternatives'))?.[1] as Json | null | undefined;
       const slots = (alternatives?.slots as string[] | undefined) ?? [];
-      const offer = slots.length ? ` Free times that day: ${slots.map((slot) => slot.slice(11)).join(', ')}.` : alternatives ? ' There are no free times left that day.' : '';
+      const offer = slots.length ? ` Free times that day: ${slots.map((slot) => slot.slice(11)).join(', ')}.` : alternatives?.ok ? ' There are no free times left that day.' : '';
       return `${failed('test drive booking', error)}${offer}`;
     }
     return failed(LABELS[key.replace(/\d+$/, '')] ?? 'request', error);
@@ -128,10 +128,19 @@ const FLAGS: Readonly<Record<string, string>> = {
   outOfScope: "I can only help with our vehicles and dealership services: finding a car, test drives, financing, trade-ins and reservations.",
 };
 
+/** What a switched-off tool would have done, for telling the customer it is not available. */
+const SERVICES: Readonly<Record<string, string>> = {
+  searchInventory: 'inventory searches', getVehicle: 'vehicle details', availableSlots: 'test-drive times', scheduleTestDrive: 'test-drive bookings', listTestDrives: 'test-drive lookups',
+  cancelTestDrive: 'test-drive cancellations', customerProfile: 'customer records', estimateFinancing: 'financing estimates', appraiseTradeIn: 'trade-in appraisals',
+  reserveVehicle: 'reservations', dealershipInfo: 'lot details',
+};
+
 /** The reference Explainer: a faithful, single-line reply from the plan's results. */
 export function explain(results: Json, mistake?: MistakeKind, salt = 0): string {
   if (results.error && !('intents' in results)) return "I'm sorry, something went wrong while I was looking that up. Could you try again, or shall I ask a salesperson to contact you?";
   const sentences: string[] = [];
+  const unavailable = results.unavailable as string[] | undefined;
+  if (unavailable?.length) sentences.push(`I'm sorry, ${unavailable.map((tool) => SERVICES[tool] ?? tool).join(' and ')} are not available right now.`);
   for (const [key, value] of Object.entries(results)) {
     if (value && typeof value === 'object' && !Array.isArray(value) && !key.startsWith('alternatives')) sentences.push(explainResult(key, value as Json, results));
     else if (FLAGS[key] && value === true && !(key === 'outOfScope' && sentences.length)) sentences.push(FLAGS[key]);

@@ -12,6 +12,8 @@ class PlanWriter {
   readonly needs: string[] = [];
   /** Business rules the request as asked would break (from the Evaluator's feedback): told, not broken. */
   readonly rules: string[] = [];
+  /** Tools the request needs that the prompt does not offer (switched off): told, and a person asked to follow up. */
+  readonly unavailable: string[] = [];
 
   /** A fresh variable name (a plan may call the same tool twice). */
   name(variable: string): string {
@@ -30,6 +32,7 @@ class PlanWriter {
   render(intents: readonly string[], flags: Readonly<Record<string, unknown>>): string {
     const fields = [`intents: ${JSON.stringify(intents)}`, ...this.returns, ...Object.entries(flags).map(([key, value]) => `${key}: ${JSON.stringify(value)}`)];
     if (this.rules.length) fields.push(`rules: ${JSON.stringify(this.rules)}`);
+    if (this.unavailable.length) fields.push(`unavailable: ${JSON.stringify(this.unavailable)}`);
     if (this.needs.length) fields.push(`needs: ${JSON.stringify(this.needs)}`);
     return [...this.lines, `return { ${fields.join(', ')} };`].join('\n');
   }
@@ -110,10 +113,17 @@ export function refusedByRule(input: string): Map<string, string[]> {
  * The reference Planner: a plan in the restricted JavaScript subset for the understood request.
  * Intents become tool calls in order; what is missing to serve one becomes a question (`needs`).
  * A call the Evaluator refused for a business rule (`refused`, on a replan) is not made again: the
- * plan tells the rule and asks how to go on. With a mistake to make, the first intent that calls a
- * tool is planned wrong in that way.
+ * plan tells the rule and asks how to go on. A tool its prompt does not offer (`offered`: switched
+ * off) is not called: the plan says so and hands the customer to a person. With a mistake to make,
+ * the first intent that calls a tool is planned wrong in that way.
  */
-export function plan(understanding: Understanding, memory: Memory, mistake?: MistakeKind, refused: ReadonlyMap<string, readonly string[]> = new Map()): string {
+export function plan(
+  understanding: Understanding,
+  memory: Memory,
+  mistake?: MistakeKind,
+  refused: ReadonlyMap<string, readonly string[]> = new Map(),
+  offered?: ReadonlySet<string>,
+): string {
   const current = understanding.entities as Entities;
   const remembered = memory.entities as Entities;
   const vin = str(current.vin) ?? str(remembered.vin) ?? str(memory.state.vehicle as Scalar);
@@ -121,8 +131,13 @@ export function plan(understanding: Understanding, memory: Memory, mistake?: Mis
   const flags: Record<string, unknown> = {};
   let pendingMistake = mistake === 'wrong-entity' || mistake === 'invented-vehicle' || mistake === 'unfaithful-explanation' ? undefined : mistake;
 
+  const offers = (tool: string) => !offered || offered.has(tool);
   /** One tool call of the plan, or of the mistake; the variable holding a correct result, if any. */
   const call = (intent: string, variable: string, tool: string, args: Record<string, unknown>): string | undefined => {
+    if (!offers(tool)) {
+      if (!writer.unavailable.includes(tool)) writer.unavailable.push(tool);
+      return undefined;
+    }
     const rules = refused.get(tool);
     if (rules?.length) {
       writer.rules.push(...rules);
@@ -159,10 +174,10 @@ export function plan(understanding: Understanding, memory: Memory, mistake?: Mis
         if (!vin) writer.needs.push('which vehicle to test drive');
         else if (slot) {
           const booking = call(intent, 'booking', 'scheduleTestDrive', { vin, slot });
-          if (booking) {
-            // A taken or too-early slot: offer the free ones that day instead.
+          if (booking && offers('availableSlots')) {
+            // A taken or too-early slot: offer the free ones that day instead (a vehicle gone has none).
             const alternatives = writer.name('alternatives');
-            writer.lines.push(`let ${alternatives} = null;`, `if (!${booking}.ok && ${booking}.error.code !== "NOT_FOUND") {\n  ${alternatives} = availableSlots(${literal({ vin, date: slot.slice(0, 10) })});\n}`);
+            writer.lines.push(`let ${alternatives} = null;`, `if (!${booking}.ok && ${booking}.error.code !== "NOT_FOUND" && ${booking}.error.code !== "VEHICLE_SOLD") {\n  ${alternatives} = availableSlots(${literal({ vin, date: slot.slice(0, 10) })});\n}`);
           }
         } else if (date) call(intent, 'slots', 'availableSlots', { vin, date });
         else writer.needs.push('the day and time for the test drive');
@@ -173,7 +188,8 @@ export function plan(understanding: Understanding, memory: Memory, mistake?: Mis
         break;
       case 'cancel_test_drive': {
         const id = str(current.testDriveId);
-        if (id) call(intent, 'cancelled', 'cancelTestDrive', { testDriveId: id });
+        // Not offered, the call only records that it is not.
+        if (!offers('cancelTestDrive') || id) call(intent, 'cancelled', 'cancelTestDrive', { testDriveId: id });
         else {
           const drives = call(intent, 'drives', 'listTestDrives', {});
           if (drives) {
@@ -217,6 +233,9 @@ export function plan(understanding: Understanding, memory: Memory, mistake?: Mis
       default:
         flags[intent === 'end_conversation' ? 'goodbye' : intent] = true;
     }
+  }
+  if (writer.unavailable.length && offers('handOffToHuman') && !writer.lines.some((line) => line.includes('handOffToHuman('))) {
+    writer.call('handOff', 'handOffToHuman', { reason: `the customer asked for ${writer.unavailable.join(' and ')}, switched off for now` });
   }
   return writer.render(understanding.intents, flags);
 }

@@ -44,19 +44,49 @@ export function labelled(text: string, label: string): string {
   return next < 0 ? rest : rest.slice(0, next);
 }
 
-/** The memory section: entities, dialogue state and the last assistant reply. */
+/**
+ * The tools a prompt offers, in its order: the `- name(args)` lines of its tools section (`Tools`
+ * for the Planner and the Evaluator, `Tools the dealership has` for the Understander); undefined
+ * when it has no such section (the Explainer's, a compact Understander's).
+ */
+export function offeredTools(view: PromptView): string[] | undefined {
+  const section = view.section('Tools') ?? view.section('Tools the dealership has');
+  return section === undefined ? undefined : [...section.matchAll(/^- (\w+)\(args\)/gm)].map((line) => line[1]!);
+}
+
+/** The memory section: entities, dialogue state, the last listing and the last assistant reply. */
 export interface Memory {
   readonly entities: Record<string, string | number | boolean | null>;
   readonly state: Record<string, unknown>;
   readonly lastReply: string;
+  /** What the last listing showed, in order (VINs), when the memory keeps one. */
+  readonly listed?: readonly string[];
 }
 
 export function readMemory(view: PromptView): Memory {
   const memory = view.section('Memory');
   const replies = (memory ?? '').split('\n').filter((line) => line.startsWith('Assistant: '));
+  const listing = jsonLine<unknown>(memory, 'Last listed');
+  const listed = Array.isArray(listing) && listing.every((item) => typeof item === 'string') ? (listing as string[]) : undefined;
   return {
     entities: jsonLine(memory, 'Known entities') ?? {},
     state: jsonLine(memory, 'Dialogue state') ?? {},
     lastReply: replies.at(-1)?.slice('Assistant: '.length) ?? '',
+    ...(listed ? { listed } : {}),
   };
+}
+
+const NOW_LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The `## Now` section as the business's local wall-clock time (its fields read as the UTC fields
+ * of the Date): the ISO timestamp on the section's first line with the offset it was written in.
+ * A bare UTC instant (prompts recorded before the zone was shown) reads as UTC. Undefined when
+ * the section is missing or unreadable.
+ */
+export function localNow(view: PromptView): Date | undefined {
+  const match = NOW_LINE.exec(view.section('Now')?.trim().split('\n')[0]?.trim() ?? '');
+  if (!match) return undefined;
+  const local = new Date(`${match[1]}Z`);
+  return Number.isNaN(local.getTime()) ? undefined : local;
 }

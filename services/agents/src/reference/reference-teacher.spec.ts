@@ -1,13 +1,15 @@
+import type { ChatMessage } from '@distillery/llm';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES } from '../domain/dealership-rules.js';
 import { toolCatalog } from '../domain/dealership-tools.js';
-import type { Understanding } from '../pipeline/dialogue-state.js';
+import { EMPTY_DIALOGUE, type Understanding } from '../pipeline/dialogue-state.js';
+import { understanderPrompt } from '../prompts/agent-prompts.js';
 import { validatePlan } from '../plans/plan-validator.js';
 import { renderViolations } from '../plans/plan-violation.js';
 import { explain } from './explainer.policy.js';
 import { plan, refusedByRule } from './planner.policy.js';
 import type { Memory } from './prompt-reading.js';
-import { corruptEntity, review } from './reference-teacher.js';
+import { corruptEntity, referenceTeacher, review } from './reference-teacher.js';
 import { normalise, parseDate, parseHour, understand } from './understander.policy.js';
 
 const NOW = new Date('2026-11-24T10:00:00Z'); // a Tuesday
@@ -141,5 +143,54 @@ describe('the reference Evaluator and Explainer', () => {
     const understanding: Understanding = { intents: ['search_inventory'], entities: { maxPrice: 30_000 }, state: {}, outOfScope: false };
     expect(corruptEntity(understanding, 0.2).entities.maxPrice).toBe(18_000);
     expect(corruptEntity({ ...understanding, entities: {} }, 0.2).entities).toHaveProperty('body');
+  });
+});
+
+describe('the reference teacher on what issue 11 found (defects 8, 10, 11)', () => {
+  it('resolves an ordinal against the last listing, turns after it was shown, not against the vehicle in focus (8)', () => {
+    const later: Memory = { entities: { vin: VIN_A }, state: { vehicle: VIN_A }, lastReply: 'Unfortunately the 2019 Ford F-150 XLT has been sold.', listed: [VIN_A, VIN_B] };
+    expect(understand("then I'd like to test drive the second one from that list instead, on friday at 11am", later, NOW)).toMatchObject({
+      intents: ['schedule_test_drive'],
+      entities: { vin: VIN_B, slot: '2026-11-27T11:00' },
+      state: { vehicle: VIN_B },
+    });
+    // "it" still means the vehicle in focus.
+    expect(understand('can I test drive it on friday at 11am?', later, NOW).entities.vin).toBe(VIN_A);
+  });
+
+  it("reads `## Now` as the dealership's local time: tomorrow is the dealership's tomorrow (10)", async () => {
+    const teacher = referenceTeacher({ seed: 1 });
+    const understood = async (messages: ChatMessage[]) => (JSON.parse((await teacher.complete({ role: 'understander', messages })).text) as Understanding).entities.slot;
+    const ask = (now: Date, utcOffsetMinutes: number) =>
+      understood(understanderPrompt({ profile: 'production', tools: [], rules: '', dialogue: EMPTY_DIALOGUE, now, utcOffsetMinutes }, `can I test drive VIN ${VIN_A} tomorrow at 11am?`));
+    // Saturday 23:34 at UTC-6 is Sunday 05:34 UTC: tomorrow is Sunday the 29th, not Monday.
+    expect(await ask(new Date('2026-11-29T05:34:00Z'), -360)).toBe('2026-11-29T11:00');
+    expect(await ask(new Date('2026-11-29T05:34:00Z'), 0)).toBe('2026-11-30T11:00');
+    // A prompt recorded before the zone was shown (a bare UTC instant) still reads.
+    expect(await understood([{ role: 'system', content: '## Now\n2026-11-24T10:00:00.000Z' }, { role: 'user', content: `a test drive of VIN ${VIN_A} tomorrow at 3pm` }])).toBe('2026-11-25T15:00');
+  });
+
+  it('never "repairs" a word that is valid as written (11)', () => {
+    expect(understand('do you have a tesla model 3?', FRESH, NOW).entities).toMatchObject({ make: 'Tesla', model: 'Model 3' });
+    expect(understand('what would I pay per month over 36 months?', { ...FRESH, state: { vehicle: VIN_A } }, NOW)).toMatchObject({ intents: ['estimate_financing'], entities: { termMonths: 36 } });
+    const valid = "while I'm here: these three models, a couple of trucks, is it reserved? the driver is my wife, we traded ours in, no booking yet, what's yours worth, the trunk space, write it down, financed or not";
+    expect(normalise(valid)).toBe(valid.toLowerCase());
+    expect(understand("while I'm here, do you have a couple of sedans under 30k?", FRESH, NOW).entities).toEqual({ body: 'sedan', maxPrice: 30_000 });
+    expect(understand('is it reserved?', { ...FRESH, state: { vehicle: VIN_A } }, NOW).intents).not.toContain('reserve_vehicle');
+    // Slips of the words the policy knows are still repaired.
+    expect(normalise('any hybird sedans? whats the finacing, montly payments, tmorrow mornign')).toBe('any hybrid sedans? whats the financing, monthly payments, tomorrow morning');
+  });
+});
+
+describe('the reference Planner when a tool is switched off', () => {
+  it('does not call a tool its prompt does not offer: it says so and asks a person to follow up', () => {
+    const offered = new Set(Object.keys(catalog).filter((tool) => tool !== 'appraiseTradeIn'));
+    const code = plan(understood(['appraise_trade_in'], { tradeMake: 'Honda', tradeModel: 'Civic', tradeYear: 2016, tradeMileage: 85_000 }), FRESH, undefined, new Map(), offered);
+    expect(code).not.toContain('appraiseTradeIn(');
+    expect(code).toContain('handOffToHuman(');
+    expect(validatePlan(code, Object.fromEntries(Object.entries(catalog).filter(([tool]) => offered.has(tool))))).toMatchObject({ ok: true });
+    expect(explain({ intents: ['appraise_trade_in'], unavailable: ['appraiseTradeIn'], handOff: { ok: true, ticket: 'ho_1' } })).toBe(
+      "I'm sorry, trade-in appraisals are not available right now. I've asked a member of our sales team to contact you (ticket ho_1).",
+    );
   });
 });

@@ -4,7 +4,7 @@ import { BODIES, MAKES } from '../domain/vehicle-catalog.js';
 import { explain } from './explainer.policy.js';
 import { type MistakeKind, MistakePlanner, type MistakeRates, NO_MISTAKES } from './mistakes.js';
 import { plan, refusedByRule } from './planner.policy.js';
-import { jsonLine, labelled, readMemory, readPrompt } from './prompt-reading.js';
+import { jsonLine, labelled, localNow, offeredTools, readMemory, readPrompt } from './prompt-reading.js';
 import { understand } from './understander.policy.js';
 
 /** Which tools serve an intent: the reference evaluator approves a plan that calls one of them for each intent. */
@@ -37,9 +37,12 @@ export function corruptEntity(understanding: Understanding, pick: number): Under
   return { ...understanding, entities };
 }
 
-/** The reference evaluator: approves a plan when every intent it can read in the request is served by a tool the plan calls. */
+/**
+ * The reference evaluator: approves a plan when every intent it can read in the request is served
+ * by a tool the plan calls, or the plan asks for what is missing or says what is switched off.
+ */
 export function review(utterance: string, code: string, now: Date): { approve: boolean; feedback: string } {
-  if (/\bneeds\s*:/.test(code)) return { approve: true, feedback: '' };
+  if (/\b(needs|unavailable)\s*:/.test(code)) return { approve: true, feedback: '' };
   const intents = understand(utterance, { entities: {}, state: {}, lastReply: '' }, now).intents;
   const missing = intents.filter((intent) => SERVING_TOOLS[intent] && !SERVING_TOOLS[intent]!.some((tool) => code.includes(`${tool}(`)));
   return missing.length
@@ -52,10 +55,9 @@ export interface ReferenceTeacherOptions {
   readonly mistakes?: MistakeRates;
 }
 
+/** The dealership's local time of the call (see localNow); the epoch when the prompt shows none. */
 function nowOf(request: CompletionRequest): Date {
-  const text = readPrompt(request).section('Now')?.trim();
-  const parsed = text ? new Date(text) : undefined;
-  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date(0);
+  return localNow(readPrompt(request)) ?? new Date(0);
 }
 
 /**
@@ -78,7 +80,8 @@ export function referenceTeacher(options: ReferenceTeacherOptions): ReferenceMod
       planner: (request) => {
         const view = readPrompt(request);
         const understanding = jsonLine<Understanding>(view.input, 'Understanding') ?? { intents: ['clarify'], entities: {}, state: {}, outOfScope: false };
-        return plan(understanding, readMemory(view), mistakeOf('planner', request), refusedByRule(view.input));
+        const offered = offeredTools(view);
+        return plan(understanding, readMemory(view), mistakeOf('planner', request), refusedByRule(view.input), offered && new Set(offered));
       },
       evaluator: (request) => {
         const view = readPrompt(request);

@@ -32,6 +32,37 @@ const KEYWORDS = [
   ...MAKES.map((make) => make.toLowerCase()), ...MODEL_NAMES.map((entry) => entry.name).filter((name) => /^[a-z]{5,}$/.test(name)),
 ];
 
+const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
+
+/**
+ * Words valid as written that lie within the repair's reach of a keyword ("model" of "modely",
+ * "while" of "white", "couple" of "coupe", "booking" of "looking", "reserved" of "reserve"): the
+ * words of WordNet 3.1's sense-tagged corpus, with their regular forms, that the repair would
+ * rewrite, and the function words it would, less those a slip of a keyword can produce ("lather"
+ * of "leather", "tanks" of "thanks"). Keywords' singulars and plurals are valid anyway (below), and
+ * so are the words of the catalog's model names.
+ */
+const VALID_WORDS: ReadonlySet<string> = new Set([
+  'addressed', 'addresses', 'allocation', 'applause', 'appraised', 'appraiser', 'appraisers', 'aviation', 'blank', 'block', 'blocking', 'blooming', 'booking',
+  'bookings', 'budge', 'budged', 'budgeted', 'cache', 'canceled', 'cancer', 'carry', 'civil', 'cleanest', 'clearest', 'coalition', 'conditional', 'conditioned',
+  'conditioner', 'conviction', 'cooking', 'couple', 'coups', 'creatures', 'deposited', 'depositor', 'derive', 'deserve', 'deserved', 'deserves', 'detailed',
+  'donation', 'driven', 'driver', 'drivers', 'drove', 'electrical', 'electron', 'electronic', 'escaped', 'excellence', 'feather', 'feathers', 'featured', 'financed',
+  'financial', 'fixtures', 'flooding', 'flooring', 'fours', 'gestures', 'grade', 'greed', 'greek', 'greet', 'hooking', 'housework', 'imperfect', 'lectures',
+  'locating', 'locking', 'looming', 'looping', 'loosing', 'measures', 'modestly', 'moaning', 'mould', 'mounting', 'mourning', 'navigating', 'navigator', 'notation',
+  'patients', 'pavement', 'pavements', 'perfected', 'perfectly', 'pivot', 'policies', 'political', 'pours', 'preserve', 'preserved', 'preserves', 'recite', 'refinance',
+  'refinancing', 'rendition', 'repayment', 'repayments', 'representation', 'reserved', 'rotation', 'severing', 'shortage', 'shortages', 'silvery', 'slack',
+  'smoothly', 'textures', 'theme', 'these', 'thinks', 'three', 'tours', 'trace', 'track', 'traded', 'trader', 'treat', 'trick', 'trunk', 'unavailable', 'vacation',
+  'ventures', 'vocation', 'while', 'whine', 'whiten', 'whiter', 'world', 'wound', 'write', 'yours',
+  ...MODEL_NAMES.flatMap((entry) => entry.name.match(/[a-z]+/g) ?? []),
+]);
+
+const known = (word: string) => KEYWORD_SET.has(word) || VALID_WORDS.has(word);
+
+/** A word left as written: short, known, or the singular or plural of a known word ("month" of "months"). */
+function validAsWritten(word: string): boolean {
+  return word.length < 5 || known(word) || (word.endsWith('s') && known(word.slice(0, -1))) || KEYWORD_SET.has(`${word}s`);
+}
+
 /** The three rows the edit distance keeps (two back for a transposition), reused across calls. */
 const distanceRows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
 
@@ -54,13 +85,16 @@ function editDistance(a: string, b: string, limit: number): number {
   return previous[b.length]!;
 }
 
-/** Lower-cases and repairs one-letter typos (two in long words) towards the words the policy knows. */
+/**
+ * Lower-cases and repairs one-letter typos (two in long words) towards the words the policy knows.
+ * A word valid as written is never "repaired", however close it lies to a keyword.
+ */
 export function normalise(text: string): string {
   return text
     .toLowerCase()
     .replace(/[’‘]/g, "'")
     .replace(/[a-z]+/g, (word) => {
-      if (word.length < 5 || KEYWORDS.includes(word) || (word.endsWith('s') && KEYWORDS.includes(word.slice(0, -1)))) return word;
+      if (validAsWritten(word)) return word;
       const limit = word.length >= 8 ? 2 : 1;
       let best: string | undefined;
       let bestDistance = limit + 1;
@@ -84,7 +118,7 @@ function isoDate(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** A date the customer named, relative to now: today, tomorrow, a weekday (the next one), `dec 3`, `12/03`, ISO. */
+/** A date the customer named, relative to `now` (local wall-clock time in the UTC fields): today, tomorrow, a weekday (the next one), `dec 3`, `12/03`, ISO. */
 export function parseDate(text: string, now: Date): string | undefined {
   const day = (offset: number) => isoDate(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + offset)));
   const iso = /\b(\d{4}-\d{2}-\d{2})\b/.exec(text);
@@ -159,18 +193,23 @@ function vehicleEntities(text: string, entities: Record<string, string | number 
   else if (/\blowest mileage|fewest miles\b/.test(text)) entities.sort = 'mileage';
 }
 
-/** The vehicle a customer points at: a VIN, an ordinal of the last listing, or "it" (the one in focus). */
+/**
+ * The vehicle a customer points at: a VIN, an ordinal of the last listing (kept in the memory
+ * however many replies ago it was shown; the last reply's VINs in prompts without it), or "it"
+ * (the one the last reply named, else the one in focus).
+ */
 function referencedVehicle(text: string, original: string, memory: Memory): string | undefined {
   const vin = original.toUpperCase().match(VIN)?.find((candidate) => /\d/.test(candidate) && /[A-Z]/.test(candidate));
   if (vin) return vin;
-  const listed = [...new Set(memory.lastReply.match(VIN) ?? [])];
+  const named = [...new Set(memory.lastReply.match(VIN) ?? [])];
+  const listed = memory.listed?.length ? memory.listed : named;
   const ordinal = /\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)\b(?! (time|thing))/.exec(text) ?? /#(\d)\b/.exec(text);
   if (ordinal && listed.length) {
     const index = ordinal[1]! in ORDINALS ? ORDINALS[ordinal[1]!]! : Number(ordinal[1]) - 1;
     return listed.at(index);
   }
   if (/\bcheapest one\b/.test(text) && listed.length) return listed[0];
-  if (listed.length === 1 && /\b(it|that|this|the car|that one|this one)\b/.test(text)) return listed[0];
+  if (named.length === 1 && /\b(it|that|this|the car|that one|this one)\b/.test(text)) return named[0];
   const focused = memory.state.vehicle;
   if (typeof focused === 'string' && /\b(it|that|this|the car|the truck|the suv|that one|this one|same)\b/.test(text)) return focused;
   return undefined;
@@ -214,7 +253,11 @@ function tradeInEntities(text: string, entities: Record<string, string | number 
   if (condition) entities.tradeCondition = ({ rough: 'poor', great: 'excellent' } as Record<string, string>)[condition[1]!] ?? condition[1]!;
 }
 
-/** The reference Understander: intents, entities and dialogue state of one utterance, resolved against memory. */
+/**
+ * The reference Understander: intents, entities and dialogue state of one utterance, resolved
+ * against memory. `now` is the dealership's local time (its wall clock in the Date's UTC fields),
+ * so "today" and "tomorrow" are the dealership's.
+ */
 export function understand(utterance: string, memory: Memory, now: Date): Understanding {
   const text = normalise(utterance);
   if (INJECTION.test(text)) return { intents: ['out_of_scope'], entities: { injection: true }, state: {}, outOfScope: true };
