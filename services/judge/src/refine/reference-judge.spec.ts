@@ -133,8 +133,9 @@ describe('the reference judge on real traces (the agents pipeline, the reference
   });
 
   it('explainer: accepts a faithful explanation in other words', async () => {
-    const entry = of('explainer', 'accepted').find((candidate) => /^Here are the details: (\d{4} [^(]+) \(.*for (\$[\d,]+) at/.test(candidate.call.output))!;
-    const [, name, price] = /^Here are the details: (\d{4} [^(]+) \(.*for (\$[\d,]+) at/.exec(entry.call.output)!;
+    // Any details call will do, whether the teacher erred on it or not: the right explanation, said in other words.
+    const entry = of('explainer').find((candidate) => /^Here are the details: (\d{4} [^(]+) \(.*for (\$[\d,]+) at/.test(candidate.right))!;
+    const [, name, price] = /^Here are the details: (\d{4} [^(]+) \(.*for (\$[\d,]+) at/.exec(entry.right)!;
     expect(await judge.judge({ ...entry.call, output: `Sure! The ${name!.trim()} is available for ${price}. Want to book a test drive?` })).toMatchObject({ verdict: 'accepted', reasons: [] });
   });
 
