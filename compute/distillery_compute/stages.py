@@ -48,7 +48,7 @@ from peft import LoraConfig, get_peft_model
 from torch import nn
 
 from distillery_compute import distributed, progress
-from distillery_compute.checkpoint import ChecksumError, load_checkpoint, save_checkpoint, verify_manifest
+from distillery_compute.checkpoint import MANIFEST, ChecksumError, load_checkpoint, save_checkpoint, verify_manifest
 from distillery_compute.dpo import dpo_step
 from distillery_compute.data import encode_rows
 from distillery_compute.evaluate import evaluate
@@ -63,10 +63,12 @@ MERGES = ("linear", "task-arithmetic")
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]   # "all modules"
 
 # Table 3: LoRA r=128 for SFT and r=64 for DPO on an 8B (width 4096); it names no alpha, we
-# take alpha = 2r. The small presets (width 64 / 256) keep the 2:1 ratio at r=16 / r=8:
-# rank 128 would be half of tiny's width, no longer a low-rank update.
+# take alpha = 2r. The small presets (width 64 / 256 / 576) keep the 2:1 ratio at r=16 / r=8:
+# rank 128 would be half of tiny's width, no longer a low-rank update (on SmolLM2's 576, Table 3's
+# rank-to-width ratio gives 18 and 9).
 LORA_RANK = {"sft": 128, "dpo": 64}
 SMALL_LORA_RANK = {"sft": 16, "dpo": 8}
+SMALL_LORA_PRESETS = ("micro", "tiny", "smollm2-135m")
 
 # Optimizer steps per stage when --max-steps is not given, for the presets an embedded run
 # trains on CPU (Table 3's epochs still apply and may end a stage sooner, except pretrain,
@@ -141,7 +143,7 @@ def train_metrics(result: TrainResult) -> dict:
 
 def with_lora(model: Transformer, stage: str, preset: str, seed: int = 0):
     """(peft model, rank): a fresh LoRA adapter (B = 0, so it starts as `model`) on every linear module."""
-    rank = SMALL_LORA_RANK[stage] if preset in STEP_BUDGET else LORA_RANK[stage]
+    rank = SMALL_LORA_RANK[stage] if preset in SMALL_LORA_PRESETS else LORA_RANK[stage]
     model.requires_grad_(False)
     torch.manual_seed(seed)   # A's random init: the same adapter on every run with this seed
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=LORA_TARGETS, bias="none")
@@ -307,13 +309,19 @@ def finished(options: RunOptions, stage: str) -> dict | None:
 
 
 def save_stage(output: StageOutput, tok_dir: Path, options: RunOptions, stage: str) -> Path:
-    """The stage's checkpoint: bf16 weights, config, manifest and the tokenizer files beside them."""
+    """The stage's checkpoint: bf16 weights, config, manifest and the tokenizer files beside them.
+
+    The start checkpoint's manifest "source" (an imported base's origin and licence) is carried
+    over, so the student names the weights it derives from.
+    """
     out = stage_dir(options, stage) / "checkpoint"
     tok = ChatTokenizer.load(tok_dir)
     ids = {"eos_token_id": tok.eos_id, "pad_token_id": tok.pad_id}
     if tok.bos_id is not None:
         ids["bos_token_id"] = tok.bos_id
-    save_checkpoint(output.model, output.args, out, dtype=torch.bfloat16, extra_config=ids, overwrite=True)
+    source = json.loads((tok_dir / MANIFEST).read_text()).get("source") if (tok_dir / MANIFEST).is_file() else None
+    save_checkpoint(output.model, output.args, out, dtype=torch.bfloat16, extra_config=ids, source=source,
+                    overwrite=True)
     for name in (TOKENIZER_FILE, CONFIG_FILE, SPECIAL_MAP_FILE):
         if (tok_dir / name).is_file():
             shutil.copyfile(tok_dir / name, out / name)

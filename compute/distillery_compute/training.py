@@ -130,12 +130,18 @@ PAPER_MAX_LEN = 8192
 # scratch, where 3e-4 is already a from-scratch rate; 9e-4 matches pretrain's 1e-3),
 # and pretrain as written (1e-3 is a small-model rate). Llama presets use Table 3 as
 # printed; pretrain from scratch at Llama scale would use Llama 3's 3e-4 (0.3x).
+# SmolLM2-135M is pretrained (it only fine-tunes), 7x narrower than the 8B (576 vs 4096): the
+# fine-tuning stages run at 10x (SFT 2e-4 and DPO 5e-5 are usual LoRA rates at this size, CPT
+# 1e-4 on the new blocks), the drafter as written.
 _SMALL = {"pretrain": 1.0, "cpt": 50.0, "sft": 50.0, "dpo": 50.0, "eagle": 3.0}
+_SMOL = {"pretrain": 0.3, "cpt": 10.0, "sft": 10.0, "dpo": 10.0, "eagle": 1.0}
 _LLAMA = {"pretrain": 0.3, "cpt": 1.0, "sft": 1.0, "dpo": 1.0, "eagle": 1.0}
-LR_FACTOR: dict[str, dict[str, float]] = {"micro": _SMALL, "tiny": _SMALL, "llama-3.2-1b": _LLAMA, "llama-3.1-8b": _LLAMA}
+LR_FACTOR: dict[str, dict[str, float]] = {"micro": _SMALL, "tiny": _SMALL, "smollm2-135m": _SMOL,
+                                          "llama-3.2-1b": _LLAMA, "llama-3.1-8b": _LLAMA}
 # Epoch caps: 100 EAGLE epochs over embedded-run data would take hours on CPU and only
 # overfit a small drafter; micro is for tests. DPO's 3 epochs stay.
-MAX_EPOCHS: dict[str, int | None] = {"micro": 3, "tiny": 10, "llama-3.2-1b": None, "llama-3.1-8b": None}
+MAX_EPOCHS: dict[str, int | None] = {"micro": 3, "tiny": 10, "smollm2-135m": 10, "llama-3.2-1b": None,
+                                     "llama-3.1-8b": None}
 
 
 def stage_config(stage: str, preset: str, **overrides) -> TrainConfig:
