@@ -7,10 +7,15 @@
  * const servers = integrationServers();
  * describe.skipIf(!servers)('needs Kafka and PostgreSQL', () => { ... });
  * ```
+ *
+ * Fixtures shared by the services' tests: one suite declared on PGlite and on PostgreSQL
+ * (describeOnDatabases) with the text from outside it stores (OUTSIDE_TEXT, OUTSIDE_TEXT_STORED).
  */
 export { integrationServers, kafkaControl, type IntegrationServers } from './integration-servers.js';
 export { eventually } from './eventually.js';
 export { spawnNode, type SpawnedNode } from './child-process.js';
 export { createScratchDatabase } from './scratch-database.js';
+export { describeOnDatabases, type TestDatabaseTarget } from './databases.js';
+export { OUTSIDE_TEXT, OUTSIDE_TEXT_STORED } from './outside-text.js';
 export { REPO_ROOT } from './repo-root.js';
 export { chatCompletion, startChatCompletionsServer, type ChatCompletionsHandler, type ChatCompletionsServer, type ScriptedReply } from './chat-completions-server.js';

@@ -6,42 +6,20 @@
  * their campaign's sessions.
  */
 import { type ArtifactRef, type CampaignCompleted, datasetReadyContract } from '@distillery/contracts';
-import { type Database, openDatabase, serviceSchemaMigration } from '@distillery/storage';
-import { createScratchDatabase, integrationServers } from '@distillery/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, serviceSchemaMigration } from '@distillery/storage';
+import { describeOnDatabases, OUTSIDE_TEXT as BAD, OUTSIDE_TEXT_STORED as STORED } from '@distillery/testing';
+import { expect, it } from 'vitest';
 import { CampaignStore } from '../src/store/campaign-store.js';
 import { CuratorTables1764100000004 } from '../src/store/curator.migration.js';
 import { DatasetRegistry } from '../src/store/dataset-registry.js';
 import { RefinedTurnStore } from '../src/store/refined-turn-store.js';
 import { simpleTurn } from '../src/testing/turn-builders.js';
 
-const servers = integrationServers();
-const BAD = 'nul\u0000 esc\u001B del\u007F lone\uD800 pair😀 lone\uDE00';
-const STORED = 'nul\uFFFD esc\uFFFD del\uFFFD lone\uFFFD pair😀 lone\uFFFD';
 const MIGRATIONS = [serviceSchemaMigration('curator', 1764000000004), CuratorTables1764100000004];
 
-describe.each([
-  { name: 'PGlite', server: false },
-  { name: 'PostgreSQL', server: true },
-])('curator rows from outside text, on $name', ({ server }) => {
-  let database: Database;
-  let drop: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    if (server && !servers) return;
-    const scratch = server ? await createScratchDatabase(servers!.databaseUrl) : undefined;
-    drop = scratch?.drop;
-    const target = scratch ? { kind: 'postgres' as const, url: scratch.url } : { kind: 'pglite' as const, dataDir: 'memory://' };
-    database = await openDatabase({ target, schemas: ['curator'], migrations: MIGRATIONS });
-  });
-
-  afterAll(async () => {
-    await database?.close();
-    await drop?.();
-  });
-
-  it.skipIf(server && !servers)('stores turns, campaigns and dataset versions with NUL and lone surrogates as U+FFFD', async () => {
-    const { dataSource } = database;
+describeOnDatabases('curator rows from outside text', (target) => openDatabase({ target, schemas: ['curator'], migrations: MIGRATIONS }), (database) => {
+  it('stores turns, campaigns and dataset versions with NUL and lone surrogates as U+FFFD', async () => {
+    const { dataSource } = database();
     const turns = new RefinedTurnStore(dataSource);
     const campaigns = new CampaignStore(dataSource);
     const registry = new DatasetRegistry(dataSource);

@@ -7,17 +7,13 @@
  */
 import type { BusRecord } from '@distillery/bus';
 import { decodeEvent, HEADERS, type TraceRaw, traceRawContract, traceRefinedContract } from '@distillery/contracts';
-import { type Database, Inbox, openDatabase, Outbox } from '@distillery/storage';
-import { createScratchDatabase, integrationServers } from '@distillery/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Inbox, openDatabase, Outbox } from '@distillery/storage';
+import { describeOnDatabases, OUTSIDE_TEXT as BAD, OUTSIDE_TEXT_STORED as STORED } from '@distillery/testing';
+import { expect, it } from 'vitest';
 import { ReferenceJudge } from '../src/refine/reference-judge.js';
 import { TraceRefiner } from '../src/refine/trace-refiner.js';
 import { JUDGE_GROUP, RefinementStore } from '../src/store/refinement-store.js';
 import { judgeService } from '../src/judge.service-definition.js';
-
-const servers = integrationServers();
-const BAD = 'nul\u0000 esc\u001B del\u007F lone\uD800 pair😀 lone\uDE00';
-const STORED = 'nul\uFFFD esc\uFFFD del\uFFFD lone\uFFFD pair😀 lone\uFFFD';
 
 const example = traceRawContract.example;
 const raw: TraceRaw = {
@@ -31,28 +27,9 @@ const raw: TraceRaw = {
   calls: example.calls.map((call) => ({ ...call, callId: `call_${BAD}`, prompt: `${call.prompt} ${BAD}`, output: `${call.output}${BAD}` })),
 };
 
-describe.each([
-  { name: 'PGlite', server: false },
-  { name: 'PostgreSQL', server: true },
-])('judge rows from outside text, on $name', ({ server }) => {
-  let database: Database;
-  let drop: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    if (server && !servers) return;
-    const scratch = server ? await createScratchDatabase(servers!.databaseUrl) : undefined;
-    drop = scratch?.drop;
-    const target = scratch ? { kind: 'postgres' as const, url: scratch.url } : { kind: 'pglite' as const, dataDir: 'memory://' };
-    database = await openDatabase({ target, schemas: ['judge'], migrations: judgeService.migrations });
-  });
-
-  afterAll(async () => {
-    await database?.close();
-    await drop?.();
-  });
-
-  it.skipIf(server && !servers)('records a refined turn whose ids, prompts, outputs and event id carry NUL and lone surrogates, once', async () => {
-    const { dataSource } = database;
+describeOnDatabases('judge rows from outside text', (target) => openDatabase({ target, schemas: ['judge'], migrations: judgeService.migrations }), (database) => {
+  it('records a refined turn whose ids, prompts, outputs and event id carry NUL and lone surrogates, once', async () => {
+    const { dataSource } = database();
     const store = new RefinementStore(dataSource, new Inbox(dataSource, 'judge', JUDGE_GROUP), new Outbox('judge'), () => undefined);
     const rawEventId = `raw_${BAD}`;
     const refined = await new TraceRefiner(new ReferenceJudge({ seed: 7 }), 7).refine(raw, rawEventId);

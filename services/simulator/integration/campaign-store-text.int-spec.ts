@@ -4,47 +4,16 @@
  * simulator's rows as it came: NUL, other control characters and lone surrogates are stored as
  * U+FFFD instead of failing the write (PostgreSQL refuses \u0000 in text and JSON).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Database, openDatabase } from '@distillery/storage';
-import { createScratchDatabase, integrationServers } from '@distillery/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '@distillery/storage';
+import { describeOnDatabases, OUTSIDE_TEXT as BAD, OUTSIDE_TEXT_STORED as STORED } from '@distillery/testing';
+import { expect, it } from 'vitest';
 import { CampaignStore } from '../src/campaigns/campaign-store.js';
 import { resolveCampaignSpec } from '../src/campaigns/resolve-campaign-spec.js';
 import { SIMULATOR_MIGRATIONS } from '../src/simulator.schema.js';
 
-const servers = integrationServers();
-const BAD = 'nul\u0000 esc\u001B del\u007F lone\uD800 pair😀 lone\uDE00';
-const STORED = 'nul\uFFFD esc\uFFFD del\uFFFD lone\uFFFD pair😀 lone\uFFFD';
-
-describe.each([
-  { name: 'PGlite', server: false },
-  { name: 'PostgreSQL', server: true },
-])('simulator rows from outside text, on $name', ({ server }) => {
-  let database: Database;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    if (server) {
-      if (!servers) return;
-      const scratch = await createScratchDatabase(servers.databaseUrl);
-      database = await openDatabase({ target: { kind: 'postgres', url: scratch.url }, schemas: ['simulator'], migrations: SIMULATOR_MIGRATIONS });
-      cleanup = () => scratch.drop();
-    } else {
-      const dataDir = await mkdtemp(join(tmpdir(), 'distillery-simulator-text-'));
-      database = await openDatabase({ target: { kind: 'pglite', dataDir }, schemas: ['simulator'], migrations: SIMULATOR_MIGRATIONS });
-      cleanup = () => rm(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  afterAll(async () => {
-    await database?.close();
-    await cleanup?.();
-  });
-
-  it.skipIf(server && !servers)('stores a transcript, reply, error, goal and switch detail with NUL and lone surrogates as U+FFFD', async () => {
-    const store = new CampaignStore(database.dataSource);
+describeOnDatabases('simulator rows from outside text', (target) => openDatabase({ target, schemas: ['simulator'], migrations: SIMULATOR_MIGRATIONS }), (database) => {
+  it('stores a transcript, reply, error, goal and switch detail with NUL and lone surrogates as U+FFFD', async () => {
+    const store = new CampaignStore(database().dataSource);
     const spec = resolveCampaignSpec({ campaignId: 'camp_text', count: 1 }, { policy: 'reference', dealershipSeed: 7 });
     expect(await store.create(spec, 'replica-a', 60_000)).toBe(true);
     const claimed = await store.claim('camp_text', 'replica-a');
@@ -74,8 +43,8 @@ describe.each([
     });
   });
 
-  it.skipIf(server && !servers)('pages conversations in index order', async () => {
-    const store = new CampaignStore(database.dataSource);
+  it('pages conversations in index order', async () => {
+    const store = new CampaignStore(database().dataSource);
     await store.create(resolveCampaignSpec({ campaignId: 'camp_pages', count: 25 }, { policy: 'reference', dealershipSeed: 7 }), 'replica-a', 60_000);
     const first = await store.conversations('camp_pages', { limit: 10 });
     expect(first.rows.map((row) => row.index)).toEqual([...Array(10).keys()]);

@@ -5,16 +5,13 @@
  * surrogates are stored as U+FFFD instead of failing the write (PostgreSQL refuses \u0000).
  */
 import { type DatasetReady, datasetReadyContract } from '@distillery/contracts';
-import { type Database, openDatabase, Outbox } from '@distillery/storage';
-import { createScratchDatabase, integrationServers } from '@distillery/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, Outbox } from '@distillery/storage';
+import { describeOnDatabases, OUTSIDE_TEXT as BAD, OUTSIDE_TEXT_STORED as STORED } from '@distillery/testing';
+import { expect, it } from 'vitest';
 import { TrainingJobStore } from '../src/jobs/training-job-store.js';
 import type { TrainingSettings } from '../src/jobs/training-settings.js';
 import { TRAINER_ENTITIES, TRAINER_MIGRATIONS } from '../src/trainer.schema.js';
 
-const servers = integrationServers();
-const BAD = 'nul\u0000 esc\u001B del\u007F lone\uD800 pair😀 lone\uDE00';
-const STORED = 'nul\uFFFD esc\uFFFD del\uFFFD lone\uFFFD pair😀 lone\uFFFD';
 const settings: TrainingSettings = { preset: 'micro', stages: ['expand', 'cpt', 'sft', 'dpo'], device: 'cpu', seed: 0, evalLimit: 0 };
 const datasetOf = (datasetId: string): DatasetReady => ({
   ...datasetReadyContract.example,
@@ -23,29 +20,11 @@ const datasetOf = (datasetId: string): DatasetReady => ({
   lineage: { datasetId, campaignId: BAD, parentEventIds: [BAD] },
 });
 
-describe.each([
-  { name: 'PGlite', server: false },
-  { name: 'PostgreSQL', server: true },
-])('trainer rows from outside text, on $name', ({ server }) => {
-  let database: Database;
-  let drop: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    if (server && !servers) return;
-    const scratch = server ? await createScratchDatabase(servers!.databaseUrl) : undefined;
-    drop = scratch?.drop;
-    const target = scratch ? { kind: 'postgres' as const, url: scratch.url } : { kind: 'pglite' as const, dataDir: 'memory://' };
-    database = await openDatabase({ target, schemas: ['trainer'], migrations: TRAINER_MIGRATIONS, entities: TRAINER_ENTITIES });
-  });
-
-  afterAll(async () => {
-    await database?.close();
-    await drop?.();
-  });
-
-  it.skipIf(server && !servers)('stores a dataset event, a refusal, progress and an error with NUL and lone surrogates as U+FFFD', async () => {
-    const store = new TrainingJobStore(database.dataSource, new Outbox('trainer'));
-    const refused = await database.dataSource.transaction((manager) =>
+describeOnDatabases('trainer rows from outside text', (target) => openDatabase({ target, schemas: ['trainer'], migrations: TRAINER_MIGRATIONS, entities: TRAINER_ENTITIES }), (database) => {
+  it('stores a dataset event, a refusal, progress and an error with NUL and lone surrogates as U+FFFD', async () => {
+    const { dataSource } = database();
+    const store = new TrainingJobStore(dataSource, new Outbox('trainer'));
+    const refused = await dataSource.transaction((manager) =>
       store.enqueue(manager, { dataset: datasetOf(`ds_${BAD}`), eventId: `evt_${BAD}`, modelId: 'student-test', settings, refusal: `cannot train: ${BAD}` }),
     );
     expect(refused.kind).toBe('refused');
@@ -53,7 +32,7 @@ describe.each([
     expect(failed).toMatchObject({ datasetId: `ds_${STORED}`, datasetEventId: `evt_${STORED}`, error: `cannot train: ${STORED}`, status: 'failed' });
     expect(failed.dataset).toMatchObject({ datasetId: `ds_${STORED}`, manifest: { kind: STORED }, lineage: { campaignId: STORED, parentEventIds: [STORED] } });
 
-    const queued = await database.dataSource.transaction((manager) => store.enqueue(manager, { dataset: datasetOf('ds_ok'), eventId: 'evt_ok', modelId: 'student-test', settings }));
+    const queued = await dataSource.transaction((manager) => store.enqueue(manager, { dataset: datasetOf('ds_ok'), eventId: 'evt_ok', modelId: 'student-test', settings }));
     expect(queued.kind).toBe('queued');
     const claimed = await store.claim('replica-a');
     const snapshot = { stage: BAD, step: 1, total: 2, loss: 0.5, progress: { note: BAD }, stages: [{ stage: BAD, metrics: { method: BAD }, skipped: false }] };
