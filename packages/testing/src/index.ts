@@ -8,7 +8,8 @@
  * describe.skipIf(!servers)('needs Kafka and PostgreSQL', () => { ... });
  * ```
  *
- * Fixtures shared by the services' tests: one suite declared on PGlite and on PostgreSQL
+ * Fixtures shared by the services' tests: a service started in distributed mode on a scratch
+ * database (startDistributedService), one suite declared on PGlite and on PostgreSQL
  * (describeOnDatabases) with the text from outside it stores (OUTSIDE_TEXT, OUTSIDE_TEXT_STORED).
  */
 export { integrationServers, kafkaControl, type IntegrationServers } from './integration-servers.js';
@@ -16,6 +17,7 @@ export { eventually } from './eventually.js';
 export { spawnNode, type SpawnedNode } from './child-process.js';
 export { createScratchDatabase } from './scratch-database.js';
 export { describeOnDatabases, type TestDatabaseTarget } from './databases.js';
+export { consumersHealth, startDistributedService, type DistributedService, type ServiceUnderTest } from './distributed-service.js';
 export { OUTSIDE_TEXT, OUTSIDE_TEXT_STORED } from './outside-text.js';
 export { REPO_ROOT } from './repo-root.js';
 export { chatCompletion, startChatCompletionsServer, type ChatCompletionsHandler, type ChatCompletionsServer, type ScriptedReply } from './chat-completions-server.js';

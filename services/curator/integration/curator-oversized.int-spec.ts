@@ -6,13 +6,10 @@
  * 1.2 MB record at the default limit, a consumer reported stuck and then not).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type BusRecord, KafkaBus } from '@distillery/bus';
 import { DLQ_HEADERS, dlqOf, encodeEvent, traceRefinedContract } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
-import { createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
+import { consumersHealth, type DistributedService, eventually, integrationServers, startDistributedService } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFINED_TRACES_GROUP } from '../src/consumers/refined-trace.consumer.js';
 import { curatorService } from '../src/curator.service-definition.js';
@@ -21,37 +18,22 @@ const servers = integrationServers();
 
 describe.skipIf(!servers)('the curator behind a traces.refined record over the size limit', () => {
   const run = randomUUID().slice(0, 8);
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let dir: string;
+  let curator: DistributedService<RunningApp>;
   let app: RunningApp;
   let bus: KafkaBus;
   const letters: BusRecord[] = [];
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(servers!.databaseUrl);
-    dir = await mkdtemp(join(tmpdir(), 'distillery-curator-oversized-'));
     bus = new KafkaBus({ brokers: servers!.kafkaBrokers, clientId: 'curator-oversized-test' });
     await bus.ensureTopics([traceRefinedContract.topic, dlqOf(traceRefinedContract.topic)]);
     await bus.subscribe({ groupId: `curator-oversized-dlq-${run}`, topics: [dlqOf(traceRefinedContract.topic)], handler: async (record) => void (record.key?.endsWith(run) && letters.push(record)) });
-    app = await startApp([curatorService], {
-      name: 'curator',
-      defaultPort: 0,
-      env: {
-        DISTILLERY_MODE: 'distributed',
-        DISTILLERY_KAFKA_BROKERS: servers!.kafkaBrokers.join(','),
-        DISTILLERY_DATABASE_URL: scratch.url,
-        DISTILLERY_ARTIFACT_ROOT: `file://${dir}`,
-        DISTILLERY_LOG_LEVEL: 'silent',
-        DISTILLERY_MAX_MESSAGE_BYTES: String(64 * 1024),
-      },
-    });
+    curator = await startDistributedService(servers!, (env) => startApp([curatorService], { name: 'curator', defaultPort: 0, env }), { DISTILLERY_MAX_MESSAGE_BYTES: String(64 * 1024) });
+    app = curator.app;
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
+    await curator?.stop();
     await bus?.close();
-    await scratch?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('dead-letters it as too-large and stores the next turn on its partition', async () => {
@@ -73,7 +55,6 @@ describe.skipIf(!servers)('the curator behind a traces.refined record over the s
       [DLQ_HEADERS.valueBytes]: String(Buffer.byteLength(oversized.value)),
       [DLQ_HEADERS.truncated]: 'value',
     });
-    const health = (await (await fetch(`${app.url}/health`)).json()) as { details: { consumers?: unknown } };
-    expect(health.details.consumers).toEqual({ status: 'up', stuck: [] });
+    expect(await consumersHealth(app)).toEqual({ status: 'up', stuck: [] });
   });
 });

@@ -5,13 +5,10 @@
  * artifact store, to what it says and hold the rows it counts; a redelivered turn changes nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KafkaBus, subscribeEvents, type Subscription } from '@distillery/bus';
 import { campaignCompletedContract, type DatasetReady, datasetReadyContract, encodeEvent, traceRefinedContract, type WireMessage } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
-import { createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
+import { type DistributedService, eventually, integrationServers, startDistributedService } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curatorService } from '../src/curator.service-definition.js';
 import { fromJsonl } from '../src/dataset/jsonl.js';
@@ -22,8 +19,7 @@ const servers = integrationServers();
 
 describe.skipIf(!servers)('the curator on Kafka and PostgreSQL', () => {
   const campaignId = `camp_int_${randomUUID().slice(0, 8)}`;
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let artifactDir: string;
+  let curator: DistributedService<RunningApp>;
   let app: RunningApp;
   let bus: KafkaBus;
   let watcher: Subscription;
@@ -33,21 +29,11 @@ describe.skipIf(!servers)('the curator on Kafka and PostgreSQL', () => {
   const count = async (sql: string, params: unknown[] = []) => Number(((await app.platform.database.dataSource.query(sql, params)) as Array<{ n: number }>)[0]!.n);
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(servers!.databaseUrl);
-    artifactDir = await mkdtemp(join(tmpdir(), 'distillery-curator-int-'));
-    app = await startApp([curatorService], {
-      name: 'curator',
-      defaultPort: 0,
-      env: {
-        DISTILLERY_MODE: 'distributed',
-        DISTILLERY_KAFKA_BROKERS: servers!.kafkaBrokers.join(','),
-        DISTILLERY_DATABASE_URL: scratch.url,
-        DISTILLERY_ARTIFACT_ROOT: `file://${artifactDir}`,
-        DISTILLERY_LOG_LEVEL: 'silent',
-        DISTILLERY_CURATOR_POLL_MS: '100',
-        DISTILLERY_CURATOR_CALIBRATION_PER_BUCKET: '2',
-      },
+    curator = await startDistributedService(servers!, (env) => startApp([curatorService], { name: 'curator', defaultPort: 0, env }), {
+      DISTILLERY_CURATOR_POLL_MS: '100',
+      DISTILLERY_CURATOR_CALIBRATION_PER_BUCKET: '2',
     });
+    app = curator.app;
     bus = new KafkaBus({ brokers: servers!.kafkaBrokers, clientId: 'curator-int-test' });
     watcher = await subscribeEvents(bus, datasetReadyContract, {
       groupId: `curator-int-${randomUUID()}`,
@@ -64,9 +50,7 @@ describe.skipIf(!servers)('the curator on Kafka and PostgreSQL', () => {
   afterAll(async () => {
     await watcher?.stop();
     await bus?.close();
-    await app?.close();
-    await scratch?.drop();
-    await rm(artifactDir, { recursive: true, force: true });
+    await curator?.stop();
   });
 
   it('builds the campaign once its refined turns are in and announces it with datasets.ready', async () => {

@@ -6,13 +6,10 @@
  * 1.2 MB record at the default limit, a consumer reported stuck and then not).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type BusRecord, KafkaBus } from '@distillery/bus';
 import { allTopics, DLQ_HEADERS, dlqOf, encodeEvent, traceRawContract } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
-import { createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
+import { consumersHealth, type DistributedService, eventually, integrationServers, startDistributedService } from '@distillery/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JUDGE_GROUP, judgeService } from '../src/index.js';
@@ -21,16 +18,13 @@ const servers = integrationServers();
 
 describe.skipIf(!servers)('the judge behind a traces.raw record over the size limit', () => {
   const run = randomUUID().slice(0, 8);
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let dataDir: string;
+  let judge: DistributedService<RunningApp>;
   let app: RunningApp;
   let bus: KafkaBus;
   const letters: BusRecord[] = [];
 
   beforeAll(async () => {
     const brokers = servers!.kafkaBrokers;
-    scratch = await createScratchDatabase(servers!.databaseUrl);
-    dataDir = await mkdtemp(join(tmpdir(), 'distillery-judge-oversized-'));
     bus = new KafkaBus({ brokers, clientId: 'judge-oversized-test' });
     await bus.ensureTopics(allTopics());
     // Earlier runs' traces are not this test's: the judge group starts at the end of traces.raw.
@@ -43,25 +37,13 @@ describe.skipIf(!servers)('the judge behind a traces.raw record over the size li
       await admin.disconnect();
     }
     await bus.subscribe({ groupId: `judge-oversized-dlq-${run}`, topics: [dlqOf(traceRawContract.topic)], handler: async (record) => void (record.key?.endsWith(run) && letters.push(record)) });
-    app = await startApp([judgeService], {
-      name: 'judge',
-      defaultPort: 0,
-      env: {
-        DISTILLERY_MODE: 'distributed',
-        DISTILLERY_KAFKA_BROKERS: brokers.join(','),
-        DISTILLERY_DATABASE_URL: scratch.url,
-        DISTILLERY_DATA_DIR: dataDir,
-        DISTILLERY_LOG_LEVEL: 'silent',
-        DISTILLERY_MAX_MESSAGE_BYTES: String(64 * 1024),
-      },
-    });
+    judge = await startDistributedService(servers!, (env) => startApp([judgeService], { name: 'judge', defaultPort: 0, env }), { DISTILLERY_MAX_MESSAGE_BYTES: String(64 * 1024) });
+    app = judge.app;
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
+    await judge?.stop();
     await bus?.close();
-    await scratch?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('dead-letters it as too-large and refines the next event on its partition', async () => {
@@ -83,7 +65,6 @@ describe.skipIf(!servers)('the judge behind a traces.raw record over the size li
       'distillery-event-id': oversized.headers['distillery-event-id'],
     });
     expect(letters[0]!.value!.length).toBeLessThanOrEqual(64 * 1024);
-    const health = (await (await fetch(`${app.url}/health`)).json()) as { details: { consumers?: unknown } };
-    expect(health.details.consumers).toEqual({ status: 'up', stuck: [] });
+    expect(await consumersHealth(app)).toEqual({ status: 'up', stuck: [] });
   });
 });

@@ -7,13 +7,10 @@
  * compressed 1.2 MB record at the default limit, a consumer reported stuck and then not).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type BusRecord, KafkaBus } from '@distillery/bus';
 import { datasetReadyContract, DLQ_HEADERS, dlqOf, encodeEvent } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
-import { createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
+import { consumersHealth, type DistributedService, eventually, integrationServers, startDistributedService } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINER_GROUP } from '../src/consumers/dataset-ready.consumer.js';
 import { trainerService } from '../src/trainer.service-definition.js';
@@ -22,40 +19,26 @@ const servers = integrationServers();
 
 describe.skipIf(!servers)('the trainer behind a datasets.ready record over the size limit', () => {
   const run = randomUUID().slice(0, 8);
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  let dir: string;
+  let trainer: DistributedService<RunningApp>;
   let app: RunningApp;
   let bus: KafkaBus;
   const letters: BusRecord[] = [];
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase(servers!.databaseUrl);
-    dir = await mkdtemp(join(tmpdir(), 'distillery-trainer-oversized-'));
     bus = new KafkaBus({ brokers: servers!.kafkaBrokers, clientId: 'trainer-oversized-test' });
     await bus.ensureTopics([datasetReadyContract.topic, dlqOf(datasetReadyContract.topic)]);
     await bus.subscribe({ groupId: `trainer-oversized-dlq-${run}`, topics: [dlqOf(datasetReadyContract.topic)], handler: async (record) => void (record.key?.endsWith(run) && letters.push(record)) });
-    app = await startApp([trainerService], {
-      name: 'trainer',
-      defaultPort: 0,
-      env: {
-        DISTILLERY_MODE: 'distributed',
-        DISTILLERY_KAFKA_BROKERS: servers!.kafkaBrokers.join(','),
-        DISTILLERY_DATABASE_URL: scratch.url,
-        DISTILLERY_DATA_DIR: join(dir, 'data'),
-        DISTILLERY_ARTIFACT_ROOT: `file://${join(dir, 'artifacts')}`,
-        DISTILLERY_LOG_LEVEL: 'silent',
-        DISTILLERY_MAX_MESSAGE_BYTES: String(64 * 1024),
-        DISTILLERY_TRAINER_SLOTS: '0',
-        DISTILLERY_TRAINER_MODEL_ID: `student-oversized-${run}`,
-      },
+    trainer = await startDistributedService(servers!, (env) => startApp([trainerService], { name: 'trainer', defaultPort: 0, env }), {
+      DISTILLERY_MAX_MESSAGE_BYTES: String(64 * 1024),
+      DISTILLERY_TRAINER_SLOTS: '0',
+      DISTILLERY_TRAINER_MODEL_ID: `student-oversized-${run}`,
     });
+    app = trainer.app;
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
+    await trainer?.stop();
     await bus?.close();
-    await scratch?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('dead-letters it as too-large and records a job for the next event on its partition', async () => {
@@ -77,7 +60,6 @@ describe.skipIf(!servers)('the trainer behind a datasets.ready record over the s
       [DLQ_HEADERS.valueBytes]: String(Buffer.byteLength(oversized.value)),
       [DLQ_HEADERS.truncated]: 'value',
     });
-    const health = (await (await fetch(`${app.url}/health`)).json()) as { details: { consumers?: unknown } };
-    expect(health.details.consumers).toEqual({ status: 'up', stuck: [] });
+    expect(await consumersHealth(app)).toEqual({ status: 'up', stuck: [] });
   });
 });
