@@ -9,8 +9,9 @@
  * ```
  *
  * Fixtures shared by the services' tests: a service started in distributed mode on a scratch
- * database (startDistributedService), one suite declared on PGlite and on PostgreSQL
- * (describeOnDatabases) with the text from outside it stores (OUTSIDE_TEXT, OUTSIDE_TEXT_STORED).
+ * database (startDistributedService), an embedded app for a describe block (embeddedAppForSuite),
+ * one suite declared on PGlite and on PostgreSQL (describeOnDatabases) with the text from outside
+ * it stores (OUTSIDE_TEXT, OUTSIDE_TEXT_STORED), and the HTTP edge's error answers (errorAnswer).
  */
 export { integrationServers, kafkaControl, type IntegrationServers } from './integration-servers.js';
 export { eventually } from './eventually.js';
@@ -18,6 +19,8 @@ export { spawnNode, type SpawnedNode } from './child-process.js';
 export { createScratchDatabase } from './scratch-database.js';
 export { describeOnDatabases, type TestDatabaseTarget } from './databases.js';
 export { consumersHealth, startDistributedService, type DistributedService, type ServiceUnderTest } from './distributed-service.js';
+export { embeddedAppForSuite } from './embedded-app.js';
+export { errorAnswer, postBody } from './http-answers.js';
 export { OUTSIDE_TEXT, OUTSIDE_TEXT_STORED } from './outside-text.js';
 export { REPO_ROOT } from './repo-root.js';
 export { chatCompletion, startChatCompletionsServer, type ChatCompletionsHandler, type ChatCompletionsServer, type ScriptedReply } from './chat-completions-server.js';

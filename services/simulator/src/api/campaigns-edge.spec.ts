@@ -1,29 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningApp, startApp } from '@distillery/service-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp } from '@distillery/service-kit';
+import { embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
+import { describe, expect, it } from 'vitest';
 import { simulatorService } from '../simulator.service-definition.js';
 
 /** What the simulator's API answers to input it must refuse: a 400 (415) naming the field, never a 500, never a long echo. Embedded, no agents needed. */
 describe('simulator API edge', () => {
-  let app: RunningApp;
-  let dataDir: string;
-  const post = (body: string, contentType = 'application/json') => fetch(`${app.url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': contentType }, body });
-  const answer = async (response: Response) => {
-    const text = await response.text();
-    return { status: response.status, message: String((JSON.parse(text) as { message: unknown }).message), size: text.length };
-  };
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'distillery-simulator-edge-'));
-    app = await startApp([simulatorService], { name: 'simulator-edge-spec', defaultPort: 0, env: { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_LOG_LEVEL: 'silent' } });
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const app = embeddedAppForSuite((env) => startApp([simulatorService], { name: 'simulator-edge-spec', defaultPort: 0, env }));
+  const post = (body: string, contentType?: string) => postBody(`${app.url}/simulator/campaigns`, body, contentType);
 
   it.each(['%00', '%01', '%7F'])('answers 400 naming the field for %s in a path or query field', async (bad) => {
     for (const [path, field] of [
@@ -33,7 +16,7 @@ describe('simulator API edge', () => {
       [`/simulator/campaigns/camp_1/conversations?limit=1${bad}`, 'query.limit'],
       [`/simulator/campaigns/camp_1/conversations?after=1${bad}`, 'query.after'],
     ] as const) {
-      const { status, message } = await answer(await fetch(`${app.url}${path}`));
+      const { status, message } = await errorAnswer(await fetch(`${app.url}${path}`));
       expect({ path, status }).toEqual({ path, status: 400 });
       expect(message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: contains a control character`));
     }
@@ -52,11 +35,11 @@ describe('simulator API edge', () => {
       [`{"count":1,"llm":{"model":${bad}}}`, 'body.llm.model'],
       [`{"count":1,"llm":{"promptTemplate":${template}}}`, 'body.llm.promptTemplate'],
     ] as const) {
-      const { status, message } = await answer(await post(body));
+      const { status, message } = await errorAnswer(await post(body));
       expect({ field, status }).toEqual({ field, status: 400 });
       expect(message).toContain(`${field}: contains ${what}`);
     }
-    const key = await answer(await post(`{"count":1,"intentMix":{${bad}:1}}`));
+    const key = await errorAnswer(await post(`{"count":1,"intentMix":{${bad}:1}}`));
     expect(key).toMatchObject({ status: 400, message: expect.stringContaining(`body.intentMix: a key contains ${what}`) as unknown });
   });
 
@@ -66,10 +49,10 @@ describe('simulator API edge', () => {
       expect([400, 431]).toContain(response.status);
       expect((await response.text()).length).toBeLessThan(300);
     }
-    const unknown = await answer(await fetch(`${app.url}/simulator/campaigns/${'c'.repeat(250)}`));
+    const unknown = await errorAnswer(await fetch(`${app.url}/simulator/campaigns/${'c'.repeat(250)}`));
     expect(unknown.status).toBe(404);
     expect(unknown.message).toMatch(/^no campaign "c{64}"… \(250 characters\)$/);
-    const inBody = await answer(await post(JSON.stringify({ count: 1, campaignId: 'c'.repeat(100_000) })));
+    const inBody = await errorAnswer(await post(JSON.stringify({ count: 1, campaignId: 'c'.repeat(100_000) })));
     expect(inBody.status).toBe(400);
     expect(inBody.size).toBeLessThan(400);
   });
@@ -78,27 +61,27 @@ describe('simulator API edge', () => {
     const intentMix = Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`intent_${index}`, 1]));
     const request = JSON.stringify({ count: 1, intentMix });
     expect(request.length).toBeGreaterThan(55_000);
-    const intents = await answer(await post(request));
+    const intents = await errorAnswer(await post(request));
     expect(intents.status).toBe(400);
     expect(intents.message).toMatch(/intentMix: unknown intents "intent_0", "intent_1", "intent_2" and 4997 more \(known: /);
     expect(intents.size).toBeLessThan(600);
 
-    const longKey = await answer(await post(JSON.stringify({ count: 1, [`k${'x'.repeat(90_000)}`]: 1 })));
+    const longKey = await errorAnswer(await post(JSON.stringify({ count: 1, [`k${'x'.repeat(90_000)}`]: 1 })));
     expect(longKey.status).toBe(400);
     expect(longKey.size).toBeLessThan(400);
-    const unknownKey = await answer(await post(JSON.stringify({ count: 1, [`k${'x'.repeat(100)}`]: 1 })));
+    const unknownKey = await errorAnswer(await post(JSON.stringify({ count: 1, [`k${'x'.repeat(100)}`]: 1 })));
     expect(unknownKey.status).toBe(400);
     expect(unknownKey.message).toMatch(/^invalid campaign: body: unknown key "kx{31}"… \(101 characters\)$/);
   });
 
   it('answers 415 for a campaign sent as text/plain', async () => {
-    const plain = await answer(await post('{"count":1}', 'text/plain'));
+    const plain = await errorAnswer(await post('{"count":1}', 'text/plain'));
     expect(plain).toMatchObject({ status: 415, message: expect.stringContaining('expected a JSON body') as unknown });
   });
 
   it('refuses bad paging parameters', async () => {
     for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'after=-2', 'after=1.5']) {
-      const { status, message } = await answer(await fetch(`${app.url}/simulator/campaigns/camp_1/conversations?${query}`));
+      const { status, message } = await errorAnswer(await fetch(`${app.url}/simulator/campaigns/camp_1/conversations?${query}`));
       expect({ query, status }).toEqual({ query, status: 400 });
       expect(message).toMatch(/^(limit|after): expected/);
     }

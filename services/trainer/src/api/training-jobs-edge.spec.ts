@@ -1,28 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningApp, startApp } from '@distillery/service-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp } from '@distillery/service-kit';
+import { embeddedAppForSuite, errorAnswer } from '@distillery/testing';
+import { describe, expect, it } from 'vitest';
 import { trainerService } from '../trainer.service-definition.js';
 
 /** What the trainer's API answers to ids and filters it must refuse: a 400 naming the field, never a 500, never a long echo. Embedded. */
 describe('trainer API edge', () => {
-  let app: RunningApp;
-  let dataDir: string;
-  const answer = async (response: Response) => {
-    const text = await response.text();
-    return { status: response.status, message: String((JSON.parse(text) as { message: unknown }).message), size: text.length };
-  };
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'distillery-trainer-edge-'));
-    app = await startApp([trainerService], { name: 'trainer-edge-spec', defaultPort: 0, env: { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_LOG_LEVEL: 'silent' } });
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const app = embeddedAppForSuite((env) => startApp([trainerService], { name: 'trainer-edge-spec', defaultPort: 0, env }));
 
   it.each(['%00', '%01', '%7F'])('answers 400 naming the field for %s in a path or query field', async (bad) => {
     for (const [method, path, field] of [
@@ -32,7 +15,7 @@ describe('trainer API edge', () => {
       ['GET', `/trainer/jobs?status=queued${bad}`, 'query.status'],
       ['GET', `/trainer/jobs?limit=1${bad}`, 'query.limit'],
     ] as const) {
-      const { status, message } = await answer(await fetch(`${app.url}${path}`, { method }));
+      const { status, message } = await errorAnswer(await fetch(`${app.url}${path}`, { method }));
       expect({ path, status }).toEqual({ path, status: 400 });
       expect(message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: contains a control character`));
     }
@@ -46,16 +29,16 @@ describe('trainer API edge', () => {
         expect((await response.text()).length).toBeLessThan(300);
       }
     }
-    const unknown = await answer(await fetch(`${app.url}/trainer/jobs/${'j'.repeat(250)}`));
+    const unknown = await errorAnswer(await fetch(`${app.url}/trainer/jobs/${'j'.repeat(250)}`));
     expect(unknown.status).toBe(404);
     expect(unknown.message).toMatch(/^no training job "j{64}"… \(250 characters\)$/);
-    const cancel = await answer(await fetch(`${app.url}/trainer/jobs/${'j'.repeat(250)}/cancel`, { method: 'POST' }));
+    const cancel = await errorAnswer(await fetch(`${app.url}/trainer/jobs/${'j'.repeat(250)}/cancel`, { method: 'POST' }));
     expect(cancel.status).toBe(404);
     expect(cancel.size).toBeLessThan(300);
   });
 
   it('answers 415 for a cancel with a body that is not JSON', async () => {
-    const plain = await answer(await fetch(`${app.url}/trainer/jobs/job_1/cancel`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'now' }));
+    const plain = await errorAnswer(await fetch(`${app.url}/trainer/jobs/job_1/cancel`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'now' }));
     expect(plain).toMatchObject({ status: 415, message: expect.stringContaining('expected a JSON body') as unknown });
   });
 });
