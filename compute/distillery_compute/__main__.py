@@ -99,6 +99,8 @@ def cmd_train(argv: list[str]) -> int:
     parser.add_argument("--max-steps", type=int, help="cap on every stage's optimizer steps")
     parser.add_argument("--save-every", type=int, default=50)
     parser.add_argument("--eval-limit", type=int, default=24, help="eval rows decoded per stage")
+    parser.add_argument("--eval-rows", type=int, default=0, help="eval rows whose held-out loss is measured per "
+                        "stage, each role in turn (0: all)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     try:
         args = parser.parse_args(argv)
@@ -120,7 +122,8 @@ def cmd_train(argv: list[str]) -> int:
     if args.preset not in PRESETS:
         return bad(f"unknown preset {args.preset!r} (known: {', '.join(PRESETS)})")
     for name, value, least in (("--expand-every", args.expand_every, 1), ("--save-every", args.save_every, 1),
-                               ("--max-steps", args.max_steps, 1), ("--eval-limit", args.eval_limit, 0)):
+                               ("--max-steps", args.max_steps, 1), ("--eval-limit", args.eval_limit, 0),
+                               ("--eval-rows", args.eval_rows, 0)):
         if value is not None and value < least:
             return bad(f"{name} must be >= {least}, got {value}")
     if args.merge == "linear" and not 0.0 <= args.merge_alpha <= 1.0:
@@ -154,7 +157,7 @@ def cmd_train(argv: list[str]) -> int:
         options = RunOptions(run_dir=args.run_dir, preset=args.preset, seed=args.seed, stages=parse_stages(args.stages),
                              expand_every=args.expand_every, merge=args.merge, merge_alpha=args.merge_alpha,
                              beta=args.beta, max_steps=args.max_steps, save_every=args.save_every,
-                             eval_limit=args.eval_limit, device=device)
+                             eval_limit=args.eval_limit, eval_rows=args.eval_rows, device=device)
         t0 = time.monotonic()
         report = run(options, rows, inputs, args.base)
     except ValueError as error:   # RunError, a state or checkpoint that fails its checks, settings that cannot resume

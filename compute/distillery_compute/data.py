@@ -22,7 +22,14 @@ counts and -100 elsewhere (the model shifts them: logits[t] predict labels[t + 1
 (-100 left of "|", token ids right of it; an empty context keeps its markers, so every
 CPT document has one shape.) Each piece is encoded on its own, so the
 prompt tokens are exactly what serving feeds the model (ChatTokenizer.encode_prompt)
-and the label boundary never falls inside a token. Truncation to max_len:
+and the label boundary never falls inside a token. A tokenizer with its own chat template
+(an imported chat-tuned base: SmolLM2's ChatML) gets the prompt in that template instead:
+
+    sft  <|im_start|>system\n...<|im_end|>\n<|im_start|>user\n...<|im_end|>\n<|im_start|>assistant\n | {output} <|im_end|>
+
+(its bos, <|im_start|>, is the first token of the template's text; eos is <|im_end|>). CPT
+documents keep the context/document markers, as plain text to such a tokenizer.
+Truncation to max_len:
 
     sft, dpo  the prompt loses tokens from the left (the most recent turns stay); a
               response is cut only when it alone does not fit beside bos and the
@@ -45,7 +52,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import torch
 from torch import Tensor
 
-from distillery_compute.tokenizer import GENERATION_MARKER, ChatTokenizer, cpt_context_prefix, generation_prompt
+from distillery_compute.tokenizer import ChatTokenizer, cpt_context_prefix
 
 IGNORE_INDEX = -100
 KINDS = ("cpt", "sft", "dpo")
@@ -119,24 +126,27 @@ def _fit_prompt(prompt: list[int], responses: list[list[int]], room: int,
     return (prompt[-keep:] if keep < len(prompt) else prompt), responses
 
 
-def _prompt_parts(tok: ChatTokenizer, prompt: str) -> tuple[list[int], int]:
-    """Prompt ids as served (no bos) and how many tail tokens truncation must keep (the marker)."""
-    ids = tok.encode(generation_prompt(prompt))
-    return ids, min(len(ids), len(tok.encode(GENERATION_MARKER)))
+def _prompt_parts(tok: ChatTokenizer, prompt: str) -> tuple[list[int], list[int], int]:
+    """(bos, the rest of the prompt as served, how many tail tokens truncation must keep: the marker).
+
+    The served prompt is tok.encode_prompt: our markers, or the tokenizer's own chat template. A
+    leading bos stays when the prompt is left-cut."""
+    ids = tok.encode_prompt(prompt)
+    bos = ids[:1] if ids and ids[0] == tok.bos_id else []
+    ids = ids[len(bos):]
+    return bos, ids, min(len(ids), len(tok.generation_marker_ids))
 
 
 def encode_sft(tok: ChatTokenizer, row: Mapping[str, str], max_len: int) -> Example:
     """{input_ids, labels}: bos + prompt + marker (no loss), then output + eos (loss)."""
-    bos = _bos(tok)
-    prompt, min_prompt = _prompt_parts(tok, row["prompt"])
+    bos, prompt, min_prompt = _prompt_parts(tok, row["prompt"])
     prompt, (output,) = _fit_prompt(prompt, [tok.encode(row["output"]) + [tok.eos_id]], max_len - len(bos), min_prompt)
     return {"input_ids": bos + prompt + output, "labels": [IGNORE_INDEX] * (len(bos) + len(prompt)) + output}
 
 
 def encode_dpo(tok: ChatTokenizer, row: Mapping[str, str], max_len: int) -> Example:
     """{chosen_ids, chosen_labels, rejected_ids, rejected_labels}: one prompt, loss on each response + eos."""
-    bos = _bos(tok)
-    prompt, min_prompt = _prompt_parts(tok, row["prompt"])
+    bos, prompt, min_prompt = _prompt_parts(tok, row["prompt"])
     responses = [tok.encode(row[k]) + [tok.eos_id] for k in ("chosen", "rejected")]
     prompt, (chosen, rejected) = _fit_prompt(prompt, responses, max_len - len(bos), min_prompt)
     masked = [IGNORE_INDEX] * (len(bos) + len(prompt))

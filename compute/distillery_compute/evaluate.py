@@ -7,9 +7,10 @@
 
 Rows are the curator's held-out split in the SFT format ({"id", "agent", "prompt",
 "output"}). held_out_loss is the mean token cross-entropy over every row's output
-tokens and eos (exactly what SFT minimises, data.encode_sft), over all rows.
-exact_match decodes greedily from the prompt as serving feeds it
-(ChatTokenizer.encode_prompt) and compares the text up to eos with the target output
+tokens and eos (exactly what SFT minimises, data.encode_sft), over all rows (or
+`loss_rows` of them, each role in turn). exact_match decodes greedily from the prompt as
+serving feeds it (ChatTokenizer.encode_prompt: our markers, or the tokenizer's own chat
+template) with a KV cache, and compares the text up to eos with the target output
 (surrounding whitespace ignored); it decodes at most `limit` rows, taken in turn from
 each role so that every role is measured. The run's evaluation is in stages.py.
 """
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from distillery_compute.data import IGNORE_INDEX, collate, encode_sft
+from distillery_compute.model import KVCache, Transformer
 from distillery_compute.tokenizer import ChatTokenizer
 
 EXTRA_NEW_TOKENS = 4   # decode up to the target's length + this: enough to see a wrong or missing eos
@@ -62,24 +64,27 @@ def output_losses(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[s
 @torch.no_grad()
 def greedy_decode(model: nn.Module, prompt: Sequence[int], max_new_tokens: int, eos_id: int,
                   keep_going: Callable[[list[int]], bool] | None = None) -> list[int]:
-    """Greedy continuation of `prompt` (eos not included), by a full forward per token.
-
-    The model has no KV cache: each step reruns the whole sequence, so this is for
-    small models and short outputs (evaluation), not for serving. `keep_going(new)`
-    is asked after each token; False stops there (the tokens so far are returned).
+    """Greedy continuation of `prompt` (eos not included): one forward over the prompt fills a
+    KVCache, then one single-token forward per new token. `keep_going(new)` is asked after each
+    token; False stops there (the tokens so far are returned). For evaluation's short outputs,
+    not for serving (no batching, no paged cache).
     """
     device = next(model.parameters()).device
     ids = torch.tensor([list(prompt)], device=device)
+    # our Transformer caches; any other causal LM (a test's lookup table) reruns the whole sequence
+    cache = KVCache(model.args.n_layers) if isinstance(model, Transformer) else None
     new = []
     for _ in range(max_new_tokens):
         with _autocast(device):
-            next_id = int(model(ids)[0, -1].argmax())
+            logits = model(ids, cache=cache) if cache is not None else model(ids)
+        next_id = int(logits[0, -1].argmax())
         if next_id == eos_id:
             break
         new.append(next_id)
         if keep_going is not None and not keep_going(new):
             break
-        ids = torch.cat([ids, ids.new_tensor([[next_id]])], dim=1)
+        step = ids.new_tensor([[next_id]])
+        ids = step if cache is not None else torch.cat([ids, step], dim=1)
     return new
 
 
@@ -115,8 +120,13 @@ def exact_match(model: nn.Module, tok: ChatTokenizer, row: Mapping[str, str], ma
 
 
 def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,
-             max_len: int) -> dict[str, float]:
-    """held_out_loss and exact_match, overall and as "<metric>.<agent>", plus the row counts (module docstring)."""
+             max_len: int, loss_rows: int = 0) -> dict[str, float]:
+    """held_out_loss and exact_match, overall and as "<metric>.<agent>", plus the row counts (module docstring).
+
+    loss_rows > 0 measures the loss on that many rows only, each role in turn (rows_to_decode);
+    the decoded rows are the first `limit` of those."""
+    if loss_rows:
+        rows = rows_to_decode(rows, loss_rows)
     was_training = model.training
     model.eval()
     try:

@@ -174,15 +174,21 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(args.dim, args.n_kv_heads * args.head_dim, bias=False)
         self.o_proj = nn.Linear(args.n_heads * args.head_dim, args.dim, bias=False)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None) -> Tensor:
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None,
+                cache: "KVCache | None" = None, layer: int = 0) -> Tensor:
         b, s, _ = x.shape
         q = self.q_proj(x).view(b, s, self.n_heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(b, s, self.n_kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(b, s, self.n_kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        past = 0
+        if cache is not None:
+            past = cache.length(layer)
+            k, v = cache.append(layer, k, v)
         # softmax(q k^T / sqrt(head_dim) + mask) v; GQA: query head h reads kv head h // (n_heads / n_kv_heads).
         # No mask -> plain causal (lets SDPA pick its fused kernels); else `mask` is the full boolean mask.
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None,
+        # One new token after cached ones sees every key: no mask at all.
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and past == 0,
                                            enable_gqa=self.n_kv_heads != self.n_heads)
         return self.o_proj(y.transpose(1, 2).reshape(b, s, self.n_heads * self.head_dim))
 
@@ -207,9 +213,10 @@ class DecoderLayer(nn.Module):
         self.input_layernorm = RMSNorm(args.dim, args.norm_eps)
         self.post_attention_layernorm = RMSNorm(args.dim, args.norm_eps)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None) -> Tensor:
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor | None,
+                cache: "KVCache | None" = None, layer: int = 0) -> Tensor:
         # pre-norm residual blocks: x + attn(norm(x)), then h + mlp(norm(h))
-        h = x + self.self_attn(self.input_layernorm(x), cos, sin, mask)
+        h = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, cache, layer)
         return h + self.mlp(self.post_attention_layernorm(h))
 
 
@@ -221,6 +228,32 @@ class LlamaModel(nn.Module):
         self.embed_tokens = nn.Embedding(args.vocab_size, args.dim)
         self.layers = nn.ModuleList(DecoderLayer(args) for _ in range(args.n_layers))
         self.norm = RMSNorm(args.dim, args.norm_eps)
+
+
+class KVCache:
+    """The keys and values of the positions a model has seen, per layer, for greedy decoding.
+
+    One sequence, no padding: the first forward (the prompt) fills it, each later forward feeds
+    one new token, which attends to everything cached. Grows by concatenation: for short
+    evaluation outputs, not a serving engine's paged cache.
+    """
+
+    def __init__(self, n_layers: int):
+        self.kv: list[tuple[Tensor, Tensor] | None] = [None] * n_layers
+
+    def length(self, layer: int = 0) -> int:
+        entry = self.kv[layer]
+        return 0 if entry is None else entry[0].shape[2]
+
+    def append(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
+        """The layer's keys and values with (b, kv_heads, s, head_dim) `k`, `v` appended."""
+        entry = self.kv[layer]
+        if entry is not None:
+            if k.shape[2] != 1:
+                raise ValueError("after the prompt, a cached forward takes one token at a time")
+            k, v = torch.cat((entry[0], k), dim=2), torch.cat((entry[1], v), dim=2)
+        self.kv[layer] = (k, v)
+        return k, v
 
 
 # ---------------------------------------------------------------------------- masks
@@ -269,7 +302,8 @@ class Transformer(nn.Module):
             self.lm_head.weight = self.model.embed_tokens.weight
 
     def forward(self, tokens: Tensor, *, output_hidden_states: bool = False,
-                attention_mask: Tensor | None = None, position_ids: Tensor | None = None):
+                attention_mask: Tensor | None = None, position_ids: Tensor | None = None,
+                cache: KVCache | None = None):
         """Logits (b, s, vocab), plus the hidden states if output_hidden_states.
 
         tokens: (b, s) int64. attention_mask: optional (b, s), 1 = real token, 0 = padding
@@ -279,8 +313,17 @@ class Transformer(nn.Module):
         hidden states: a tuple of n_layers + 1 tensors (b, s, dim), exactly HF's
         `hidden_states`: the input embeddings, the output of blocks 0 .. n_layers-2, and
         last the output of the final block after the final norm (what lm_head reads).
+
+        cache: a KVCache (no attention_mask): the tokens continue the cached positions, and their
+        keys and values are added to it (evaluate.greedy_decode).
         """
         b, s = tokens.shape
+        if cache is not None:
+            if attention_mask is not None:
+                raise ValueError("a KVCache forward takes no attention_mask (one unpadded sequence)")
+            if position_ids is None:
+                past = cache.length()
+                position_ids = torch.arange(past, past + s, device=tokens.device).expand(b, s)
         if position_ids is None:
             position_ids = (positions_from_mask(attention_mask) if attention_mask is not None
                             else torch.arange(s, device=tokens.device).expand(b, s))
@@ -290,8 +333,8 @@ class Transformer(nn.Module):
         # inv_freq is recomputed per call (head_dim/2 values): no buffer to survive .to(dtype) or meta init
         cos, sin = rope_cos_sin(rope_inv_freq(self.args, tokens.device), position_ids, x.dtype)
         hidden = [x]
-        for layer in self.model.layers:
-            x = layer(x, cos, sin, mask)
+        for i, layer in enumerate(self.model.layers):
+            x = layer(x, cos, sin, mask, cache, i) if cache is not None else layer(x, cos, sin, mask)
             hidden.append(x)
         x = self.model.norm(x)
         hidden[-1] = x

@@ -76,12 +76,19 @@ SMALL_LORA_PRESETS = ("micro", "tiny", "smollm2-135m")
 # ~1 s a pretraining step (8 sequences of ~128 tokens), 0.2-0.5 s an SFT step, ~1 s a DPO
 # step (a pair, twice, plus the reference): bootstrap ~1-4 min, each other stage 1-3 min.
 # The Llama presets have no budget: Table 3's epochs decide, and they need --base.
+# smollm2-135m (imported, never bootstrapped) on 2 cores with the production prompts (~1,250
+# tokens): ~5-8 s a LoRA SFT step, ~8 s a CPT step (8 documents), ~25-30 s a DPO step (2 pairs):
+# ~15 min of training a job, besides loading, saving and evaluating each stage.
 STEP_BUDGET = {
     "micro": {"pretrain": 100, "cpt": 50, "sft": 100, "dpo": 50},
     "tiny": {"pretrain": 240, "cpt": 100, "sft": 200, "dpo": 100},
+    "smollm2-135m": {"cpt": 20, "sft": 80, "dpo": 12},
 }
-BOOTSTRAP_PRESETS = tuple(STEP_BUDGET)
+BOOTSTRAP_PRESETS = ("micro", "tiny")
 MIN_BOOTSTRAP_VOCAB = 384   # 8 specials + 256 bytes + some merges (micro's 256 has no room for any)
+
+
+EVAL_KEYS = ("held_out_loss", "exact_match", "eval_rows", "decoded_rows")   # evaluate.py's figures
 
 
 class RunError(ValueError):
@@ -104,7 +111,8 @@ class RunOptions:
     beta: float = 0.1            # Table 3's DPO penalty
     max_steps: int | None = None
     save_every: int = 50
-    eval_limit: int = 24         # greedy decodes cost a full forward per token (no KV cache yet)
+    eval_limit: int = 24         # rows decoded greedily per stage (exact match)
+    eval_rows: int = 0           # rows whose held-out loss is measured, each role in turn (0: all)
     device: str = "cpu"
 
 
@@ -366,15 +374,17 @@ def claim_run_dir(options: RunOptions, inputs: dict[str, Path], base: Path | Non
 def measure(ckpt: Path, rows: list[dict], options: RunOptions) -> dict:
     """evaluate.py's figures for a checkpoint as saved (bf16 weights, its own tokenizer files)."""
     model, _, tok = load_start(ckpt, options)
-    return evaluate(model, tok, rows, options.eval_limit, stage_config("sft", options.preset).max_len)
+    return evaluate(model, tok, rows, options.eval_limit, stage_config("sft", options.preset).max_len,
+                    loss_rows=options.eval_rows)
 
 
 def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], start: Path | None,
-              plan: ExpansionPlan | None) -> tuple[Path, dict, bool]:
+              plan: ExpansionPlan | None, start_metrics: dict | None = None) -> tuple[Path, dict, bool]:
     """(checkpoint, metrics, skipped) of one stage, between its stage_start and stage_done lines.
 
     Under torchrun every rank trains; rank 0 alone saves, evaluates and writes the metrics,
     and the others wait for it at the end (the next stage starts from what it wrote).
+    `start_metrics`: the start checkpoint's figures, which expand reports as its own (below).
     """
     progress.emit("stage_start", stage=stage)
     ckpt, metrics = stage_dir(options, stage) / "checkpoint", finished(options, stage)
@@ -398,7 +408,13 @@ def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], star
         if distributed.is_main():
             ckpt = save_stage(output, tok_dir, options, stage)
             del output   # evaluation reads the checkpoint: the figures are those of the bf16 weights shipped
-            if rows.get("eval"):
+            if rows.get("eval") and stage == "expand" and start_metrics:
+                # zero-output copies: the expanded model computes its start's logits exactly (+0 is
+                # exact, test_expansion), so its figures are the start's; measuring again would cost
+                # as much as the start's evaluation (minutes for a 135M model on CPU)
+                metrics |= {k: v for k, v in start_metrics.items() if k.startswith(EVAL_KEYS)}
+                metrics["eval_from"] = "base"
+            elif rows.get("eval"):
                 metrics |= measure(ckpt, rows["eval"], options)
             metrics["wall_s"] = round(time.monotonic() - t0, 3)
             write_json(stage_dir(options, stage) / "metrics.json", metrics)   # last: it marks the stage done
@@ -434,15 +450,16 @@ def run(options: RunOptions, rows: dict[str, list[dict]], inputs: dict[str, Path
     t0 = time.monotonic()
     options.run_dir.mkdir(parents=True, exist_ok=True)
     distributed.main_first(lambda: claim_run_dir(options, inputs, base))
-    report, current, plan = [], base, None
+    report, current, plan, base_metrics = [], base, None, None
     if base is not None and rows.get("eval"):
-        metrics, skipped = evaluate_base(options, rows, base)
-        report.append({"stage": "base", "metrics": metrics, "checkpoint": str(base), "skipped": skipped})
+        base_metrics, skipped = evaluate_base(options, rows, base)
+        report.append({"stage": "base", "metrics": base_metrics, "checkpoint": str(base), "skipped": skipped})
     chain = (["bootstrap"] if base is None else []) + [s for s in STAGES if s in options.stages]
     for stage in chain:
         # each stage starts from the previous one's checkpoint on disk, never from memory, so a
         # resumed run and an uninterrupted one see the same (bf16) weights
-        current, metrics, skipped = run_stage(stage, options, rows, current, plan)
+        current, metrics, skipped = run_stage(stage, options, rows, current, plan,
+                                              base_metrics if current == base else None)
         if stage == "expand":
             plan = expansion_plan(metrics["layers_before"], metrics["expand_every"])
         report.append({"stage": stage, "metrics": metrics, "checkpoint": str(current), "skipped": skipped})

@@ -40,8 +40,10 @@ it (sandboxed Jinja, trim_blocks, lstrip_blocks):
     ids = tok.encode_chat(messages)                                         # == transformers' ids
 """
 
+import functools
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -77,6 +79,22 @@ def render_chat(messages: Sequence[Mapping[str, str]]) -> str:
             raise ValueError(f"message {i}: content must be a string, got {type(content).__name__}")
         parts.append(f"<|{role}|>\n{content}")
     return "\n".join(parts)
+
+
+_ROLE_LINE = re.compile(r"(?:^|\n)<\|(system|user|assistant)\|>\n")
+
+
+def parse_chat(transcript: str) -> list[dict[str, str]]:
+    """The messages of a render_chat transcript (its inverse; the curator's `prompt` field).
+
+    A message starts at a "<|role|>" line at the start of the transcript or after a newline;
+    a transcript that does not start with one is refused (ValueError).
+    """
+    matches = list(_ROLE_LINE.finditer(transcript))
+    if not matches or matches[0].start() != 0:
+        raise ValueError("a prompt transcript must start with a <|system|>, <|user|> or <|assistant|> line")
+    ends = [m.start() for m in matches[1:]] + [len(transcript)]
+    return [{"role": m.group(1), "content": transcript[m.end():end]} for m, end in zip(matches, ends)]
 
 
 def generation_prompt(transcript: str) -> str:
@@ -185,9 +203,34 @@ class ChatTokenizer:
         """Ids of apply_chat_template's text (special tokens in it match whole; nothing else is added)."""
         return self.encode(self.apply_chat_template(messages, add_generation_prompt))
 
+    @property
+    def uses_own_template(self) -> bool:
+        """Whether prompts reach the model in the tokenizer's own chat template (a chat-tuned base's,
+        e.g. SmolLM2's ChatML) rather than our role markers: it has a template and lacks our markers."""
+        return self.chat_template is not None and not self.has_chat_tokens
+
     def encode_prompt(self, transcript: str) -> list[int]:
-        """[bos] + the generation prompt of a transcript: what serving feeds the model, and what SFT trains on."""
+        """What serving feeds the model, and what SFT, DPO and the evaluation train and measure on.
+
+        Our markers' tokenizer (the bootstrap): [bos] + transcript + "\n<|assistant|>\n". A tokenizer
+        with its own chat template: that template over the transcript's messages (parse_chat) with
+        its generation prompt (SmolLM2: "<|im_start|>system\n...<|im_end|>\n...<|im_start|>assistant\n").
+        A foreign tokenizer without one: [bos] + our markers as plain text.
+        """
+        if self.uses_own_template:
+            return self.encode_chat(parse_chat(transcript))
         return ([] if self.bos_id is None else [self.bos_id]) + self.encode(generation_prompt(transcript))
+
+    @functools.cached_property
+    def generation_marker_ids(self) -> list[int]:
+        """The tokens that end every encode_prompt and cue the answer (truncation always keeps them)."""
+        if self.uses_own_template:
+            probe = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+            bare, cued = (self.apply_chat_template(probe, g) for g in (False, True))
+            if not cued.startswith(bare):
+                raise ValueError("the chat template's generation prompt does not extend the bare chat")
+            return self.encode(cued[len(bare):])
+        return self.encode(GENERATION_MARKER)
 
 
 def _default_template(value) -> str | None:

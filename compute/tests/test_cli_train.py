@@ -148,6 +148,25 @@ def test_a_given_base_is_measured_first_and_trained_from(data, finished_run, tmp
     assert report["stages"][1]["metrics"]["steps"] == 2
 
 
+@pytest.mark.slow
+def test_expand_reports_its_starts_figures_which_measuring_it_gives(data, finished_run, tmp_path, capsys):
+    """Zero-output blocks compute the base's logits exactly: expand takes the base's figures
+    instead of measuring again, and measuring its checkpoint gives those figures."""
+    from distillery_compute.data import read_jsonl
+    from distillery_compute.stages import RunOptions, measure
+
+    base = finished_run[0] / "student"
+    assert main(argv(data, tmp_path / "run", "--base", str(base), "--stages", "expand,sft", "--max-steps", "1",
+                     "--eval-rows", "4", "--eval-limit", "3")) == 0
+    stages = {s["stage"]: s["metrics"] for s in json.loads((tmp_path / "run" / "report.json").read_text())["stages"]}
+    assert stages["expand"]["eval_from"] == "base" and "eval_from" not in stages["sft"]
+    assert (stages["base"]["eval_rows"], stages["base"]["decoded_rows"]) == (4, 3)
+    measured = measure(tmp_path / "run" / "expand" / "checkpoint", read_jsonl(data["eval"], "sft"),
+                       RunOptions(run_dir=tmp_path / "run", preset="micro", eval_limit=3, eval_rows=4))
+    for key, value in measured.items():
+        assert stages["expand"][key] == stages["base"][key] == pytest.approx(value, abs=1e-6), key
+
+
 # ---------------------------------------------------------------------------- bad input
 
 @pytest.mark.slow

@@ -94,3 +94,24 @@ def test_a_perfect_model_scores_1_and_near_zero_loss_and_a_wrong_role_scores_0(t
 def test_held_out_loss_is_the_token_mean_over_outputs(tok):
     uniform = Oracle(tok.vocab_size, {}, confidence=0.0)   # every token equally likely
     assert evaluate(uniform, tok, ROWS, limit=0, max_len=256)["held_out_loss"] == pytest.approx(math.log(tok.vocab_size))
+
+
+def test_greedy_decode_with_the_kv_cache_picks_the_tokens_full_forwards_pick():
+    from distillery_compute.model import ModelArgs, Transformer
+
+    torch.manual_seed(0)
+    model = Transformer(ModelArgs.from_name("micro")).eval()
+    prompt = torch.randint(0, 256, (9,)).tolist()
+    slow, ids = [], torch.tensor([prompt])
+    with torch.no_grad():
+        for _ in range(12):   # the uncached reference: the whole sequence every step
+            slow.append(int(model(ids)[0, -1].argmax()))
+            ids = torch.cat([ids, ids.new_tensor([[slow[-1]]])], dim=1)
+    assert greedy_decode(model, prompt, 12, eos_id=-1) == slow
+
+
+def test_loss_rows_measure_that_many_rows_each_role_in_turn(tok):
+    metrics = evaluate(oracle_for(tok, ROWS), tok, ROWS, limit=2, max_len=256, loss_rows=3)
+    assert metrics["eval_rows"] == 3 and metrics["decoded_rows"] == 2
+    assert {k for k in metrics if k.startswith("held_out_loss.")} == {
+        "held_out_loss.planner", "held_out_loss.explainer", "held_out_loss.understander"}

@@ -225,3 +225,33 @@ def test_an_out_dir_holding_something_else_is_not_overwritten(smollm2_base, tmp_
     assert (other / "notes.txt").read_text() == "mine"
     assert main(["import-base", "--preset", "gpt-5", "--out", str(tmp_path / "gpt")]) == 2
     assert "unknown base 'gpt-5' (known: smollm2-135m)" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- the prompt form
+
+def test_the_student_is_trained_and_measured_on_its_own_chat_template(smollm2_base):
+    """A curator row's prompt (our <|role|> transcript) reaches SmolLM2 as ChatML, the way
+    transformers' apply_chat_template (what a serving engine applies) writes the messages; the
+    loss is on the output and <|im_end|>; a left cut keeps <|im_start|> and the assistant cue."""
+    from distillery_compute.data import IGNORE_INDEX, encode_dpo, encode_sft
+    from distillery_compute.tokenizer import render_chat
+
+    tok, saved = ChatTokenizer.load(smollm2_base), transformers.AutoTokenizer.from_pretrained(smollm2_base)
+    messages = CHATS[1]
+    row = {"id": "r", "agent": "planner", "prompt": render_chat(messages), "output": "return { info: info({}) };"}
+    served = saved.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+    assert tok.uses_own_template and tok.encode_prompt(row["prompt"]) == list(served["input_ids"])
+
+    example = encode_sft(tok, row, 4096)
+    n_prompt = len(served["input_ids"])
+    assert example["input_ids"][:n_prompt] == list(served["input_ids"])
+    assert example["labels"][:n_prompt] == [IGNORE_INDEX] * n_prompt
+    assert tok.decode(example["input_ids"][n_prompt:]) == row["output"] + "<|im_end|>"
+    pair = encode_dpo(tok, {**row, "chosen": row["output"], "rejected": "return {};"}, 4096)
+    assert pair["chosen_ids"] == example["input_ids"]
+
+    cut = encode_sft(tok, row, 16)
+    marker = tok.encode("<|im_start|>assistant\n")
+    assert len(cut["input_ids"]) == 16 and cut["input_ids"][0] == tok.bos_id == tok.token_to_id("<|im_start|>")
+    output_at = len(cut["input_ids"]) - (len(tok.encode(row["output"])) + 1)
+    assert cut["input_ids"][output_at - len(marker):output_at] == marker

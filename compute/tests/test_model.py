@@ -127,3 +127,22 @@ def test_bf16_cuda_close_to_fp32_cpu():
     # bf16 keeps 8 mantissa bits: relative error ~2^-8 per rounding, a few roundings deep
     err = (out - ref)[mask.bool()].abs().max() / ref.abs().max()
     assert err < 5e-2, err
+
+
+def test_a_kv_cache_forward_gives_the_full_forwards_logits():
+    """Prompt once, then one token at a time from the cache: the logits of rerunning the whole sequence."""
+    from distillery_compute.model import KVCache
+
+    torch.manual_seed(0)
+    args = ModelArgs.from_name("micro")
+    model = Transformer(args).eval()
+    ids = torch.randint(0, args.vocab_size, (1, 12))
+    with torch.no_grad():
+        full = model(ids)
+        cache = KVCache(args.n_layers)
+        steps = [model(ids[:, :7], cache=cache)]
+        steps += [model(ids[:, t:t + 1], cache=cache) for t in range(7, 12)]
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, rtol=1e-5, atol=1e-5)
+    assert cache.length() == 12
+    with pytest.raises(ValueError, match="one token at a time"):
+        model(ids[:, :2], cache=cache)

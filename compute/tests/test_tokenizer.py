@@ -137,3 +137,21 @@ def test_foreign_tokenizer_config_forms(tmp_path):
     write_foreign_tokenizer(tmp_path / "bad", {"eos_token": "<eos>"})
     with pytest.raises(ValueError, match="eos token '<eos>' is not in the tokenizer's vocabulary"):
         ChatTokenizer.load(tmp_path / "bad")
+
+
+def test_parse_chat_inverts_render_chat():
+    from distillery_compute.tokenizer import parse_chat
+
+    messages = [{"role": "system", "content": "You are the planner.\n## Now\n2026"},
+                {"role": "user", "content": "hi\n\nthere"}, {"role": "assistant", "content": ""},
+                {"role": "user", "content": "a <|user|> inline marker stays text"}]
+    assert parse_chat(render_chat(messages)) == messages
+    with pytest.raises(ValueError, match="must start with"):
+        parse_chat("no role line\n<|user|>\nhi")
+
+
+def test_our_tokenizer_keeps_its_markers_and_a_foreign_one_without_a_template_gets_them_as_text(tok, foreign_tok):
+    transcript = render_chat(MESSAGES)
+    assert not tok.uses_own_template and not foreign_tok.uses_own_template
+    assert tok.encode_prompt(transcript)[-len(tok.generation_marker_ids):] == tok.generation_marker_ids
+    assert tok.generation_marker_ids == tok.encode("\n<|assistant|>\n")
