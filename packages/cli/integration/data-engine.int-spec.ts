@@ -68,7 +68,19 @@ describe.skipIf(!servers)('simulate → judge → curate over Kafka and PostgreS
     await admin.connect();
     for (const [groupId, topic] of [[JUDGE_GROUP, traceRawContract.topic], ['curator-refined-traces', traceRefinedContract.topic], ['curator-campaigns', campaignCompletedContract.topic]] as const) {
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+      // A member an earlier test killed (the judge tests SIGKILL theirs) stays in the group until its
+      // session times out, and offsets can only be set on an empty group: wait that out.
+      await eventually(
+        async () => {
+          const [group] = (await admin.describeGroups([groupId])).groups;
+          if ((group?.members.length ?? 0) > 0) return false;
+          await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+          return true;
+        },
+        `the ${groupId} group empty, to set its offsets`,
+        60_000,
+        500,
+      );
     }
     await admin.disconnect();
     await subscribeEvents(reader, campaignCompletedContract, { groupId: `engine-int-completed-${tenant}`, handler: async (event) => void (event.data.campaignId === campaignId && completed.push(event.data)) });
