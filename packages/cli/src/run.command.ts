@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { computeInfo } from '@distillery/compute';
 import { traceRawContract } from '@distillery/contracts';
+import { DEFAULT_TRAINER_PRESET } from '@distillery/trainer';
 import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ALL_SERVICES } from './all-services.js';
 import { awaitDataset, awaitRefined, awaitStudent, countEvents, type SimulatedCampaign, simulateCampaign, type TrainedStudent } from './loop-stages.js';
 import { ProgressPrinter } from './progress.js';
 import { loadRunConfig } from './run-config.js';
+
+/** Held-out rows whose loss the embedded run measures after each stage (each agent in turn), and how many of them it decodes: two per agent, the same rows at every stage. */
+const RUN_EVAL_ROWS = 6;
+const RUN_DECODED_ROWS = 6;
 
 export interface RunOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -26,10 +31,13 @@ export interface RunSummary {
  */
 export async function runCommand(options: RunOptions): Promise<{ summary: RunSummary; app: RunningApp }> {
   const settings = loadRunConfig(options.env);
-  // The trainer service distills the student when the curator announces the dataset: a short run
-  // (DISTILLERY_RUN_TRAIN_STEPS optimizer steps a stage, 6 held-out rows decoded) unless told otherwise; 0 trains nothing.
+  // The trainer service distills the student when the curator announces the dataset: a short run on the
+  // trainer's default base, SmolLM2-135M-Instruct (imported once into the data dir): DISTILLERY_RUN_TRAIN_STEPS
+  // optimizer steps a stage, the held-out loss on RUN_EVAL_ROWS rows and RUN_DECODED_ROWS of them decoded,
+  // unless told otherwise (DISTILLERY_TRAINER_*); 0 steps trains nothing. Sized to fit 15 minutes on 2 cores.
   const trainSteps = settings.DISTILLERY_RUN_TRAIN_STEPS;
-  const training = trainSteps > 0 ? { DISTILLERY_TRAINER_MAX_STEPS: String(trainSteps), DISTILLERY_TRAINER_EVAL_LIMIT: '6' } : { DISTILLERY_TRAINER_SLOTS: '0' };
+  const training = trainSteps > 0 ? { DISTILLERY_TRAINER_MAX_STEPS: String(trainSteps), DISTILLERY_TRAINER_EVAL_LIMIT: String(RUN_DECODED_ROWS), DISTILLERY_TRAINER_EVAL_ROWS: String(RUN_EVAL_ROWS) } : { DISTILLERY_TRAINER_SLOTS: '0' };
+  const preset = options.env.DISTILLERY_TRAINER_PRESET ?? DEFAULT_TRAINER_PRESET;
   // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
   const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...training, ...options.env, DISTILLERY_MODE: 'embedded' };
   checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
@@ -71,7 +79,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const student =
     compute.available && trainSteps > 0
       ? await progress.run(
-          `trainer: distill the student (tiny preset, at most ${trainSteps} steps a stage)`,
+          `trainer: distill the student (${preset}, at most ${trainSteps} steps a stage)`,
           () => awaitStudent(app, dataset, { print: (line) => process.stdout.write(`${line}\n`) }),
           (trained) => `${trained.checkpointId} (job ${trained.jobId}) on checkpoints.bf16, weights ${trained.weights}`,
         )

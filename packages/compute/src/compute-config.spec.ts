@@ -2,6 +2,7 @@ import { ConfigError } from '@distillery/config';
 import { describe, expect, it } from 'vitest';
 import { loadComputeConfig } from './compute-config.js';
 import { computePython, DEFAULT_COMPUTE_PYTHON } from './compute-python.js';
+import { importBaseArgs } from './import-base-protocol.js';
 import { trainArgs } from './train-protocol.js';
 
 describe('the compute config', () => {
@@ -25,7 +26,11 @@ describe('the train command line', () => {
   it('passes every option the trainer sets, and only those', () => {
     expect(trainArgs({ runDir: '/r', preset: 'micro', cpt: 'c', sft: 's', dpo: 'd' })).toEqual(['train', '--run-dir', '/r', '--preset', 'micro', '--cpt', 'c', '--sft', 's', '--dpo', 'd']);
     expect(
-      trainArgs({ runDir: '/r', preset: 'tiny', cpt: 'c', sft: 's', dpo: 'd', eval: 'e', base: '/b', seed: 3, stages: ['sft', 'dpo'], maxSteps: 7, evalLimit: 0, device: 'cpu' }).slice(11),
-    ).toEqual(['--eval', 'e', '--base', '/b', '--seed', '3', '--stages', 'sft,dpo', '--max-steps', '7', '--eval-limit', '0', '--device', 'cpu']);
+      trainArgs({ runDir: '/r', preset: 'tiny', cpt: 'c', sft: 's', dpo: 'd', eval: 'e', base: '/b', seed: 3, stages: ['sft', 'dpo'], maxSteps: 7, evalLimit: 0, evalRows: 12, device: 'cpu' }).slice(11),
+    ).toEqual(['--eval', 'e', '--base', '/b', '--seed', '3', '--stages', 'sft,dpo', '--max-steps', '7', '--eval-limit', '0', '--eval-rows', '12', '--device', 'cpu']);
+  });
+
+  it('imports a packaged base into the dir it names', () => {
+    expect(importBaseArgs({ preset: 'smollm2-135m', out: '/data/bases/smollm2-135m' })).toEqual(['import-base', '--preset', 'smollm2-135m', '--out', '/data/bases/smollm2-135m']);
   });
 });

@@ -34,6 +34,7 @@ export {
   type TrainStageReport,
   type TrainStageStartEvent,
 } from './train-protocol.js';
+export { IMPORTABLE_BASES, importBaseArgs, runImportBase, type ImportableBase, type ImportBaseDoneEvent, type ImportBaseOptions } from './import-base-protocol.js';
 export { ComputeJobError } from './errors/compute-job.error.js';
 export { ComputeJobCancelledError } from './errors/compute-job-cancelled.error.js';
 export { ComputePythonMissingError } from './errors/compute-python-missing.error.js';

@@ -9,7 +9,7 @@ export type TrainStage = (typeof TRAIN_STAGES)[number];
 export interface TrainJobOptions {
   /** Its state; the same command with the same run dir resumes (other settings or inputs are refused, exit 2). */
   readonly runDir: string;
-  /** micro, tiny, llama-3.2-1b, llama-3.1-8b (the Llama presets need `base`). */
+  /** micro, tiny, smollm2-135m, llama-3.2-1b, llama-3.1-8b (all but micro and tiny need `base`). */
   readonly preset: string;
   readonly cpt: string;
   readonly sft: string;
@@ -24,6 +24,8 @@ export interface TrainJobOptions {
   readonly maxSteps?: number;
   /** Eval rows decoded per stage (exact match); 0 measures the held-out loss only. */
   readonly evalLimit?: number;
+  /** Eval rows whose held-out loss is measured per stage, each role in turn (0 or absent: all). */
+  readonly evalRows?: number;
   readonly device?: 'auto' | 'cpu' | 'cuda';
 }
 
@@ -89,6 +91,7 @@ export function trainArgs(options: TrainJobOptions): string[] {
   if (options.stages !== undefined) args.push('--stages', options.stages.join(','));
   if (options.maxSteps !== undefined) args.push('--max-steps', String(options.maxSteps));
   if (options.evalLimit !== undefined) args.push('--eval-limit', String(options.evalLimit));
+  if (options.evalRows !== undefined) args.push('--eval-rows', String(options.evalRows));
   if (options.device !== undefined) args.push('--device', options.device);
   return args;
 }

@@ -16,7 +16,7 @@
  */
 export { trainerService } from './trainer.service-definition.js';
 export { TRAINER_ENTITIES, TRAINER_MIGRATIONS } from './trainer.schema.js';
-export { loadTrainerConfig, TRAINER_PRESETS, trainerConfigSchema, type TrainerConfig } from './config/trainer.config.js';
+export { DEFAULT_TRAINER_PRESET, importsBase, loadTrainerConfig, TRAINER_PRESETS, trainerConfigSchema, type TrainerConfig } from './config/trainer.config.js';
 export { JOB_STATUSES, TrainingJobEntity, type JobStatus } from './jobs/training-job.entity.js';
 export { TRAINER_GROUP } from './consumers/dataset-ready.consumer.js';
 export { fixtureRows, publishFixtureDataset, type FixtureRows } from './testing/fixture-dataset.js';

