@@ -120,6 +120,11 @@ TABLE_3: dict[str, dict] = {
     "eagle": dict(lr=3e-4, schedule="linear", warmup_ratio=0.01, epochs=100, batch_size=8, grad_accum=1),
 }
 PAPER_MAX_LEN = 8192
+# SmolLM2-135M trains on CPU: a DPO step on a ~4,000-token pair (the longest agent prompts) holds
+# two sequences of fp32 activations through 37 blocks and 49k-vocab logits, over 20 GB, and was
+# killed for memory on the 24 GB dev machine; 2,048 tokens keeps the median prompt (~1,250 tokens)
+# whole, left-cuts the longest (their oldest turns) and bounds a step to a few GB.
+MAX_LEN = {"smollm2-135m": 2048}
 
 # Learning-rate factor per preset and stage. Table 3's rates are tuned to move 8B
 # pretrained weights gently over ~500k examples; a 12M-parameter model at 1e-5 barely
@@ -158,7 +163,7 @@ def stage_config(stage: str, preset: str, **overrides) -> TrainConfig:
     values["lr"] *= LR_FACTOR[preset][stage]
     if MAX_EPOCHS[preset] is not None:
         values["epochs"] = min(values["epochs"], MAX_EPOCHS[preset])
-    values["max_len"] = min(PAPER_MAX_LEN, PRESETS[preset]["max_seq_len"])
+    values["max_len"] = min(PAPER_MAX_LEN, PRESETS[preset]["max_seq_len"], MAX_LEN.get(preset, PAPER_MAX_LEN))
     return TrainConfig(**{**values, **overrides})
 
 

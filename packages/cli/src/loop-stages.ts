@@ -114,6 +114,9 @@ interface TrainingJobView {
   readonly checkpoint: { readonly weights: ArtifactRef } | null;
 }
 
+/** How long awaitStudent goes on asking an API it cannot reach. */
+const UNREACHABLE_MS = 60_000;
+
 /**
  * Follows the trainer service's job for the dataset (it starts on datasets.ready) over the
  * trainer's HTTP API, printing stage results and progress lines, until its checkpoint is out.
@@ -123,8 +126,21 @@ export async function awaitStudent(app: RunningApp, dataset: BuiltDataset, optio
   let printedStages = 0;
   let lastProgress = 0;
   let lastAt = '';
+  let unreachableSince: number | undefined;
   for (;;) {
-    const jobs = await getJson<TrainingJobView[]>(`${app.url}/trainer/jobs?datasetId=${encodeURIComponent(dataset.datasetId)}&limit=20`, 'trainer');
+    let jobs: TrainingJobView[];
+    try {
+      jobs = await getJson<TrainingJobView[]>(`${app.url}/trainer/jobs?datasetId=${encodeURIComponent(dataset.datasetId)}&limit=20`, 'trainer');
+      unreachableSince = undefined;
+    } catch (error) {
+      // fetch's TypeError: the request did not get through (on a machine loaded far past its cores a
+      // poll of the in-process API can time out while the job trains on); asked again for a minute
+      if (!(error instanceof TypeError)) throw error;
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > UNREACHABLE_MS) throw new Error(`trainer: GET /trainer/jobs failed for ${UNREACHABLE_MS / 1000} s: ${error.message}${error.cause ? ` (${String(error.cause)})` : ''}`);
+      await sleep(1_000);
+      continue;
+    }
     const job = jobs.find((candidate) => candidate.datasetVersion === dataset.version);
     if (job) {
       for (const { stage, metrics, skipped } of job.stages.slice(printedStages)) {
