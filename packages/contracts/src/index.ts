@@ -18,7 +18,7 @@ export { SchemaViolationError } from './errors/schema-violation.error.js';
 export { MessageTooLargeError } from './errors/message-too-large.error.js';
 export { InvalidEventIdError } from './errors/invalid-event-id.error.js';
 export { eventIdFor, isEventId, newEventId } from './event-id.js';
-export { echo, ECHO_LIMIT, safeText, storableText, storableValue, textProblem } from './text.js';
+export { echo, ECHO_LIMIT, safeText, storableText, storableValue, textProblem, valueTextProblem } from './text.js';
 export { AGENT_ROLES, agentCallSchema, toolCallSchema, traceRawContract, traceRawSchema, type TraceRaw } from './messages/traces-raw.message.js';
 export { campaignCompletedContract, campaignCompletedSchema, type CampaignCompleted } from './messages/campaigns-completed.message.js';
 export { refinedCallSchema, traceRefinedContract, traceRefinedSchema, type TraceRefined } from './messages/traces-refined.message.js';

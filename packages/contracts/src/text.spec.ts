@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { echo, safeText, storableText, storableValue, textProblem } from './text.js';
+import { echo, safeText, storableText, storableValue, textProblem, valueTextProblem } from './text.js';
 
 describe('text policy', () => {
   it.each([
@@ -36,5 +36,13 @@ describe('text policy', () => {
     expect(schema.safeParse('fine').success).toBe(true);
     expect(schema.safeParse('too long').error?.issues[0]?.message).toBe('longer than 5 characters');
     expect(schema.safeParse('a\u0000').error?.issues[0]?.message).toContain('U+0000');
+  });
+});
+
+describe('valueTextProblem', () => {
+  it('names the first bad string or key in a JSON value, and nothing in a clean one', () => {
+    expect(valueTextProblem({ a: ['ok', { b: 'tab\tok' }] })).toBeUndefined();
+    expect(valueTextProblem({ a: ['ok', 'x\u0000'] })).toMatch(/^holds a string that contains a control character \(U\+0000\)/);
+    expect(valueTextProblem({ 'k\uD800': 1 })).toMatch(/^holds a key that contains a lone UTF-16 surrogate/);
   });
 });

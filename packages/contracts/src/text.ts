@@ -34,16 +34,29 @@ export function storableText(value: string): string {
 
 /** A JSON-like value with every string (keys too) made storable; the same object when nothing needed it (the usual case, checked without allocating). */
 export function storableValue<T>(value: T): T {
-  return needsCleaning(value) ? (cleaned(value) as T) : value;
+  return valueTextProblem(value) === undefined ? value : (cleaned(value) as T);
 }
 
-function needsCleaning(value: unknown): boolean {
-  if (typeof value === 'string') return BAD_TEXT.test(value);
-  if (Array.isArray(value)) return value.some(needsCleaning);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key in value) if (BAD_TEXT.test(key) || needsCleaning((value as Record<string, unknown>)[key])) return true;
+/** The first string or key in a JSON-like value that `textProblem` refuses, described ("holds a key that contains …"); undefined when there is none. */
+export function valueTextProblem(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem && `holds a string that ${problem}`;
   }
-  return false;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = valueTextProblem(item);
+      if (problem) return problem;
+    }
+  } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const key in value) {
+      const problem = textProblem(key);
+      if (problem) return `holds a key that ${problem}`;
+      const inner = valueTextProblem((value as Record<string, unknown>)[key]);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
 }
 
 function cleaned(value: unknown): unknown {

@@ -4,6 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
+import { valueTextProblem } from '@distillery/contracts';
 import { ModelCallError } from '@distillery/llm';
 import { join } from 'node:path';
 import type { BusinessChange, BusinessChanges } from '../admin/business-changes.js';
@@ -16,7 +17,7 @@ import type { TurnEntity } from '../sessions/turn.entity.js';
 import { ApiError } from './api-error.js';
 import type { ConversationService } from './conversation.service.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { checkCreateSession, checkGetSession, checkGetTurnTrace, checkSendMessage, checkText, FIELD_LIMITS, jsonTextProblem } from './request-checks.js';
+import { checkCreateSession, checkGetSession, checkGetTurnTrace, checkSendMessage, checkText, FIELD_LIMITS } from './request-checks.js';
 import { AGENTS, TurnProgressStream } from './turn-progress-stream.js';
 
 export interface AgentsApiOptions {
@@ -216,7 +217,7 @@ function businessChangeOf(request: BusinessChange__Output): BusinessChange {
     }
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new ApiError(status.INVALID_ARGUMENT, 'rules_patch.merge_patch_json must be a JSON object');
     // JSON escapes (\u0000, a lone \ud800) carry what the text check refused in the raw string.
-    const problem = jsonTextProblem(patch);
+    const problem = valueTextProblem(patch);
     if (problem) throw new ApiError(status.INVALID_ARGUMENT, `rules_patch.merge_patch_json ${problem}`);
     return { kind: 'rules-patch', patch };
   }

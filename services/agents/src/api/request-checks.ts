@@ -64,28 +64,6 @@ export function checkGetTurnTrace(request: GetTurnTraceRequest__Output): void {
   checkText('turn_id', request.turnId, FIELD_LIMITS.id);
 }
 
-/** The first string (key or value) in a parsed JSON value that `textProblem` refuses, described; undefined when there is none. */
-export function jsonTextProblem(value: unknown): string | undefined {
-  if (typeof value === 'string') {
-    const problem = textProblem(value);
-    return problem && `holds a string that ${problem}`;
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const problem = jsonTextProblem(item);
-      if (problem) return problem;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const problem = textProblem(key);
-      if (problem) return `holds a key that ${problem}`;
-      const inner = jsonTextProblem(item);
-      if (inner) return inner;
-    }
-  }
-  return undefined;
-}
-
 function checkSessionId(sessionId: string): void {
   if (!sessionId) throw invalid('session_id is required');
   checkText('session_id', sessionId, FIELD_LIMITS.id);
