@@ -1,0 +1,295 @@
+"""The inference engine: one model, its tokenizer, a paged KV cache and the scheduler.
+
+    engine = Engine.from_checkpoint("runs/x/checkpoints/dpo")       # or Engine(model, tokenizer)
+    engine.add("r1", messages=[{"role": "user", "content": "hi"}], params=SamplingParams(max_tokens=64))
+    while engine.has_work():
+        for out in engine.step():            # Output deltas: text, token ids, finish_reason on the last
+            print(out.request_id, out.text, end="")
+    done = engine.generate([prompt_ids, ...], SamplingParams(max_tokens=64))   # offline: whole completions
+
+A prompt is chat messages (the tokenizer's chat template with its generation prompt, as transformers
+renders it), a transcript in the agents' role markers (ChatTokenizer.encode_prompt, as the trainer
+trains), plain text, or token ids. add() checks the request and raises RequestError naming the field
+at fault; nothing else is disturbed. add() and abort() may be called from any thread; step() from one.
+
+Each step: abort what was asked to stop (its blocks are freed before scheduling), schedule
+(scheduler.py), run one forward over the paged cache (runner.py), sample a token for every sequence
+whose prompt is fully in the cache, and turn new tokens into text. Text is streamed without a
+trailing partial UTF-8 character or any tail that could still become a stop string; a stop string
+ends the output before it, as OpenAI's API does. Finish reasons: "stop" (eos, a stop token or a stop
+string), "length" (max_tokens or the context is full), "abort".
+"""
+
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence as Seq
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from distillery_compute.checkpoint import load_checkpoint
+from distillery_compute.engine.blocks import BlockPool
+from distillery_compute.engine.runner import PagedRunner
+from distillery_compute.engine.sampling import RequestError, SamplingParams, sample
+from distillery_compute.engine.scheduler import Scheduler, Sequence, Status
+from distillery_compute.model import Transformer
+from distillery_compute.tokenizer import ChatTokenizer, render_chat
+
+DEFAULT_CPU_KV_BYTES = 2 << 30       # at most this much host memory for the KV cache on CPU
+CPU_KV_FRACTION = 0.25               # ... and at most this share of the memory available now
+GPU_MEMORY_FRACTION = 0.85           # of the device's free memory after the weights, on CUDA
+
+
+@dataclass
+class Output:
+    """What one step produced for one request: the new text and tokens; finish_reason on the last one."""
+    request_id: str
+    text: str
+    token_ids: list[int]
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+
+@dataclass
+class Completion:
+    request_id: str
+    text: str
+    token_ids: list[int]
+    finish_reason: str
+    prompt_tokens: int
+    cached_tokens: int
+    ttft_s: float | None = None
+
+
+@dataclass(eq=False)
+class _Request(Sequence):
+    sent: int = 0                                  # characters of text already emitted
+    stops: Seq[str] = field(default_factory=tuple)
+
+
+def _available_memory() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return DEFAULT_CPU_KV_BYTES * 4
+
+
+def kv_cache_bytes(device: torch.device) -> int:
+    """How much memory the KV cache gets: DISTILLERY_ENGINE_KV_BYTES if set, else the defaults above."""
+    if (configured := os.environ.get("DISTILLERY_ENGINE_KV_BYTES")):
+        return int(configured)
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free * GPU_MEMORY_FRACTION)
+    return min(DEFAULT_CPU_KV_BYTES, int(_available_memory() * CPU_KV_FRACTION))
+
+
+class Engine:
+    def __init__(self, model: Transformer, tokenizer: ChatTokenizer, *, block_size: int = 16,
+                 num_blocks: int | None = None, max_batched_tokens: int = 512, max_seqs: int = 64,
+                 max_model_len: int | None = None, prefix_caching: bool = True,
+                 group: "dist.ProcessGroup | None" = None):
+        self.tokenizer = tokenizer
+        self.args = model.args
+        self.max_model_len = min(max_model_len or model.args.max_seq_len, model.args.max_seq_len)
+        device = model.lm_head.weight.device
+        world = dist.get_world_size(group) if group is not None else 1
+        if num_blocks is None:
+            per_block = PagedRunner.bytes_per_block(model.args, block_size, model.lm_head.weight.dtype, world)
+            num_blocks = kv_cache_bytes(device) // per_block
+        # the KV cache must hold at least one sequence of the full context
+        num_blocks = max(num_blocks, -(-self.max_model_len // block_size))
+        self.runner = PagedRunner(model, num_blocks, block_size, group)
+        self.pool = BlockPool(num_blocks, block_size, prefix_caching)
+        self.scheduler = Scheduler(self.pool, max_batched_tokens, max_seqs)
+        self.device = device
+        self._inbox: list[_Request] = []
+        self._aborts: set[str] = set()
+        self._live: dict[str, _Request] = {}
+        self._lock = threading.Lock()
+        self.steps = 0
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, *, device: str | torch.device | None = None,
+                        dtype: torch.dtype | None = None, **kw) -> "Engine":
+        """Load a checkpoint dir (manifest verified: a tampered file is refused, ChecksumError naming it)
+        with its tokenizer (the dir's tokenizer/ or the dir itself). CUDA runs bf16, CPU fp32."""
+        device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
+        path = Path(path)
+        model, _ = load_checkpoint(path, dtype=dtype, device=device)
+        tok_dir = path / "tokenizer" if (path / "tokenizer" / "tokenizer.json").is_file() else path
+        return cls(model.eval(), ChatTokenizer.load(tok_dir), **kw)
+
+    # ------------------------------------------------------------------ requests
+
+    def encode(self, *, messages: Seq[Mapping[str, str]] | None = None, transcript: str | None = None,
+               text: str | None = None, token_ids: Seq[int] | None = None) -> list[int]:
+        """The prompt's token ids from exactly one of its forms (module docstring)."""
+        given = [name for name, value in (("messages", messages), ("transcript", transcript), ("text", text),
+                                          ("token_ids", token_ids)) if value is not None]
+        if len(given) != 1:
+            raise RequestError("prompt", f"give exactly one of messages, transcript, text, token_ids (got "
+                                         f"{', '.join(given) or 'none'})")
+        tok = self.tokenizer
+        if messages is not None:
+            if not messages:
+                raise RequestError("messages", "must hold at least one message")
+            try:
+                return tok.encode_chat(messages) if tok.chat_template is not None else tok.encode_prompt(
+                    render_chat(messages))
+            except (ValueError, TypeError, AttributeError) as error:
+                raise RequestError("messages", str(error)) from None
+        if transcript is not None:
+            try:
+                return tok.encode_prompt(transcript)
+            except ValueError as error:
+                raise RequestError("transcript", str(error)) from None
+        if text is not None:
+            return ([] if tok.bos_id is None else [tok.bos_id]) + tok.encode(text)
+        ids, vocab = list(token_ids), self.args.vocab_size
+        for i, t in enumerate(ids):
+            if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < vocab:
+                raise RequestError(f"token_ids[{i}]", f"must be a token id below {vocab}, got {t!r}")
+        return ids
+
+    def add(self, request_id: str, params: SamplingParams, **prompt) -> int:
+        """Queue a request (prompt as in encode()); returns its prompt length in tokens."""
+        if not isinstance(request_id, str) or not request_id:
+            raise RequestError("request_id", "must be a non-empty string")
+        ids = self.encode(**prompt)
+        if not ids:
+            raise RequestError("prompt", "is empty")
+        if len(ids) >= self.max_model_len:
+            raise RequestError("prompt", f"is {len(ids)} tokens; the model's context holds {self.max_model_len} "
+                                         "(prompt and at least one new token)", code="context_length_exceeded")
+        params.check(self.args.vocab_size)
+        params.make_generator(self.device)
+        request = _Request(id=request_id, prompt=ids, params=params, stops=tuple(params.stop))
+        with self._lock:
+            if request_id in self._live or any(r.id == request_id for r in self._inbox):
+                raise RequestError("request_id", f"{request_id!r} is already being served", code="duplicate_request")
+            self._inbox.append(request)
+        return len(ids)
+
+    def abort(self, request_id: str) -> None:
+        """Stop a request at the next step; its blocks are freed and it ends with finish_reason "abort"."""
+        with self._lock:
+            self._aborts.add(request_id)
+
+    def has_work(self) -> bool:
+        with self._lock:
+            return bool(self._inbox or self._aborts or self.scheduler.has_work())
+
+    # ------------------------------------------------------------------ the loop
+
+    def step(self) -> list[Output]:
+        outputs: list[Output] = []
+        with self._lock:
+            inbox, aborts = self._inbox, self._aborts
+            self._inbox, self._aborts = [], set()
+        for request in inbox:
+            self._live[request.id] = request
+            self.scheduler.add(request)
+        for request_id in aborts:
+            if (request := self._live.get(request_id)) is not None:
+                outputs.append(self._finish(request, "abort", []))
+        batch = self.scheduler.schedule()
+        if not batch:
+            return outputs
+        work = [(item.seq.tokens[item.start:item.start + item.count], item.start, item.seq.blocks, item.samples)
+                for item in batch]
+        logits = self._forward(work)
+        sampled = [item for item in batch if item.samples]
+        for item in batch:
+            self.scheduler.computed(item)
+        tokens = sample(logits, [item.seq.params for item in sampled]) if sampled else []
+        now = time.monotonic()
+        for item, token in zip(sampled, tokens):
+            outputs.append(self._accept(item.seq, token, now))
+        self.steps += 1
+        return outputs
+
+    def _forward(self, work) -> torch.Tensor:
+        step = self.runner.prepare(work)
+        if self.runner.world > 1:   # the other ranks run the same forward (tp.serve_worker)
+            dist.broadcast_object_list([work], src=0, group=self.runner.group)
+        return self.runner.forward(step)
+
+    def _accept(self, request: _Request, token: int, now: float) -> Output:
+        params, tok = request.params, self.tokenizer
+        if request.first_token_at is None:
+            request.first_token_at = now
+        if (token == tok.eos_id and not params.ignore_eos) or token in params.stop_token_ids:
+            return self._finish(request, "stop", [])
+        request.output.append(token)
+        text = tok.decode(request.output)
+        for stop in request.stops:   # the earliest stop string ends the output before it
+            at = text.find(stop, max(0, request.sent - len(stop)))
+            if at >= 0:
+                return self._finish(request, "stop", [token], text[:at])
+        if len(request.output) >= params.max_tokens or request.length >= self.max_model_len:
+            return self._finish(request, "length", [token], text)
+        # hold back a partial character and any tail that may grow into a stop string
+        ready = len(text.rstrip("\ufffd"))
+        for stop in request.stops:
+            for keep in range(min(len(stop) - 1, ready), 0, -1):
+                if text[:ready].endswith(stop[:keep]):
+                    ready -= keep
+                    break
+        return self._emit(request, text, max(ready, request.sent), [token])
+
+    def _emit(self, request: _Request, text: str, upto: int, token_ids: list[int],
+              finish_reason: str | None = None) -> Output:
+        delta = text[request.sent:upto]
+        request.sent = max(request.sent, upto)
+        return Output(request.id, delta, token_ids, finish_reason, len(request.prompt), len(request.output),
+                      request.cached_tokens)
+
+    def _finish(self, request: _Request, reason: str, token_ids: list[int], text: str | None = None) -> Output:
+        """End a request: its last output (the rest of its text unless aborted) and its blocks freed."""
+        self.scheduler.finish(request, reason)
+        del self._live[request.id]
+        if text is None:
+            text = self.tokenizer.decode(request.output) if reason != "abort" else ""
+        return self._emit(request, text, len(text), token_ids, reason)
+
+    # ------------------------------------------------------------------ offline use
+
+    def generate(self, prompts: Seq[Seq[int] | str], params: SamplingParams | Seq[SamplingParams]) -> list[Completion]:
+        """Whole completions of token-id prompts (or agent transcripts, str), all submitted at once."""
+        many = params if isinstance(params, (list, tuple)) else [params] * len(prompts)
+        ids = [f"offline-{self.steps}-{i}" for i in range(len(prompts))]
+        start = time.monotonic()
+        for request_id, prompt, p in zip(ids, prompts, many):
+            p = SamplingParams(**{**p.__dict__, "generator": None})
+            if isinstance(prompt, str):
+                self.add(request_id, p, transcript=prompt)
+            else:
+                self.add(request_id, p, token_ids=prompt)
+        done: dict[str, Completion] = {}
+        parts: dict[str, list] = {i: ["", [], None] for i in ids}
+        while len(done) < len(ids):
+            for out in self.step():
+                text, tokens, first = parts[out.request_id]
+                first = first if first is not None or not out.token_ids else time.monotonic() - start
+                parts[out.request_id] = [text + out.text, tokens + out.token_ids, first]
+                if out.finish_reason is not None:
+                    text, tokens, first = parts[out.request_id]
+                    done[out.request_id] = Completion(out.request_id, text, tokens, out.finish_reason,
+                                                      out.prompt_tokens, out.cached_tokens, first)
+        return [done[i] for i in ids]
+
+    def stats(self) -> dict[str, float]:
+        with self._lock:
+            queued = len(self._inbox)
+        return {"running": len(self.scheduler.running), "waiting": len(self.scheduler.waiting) + queued,
+                "preemptions": self.scheduler.preemptions, "steps": self.steps, **self.pool.stats()}

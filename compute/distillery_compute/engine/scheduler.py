@@ -1,0 +1,159 @@
+"""Iteration-level scheduling (continuous batching) over the paged KV cache.
+
+Every engine step the scheduler decides which tokens of which sequences the next forward computes,
+under a token budget (vLLM v1's rule, not a prefill phase and a decode phase):
+
+  1. running sequences first, in arrival order: a decoding one computes its one new token, one
+     whose prompt is still being prefilled computes its next chunk (at most the budget left);
+  2. when a running sequence needs a block and none is free, the most recently admitted running
+     sequence is preempted: its blocks are released and it goes back to the head of the queue with
+     its tokens so far, to be recomputed (its full blocks stay in the prefix cache, so a recompute
+     usually finds most of them there);
+  3. if nothing was preempted, waiting sequences are admitted in arrival order while budget, blocks
+     and max_seqs allow: each first takes the cached prefix of its tokens (prefix cache), then
+     prefills as much of the rest as the budget holds; a long prompt is chunked over several steps.
+
+A sequence whose cache has caught up with its tokens gets a sampled token after the forward
+(engine.py); one still mid-prompt does not.
+"""
+
+import enum
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from distillery_compute.engine.blocks import BlockPool, prefix_keys
+from distillery_compute.engine.sampling import SamplingParams
+
+
+class Status(enum.Enum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+@dataclass(eq=False)
+class Sequence:
+    id: str
+    prompt: list[int]
+    params: SamplingParams
+    output: list[int] = field(default_factory=list)
+    blocks: list[int] = field(default_factory=list)      # block table, in position order
+    keys: list[bytes] = field(default_factory=list)      # prefix-cache keys of its full, computed blocks
+    computed: int = 0                                    # positions whose keys and values are in the cache
+    cached_tokens: int = 0                               # prompt positions the prefix cache supplied
+    status: Status = Status.WAITING
+    finish_reason: str | None = None
+    arrival: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+    preemptions: int = 0
+
+    @property
+    def tokens(self) -> list[int]:
+        return self.prompt + self.output
+
+    @property
+    def length(self) -> int:
+        return len(self.prompt) + len(self.output)
+
+
+@dataclass
+class Scheduled:
+    seq: Sequence
+    start: int   # first position computed this step
+    count: int   # positions computed this step
+
+    @property
+    def samples(self) -> bool:
+        """Whether this step brings the sequence's cache up to its last token (a token is sampled)."""
+        return self.start + self.count == self.seq.length
+
+
+class Scheduler:
+    def __init__(self, pool: BlockPool, max_batched_tokens: int = 512, max_seqs: int = 64):
+        if max_batched_tokens < 1 or max_seqs < 1:
+            raise ValueError("max_batched_tokens and max_seqs must be at least 1")
+        self.pool, self.budget, self.max_seqs = pool, max_batched_tokens, max_seqs
+        self.waiting: deque[Sequence] = deque()
+        self.running: list[Sequence] = []
+        self.preemptions = 0
+
+    def add(self, seq: Sequence) -> None:
+        self.waiting.append(seq)
+
+    def has_work(self) -> bool:
+        return bool(self.waiting or self.running)
+
+    def schedule(self) -> list[Scheduled]:
+        budget, batch, preempted = self.budget, [], False
+        i = 0
+        while i < len(self.running) and budget > 0:
+            seq = self.running[i]
+            count = min(seq.length - seq.computed, budget)
+            while not self._reserve(seq, seq.computed + count):
+                victim = self.running[-1]
+                self._preempt(victim)
+                preempted = True
+                if victim is seq:
+                    break
+            if seq.status is Status.RUNNING:
+                batch.append(Scheduled(seq, seq.computed, count))
+                budget -= count
+                i += 1
+        while not preempted and self.waiting and budget > 0 and len(self.running) < self.max_seqs:
+            seq = self.waiting[0]
+            if not seq.blocks:
+                seq.blocks, seq.keys = self.pool.cached_prefix(seq.tokens)
+                seq.computed = len(seq.blocks) * self.pool.block_size
+                if not seq.output:
+                    seq.cached_tokens = seq.computed
+            count = min(seq.length - seq.computed, budget)
+            if not self._reserve(seq, seq.computed + count):
+                break   # it keeps its cached prefix and waits for blocks
+            self.waiting.popleft()
+            seq.status = Status.RUNNING
+            self.running.append(seq)
+            batch.append(Scheduled(seq, seq.computed, count))
+            budget -= count
+        return batch
+
+    def _reserve(self, seq: Sequence, positions: int) -> bool:
+        """Blocks for `positions` positions of `seq` (allocating what it lacks), False when too few are free."""
+        missing = -(-positions // self.pool.block_size) - len(seq.blocks)
+        if missing <= 0:
+            return True
+        blocks = self.pool.allocate(missing)
+        if blocks is None:
+            return False
+        seq.blocks += blocks
+        return True
+
+    def _preempt(self, seq: Sequence) -> None:
+        self.running.remove(seq)
+        self.pool.release(seq.blocks)
+        seq.blocks, seq.keys, seq.computed = [], [], 0
+        seq.status = Status.WAITING
+        seq.preemptions += 1
+        self.preemptions += 1
+        self.waiting.appendleft(seq)
+
+    def computed(self, item: Scheduled) -> None:
+        """After the forward: the step's positions are in the cache; its newly full blocks join the prefix cache."""
+        seq = item.seq
+        seq.computed = item.start + item.count
+        full, known = seq.computed // self.pool.block_size, len(seq.keys)
+        if full > known:
+            seq.keys += prefix_keys(seq.tokens[:full * self.pool.block_size], self.pool.block_size,
+                                    seq.keys[-1] if seq.keys else None, known)
+            for index in range(known, full):
+                self.pool.register(seq.blocks[index], seq.keys[index])
+
+    def finish(self, seq: Sequence, reason: str) -> None:
+        """Take a sequence out (done, aborted or failed) and release its blocks."""
+        if seq.status is Status.RUNNING:
+            self.running.remove(seq)
+        elif seq.status is Status.WAITING:
+            self.waiting.remove(seq)
+        self.pool.release(seq.blocks)
+        seq.blocks = []
+        seq.status, seq.finish_reason = Status.FINISHED, reason
