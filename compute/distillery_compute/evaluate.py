@@ -10,7 +10,7 @@ Rows are the curator's held-out split in the SFT format ({"id", "agent", "prompt
 tokens and eos (exactly what SFT minimises, data.encode_sft), over all rows (or
 `loss_rows` of them, each role in turn). exact_match decodes greedily from the prompt as
 serving feeds it (ChatTokenizer.encode_prompt: our markers, or the tokenizer's own chat
-template) with a KV cache, and compares the text up to eos with the target output
+template) through the inference engine (engine/, all rows at once), and compares the text up to eos with the target output
 (surrounding whitespace ignored); it decodes at most `limit` rows, taken in turn from
 each role so that every role is measured. The run's evaluation is in stages.py.
 """
@@ -23,6 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from distillery_compute.data import IGNORE_INDEX, collate, encode_sft
+from distillery_compute.engine import Engine, SamplingParams
+from distillery_compute.engine.engine import kv_cache_bytes
+from distillery_compute.engine.runner import PagedRunner
 from distillery_compute.model import KVCache, Transformer
 from distillery_compute.tokenizer import ChatTokenizer
 
@@ -101,22 +104,53 @@ def rows_to_decode(rows: Sequence[Mapping[str, str]], limit: int) -> list[Mappin
     return chosen
 
 
-def exact_match(model: nn.Module, tok: ChatTokenizer, row: Mapping[str, str], max_len: int) -> bool:
-    """Whether greedy decoding from the row's prompt reproduces its output (then eos or the length cap)."""
-    target = tok.encode(row["output"])
-    max_new = len(target) + EXTRA_NEW_TOKENS
-    prompt = tok.encode_prompt(row["prompt"])
-    prompt = prompt[-max(1, max_len - max_new):]   # the most recent turns stay, as in training
-    wanted = row["output"].strip()
+def greedy_texts(model: nn.Module, tok: ChatTokenizer, prompts: Sequence[Sequence[int]], max_new: Sequence[int],
+                 keep_going: Sequence[Callable[[str], bool]] | None = None) -> list[str]:
+    """Each prompt's greedy continuation as text (up to eos or its max_new tokens), all decoded together.
 
-    def still_a_prefix(new: list[int]) -> bool:
+    Our Transformer decodes through the inference engine (engine/: paged KV cache, continuous
+    batching, prefix cache: the agents' prompts share their system prompt); any other causal LM (a
+    test's lookup table) through greedy_decode, one prompt at a time. keep_going[i](text so far)
+    False stops prompt i there (the text so far is returned)."""
+    checks = keep_going or [None] * len(prompts)
+    if not isinstance(model, Transformer):
+        return [tok.decode(greedy_decode(model, prompt, n, tok.eos_id,
+                                         None if check is None else lambda new, c=check: c(tok.decode(new))))
+                for prompt, n, check in zip(prompts, max_new, checks)]
+    device, dtype = model.lm_head.weight.device, model.lm_head.weight.dtype
+    block = 16
+    needed = sum(-(-(len(p) + n) // block) for p, n in zip(prompts, max_new))
+    budget = kv_cache_bytes(device) // PagedRunner.bytes_per_block(model.args, block, dtype)
+    engine = Engine(model, tok, block_size=block, num_blocks=min(needed, budget),
+                    max_model_len=max(len(p) + n for p, n in zip(prompts, max_new)) + 1)
+    texts = {}
+    for i, (prompt, n) in enumerate(zip(prompts, max_new)):
+        engine.add(str(i), SamplingParams(max_tokens=n), token_ids=list(prompt))
+        texts[str(i)] = ""
+    while engine.has_work():
+        for out in engine.step():
+            texts[out.request_id] += out.text
+            check = checks[int(out.request_id)]
+            if out.finish_reason is None and check is not None and not check(texts[out.request_id]):
+                engine.abort(out.request_id)
+    return [texts[str(i)] for i in range(len(prompts))]
+
+
+def exact_matches(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int) -> list[bool]:
+    """Whether greedy decoding from each row's prompt reproduces its output (then eos or the length cap)."""
+    prompts, max_new, checks, wanted = [], [], [], []
+    for row in rows:
+        n = len(tok.encode(row["output"])) + EXTRA_NEW_TOKENS
+        prompts.append(tok.encode_prompt(row["prompt"])[-max(1, max_len - n):])   # the most recent turns stay, as in training
+        max_new.append(n)
+        target = row["output"].strip()
+        wanted.append(target)
         # Text only grows as tokens are added, so once the stripped text so far is no prefix of the
         # target no continuation can match: stop there (an untrained model stops after a token or two).
         # A trailing U+FFFD is a character whose bytes are still coming.
-        return wanted.startswith(tok.decode(new).rstrip("\ufffd").strip())
-
-    out = greedy_decode(model, prompt, max_new, tok.eos_id, keep_going=still_a_prefix)
-    return tok.decode(out).strip() == wanted
+        checks.append(lambda text, target=target: target.startswith(text.rstrip("\ufffd").strip()))
+    texts = greedy_texts(model, tok, prompts, max_new, checks)
+    return [text.strip() == target for text, target in zip(texts, wanted)]
 
 
 def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,
@@ -132,7 +166,7 @@ def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, s
     try:
         losses = output_losses(model, tok, rows, max_len)
         decoded = rows_to_decode(rows, limit)
-        hits = [exact_match(model, tok, row, max_len) for row in decoded]
+        hits = exact_matches(model, tok, decoded, max_len) if decoded else []
     finally:
         model.train(was_training)
 

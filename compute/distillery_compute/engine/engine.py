@@ -36,7 +36,7 @@ from distillery_compute.engine.runner import PagedRunner
 from distillery_compute.engine.sampling import RequestError, SamplingParams, sample
 from distillery_compute.engine.scheduler import Scheduler, Sequence, Status
 from distillery_compute.model import Transformer
-from distillery_compute.tokenizer import ChatTokenizer, render_chat
+from distillery_compute.tokenizer import ROLES, ChatTokenizer, render_chat
 
 DEFAULT_CPU_KV_BYTES = 2 << 30       # at most this much host memory for the KV cache on CPU
 CPU_KV_FRACTION = 0.25               # ... and at most this share of the memory available now
@@ -143,6 +143,11 @@ class Engine:
         if messages is not None:
             if not messages:
                 raise RequestError("messages", "must hold at least one message")
+            for i, m in enumerate(messages):
+                if not isinstance(m, Mapping) or m.get("role") not in ROLES:
+                    raise RequestError(f"messages[{i}].role", f"must be one of {', '.join(ROLES)}")
+                if not isinstance(m.get("content"), str):
+                    raise RequestError(f"messages[{i}].content", "must be a string")
             try:
                 return tok.encode_chat(messages) if tok.chat_template is not None else tok.encode_prompt(
                     render_chat(messages))
