@@ -4,9 +4,12 @@
     python -m distillery_compute import-base --preset smollm2-135m --out DIR   # a packaged base -> DIR (once)
     python -m distillery_compute train --run-dir DIR --preset tiny --cpt F --sft F --dpo F [--eval F] ...
     torchrun --nproc_per_node=8 -m distillery_compute train ...   # several GPUs: FSDP2 (distributed.py)
+    python -m distillery_compute serve --checkpoint DIR [--port N | --socket PATH]   # the engine over gRPC
 
 Commands write only JSON protocol lines to stdout (see progress.py); usage
 errors go to stderr with exit code 2. Under torchrun only rank 0 writes to stdout.
+`serve` writes {"event":"ready","address":...} once it listens, serves until SIGTERM
+(engine/server.py), then drains: "draining", and "done" once every request finished.
 """
 
 import platform
@@ -21,6 +24,7 @@ commands:
   info         print the available compute (device, GPU features, versions) as one JSON line
   import-base  import a pretrained base shipped in a package into a checkpoint dir for --base (once)
   train        distill the student: [bootstrap,] expand, cpt, sft, dpo (resumable; see train --help)
+  serve        serve a checkpoint with the inference engine over gRPC until SIGTERM (see serve --help)
 """
 
 
@@ -169,7 +173,123 @@ def cmd_train(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"info": cmd_info, "import-base": cmd_import_base, "train": cmd_train}
+def cmd_serve(argv: list[str]) -> int:
+    """Serve a checkpoint (engine/server.py); stdout: ready once listening, draining on SIGTERM, done."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(
+        prog="python -m distillery_compute serve",
+        description="Serve a checkpoint with the inference engine over gRPC (proto/distillery/engine/v1/"
+                    "engine.proto: Generate, Abort, Health). Prints a ready line with the address once it "
+                    "listens. SIGTERM or SIGINT drains: new requests are UNAVAILABLE, those being served "
+                    "finish, then it exits 0; a second signal aborts them.")
+    parser.add_argument("--checkpoint", required=True, type=Path, help="checkpoint dir with its tokenizer "
+                        "(tokenizer.json in it or in its tokenizer/); its manifest is verified")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--port", type=int, default=0, help="listen on 127.0.0.1:N (default 0: a free port, "
+                       "named in the ready line)")
+    where.add_argument("--socket", type=Path, help="listen on the Unix socket PATH instead")
+    parser.add_argument("--max-batched-tokens", type=int, default=512, help="tokens one engine step computes "
+                        "at most (prefill chunks and decodes together)")
+    parser.add_argument("--max-seqs", type=int, default=64, help="requests decoded together at most")
+    parser.add_argument("--block-size", type=int, default=16, help="tokens per KV cache block (its size: "
+                        "DISTILLERY_ENGINE_KV_BYTES, else engine.py's defaults)")
+    parser.add_argument("--model-id", help="the model id Health reports (default: the checkpoint dir)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+    def bad(message: str) -> int:
+        print(f"distillery_compute serve: {message}", file=sys.stderr)
+        return 2
+
+    import os
+    import stat
+
+    for name, value in (("--max-batched-tokens", args.max_batched_tokens), ("--max-seqs", args.max_seqs),
+                        ("--block-size", args.block_size)):
+        if value < 1:
+            return bad(f"{name} must be >= 1, got {value}")
+    if args.socket is not None:
+        socket = args.socket.absolute()
+        if not socket.parent.is_dir():
+            return bad(f"--socket {args.socket}: no such directory {socket.parent}")
+        if len(os.fsencode(socket)) > 107:   # sun_path holds 108 bytes with the terminating NUL
+            return bad(f"--socket {args.socket}: a Unix socket path holds at most 107 bytes")
+        if socket.exists() and not stat.S_ISSOCK(socket.stat().st_mode):
+            return bad(f"--socket {args.socket}: exists and is not a socket")
+        address = f"unix:{socket}"
+    elif not 0 <= args.port <= 65535:
+        return bad(f"--port must be 0 to 65535, got {args.port}")
+    else:
+        address = f"127.0.0.1:{args.port}"
+    checkpoint = args.checkpoint
+    if not checkpoint.is_dir():
+        return bad(f"--checkpoint {checkpoint}: no such directory")
+    if not any((d / "tokenizer.json").is_file() for d in (checkpoint, checkpoint / "tokenizer")):
+        return bad(f"--checkpoint {checkpoint}: no tokenizer.json in it or in its tokenizer/")
+
+    import asyncio
+    import signal
+    import time
+
+    import torch
+
+    from distillery_compute.engine import Engine
+    from distillery_compute.engine.server import EngineServer, ProtoNotFoundError, load_proto
+    from distillery_compute.progress import emit
+
+    if args.device == "cuda" and not torch.cuda.is_available():
+        return bad("--device cuda: no CUDA device available")
+    try:
+        load_proto()   # before the model: a checkout without proto/ fails fast
+    except ProtoNotFoundError as error:
+        return bad(str(error))
+    t0 = time.monotonic()
+    try:
+        engine = Engine.from_checkpoint(checkpoint, device=None if args.device == "auto" else args.device,
+                                        block_size=args.block_size, max_batched_tokens=args.max_batched_tokens,
+                                        max_seqs=args.max_seqs)
+    except (ValueError, OSError) as error:   # ChecksumError naming the file, no weights, a config it cannot serve
+        return bad(f"--checkpoint {checkpoint}: {error}")
+    model_id = args.model_id or str(checkpoint.resolve())
+
+    async def serve() -> int:
+        server = EngineServer(engine, model_id)
+        try:
+            bound = await server.start(address)
+        except OSError as error:
+            return bad(str(error))
+        loop = asyncio.get_running_loop()
+        signals = []
+
+        def on_signal(signum: int) -> None:
+            signals.append(signum)
+            if len(signals) == 1:
+                emit("draining", signal=signal.Signals(signum).name, streams=server.streams)
+                server.drain()
+            else:
+                server.stop()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, on_signal, signum)
+        emit("ready", address=bound, model=model_id, device=str(engine.device), blocks=engine.pool.num_blocks,
+             block_size=engine.pool.block_size, max_model_len=engine.max_model_len, pid=os.getpid(),
+             load_s=round(time.monotonic() - t0, 3))
+        await server.wait()
+        if server.error is not None:
+            print(f"distillery_compute serve: the engine failed: {server.error!r}", file=sys.stderr)
+            return 1
+        emit("done", requests=server.served, **engine.stats())
+        return 0
+
+    return asyncio.run(serve())
+
+
+COMMANDS = {"info": cmd_info, "import-base": cmd_import_base, "train": cmd_train, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:

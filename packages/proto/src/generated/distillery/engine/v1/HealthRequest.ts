@@ -1,0 +1,8 @@
+// Original file: proto/distillery/engine/v1/engine.proto
+
+
+export interface HealthRequest {
+}
+
+export interface HealthRequest__Output {
+}
