@@ -113,6 +113,30 @@ def test_a_prefix_cache_hit_gives_the_logits_of_a_miss(model, tok):
     assert stats["prefix_hit_tokens"] == 96 and 0 < stats["prefix_hit_rate"] < 1
 
 
+def test_prompts_arriving_together_compute_their_shared_prefix_once(model, tok):
+    shared = prompts(1, seed=10, lo=100, hi=100)[0]
+    batch = [shared + [11, 12], shared + [21, 22, 23], shared + [31]]
+    engine = Engine(model, tok, num_blocks=64, block_size=16, max_batched_tokens=512)
+    computed = []
+    forward = engine._forward
+    engine._forward = lambda work: computed.append(sum(len(w[0]) for w in work)) or forward(work)
+    outs = engine.generate(batch, greedy(4))
+    assert [o.cached_tokens for o in outs] == [0, 96, 96]
+    assert [o.token_ids for o in outs] == [reference(model, p, 4) for p in batch]
+    # the 96 shared positions once, then 6 + 7 + 5 of the three prompts, then a token per decode
+    assert sum(computed) == 96 + (102 - 96) + (103 - 96) + (101 - 96) + 3 * 3
+
+
+def test_an_abort_asked_before_a_request_arrives_does_not_touch_it(model, tok):
+    engine = Engine(model, tok, num_blocks=64)
+    engine.abort("again")     # a client gone after its request ended, then the id is reused
+    engine.add("again", greedy(3), token_ids=[9, 10])
+    outs = []
+    while engine.has_work():
+        outs += engine.step()
+    assert [o.finish_reason for o in outs if o.request_id == "again"][-1] == "length"
+
+
 def test_abort_frees_every_block_running_or_waiting(model, tok):
     engine = Engine(model, tok, num_blocks=64, max_seqs=2)
     for i, prompt in enumerate(prompts(4, seed=5)):

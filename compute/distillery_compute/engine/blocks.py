@@ -1,7 +1,7 @@
 """The KV cache's block bookkeeping: which fixed-size blocks each sequence holds, and the prefix cache.
 
     pool = BlockPool(num_blocks=4096, block_size=16)
-    hit = pool.cached_prefix(prompt_ids)     # blocks whose keys and values are already computed (taken)
+    hit = pool.cached_prefix(prefix_keys(prompt_ids[:-1], 16))   # blocks already computed (taken)
     more = pool.allocate(3)                  # fresh blocks (None when too few are free)
     pool.register(block, key)                # a full, computed block becomes findable by its key
     pool.release(blocks)                     # back to the free list; cached ones stay findable
@@ -60,23 +60,23 @@ class BlockPool:
     def free_blocks(self) -> int:
         return len(self.free)
 
-    def cached_prefix(self, tokens: Sequence[int]) -> tuple[list[int], list[bytes]]:
-        """(blocks, keys) of the longest cached run of full blocks that prefixes `tokens`, all but its
-        last token; the blocks are taken (release them when done). Counts toward the hit rate."""
-        self.queried_tokens += len(tokens)
-        if not self.prefix_caching:
-            return [], []
-        blocks, keys = [], []
-        for key in prefix_keys(tokens[:len(tokens) - 1], self.block_size):
+    def cached_prefix(self, keys: Sequence[bytes]) -> list[int]:
+        """The blocks of the longest cached run of `keys` (prefix_keys of a prompt's tokens but its last),
+        taken (release them when done)."""
+        blocks = []
+        for key in keys if self.prefix_caching else ():
             block = self.by_key.get(key)
             if block is None:
                 break
             blocks.append(block)
-            keys.append(key)
         for block in blocks:
             self._take(block)
-        self.hit_tokens += len(blocks) * self.block_size
-        return blocks, keys
+        return blocks
+
+    def count_lookup(self, tokens: int, hit: int) -> None:
+        """Hit accounting: a prompt of `tokens` tokens was admitted with `hit` of them found in the cache."""
+        self.queried_tokens += tokens
+        self.hit_tokens += hit
 
     def allocate(self, n: int) -> list[int] | None:
         """n fresh blocks (evicting the least recently freed cached ones), or None if fewer are free."""

@@ -102,9 +102,9 @@ class Engine:
         self.max_model_len = min(max_model_len or model.args.max_seq_len, model.args.max_seq_len)
         device = model.lm_head.weight.device
         world = dist.get_world_size(group) if group is not None else 1
-        if num_blocks is None:
+        if num_blocks is None:   # what memory allows, at most what max_seqs full contexts need
             per_block = PagedRunner.bytes_per_block(model.args, block_size, model.lm_head.weight.dtype, world)
-            num_blocks = kv_cache_bytes(device) // per_block
+            num_blocks = min(kv_cache_bytes(device) // per_block, max_seqs * -(-self.max_model_len // block_size))
         # the KV cache must hold at least one sequence of the full context
         num_blocks = max(num_blocks, -(-self.max_model_len // block_size))
         self.runner = PagedRunner(model, num_blocks, block_size, group)
@@ -183,6 +183,7 @@ class Engine:
             if request_id in self._live or any(r.id == request_id for r in self._inbox):
                 raise RequestError("request_id", f"{request_id!r} is already being served", code="duplicate_request")
             self._inbox.append(request)
+            self._aborts.discard(request_id)   # an abort asked before this request arrived was for an earlier one
         return len(ids)
 
     def abort(self, request_id: str) -> None:

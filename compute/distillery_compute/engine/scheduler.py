@@ -12,6 +12,8 @@ under a token budget (vLLM v1's rule, not a prefill phase and a decode phase):
   3. if nothing was preempted, waiting sequences are admitted in arrival order while budget, blocks
      and max_seqs allow: each first takes the cached prefix of its tokens (prefix cache), then
      prefills as much of the rest as the budget holds; a long prompt is chunked over several steps.
+     One whose next uncached block is being computed by an admitted sequence (agents' prompts
+     arriving together share a system prompt) waits a step and then finds it cached.
 
 A sequence whose cache has caught up with its tokens gets a sampled token after the forward
 (engine.py); one still mid-prompt does not.
@@ -40,6 +42,7 @@ class Sequence:
     output: list[int] = field(default_factory=list)
     blocks: list[int] = field(default_factory=list)      # block table, in position order
     keys: list[bytes] = field(default_factory=list)      # prefix-cache keys of its full, computed blocks
+    lookup: list[bytes] = field(default_factory=list)    # keys of the full blocks of its tokens but the last
     computed: int = 0                                    # positions whose keys and values are in the cache
     cached_tokens: int = 0                               # prompt positions the prefix cache supplied
     status: Status = Status.WAITING
@@ -100,21 +103,35 @@ class Scheduler:
                 batch.append(Scheduled(seq, seq.computed, count))
                 budget -= count
                 i += 1
+        # in-batch prefix sharing: a waiting sequence whose next uncached block another sequence is
+        # computing now waits a step, then finds it in the cache instead of computing it twice
+        pending = {key for seq in self.running for key in seq.lookup[seq.computed // self.pool.block_size:]}
+        deferred = []
         while not preempted and self.waiting and budget > 0 and len(self.running) < self.max_seqs:
-            seq = self.waiting[0]
+            seq = self.waiting.popleft()
             if not seq.blocks:
-                seq.blocks, seq.keys = self.pool.cached_prefix(seq.tokens)
+                seq.lookup = prefix_keys(seq.tokens[:-1], self.pool.block_size)
+                seq.blocks = self.pool.cached_prefix(seq.lookup)
+                seq.keys = seq.lookup[:len(seq.blocks)]
                 seq.computed = len(seq.blocks) * self.pool.block_size
                 if not seq.output:
                     seq.cached_tokens = seq.computed
+            if len(seq.blocks) < len(seq.lookup) and seq.lookup[len(seq.blocks)] in pending:
+                self.pool.release(seq.blocks)
+                seq.blocks, seq.keys, seq.computed = [], [], 0
+                deferred.append(seq)
+                continue
             count = min(seq.length - seq.computed, budget)
             if not self._reserve(seq, seq.computed + count):
+                self.waiting.appendleft(seq)
                 break   # it keeps its cached prefix and waits for blocks
-            self.waiting.popleft()
+            self.pool.count_lookup(seq.length, seq.computed)
             seq.status = Status.RUNNING
             self.running.append(seq)
             batch.append(Scheduled(seq, seq.computed, count))
             budget -= count
+            pending.update(seq.lookup[seq.computed // self.pool.block_size:])
+        self.waiting.extendleft(reversed(deferred))
         return batch
 
     def _reserve(self, seq: Sequence, positions: int) -> bool:
