@@ -13,7 +13,8 @@ SmolLM2's ChatML as in the trainer). Then the base and every stage's checkpoint 
 exact function and is not listed) are measured on the same held-out rows, each agent in turn:
 
     loss      mean token cross-entropy on the teacher's outputs (evaluate.output_losses)
-    exact     greedy decoding (KV cache, up to the target's length + 16 tokens) equals the output
+    exact     greedy decoding (the inference engine, every row at once; up to the target's length + 16
+              tokens) equals the output
     json      understander: the decoded text is one JSON object; explainer: never JSON is asked,
               so the column is left empty
     valid     understander: the object passes the agents' understandingSchema; planner: the
@@ -42,7 +43,7 @@ import torch
 from distillery_compute.bases import BASES, import_base
 from distillery_compute.checkpoint import load_checkpoint
 from distillery_compute.data import read_jsonl
-from distillery_compute.evaluate import greedy_decode, output_losses, rows_to_decode
+from distillery_compute.evaluate import greedy_texts, output_losses, rows_to_decode
 from distillery_compute.stages import RunOptions, run
 from distillery_compute.tokenizer import ChatTokenizer
 from distillery_compute.training import stage_config
@@ -117,12 +118,14 @@ def measure(name: str, ckpt: Path | None, rows: list[dict], max_len: int) -> lis
     tok = ChatTokenizer.load(ckpt)
     with torch.no_grad():
         losses = output_losses(model, tok, rows, max_len)
-        out = []
-        for row, loss in zip(rows, losses):
-            target = tok.encode(row["output"])
-            prompt = tok.encode_prompt(row["prompt"])[-(max_len - len(target) - EXTRA_TOKENS):]
-            text = tok.decode(greedy_decode(model, prompt, len(target) + EXTRA_TOKENS, tok.eos_id)).strip()
-            out.append({"agent": row["agent"], "loss": loss, "text": text})
+    # every row decoded together through the inference engine (greedy, KV cache, prefix cache)
+    prompts, max_new = [], []
+    for row in rows:
+        n = len(tok.encode(row["output"])) + EXTRA_TOKENS
+        prompts.append(tok.encode_prompt(row["prompt"])[-(max_len - n):])
+        max_new.append(n)
+    texts = greedy_texts(model, tok, prompts, max_new)
+    out = [{"agent": row["agent"], "loss": loss, "text": text.strip()} for row, loss, text in zip(rows, losses, texts)]
     log(f"{name}: measured {len(rows)} rows in {time.monotonic() - t0:.0f} s")
     return out
 

@@ -9,9 +9,13 @@ The linear layers see every scheduled token of every sequence as one (tokens, di
 tensor per layer of shape (num_blocks * block_size, kv_heads, head_dim), addressed by slot =
 block * block_size + offset. A step first writes its new keys and values into their slots, then:
 
-  - the sequences that compute one position (decodes) attend together: their blocks are gathered
-    side by side (one index_select of whole blocks), the shorter contexts masked, and per key/value
-    head two batched matmuls give every query head of every sequence its scores and output;
+  - sequences that compute one position (decodes) and share a prefix (their block tables start
+    with the same block: the prefix cache gave them the same system prompt) attend together over
+    the union of their blocks, each masked to its own, so the shared keys and values are read once
+    (cascade attention); a lone decode reads its blocks in place when their ids are consecutive;
+  - the other decodes attend together: their blocks are gathered side by side (one index_select of
+    whole blocks), the shorter contexts masked, and per key/value head two batched matmuls give every
+    query head of every sequence its scores and output;
   - a sequence that computes several positions (a prompt or a chunk of one) attends alone over its
     cached prefix and itself, causally: its blocks read in place when their ids are consecutive
     (the usual case for a fresh prompt), else gathered.
@@ -39,12 +43,10 @@ class Step:
     tokens: Tensor                  # (T,) the scheduled tokens of all sequences, concatenated
     positions: Tensor               # (T,)
     slots: Tensor                   # (T,) where each token's keys and values go
-    decode_rows: Tensor             # (D,) rows of the sequences computing one position
-    decode_blocks: Tensor | tuple[int, int]   # (D * B,) their block tables, each padded to the longest
-    #                                           (B blocks); a (first, end) range for one consecutive table
+    shared: list["SharedContext"]   # decodes attending over one context (alone, or sharing a prefix)
+    decode_rows: Tensor             # (D,) rows of the other decodes, batched
+    decode_blocks: Tensor           # (D * B,) their block tables, each padded to the longest (B blocks)
     decode_pad: Tensor              # (D, B * block_size) True where a position is padding, not context
-    decode_lengths: list[int]       # (D,) their context lengths
-    decode_index: int               # the first decode's row
     prefills: list[tuple[int, int, Tensor | tuple[int, int], int]]
     # (first row, rows, context blocks: a (first, end) range when consecutive, cached positions) of the others
     logit_rows: Tensor              # (L,) rows whose next-token logits are wanted
@@ -84,6 +86,62 @@ class Linear:
 def in_place(blocks: list[int]) -> tuple[int, int] | None:
     """(first, end) when a block table's ids are consecutive: its keys and values are one slice of the cache."""
     return (blocks[0], blocks[-1] + 1) if blocks == list(range(blocks[0], blocks[0] + len(blocks))) else None
+
+
+@dataclass
+class SharedContext:
+    """Decodes whose block tables start with the same block (a prompt prefix from the prefix cache),
+    or one decode alone: each attends over the union of their blocks, its own positions unmasked, so
+    the shared prefix's keys and values are read once for all of them."""
+    rows: Tensor                               # (m,) their rows
+    blocks: Tensor | tuple[int, int]           # the union of their blocks, in table order
+    mask: Tensor | None                        # (m, blocks * block_size) True where a member does not look
+    length: int                                # positions to attend over (a lone decode: its context)
+
+
+def share_groups(tables: list[list[int]], members: list[int], depth: int = 0) -> list[list[int]]:
+    """Decodes grouped by shared prefix: a group's common leading blocks are at least half of its
+    members' mean table (so attending over the union wastes little); else it splits by the first
+    block where its members differ. Agents' prompts share a short preamble, then each agent's system
+    prompt: the groups are the agents."""
+    if len(members) <= 1:
+        return [members] if members else []
+    common = depth
+    while all(common < len(tables[i]) and tables[i][common] == tables[members[0]][common] for i in members):
+        common += 1
+    if 2 * common >= sum(len(tables[i]) for i in members) / len(members):
+        return [members]
+    parts: dict[int | None, list[int]] = {}
+    for i in members:
+        parts.setdefault(tables[i][common] if common < len(tables[i]) else None, []).append(i)
+    return [group for part in parts.values() for group in share_groups(tables, part, common)]
+
+
+def shared_contexts(tables: list[list[int]], lengths: list[int], block_size: int,
+                    as_tensor) -> tuple[list[tuple[list[int], SharedContext]], list[int]]:
+    """Split decodes (their block tables and context lengths) into SharedContexts, with the indices of
+    each, and the indices of the rest (contexts shared with no one, batched by a padded gather)."""
+    groups = share_groups(tables, list(range(len(tables))))
+    alone = [members[0] for members in groups if len(members) == 1]
+    out = []
+    if len(alone) == 1:   # the only unshared decode reads its own blocks in place
+        i = alone.pop()
+        blocks = tables[i]
+        out.append(([i], SharedContext(as_tensor([0]), in_place(blocks) or as_tensor(blocks), None, lengths[i])))
+    for members in (m for m in groups if len(m) > 1):
+        union, column = [], {}
+        for i in members:
+            for block in tables[i]:
+                if block not in column:
+                    column[block] = len(union)
+                    union.append(block)
+        mask = torch.ones(len(members), len(union), block_size, dtype=torch.bool)
+        for row, i in enumerate(members):
+            mask[row, [column[b] for b in tables[i]]] = False
+            mask[row, column[tables[i][-1]], lengths[i] - (len(tables[i]) - 1) * block_size:] = True
+        out.append((members, SharedContext(as_tensor([0]), in_place(union) or as_tensor(union),
+                                           mask.view(len(members), -1), len(union) * block_size)))
+    return out, sorted(alone)
 
 
 class PagedRunner:
@@ -158,13 +216,18 @@ class PagedRunner:
                 prefills.append((first, count, in_place(blocks) or as_tensor(blocks), start))
             if wants:
                 logit_rows.append(first + count - 1)
-        width = max((len(t) for t in decode_tables), default=0)
-        pad = torch.arange(width * bs)[None, :] >= torch.tensor(decode_lengths, dtype=torch.long)[:, None]
+        shared, rest = shared_contexts(decode_tables, decode_lengths, bs, as_tensor)
+        for members, context in shared:
+            context.rows = as_tensor([decode_rows[i] for i in members])
+            if context.mask is not None:
+                context.mask = context.mask.to(self.device)
+        width = max((len(decode_tables[i]) for i in rest), default=0)
+        pad = (torch.arange(width * bs)[None, :]
+               >= torch.tensor([decode_lengths[i] for i in rest], dtype=torch.long)[:, None])
         return Step(tokens=as_tensor(tokens), positions=as_tensor(positions), slots=as_tensor(slots),
-                    decode_rows=as_tensor(decode_rows),
-                    decode_blocks=(len(decode_tables) == 1 and in_place(decode_tables[0])
-                                   or as_tensor([b for t in decode_tables for b in t + [0] * (width - len(t))])),
-                    decode_pad=pad.view(len(decode_tables), width * bs).to(self.device), decode_lengths=decode_lengths, decode_index=decode_rows[0] if decode_rows else -1,
+                    shared=[context for _, context in shared], decode_rows=as_tensor([decode_rows[i] for i in rest]),
+                    decode_blocks=as_tensor([b for i in rest for b in decode_tables[i] + [0] * (width - len(decode_tables[i]))]),
+                    decode_pad=pad.view(len(rest), width * bs).to(self.device),
                     prefills=prefills, logit_rows=as_tensor(logit_rows))
 
     def _all_reduce(self, x: Tensor) -> Tensor:
@@ -192,17 +255,20 @@ class PagedRunner:
         v_cache[step.slots] = v
         out = q.new_empty(q.shape)
         group, hd = self.heads // self.kv_heads, q.shape[-1]
-        if isinstance(step.decode_blocks, tuple):
-            # one decode whose blocks are consecutive: its context is a view, read in place (two matmuls
-            # over strided views; SDPA's CPU kernel is ~3x slower for one query)
-            length = step.decode_lengths[0]
-            kd = self._context(k_cache, step.decode_blocks)[:length]                           # (ctx, KVH, hd)
-            vd = self._context(v_cache, step.decode_blocks)[:length]
-            qd = q[step.decode_index].view(self.kv_heads, group, hd)                         # (KVH, g, hd)
-            scores = (qd @ kd.permute(1, 2, 0)) * self.scale                                   # (KVH, g, ctx)
-            y = torch.softmax(scores, dim=-1) @ vd.transpose(0, 1)                             # (KVH, g, hd)
-            out[step.decode_index] = y.view(self.heads, hd)
-        elif len(step.decode_rows):
+        for context in step.shared:
+            # the members' queries against one context: (KVH, members * g, hd) x (KVH, hd, positions),
+            # read in place when its blocks are consecutive
+            m = len(context.rows)
+            kd = self._context(k_cache, context.blocks)[:context.length]                       # (ctx, KVH, hd)
+            vd = self._context(v_cache, context.blocks, 1)[:context.length]
+            qd = q[context.rows].view(m, self.kv_heads, group, hd).transpose(0, 1).reshape(self.kv_heads, m * group, hd)
+            scores = (qd @ kd.permute(1, 2, 0)) * self.scale                                   # (KVH, m g, ctx)
+            if context.mask is not None:
+                scores = scores.view(self.kv_heads, m, group, -1).masked_fill_(
+                    context.mask[None, :, None, :], float("-inf")).view(self.kv_heads, m * group, -1)
+            y = torch.softmax(scores, dim=-1) @ vd.transpose(0, 1)                             # (KVH, m g, hd)
+            out[context.rows] = y.view(self.kv_heads, m, group, hd).transpose(0, 1).reshape(m, self.heads, hd)
+        if len(step.decode_rows):
             # all decodes at once: their blocks gathered side by side (D, context, KVH, hd), the padding
             # masked; per key/value head one batched matmul for the scores and one for the output
             d = len(step.decode_rows)
