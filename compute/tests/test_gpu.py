@@ -39,3 +39,29 @@ def test_fp8_e4m3_cast_round_trip():
     # e4m3 has a 3-bit mantissa: round-to-nearest error <= 2^-4 relative (normals),
     # plus the subnormal spacing 2^-9 near zero.
     torch.testing.assert_close(y, x, rtol=2**-4, atol=2**-9)
+
+
+def test_the_engine_on_cuda_decodes_as_the_dense_model():
+    """The engine's CUDA path (bf16 weights and cache, SDPA, the same scheduler) against the dense
+    model's KV loop on the same GPU: a peaked micro model, so bf16 rounding cannot flip its argmax."""
+    from distillery_compute.engine import Engine, SamplingParams
+    from distillery_compute.evaluate import greedy_decode
+    from distillery_compute.model import ModelArgs, Transformer, init_weights
+    from distillery_compute.tokenizer import train_tokenizer, ChatTokenizer
+    import random
+    import tempfile
+
+    out = tempfile.mkdtemp()
+    train_tokenizer([f"word{i} and more words {i * 7}" for i in range(200)], vocab_size=384, out_dir=out)
+    tok = ChatTokenizer.load(out)
+    torch.manual_seed(0)
+    model = Transformer(ModelArgs.from_name("micro").replace(vocab_size=384))
+    model.apply(lambda m: init_weights(m, std=0.3))
+    model = model.to("cuda", torch.bfloat16).eval()
+    rng = random.Random(0)
+    prompts = [[rng.randrange(8, 384) for _ in range(rng.randint(5, 90))] for _ in range(6)]
+    engine = Engine(model, tok, num_blocks=128, max_batched_tokens=64)
+    outs = engine.generate(prompts, SamplingParams(max_tokens=12, ignore_eos=True))
+    for prompt, done in zip(prompts, outs):
+        assert done.token_ids == greedy_decode(model, prompt, 12, eos_id=-1)
+    assert engine.pool.free_blocks == engine.pool.num_blocks

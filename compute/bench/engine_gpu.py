@@ -1,0 +1,83 @@
+"""The engine on a CUDA GPU: Llama-3.1-8B shapes with random weights (decode speed does not depend on
+the values), batch-1 decode tokens/s as a fraction of the HBM roofline, against transformers'
+generate() on the same weights; then the GPU tests. One prepared run for a lent device (minutes):
+
+    compute/.venv/bin/python compute/bench/engine_gpu.py [--preset llama-3.1-8b] [--new-tokens 128]
+    python -m pytest compute/tests -q -m gpu
+
+Roofline: a batch-1 decode step reads every weight but the embedding table once, plus the KV of its
+context; tokens/s x those bytes / the device's memory bandwidth (--bandwidth, default H100 SXM's
+3.35 TB/s) is the fraction reached.
+"""
+
+import argparse
+import sys
+import time
+
+import torch
+from tokenizers import Tokenizer, models
+
+from distillery_compute.engine import Engine, SamplingParams
+from distillery_compute.engine.runner import PagedRunner
+from distillery_compute.model import ModelArgs, Transformer, count_params
+from distillery_compute.tokenizer import ChatTokenizer
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--preset", default="llama-3.1-8b")
+    parser.add_argument("--prompt-tokens", type=int, default=512)
+    parser.add_argument("--new-tokens", type=int, default=128)
+    parser.add_argument("--bandwidth", type=float, default=3.35e12)
+    parser.add_argument("--device", default="cuda", help="cpu: a dry run of the script itself (--preset micro)")
+    args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("engine_gpu: no CUDA device", file=sys.stderr)
+        return 2
+    margs = ModelArgs.from_name(args.preset).replace(max_seq_len=4096)
+    with torch.device(args.device):
+        model = Transformer(margs).to(torch.bfloat16).eval()
+    # a word-level vocabulary of the model's size: the prompts are token ids, the text is not read
+    words = Tokenizer(models.WordLevel({f"t{i}": i for i in range(margs.vocab_size)}, unk_token="t0"))
+    tok = ChatTokenizer(words, eos="t1", bos="t0", pad="t0")
+    prompt = torch.randint(2, margs.vocab_size, (args.prompt_tokens,)).tolist()
+    n = args.new_tokens
+    weights = (count_params(model) - (0 if margs.tie_word_embeddings else model.model.embed_tokens.weight.numel())) * 2
+    kv = PagedRunner.bytes_per_block(margs, 1, torch.bfloat16) * (args.prompt_tokens + n / 2)
+
+    def timed(fn) -> float:
+        sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
+        sync()
+        t = time.perf_counter()
+        fn()
+        sync()
+        return time.perf_counter() - t
+
+    engine = Engine(model, tok, max_seqs=8)
+    run = lambda count: engine.generate([prompt], SamplingParams(max_tokens=count, ignore_eos=True))  # noqa: E731
+    run(4)
+    ours = (n - 1) / (timed(lambda: run(n)) - timed(lambda: run(1)))
+    del engine
+    import transformers
+    hf = transformers.LlamaForCausalLM(transformers.LlamaConfig(
+        vocab_size=margs.vocab_size, hidden_size=margs.dim, intermediate_size=margs.intermediate_size,
+        num_hidden_layers=margs.n_layers, num_attention_heads=margs.n_heads, num_key_value_heads=margs.n_kv_heads,
+        rope_theta=margs.rope_theta, max_position_embeddings=margs.max_seq_len, rms_norm_eps=margs.norm_eps,
+        tie_word_embeddings=margs.tie_word_embeddings)).to(args.device, torch.bfloat16).eval()
+    hf.load_state_dict(model.state_dict(), strict=False)
+    ids = torch.tensor([prompt], device=args.device)
+    gen = lambda count: hf.generate(ids, max_new_tokens=count, min_new_tokens=count, do_sample=False)  # noqa: E731
+    gen(4)
+    theirs = (n - 1) / (timed(lambda: gen(n)) - timed(lambda: gen(1)))
+    device = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
+    print(f"## Batch-1 decode on {device}, {args.preset} shapes, bf16, prompt "
+          f"{args.prompt_tokens}, {n} new\n")
+    print("| | tokens/s | of HBM roofline | vs generate() |\n|---|---:|---:|---:|")
+    for name, rate in (("transformers generate()", theirs), ("engine", ours)):
+        print(f"| {name} | {rate:.1f} | {rate * (weights + kv) / args.bandwidth:.0%} | {rate / theirs:.2f}x |")
+    print(f"\nbytes a step reads: weights {weights / 1e9:.2f} GB + KV {kv / 1e9:.3f} GB; bandwidth {args.bandwidth / 1e12:.2f} TB/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
