@@ -21,6 +21,8 @@ Sections (the goals are issue #13's):
                     the last one ends), TTFT and TPOT p50/p90
   prefix cache      TTFT p50/p90 one request at a time over the agent prompts, with and without the
                     prefix cache (goal >= 5x lower with it), and its hit rate
+  preemption        16 requests at once in a quarter of the KV cache they need: preempted sequences
+                    recomputed (their prompts partly from the prefix cache) or swapped to host memory
 Progress goes to stderr; the tables and the command to stdout.
 """
 
@@ -48,6 +50,7 @@ from distillery_compute.model import count_params  # noqa: E402
 from distillery_compute.tokenizer import ChatTokenizer  # noqa: E402
 
 PRESET = "smollm2-135m"
+SECTIONS = ("decode", "eight", "loop", "ttft", "preemption")
 
 
 def log(message: str) -> None:
@@ -114,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--requests", type=int, default=32, help="requests per concurrency level")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}")
     args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+    if sections - set(SECTIONS):
+        parser.error(f"unknown sections: {', '.join(sorted(sections - set(SECTIONS)))}")
     torch.set_num_threads(args.threads)
     import transformers
 
@@ -142,86 +149,110 @@ def main(argv: list[str] | None = None) -> int:
     engine = lambda **kw: Engine(model, tok, **kw)  # noqa: E731
     lines = []
 
-    # --- batch-1 decode: time(n tokens) - time(1 token) over n - 1 tokens, both sides
-    prompt = prompts[0]
-    log("batch-1 decode")
-    ours = {}
-    for count in (1, n):
-        e = engine(prefix_caching=False)
-        t = time.perf_counter()
-        out = e.generate([prompt], SamplingParams(max_tokens=count, ignore_eos=True))[0]
-        ours[count] = (time.perf_counter() - t, out.token_ids)
-    theirs = {count: hf_generate(hf, prompt, count)[::-1] for count in (1, n)}
-    ours_rate = (n - 1) / (ours[n][0] - ours[1][0])
-    theirs_rate = (n - 1) / (theirs[n][0] - theirs[1][0])
-    # a decode step reads every weight once, the embedding table only when it is also the LM head (tied)
-    weights = count_params(model) * 4 - (0 if margs.tie_word_embeddings else model.model.embed_tokens.weight.nbytes)
-    kv = PagedRunner.bytes_per_block(margs, 1, torch.float32) * (len(prompt) + n / 2)
-    bandwidth = memory_bandwidth()
-    per_token = weights + kv
-    lines += ["## Batch-1 decode (fp32, %d threads; prompt %d tokens, %d new)" % (args.threads, len(prompt), n), "",
-              "| | decode tokens/s | vs generate() | bytes read / token | of memory bandwidth |",
-              "|---|---:|---:|---:|---:|",
-              f"| transformers generate() | {theirs_rate:.1f} | 1.00x | {per_token / 1e6:.0f} MB | "
-              f"{theirs_rate * per_token / bandwidth:.0%} |",
-              f"| engine | {ours_rate:.1f} | {ours_rate / theirs_rate:.2f}x | {per_token / 1e6:.0f} MB | "
-              f"{ours_rate * per_token / bandwidth:.0%} |", "",
-              f"memory bandwidth (sum over 1 GiB): {bandwidth / 1e9:.1f} GB/s; weights {weights / 1e6:.0f} MB, KV "
-              f"{kv / 1e6:.0f} MB at the mean context; same tokens: {'yes' if same_tokens(ours[n][1], theirs[n][1], tok.eos_id) else 'NO'}", ""]
+    if "decode" in sections:
+        # --- batch-1 decode: time(n tokens) - time(1 token) over n - 1 tokens, both sides
+        prompt = prompts[0]
+        log("batch-1 decode")
+        ours = {}
+        for count in (1, n):
+            e = engine(prefix_caching=False)
+            t = time.perf_counter()
+            out = e.generate([prompt], SamplingParams(max_tokens=count, ignore_eos=True))[0]
+            ours[count] = (time.perf_counter() - t, out.token_ids)
+        theirs = {count: hf_generate(hf, prompt, count)[::-1] for count in (1, n)}
+        ours_rate = (n - 1) / (ours[n][0] - ours[1][0])
+        theirs_rate = (n - 1) / (theirs[n][0] - theirs[1][0])
+        # a decode step reads every weight once, the embedding table only when it is also the LM head (tied)
+        weights = count_params(model) * 4 - (0 if margs.tie_word_embeddings else model.model.embed_tokens.weight.nbytes)
+        kv = PagedRunner.bytes_per_block(margs, 1, torch.float32) * (len(prompt) + n / 2)
+        bandwidth = memory_bandwidth()
+        per_token = weights + kv
+        lines += ["## Batch-1 decode (fp32, %d threads; prompt %d tokens, %d new)" % (args.threads, len(prompt), n), "",
+                  "| | decode tokens/s | vs generate() | bytes read / token | of memory bandwidth |",
+                  "|---|---:|---:|---:|---:|",
+                  f"| transformers generate() | {theirs_rate:.1f} | 1.00x | {per_token / 1e6:.0f} MB | "
+                  f"{theirs_rate * per_token / bandwidth:.0%} |",
+                  f"| engine | {ours_rate:.1f} | {ours_rate / theirs_rate:.2f}x | {per_token / 1e6:.0f} MB | "
+                  f"{ours_rate * per_token / bandwidth:.0%} |", "",
+                  f"memory bandwidth (sum over 1 GiB): {bandwidth / 1e9:.1f} GB/s; weights {weights / 1e6:.0f} MB, KV "
+                  f"{kv / 1e6:.0f} MB at the mean context; same tokens: {'yes' if same_tokens(ours[n][1], theirs[n][1], tok.eos_id) else 'NO'}", ""]
 
-    # --- 8 concurrent requests vs generate() one after another
-    log("8 concurrent requests")
-    eight = prompts[:8]
-    done, ours_wall = drive(engine(), eight, n, 8)
-    # a serving engine's steady state: earlier requests left the agents' system prompts in its cache
-    warm_engine = engine()
-    drive(warm_engine, prompts[8:8 + len(by_agent)], 1, len(by_agent))
-    warm_done, warm_wall = drive(warm_engine, eight, n, 8)
-    theirs_wall, same = 0.0, 0
-    for prompt_ids, record in zip(eight, done):
-        ids, took = hf_generate(hf, prompt_ids, n)
-        theirs_wall += took
-        same += same_tokens(record["ids"], ids, tok.eos_id)
-    total = 8 * n
-    lines += ["## Eight concurrent requests (%d new tokens each)" % n, "",
-              "| | wall s | output tokens/s | vs generate() |", "|---|---:|---:|---:|",
-              f"| transformers generate(), one after another | {theirs_wall:.1f} | {total / theirs_wall:.1f} | 1.00x |",
-              f"| engine, all 8 at once, cold cache | {ours_wall:.1f} | {total / ours_wall:.1f} | "
-              f"{theirs_wall / ours_wall:.2f}x |",
-              f"| engine, all 8 at once, the agents' system prompts cached by {len(by_agent)} earlier requests | "
-              f"{warm_wall:.1f} | {total / warm_wall:.1f} | {theirs_wall / warm_wall:.2f}x |",
-              "", f"same tokens: {same} of 8 (cold), {sum(a['ids'] == b['ids'] for a, b in zip(done, warm_done))} "
-              "of 8 warm = cold", ""]
+    if "eight" in sections:
+        # --- 8 concurrent requests vs generate() one after another
+        log("8 concurrent requests")
+        eight = prompts[:8]
+        done, ours_wall = drive(engine(), eight, n, 8)
+        # a serving engine's steady state: earlier requests left the agents' system prompts in its cache
+        warm_engine = engine()
+        drive(warm_engine, prompts[8:8 + len(by_agent)], 1, len(by_agent))
+        warm_done, warm_wall = drive(warm_engine, eight, n, 8)
+        theirs_wall, same = 0.0, 0
+        for prompt_ids, record in zip(eight, done):
+            ids, took = hf_generate(hf, prompt_ids, n)
+            theirs_wall += took
+            same += same_tokens(record["ids"], ids, tok.eos_id)
+        total = 8 * n
+        lines += ["## Eight concurrent requests (%d new tokens each)" % n, "",
+                  "| | wall s | output tokens/s | vs generate() |", "|---|---:|---:|---:|",
+                  f"| transformers generate(), one after another | {theirs_wall:.1f} | {total / theirs_wall:.1f} | 1.00x |",
+                  f"| engine, all 8 at once, cold cache | {ours_wall:.1f} | {total / ours_wall:.1f} | "
+                  f"{theirs_wall / ours_wall:.2f}x |",
+                  f"| engine, all 8 at once, the agents' system prompts cached by {len(by_agent)} earlier requests | "
+                  f"{warm_wall:.1f} | {total / warm_wall:.1f} | {theirs_wall / warm_wall:.2f}x |",
+                  "", f"same tokens: {same} of 8 (cold), {sum(a['ids'] == b['ids'] for a, b in zip(done, warm_done))} "
+                  "of 8 warm = cold", ""]
 
-    # --- closed-loop concurrency
-    lines += ["## Closed loop: %d requests per level, %d new tokens each" % (args.requests, n), "",
-              "| clients | requests/s | output tokens/s | TTFT p50 / p90 ms | TPOT p50 / p90 ms | prefix hit rate |",
-              "|---:|---:|---:|---:|---:|---:|"]
-    work = [prompts[i % len(prompts)] for i in range(args.requests)]
-    for clients in (1, 8, 32):
-        log(f"concurrency {clients}")
-        e = engine(max_seqs=max(32, clients))
-        done, wall = drive(e, work, n, clients)
-        ttft, tpot = [r["ttft"] * 1e3 for r in done], [r["tpot"] * 1e3 for r in done]
-        lines.append(f"| {clients} | {len(done) / wall:.2f} | {len(done) * n / wall:.1f} | "
-                     f"{percentile(ttft, .5):.0f} / {percentile(ttft, .9):.0f} | "
-                     f"{percentile(tpot, .5):.0f} / {percentile(tpot, .9):.0f} | "
-                     f"{e.pool.stats()['prefix_hit_rate']:.0%} |")
-    lines.append("")
+    if "loop" in sections:
+        # --- closed-loop concurrency
+        lines += ["## Closed loop: %d requests per level, %d new tokens each" % (args.requests, n), "",
+                  "| clients | requests/s | output tokens/s | TTFT p50 / p90 ms | TPOT p50 / p90 ms | prefix hit rate |",
+                  "|---:|---:|---:|---:|---:|---:|"]
+        work = [prompts[i % len(prompts)] for i in range(args.requests)]
+        for clients in (1, 8, 32):
+            log(f"concurrency {clients}")
+            e = engine(max_seqs=max(32, clients))
+            done, wall = drive(e, work, n, clients)
+            ttft, tpot = [r["ttft"] * 1e3 for r in done], [r["tpot"] * 1e3 for r in done]
+            lines.append(f"| {clients} | {len(done) / wall:.2f} | {len(done) * n / wall:.1f} | "
+                         f"{percentile(ttft, .5):.0f} / {percentile(ttft, .9):.0f} | "
+                         f"{percentile(tpot, .5):.0f} / {percentile(tpot, .9):.0f} | "
+                         f"{e.pool.stats()['prefix_hit_rate']:.0%} |")
+        lines.append("")
 
-    # --- TTFT with and without the prefix cache, one request at a time
-    log("prefix cache")
-    lines += ["## TTFT on agent prompts, one request at a time (%d prompts, 1 new token)" % len(prompts), "",
-              "| prefix cache | TTFT p50 ms | TTFT p90 ms | hit rate |", "|---|---:|---:|---:|"]
-    results = {}
-    for caching in (False, True):
-        e = engine(prefix_caching=caching)
-        done, _ = drive(e, prompts, 1, 1)
-        ttft = [r["ttft"] * 1e3 for r in done]
-        results[caching] = percentile(ttft, .5)
-        lines.append(f"| {'on' if caching else 'off'} | {percentile(ttft, .5):.0f} | {percentile(ttft, .9):.0f} | "
-                     f"{e.pool.stats()['prefix_hit_rate']:.0%} |")
-    lines += ["", f"TTFT p50 {results[False] / results[True]:.1f}x lower with the prefix cache", ""]
+    if "ttft" in sections:
+        # --- TTFT with and without the prefix cache, one request at a time
+        log("prefix cache")
+        lines += ["## TTFT on agent prompts, one request at a time (%d prompts, 1 new token)" % len(prompts), "",
+                  "| prefix cache | TTFT p50 ms | TTFT p90 ms | hit rate |", "|---|---:|---:|---:|"]
+        results = {}
+        for caching in (False, True):
+            e = engine(prefix_caching=caching)
+            done, _ = drive(e, prompts, 1, 1)
+            ttft = [r["ttft"] * 1e3 for r in done]
+            results[caching] = percentile(ttft, .5)
+            lines.append(f"| {'on' if caching else 'off'} | {percentile(ttft, .5):.0f} | {percentile(ttft, .9):.0f} | "
+                         f"{e.pool.stats()['prefix_hit_rate']:.0%} |")
+        lines += ["", f"TTFT p50 {results[False] / results[True]:.1f}x lower with the prefix cache", ""]
+
+    if "preemption" in sections:
+        # --- preemption: recompute vs swap, the KV cache squeezed to a quarter of what 16 requests need
+        log("preemption")
+        sixteen = prompts[:16]
+        blocks = sum(-(-(len(p) + n) // 16) for p in sixteen) // 4
+        lines += [f"## Preemption: 16 requests at once, the KV cache cut to {blocks} blocks (a quarter of their need)", "",
+                  "| preemption | wall s | output tokens/s | preemptions | prompt tokens computed again |", "|---|---:|---:|---:|---:|"]
+        outputs = {}
+        for mode in ("recompute", "swap", "recompute", "swap"):   # alternated: the machine's speed drifts
+            # max_model_len 2,048 (the prompts' longest + n fits): the cache's floor is one full context
+            e = engine(num_blocks=blocks, preemption=mode, max_seqs=16, max_model_len=2048)
+            computed = []
+            forward = e._forward
+            e._forward = lambda swaps, work, f=forward, c=computed: c.append(sum(len(w[0]) for w in work)) or f(swaps, work)
+            done, wall = drive(e, sixteen, n, 16)
+            outputs.setdefault(mode, [r["ids"] for r in done])
+            again = sum(computed) - sum(len(p) + n - 1 for p in sixteen) + sum(r["cached"] for r in done)
+            lines.append(f"| {mode} | {wall:.1f} | {16 * n / wall:.1f} | {e.scheduler.preemptions} | {again} |")
+        lines += ["", f"same tokens: {'yes' if outputs['recompute'] == outputs['swap'] else 'NO'}", ""]
 
     command = "compute/.venv/bin/python compute/bench/engine_bench.py " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))

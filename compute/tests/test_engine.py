@@ -71,6 +71,16 @@ def test_chunked_prefill_and_preemption_change_nothing(model, tok):
     assert [o.token_ids for o in tight.generate(batch, greedy(20))] == want
     assert tight.scheduler.preemptions > 0
     assert tight.pool.free_blocks == tight.pool.num_blocks
+    # the same squeeze with the preempted sequences' keys and values swapped to host memory and back
+    swap = Engine(model, tok, num_blocks=18, block_size=16, max_batched_tokens=64, prefix_caching=False,
+                  preemption="swap")
+    computed = []
+    forward = swap._forward
+    swap._forward = lambda swaps, work: computed.append(sum(len(w[0]) for w in work)) or forward(swaps, work)
+    assert [o.token_ids for o in swap.generate(batch, greedy(20))] == want
+    assert swap.scheduler.preemptions > 0 and not swap.runner.swapped
+    # nothing was computed twice: every prompt token once, then one position per new token but the last
+    assert sum(computed) == sum(len(p) + 19 for p in batch)
 
 
 def test_paged_attention_equals_dense_attention(model, tok):
@@ -92,7 +102,7 @@ def last_logits(engine: Engine, prompt: list[int]) -> tuple[torch.Tensor, int]:
     """The logits the engine sampled a prompt's first token from, and how many prompt tokens it found cached."""
     seen = []
     forward = engine._forward
-    engine._forward = lambda work: seen.append(forward(work)) or seen[-1]
+    engine._forward = lambda swaps, work: seen.append(forward(swaps, work)) or seen[-1]
     out = engine.generate([prompt], greedy(1))[0]
     engine._forward = forward
     return seen[-1][-1], out.cached_tokens
@@ -119,7 +129,7 @@ def test_prompts_arriving_together_compute_their_shared_prefix_once(model, tok):
     engine = Engine(model, tok, num_blocks=64, block_size=16, max_batched_tokens=512)
     computed = []
     forward = engine._forward
-    engine._forward = lambda work: computed.append(sum(len(w[0]) for w in work)) or forward(work)
+    engine._forward = lambda swaps, work: computed.append(sum(len(w[0]) for w in work)) or forward(swaps, work)
     outs = engine.generate(batch, greedy(4))
     assert [o.cached_tokens for o in outs] == [0, 96, 96]
     assert [o.token_ids for o in outs] == [reference(model, p, 4) for p in batch]
@@ -222,14 +232,16 @@ def test_a_tampered_checkpoint_is_refused_naming_the_file(model, tmp_path):
         Engine.from_checkpoint(out, device="cpu")
 
 
-def _tp_rank(rank: int, world: int, init: str, batch: list, result: str) -> None:
+def _tp_rank(rank: int, world: int, init: str, batch: list, result: str, preemption: str) -> None:
     dist.init_process_group("gloo", init_method=init, rank=rank, world_size=world)
     from distillery_compute.tokenizer import ChatTokenizer
     tok = ChatTokenizer.load(os.environ["ENGINE_TEST_TOK"])
-    engine = Engine(micro_model(), tok, num_blocks=128, max_batched_tokens=32, group=dist.group.WORLD)
+    engine = Engine(micro_model(), tok, num_blocks=16, max_batched_tokens=32, group=dist.group.WORLD,
+                    preemption=preemption)
     if rank == 0:
         outs = engine.generate(batch, greedy(16))
         stop_workers(engine)
+        assert engine.scheduler.preemptions > 0   # 16 blocks for 6 prompts of up to 106 positions
         with open(result, "w") as f:
             json.dump([o.token_ids for o in outs], f)
     else:
@@ -238,12 +250,13 @@ def _tp_rank(rank: int, world: int, init: str, batch: list, result: str) -> None
 
 
 @pytest.mark.slow
-def test_tensor_parallel_on_two_ranks_equals_one_rank(model, tok, tok_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("preemption", ["recompute", "swap"])
+def test_tensor_parallel_on_two_ranks_equals_one_rank(model, tok, tok_dir, tmp_path, monkeypatch, preemption):
     batch = prompts(6, seed=8)
     one = [o.token_ids for o in Engine(model, tok, num_blocks=128).generate(batch, greedy(16))]
     monkeypatch.setenv("ENGINE_TEST_TOK", str(tok_dir))
     result = tmp_path / "tp.json"
-    mp.spawn(_tp_rank, args=(2, f"file://{tmp_path / 'store'}", batch, str(result)), nprocs=2, join=True)
+    mp.spawn(_tp_rank, args=(2, f"file://{tmp_path / 'store'}", batch, str(result), preemption), nprocs=2, join=True)
     assert json.loads(result.read_text()) == one
 
 

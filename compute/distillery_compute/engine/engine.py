@@ -95,7 +95,7 @@ def kv_cache_bytes(device: torch.device) -> int:
 class Engine:
     def __init__(self, model: Transformer, tokenizer: ChatTokenizer, *, block_size: int = 16,
                  num_blocks: int | None = None, max_batched_tokens: int = 512, max_seqs: int = 64,
-                 max_model_len: int | None = None, prefix_caching: bool = True,
+                 max_model_len: int | None = None, prefix_caching: bool = True, preemption: str = "recompute",
                  group: "dist.ProcessGroup | None" = None):
         self.tokenizer = tokenizer
         self.args = model.args
@@ -109,7 +109,7 @@ class Engine:
         num_blocks = max(num_blocks, -(-self.max_model_len // block_size))
         self.runner = PagedRunner(model, num_blocks, block_size, group)
         self.pool = BlockPool(num_blocks, block_size, prefix_caching)
-        self.scheduler = Scheduler(self.pool, max_batched_tokens, max_seqs)
+        self.scheduler = Scheduler(self.pool, max_batched_tokens, max_seqs, preemption)
         self.device = device
         self._inbox: list[_Request] = []
         self._aborts: set[str] = set()
@@ -209,11 +209,12 @@ class Engine:
             if (request := self._live.get(request_id)) is not None:
                 outputs.append(self._finish(request, "abort", []))
         batch = self.scheduler.schedule()
-        if not batch:
-            return outputs
+        swaps, self.scheduler.swaps = self.scheduler.swaps, []
         work = [(item.seq.tokens[item.start:item.start + item.count], item.start, item.seq.blocks, item.samples)
                 for item in batch]
-        logits = self._forward(work)
+        logits = self._forward(swaps, work)
+        if not batch:
+            return outputs
         sampled = [item for item in batch if item.samples]
         for item in batch:
             self.scheduler.computed(item)
@@ -224,11 +225,11 @@ class Engine:
         self.steps += 1
         return outputs
 
-    def _forward(self, work) -> torch.Tensor:
-        step = self.runner.prepare(work)
-        if self.runner.world > 1:   # the other ranks run the same forward (tp.serve_worker)
-            dist.broadcast_object_list([work], src=0, group=self.runner.group)
-        return self.runner.forward(step)
+    def _forward(self, swaps, work) -> torch.Tensor | None:
+        if self.runner.world > 1:   # the other ranks swap and run the same forward (tp.serve_worker)
+            dist.broadcast_object_list([(swaps, work)], src=0, group=self.runner.group)
+        self.runner.swap(swaps)
+        return self.runner.forward(self.runner.prepare(work)) if work else None
 
     def _accept(self, request: _Request, token: int, now: float) -> Output:
         params, tok = request.params, self.tokenizer

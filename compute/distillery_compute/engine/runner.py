@@ -191,6 +191,7 @@ class PagedRunner:
         self.k_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
         self.v_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
         self.scratch = [torch.empty(0, dtype=self.dtype, device=self.device) for _ in range(2)]
+        self.swapped: dict[str, list[Tensor]] = {}   # swap-mode preemption: a sequence's blocks, per layer
 
     @staticmethod
     def bytes_per_block(args, block_size: int, dtype: torch.dtype, world: int = 1) -> int:
@@ -229,6 +230,21 @@ class PagedRunner:
                     decode_blocks=as_tensor([b for i in rest for b in decode_tables[i] + [0] * (width - len(decode_tables[i]))]),
                     decode_pad=pad.view(len(rest), width * bs).to(self.device),
                     prefills=prefills, logit_rows=as_tensor(logit_rows))
+
+    def swap(self, ops: Sequence[tuple[str, str, list[int]]]) -> None:
+        """Carry out the scheduler's swaps in order: "out" copies a sequence's blocks to host memory,
+        "in" copies them back into its new blocks, "drop" forgets them."""
+        for op, seq_id, blocks in ops:
+            if op == "drop":
+                self.swapped.pop(seq_id, None)
+                continue
+            index = torch.tensor(blocks, dtype=torch.long, device=self.device)
+            if op == "out":
+                self.swapped[seq_id] = [cache.view(self.num_blocks, -1).index_select(0, index).cpu()
+                                        for cache in self.k_cache + self.v_cache]
+            else:
+                for cache, saved in zip(self.k_cache + self.v_cache, self.swapped.pop(seq_id)):
+                    cache.view(self.num_blocks, -1)[index] = saved.to(self.device)
 
     def _all_reduce(self, x: Tensor) -> Tensor:
         if self.world > 1:

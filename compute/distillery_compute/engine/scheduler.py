@@ -7,8 +7,9 @@ under a token budget (vLLM v1's rule, not a prefill phase and a decode phase):
      whose prompt is still being prefilled computes its next chunk (at most the budget left);
   2. when a running sequence needs a block and none is free, the most recently admitted running
      sequence is preempted: its blocks are released and it goes back to the head of the queue with
-     its tokens so far, to be recomputed (its full blocks stay in the prefix cache, so a recompute
-     usually finds most of them there);
+     its tokens so far. preemption="recompute" (the default) computes them again when it returns
+     (its full blocks stay in the prefix cache, so a recompute finds those not evicted since);
+     "swap" first copies its keys and values to host memory and back into fresh blocks on return;
   3. if nothing was preempted, waiting sequences are admitted in arrival order while budget, blocks
      and max_seqs allow: each first takes the cached prefix of its tokens (prefix cache), then
      prefills as much of the rest as the budget holds; a long prompt is chunked over several steps.
@@ -26,6 +27,9 @@ from dataclasses import dataclass, field
 
 from distillery_compute.engine.blocks import BlockPool, prefix_keys
 from distillery_compute.engine.sampling import SamplingParams
+
+
+PREEMPTION = ("recompute", "swap")
 
 
 class Status(enum.Enum):
@@ -50,6 +54,7 @@ class Sequence:
     arrival: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
     preemptions: int = 0
+    swapped: int = 0                                     # positions whose keys and values wait in host memory
 
     @property
     def tokens(self) -> list[int]:
@@ -73,9 +78,16 @@ class Scheduled:
 
 
 class Scheduler:
-    def __init__(self, pool: BlockPool, max_batched_tokens: int = 512, max_seqs: int = 64):
+    def __init__(self, pool: BlockPool, max_batched_tokens: int = 512, max_seqs: int = 64,
+                 preemption: str = "recompute"):
         if max_batched_tokens < 1 or max_seqs < 1:
             raise ValueError("max_batched_tokens and max_seqs must be at least 1")
+        if preemption not in PREEMPTION:
+            raise ValueError(f"preemption must be one of {', '.join(PREEMPTION)}, got {preemption!r}")
+        self.preemption = preemption
+        # ("out" | "in" | "drop", sequence id, blocks) for the runner to carry out, in order, before the
+        # step's forward (swap mode): a block swapped out may be handed to another sequence this step
+        self.swaps: list[tuple[str, str, list[int]]] = []
         self.pool, self.budget, self.max_seqs = pool, max_batched_tokens, max_seqs
         self.waiting: deque[Sequence] = deque()
         self.running: list[Sequence] = []
@@ -109,6 +121,18 @@ class Scheduler:
         deferred = []
         while not preempted and self.waiting and budget > 0 and len(self.running) < self.max_seqs:
             seq = self.waiting.popleft()
+            if seq.swapped:   # back from host memory: fresh blocks, its keys and values copied in
+                count = min(seq.length - seq.swapped, budget)
+                if not self._reserve(seq, seq.swapped + count):
+                    self.waiting.appendleft(seq)
+                    break
+                self.swaps.append(("in", seq.id, seq.blocks[:-(-seq.swapped // self.pool.block_size)]))
+                seq.computed, seq.swapped = seq.swapped, 0
+                seq.status = Status.RUNNING
+                self.running.append(seq)
+                batch.append(Scheduled(seq, seq.computed, count))
+                budget -= count
+                continue
             if not seq.blocks:
                 seq.lookup = prefix_keys(seq.tokens[:-1], self.pool.block_size)
                 seq.blocks = self.pool.cached_prefix(seq.lookup)
@@ -147,6 +171,10 @@ class Scheduler:
 
     def _preempt(self, seq: Sequence) -> None:
         self.running.remove(seq)
+        if self.preemption == "swap" and seq.computed:
+            full = -(-seq.computed // self.pool.block_size)
+            self.swaps.append(("out", seq.id, seq.blocks[:full]))
+            seq.swapped = seq.computed
         self.pool.release(seq.blocks)
         seq.blocks, seq.keys, seq.computed = [], [], 0
         seq.status = Status.WAITING
@@ -172,5 +200,8 @@ class Scheduler:
         elif seq.status is Status.WAITING:
             self.waiting.remove(seq)
         self.pool.release(seq.blocks)
+        if seq.swapped:
+            self.swaps.append(("drop", seq.id, []))
+            seq.swapped = 0
         seq.blocks = []
         seq.status, seq.finish_reason = Status.FINISHED, reason

@@ -27,7 +27,10 @@ def serve_worker(engine: Engine) -> int:
         dist.broadcast_object_list(box, src=0, group=runner.group)
         if box[0] is None:
             return steps
-        runner.forward(runner.prepare(box[0]))
+        swaps, work = box[0]
+        runner.swap(swaps)
+        if work:
+            runner.forward(runner.prepare(work))
         steps += 1
 
 
