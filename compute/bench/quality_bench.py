@@ -43,7 +43,7 @@ import torch
 from distillery_compute.bases import BASES, import_base
 from distillery_compute.checkpoint import load_checkpoint
 from distillery_compute.data import read_jsonl
-from distillery_compute.evaluate import greedy_texts, output_losses, rows_to_decode
+from distillery_compute.evaluate import held_out_texts, output_losses, rows_to_decode
 from distillery_compute.stages import RunOptions, run
 from distillery_compute.tokenizer import ChatTokenizer
 from distillery_compute.training import stage_config
@@ -118,13 +118,7 @@ def measure(name: str, ckpt: Path | None, rows: list[dict], max_len: int) -> lis
     tok = ChatTokenizer.load(ckpt)
     with torch.no_grad():
         losses = output_losses(model, tok, rows, max_len)
-    # every row decoded together through the inference engine (greedy, KV cache, prefix cache)
-    prompts, max_new = [], []
-    for row in rows:
-        n = len(tok.encode(row["output"])) + EXTRA_TOKENS
-        prompts.append(tok.encode_prompt(row["prompt"])[-(max_len - n):])
-        max_new.append(n)
-    texts = greedy_texts(model, tok, prompts, max_new)
+    texts = held_out_texts(model, tok, rows, max_len, EXTRA_TOKENS)   # the engine, every row at once
     out = [{"agent": row["agent"], "loss": loss, "text": text.strip()} for row, loss, text in zip(rows, losses, texts)]
     log(f"{name}: measured {len(rows)} rows in {time.monotonic() - t0:.0f} s")
     return out

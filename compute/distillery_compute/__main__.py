@@ -13,6 +13,7 @@ errors go to stderr with exit code 2. Under torchrun only rank 0 writes to stdou
 (engine/server.py), then drains: "draining", and "done" once every request finished.
 """
 
+import functools
 import platform
 import sys
 from dataclasses import asdict
@@ -27,6 +28,20 @@ commands:
   train        distill the student: [bootstrap,] expand, cpt, sft, dpo (resumable; see train --help)
   serve        serve a checkpoint with the inference engine over gRPC until SIGTERM (see serve --help)
 """
+
+
+def parse(parser, argv: list[str]):
+    """The parsed arguments, or the exit code argparse asked for (it printed the usage error or help)."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
+def refuse(command: str, message: str) -> int:
+    """A usage error: the message on stderr, exit code 2."""
+    print(f"distillery_compute {command}: {message}", file=sys.stderr)
+    return 2
 
 
 def cmd_info(args: list[str]) -> int:
@@ -56,14 +71,10 @@ def cmd_import_base(argv: list[str]) -> int:
     parser.add_argument("--source", type=Path, help="the GGUF to read (default: the installed package's); "
                         "it must be the pinned file")
     parser.add_argument("--dtype", choices=("bfloat16", "float32"), default="bfloat16")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-
-    def bad(message: str) -> int:
-        print(f"distillery_compute import-base: {message}", file=sys.stderr)
-        return 2
+    args = parse(parser, argv)
+    if isinstance(args, int):   # argparse printed a usage error (2) or --help (0)
+        return args
+    bad = functools.partial(refuse, "import-base")
 
     if args.preset not in BASES:
         return bad(f"unknown base {args.preset!r} (known: {', '.join(BASES)})")
@@ -107,14 +118,10 @@ def cmd_train(argv: list[str]) -> int:
     parser.add_argument("--eval-rows", type=int, default=0, help="eval rows whose held-out loss is measured per "
                         "stage, each role in turn (0: all)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:   # argparse printed the usage error to stderr (exit 2), or --help (0)
-        return int(exit_.code or 0)
-
-    def bad(message: str) -> int:
-        print(f"distillery_compute train: {message}", file=sys.stderr)
-        return 2
+    args = parse(parser, argv)
+    if isinstance(args, int):   # argparse printed a usage error (2) or --help (0)
+        return args
+    bad = functools.partial(refuse, "train")
 
     import time
 
@@ -198,14 +205,10 @@ def cmd_serve(argv: list[str]) -> int:
                         "DISTILLERY_ENGINE_KV_BYTES, else engine.py's defaults)")
     parser.add_argument("--model-id", help="the model id Health reports (default: the checkpoint dir)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-
-    def bad(message: str) -> int:
-        print(f"distillery_compute serve: {message}", file=sys.stderr)
-        return 2
+    args = parse(parser, argv)
+    if isinstance(args, int):   # argparse printed a usage error (2) or --help (0)
+        return args
+    bad = functools.partial(refuse, "serve")
 
     import os
     import stat

@@ -24,8 +24,6 @@ from torch import nn
 
 from distillery_compute.data import IGNORE_INDEX, collate, encode_sft
 from distillery_compute.engine import Engine, SamplingParams
-from distillery_compute.engine.engine import kv_cache_bytes
-from distillery_compute.engine.runner import PagedRunner
 from distillery_compute.model import KVCache, Transformer
 from distillery_compute.tokenizer import ChatTokenizer
 
@@ -112,16 +110,15 @@ def greedy_texts(model: nn.Module, tok: ChatTokenizer, prompts: Sequence[Sequenc
     batching, prefix cache: the agents' prompts share their system prompt); any other causal LM (a
     test's lookup table) through greedy_decode, one prompt at a time. keep_going[i](text so far)
     False stops prompt i there (the text so far is returned)."""
+    if not prompts:
+        return []
     checks = keep_going or [None] * len(prompts)
     if not isinstance(model, Transformer):
         return [tok.decode(greedy_decode(model, prompt, n, tok.eos_id,
                                          None if check is None else lambda new, c=check: c(tok.decode(new))))
                 for prompt, n, check in zip(prompts, max_new, checks)]
-    device, dtype = model.lm_head.weight.device, model.lm_head.weight.dtype
-    block = 16
-    needed = sum(-(-(len(p) + n) // block) for p, n in zip(prompts, max_new))
-    budget = kv_cache_bytes(device) // PagedRunner.bytes_per_block(model.args, block, dtype)
-    engine = Engine(model, tok, block_size=block, num_blocks=min(needed, budget),
+    # every prompt at once; the engine sizes its KV cache for that many within its memory budget
+    engine = Engine(model, tok, max_seqs=len(prompts),
                     max_model_len=max(len(p) + n for p, n in zip(prompts, max_new)) + 1)
     texts = {}
     for i, (prompt, n) in enumerate(zip(prompts, max_new)):
@@ -136,21 +133,28 @@ def greedy_texts(model: nn.Module, tok: ChatTokenizer, prompts: Sequence[Sequenc
     return [texts[str(i)] for i in range(len(prompts))]
 
 
-def exact_matches(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int) -> list[bool]:
-    """Whether greedy decoding from each row's prompt reproduces its output (then eos or the length cap)."""
-    prompts, max_new, checks, wanted = [], [], [], []
+def held_out_texts(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int,
+                   extra_tokens: int = EXTRA_NEW_TOKENS, stop_on_mismatch: bool = False) -> list[str]:
+    """Each row's greedy output, decoded from its prompt as serving feeds it (the most recent turns kept
+    within max_len, as in training), up to the target's length + extra_tokens. stop_on_mismatch ends a
+    row once its text can no longer equal the target (all exact match needs)."""
+    prompts, max_new, checks = [], [], []
     for row in rows:
-        n = len(tok.encode(row["output"])) + EXTRA_NEW_TOKENS
-        prompts.append(tok.encode_prompt(row["prompt"])[-max(1, max_len - n):])   # the most recent turns stay, as in training
+        n = len(tok.encode(row["output"])) + extra_tokens
+        prompts.append(tok.encode_prompt(row["prompt"])[-max(1, max_len - n):])
         max_new.append(n)
         target = row["output"].strip()
-        wanted.append(target)
         # Text only grows as tokens are added, so once the stripped text so far is no prefix of the
         # target no continuation can match: stop there (an untrained model stops after a token or two).
         # A trailing U+FFFD is a character whose bytes are still coming.
         checks.append(lambda text, target=target: target.startswith(text.rstrip("\ufffd").strip()))
-    texts = greedy_texts(model, tok, prompts, max_new, checks)
-    return [text.strip() == target for text, target in zip(texts, wanted)]
+    return greedy_texts(model, tok, prompts, max_new, checks if stop_on_mismatch else None)
+
+
+def exact_matches(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int) -> list[bool]:
+    """Whether greedy decoding from each row's prompt reproduces its output (then eos or the length cap)."""
+    texts = held_out_texts(model, tok, rows, max_len, stop_on_mismatch=True)
+    return [text.strip() == row["output"].strip() for text, row in zip(texts, rows)]
 
 
 def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,

@@ -20,11 +20,12 @@ ends the output before it, as OpenAI's API does. Finish reasons: "stop" (eos, a 
 string), "length" (max_tokens or the context is full), "abort".
 """
 
+import dataclasses
 import os
 import threading
 import time
 from collections.abc import Mapping, Sequence as Seq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -69,7 +70,6 @@ class Completion:
 @dataclass(eq=False)
 class _Request(Sequence):
     sent: int = 0                                  # characters of text already emitted
-    stops: Seq[str] = field(default_factory=tuple)
 
 
 def _available_memory() -> int:
@@ -178,7 +178,7 @@ class Engine:
                                          "(prompt and at least one new token)", code="context_length_exceeded")
         params.check(self.args.vocab_size)
         params.make_generator(self.device)
-        request = _Request(id=request_id, prompt=ids, params=params, stops=tuple(params.stop))
+        request = _Request(id=request_id, prompt=ids, params=params)
         with self._lock:
             if request_id in self._live or any(r.id == request_id for r in self._inbox):
                 raise RequestError("request_id", f"{request_id!r} is already being served", code="duplicate_request")
@@ -239,7 +239,7 @@ class Engine:
             return self._finish(request, "stop", [])
         request.output.append(token)
         text = tok.decode(request.output)
-        for stop in request.stops:   # the earliest stop string ends the output before it
+        for stop in params.stop:   # the earliest stop string ends the output before it
             at = text.find(stop, max(0, request.sent - len(stop)))
             if at >= 0:
                 return self._finish(request, "stop", [token], text[:at])
@@ -247,7 +247,7 @@ class Engine:
             return self._finish(request, "length", [token], text)
         # hold back a partial character and any tail that may grow into a stop string
         ready = len(text.rstrip("\ufffd"))
-        for stop in request.stops:
+        for stop in params.stop:
             for keep in range(min(len(stop) - 1, ready), 0, -1):
                 if text[:ready].endswith(stop[:keep]):
                     ready -= keep
@@ -277,7 +277,7 @@ class Engine:
         ids = [f"offline-{self.steps}-{i}" for i in range(len(prompts))]
         start = time.monotonic()
         for request_id, prompt, p in zip(ids, prompts, many):
-            p = SamplingParams(**{**p.__dict__, "generator": None})
+            p = dataclasses.replace(p, generator=None)   # add() seeds a generator of its own
             if isinstance(prompt, str):
                 self.add(request_id, p, transcript=prompt)
             else:

@@ -27,6 +27,7 @@ parallel), each followed by one all-reduce; embeddings, norms and the LM head ar
 """
 
 from collections.abc import Sequence
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -55,10 +56,9 @@ class Step:
 def mkl_packing(device: torch.device, dtype: torch.dtype) -> bool:
     """Whether linear layers can use MKL's pre-packed sgemm: fp32 on an x86 CPU with torch's MKL build.
 
-    MKL packs the weight matrix on every sgemm call; packed once ahead, a decode batch of 8 runs its
-    matmuls ~1.6x faster and a 512-token prefill chunk ~1.2x (measured on 2 cores). One row (a batch-1
-    decode) is fastest as a plain product with the weight stored transposed (~10% over the packed
-    call). Results agree with the plain product to fp32 rounding, not bit for bit: MKL's kernels, like
+    MKL packs the weight matrix on every sgemm call; packed once ahead, small batches (decodes) and
+    prefill chunks skip that work. One row (a batch-1 decode) is fastest as a plain product with the
+    weight stored transposed. (engine_bench.py's batch-1 and 8-concurrent figures include both.) Results agree with the plain product to fp32 rounding, not bit for bit: MKL's kernels, like
     any BLAS's, sum in an order that depends on the batch size."""
     return (device.type == "cpu" and dtype == torch.float32 and torch.backends.mkl.is_available()
             and hasattr(torch.ops.mkl, "_mkl_linear") and hasattr(torch.ops.mkl, "_mkl_reorder_linear_weight"))
@@ -90,9 +90,9 @@ def in_place(blocks: list[int]) -> tuple[int, int] | None:
 
 @dataclass
 class SharedContext:
-    """Decodes whose block tables start with the same block (a prompt prefix from the prefix cache),
-    or one decode alone: each attends over the union of their blocks, its own positions unmasked, so
-    the shared prefix's keys and values are read once for all of them."""
+    """Decodes whose block tables share their leading blocks (a prompt prefix from the prefix cache;
+    share_groups), or one decode alone: each attends over the union of their blocks, its own
+    positions unmasked, so the shared prefix's keys and values are read once for all of them."""
     rows: Tensor                               # (m,) their rows
     blocks: Tensor | tuple[int, int]           # the union of their blocks, in table order
     mask: Tensor | None                        # (m, blocks * block_size) True where a member does not look
@@ -117,17 +117,21 @@ def share_groups(tables: list[list[int]], members: list[int], depth: int = 0) ->
     return [group for part in parts.values() for group in share_groups(tables, part, common)]
 
 
-def shared_contexts(tables: list[list[int]], lengths: list[int], block_size: int,
-                    as_tensor) -> tuple[list[tuple[list[int], SharedContext]], list[int]]:
-    """Split decodes (their block tables and context lengths) into SharedContexts, with the indices of
-    each, and the indices of the rest (contexts shared with no one, batched by a padded gather)."""
+def long_tensor(values, device: torch.device) -> Tensor:
+    return torch.tensor(values, dtype=torch.long, device=device)
+
+
+def shared_contexts(rows: list[int], tables: list[list[int]], lengths: list[int], block_size: int,
+                    device: torch.device) -> tuple[list[SharedContext], list[int]]:
+    """Split decodes (their rows, block tables and context lengths) into SharedContexts, and the
+    indices of the rest (contexts shared with no one, batched by a padded gather)."""
+    as_tensor = functools.partial(long_tensor, device=device)
     groups = share_groups(tables, list(range(len(tables))))
     alone = [members[0] for members in groups if len(members) == 1]
     out = []
     if len(alone) == 1:   # the only unshared decode reads its own blocks in place
         i = alone.pop()
-        blocks = tables[i]
-        out.append(([i], SharedContext(as_tensor([0]), in_place(blocks) or as_tensor(blocks), None, lengths[i])))
+        out.append(SharedContext(as_tensor([rows[i]]), in_place(tables[i]) or as_tensor(tables[i]), None, lengths[i]))
     for members in (m for m in groups if len(m) > 1):
         union, column = [], {}
         for i in members:
@@ -139,8 +143,8 @@ def shared_contexts(tables: list[list[int]], lengths: list[int], block_size: int
         for row, i in enumerate(members):
             mask[row, [column[b] for b in tables[i]]] = False
             mask[row, column[tables[i][-1]], lengths[i] - (len(tables[i]) - 1) * block_size:] = True
-        out.append((members, SharedContext(as_tensor([0]), in_place(union) or as_tensor(union),
-                                           mask.view(len(members), -1), len(union) * block_size)))
+        out.append(SharedContext(as_tensor([rows[i] for i in members]), in_place(union) or as_tensor(union),
+                                 mask.view(len(members), -1).to(device), len(union) * block_size))
     return out, sorted(alone)
 
 
@@ -202,7 +206,7 @@ class PagedRunner:
         bs = self.block_size
         tokens, positions, slots, logit_rows, prefills = [], [], [], [], []
         decode_rows, decode_tables, decode_lengths = [], [], []
-        as_tensor = lambda values: torch.tensor(values, dtype=torch.long, device=self.device)  # noqa: E731
+        as_tensor = functools.partial(long_tensor, device=self.device)
         for new, start, table, wants in work:
             first, count, end = len(tokens), len(new), start + len(new)
             tokens += new
@@ -217,16 +221,12 @@ class PagedRunner:
                 prefills.append((first, count, in_place(blocks) or as_tensor(blocks), start))
             if wants:
                 logit_rows.append(first + count - 1)
-        shared, rest = shared_contexts(decode_tables, decode_lengths, bs, as_tensor)
-        for members, context in shared:
-            context.rows = as_tensor([decode_rows[i] for i in members])
-            if context.mask is not None:
-                context.mask = context.mask.to(self.device)
+        shared, rest = shared_contexts(decode_rows, decode_tables, decode_lengths, bs, self.device)
         width = max((len(decode_tables[i]) for i in rest), default=0)
         pad = (torch.arange(width * bs)[None, :]
                >= torch.tensor([decode_lengths[i] for i in rest], dtype=torch.long)[:, None])
         return Step(tokens=as_tensor(tokens), positions=as_tensor(positions), slots=as_tensor(slots),
-                    shared=[context for _, context in shared], decode_rows=as_tensor([decode_rows[i] for i in rest]),
+                    shared=shared, decode_rows=as_tensor([decode_rows[i] for i in rest]),
                     decode_blocks=as_tensor([b for i in rest for b in decode_tables[i] + [0] * (width - len(decode_tables[i]))]),
                     decode_pad=pad.view(len(rest), width * bs).to(self.device),
                     prefills=prefills, logit_rows=as_tensor(logit_rows))
