@@ -23,7 +23,6 @@ string), "length" (max_tokens or the context is full), "abort".
 import dataclasses
 import os
 import threading
-import time
 from collections.abc import Mapping, Sequence as Seq
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +63,6 @@ class Completion:
     finish_reason: str
     prompt_tokens: int
     cached_tokens: int
-    ttft_s: float | None = None
 
 
 @dataclass(eq=False)
@@ -219,9 +217,8 @@ class Engine:
         for item in batch:
             self.scheduler.computed(item)
         tokens = sample(logits, [item.seq.params for item in sampled]) if sampled else []
-        now = time.monotonic()
         for item, token in zip(sampled, tokens):
-            outputs.append(self._accept(item.seq, token, now))
+            outputs.append(self._accept(item.seq, token))
         self.steps += 1
         return outputs
 
@@ -231,10 +228,8 @@ class Engine:
         self.runner.swap(swaps)
         return self.runner.forward(self.runner.prepare(work)) if work else None
 
-    def _accept(self, request: _Request, token: int, now: float) -> Output:
+    def _accept(self, request: _Request, token: int) -> Output:
         params, tok = request.params, self.tokenizer
-        if request.first_token_at is None:
-            request.first_token_at = now
         if (token == tok.eos_id and not params.ignore_eos) or token in params.stop_token_ids:
             return self._finish(request, "stop", [])
         request.output.append(token)
@@ -275,7 +270,6 @@ class Engine:
         """Whole completions of token-id prompts (or agent transcripts, str), all submitted at once."""
         many = params if isinstance(params, (list, tuple)) else [params] * len(prompts)
         ids = [f"offline-{self.steps}-{i}" for i in range(len(prompts))]
-        start = time.monotonic()
         for request_id, prompt, p in zip(ids, prompts, many):
             p = dataclasses.replace(p, generator=None)   # add() seeds a generator of its own
             if isinstance(prompt, str):
@@ -283,16 +277,14 @@ class Engine:
             else:
                 self.add(request_id, p, token_ids=prompt)
         done: dict[str, Completion] = {}
-        parts: dict[str, list] = {i: ["", [], None] for i in ids}
+        parts: dict[str, tuple[str, list[int]]] = {i: ("", []) for i in ids}
         while len(done) < len(ids):
             for out in self.step():
-                text, tokens, first = parts[out.request_id]
-                first = first if first is not None or not out.token_ids else time.monotonic() - start
-                parts[out.request_id] = [text + out.text, tokens + out.token_ids, first]
+                text, tokens = parts[out.request_id]
+                parts[out.request_id] = text, tokens = text + out.text, tokens + out.token_ids
                 if out.finish_reason is not None:
-                    text, tokens, first = parts[out.request_id]
                     done[out.request_id] = Completion(out.request_id, text, tokens, out.finish_reason,
-                                                      out.prompt_tokens, out.cached_tokens, first)
+                                                      out.prompt_tokens, out.cached_tokens)
         return [done[i] for i in ids]
 
     def stats(self) -> dict[str, float]:

@@ -21,7 +21,6 @@ A sequence whose cache has caught up with its tokens gets a sampled token after 
 """
 
 import enum
-import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -51,9 +50,6 @@ class Sequence:
     cached_tokens: int = 0                               # prompt positions the prefix cache supplied
     status: Status = Status.WAITING
     finish_reason: str | None = None
-    arrival: float = field(default_factory=time.monotonic)
-    first_token_at: float | None = None
-    preemptions: int = 0
     swapped: int = 0                                     # positions whose keys and values wait in host memory
 
     @property
@@ -178,7 +174,6 @@ class Scheduler:
         self.pool.release(seq.blocks)
         seq.blocks, seq.keys, seq.computed = [], [], 0
         seq.status = Status.WAITING
-        seq.preemptions += 1
         self.preemptions += 1
         self.waiting.appendleft(seq)
 
