@@ -188,14 +188,14 @@ def test_abort_by_id_ends_the_stream_and_frees_its_blocks(served):
     rest = list(stream)
     assert rest and rest[-1].finish_reason == "abort"
     assert len(first.token_ids) + sum(len(r.token_ids) for r in rest) < 200
-    assert all_free(s.engine, within=0.5)
+    assert all_free(s.engine)
     assert not s.stub.Abort(pb.AbortRequest(request_id="long")).found   # finished: no longer served
     assert not s.stub.Abort(pb.AbortRequest(request_id="never-sent")).found
 
 
 @pytest.mark.parametrize("how", ["cancel", "close the channel"])
 def test_a_client_that_goes_away_frees_its_blocks(served, how):
-    s = served(step_delay=0.02)   # 200 tokens would take 4 s: freed within 1 s means aborted
+    s = served(step_delay=0.05)   # 200 tokens would take 10 s: freed within 3 s means aborted (loaded machines too)
     channel = grpc.insecure_channel(s.address)
     stream = services.EngineStub(channel).Generate(request("gone", PROMPTS[0], max_tokens=200, ignore_eos=True))
     next(stream)
@@ -204,7 +204,7 @@ def test_a_client_that_goes_away_frees_its_blocks(served, how):
         stream.cancel()
     else:
         channel.close()
-    assert all_free(s.engine, within=1.0)
+    assert all_free(s.engine, within=3.0)
     assert s.stub.Health(pb.HealthRequest()).streams == 0
     # the id is free again, and the abort of its predecessor does not touch the new request
     text, tokens, responses = collect(s.stub.Generate(request("gone", PROMPTS[0], max_tokens=5, ignore_eos=True)))
