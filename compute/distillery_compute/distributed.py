@@ -56,7 +56,7 @@ def is_main() -> bool:
     return rank() == 0
 
 
-def setup(device: str = "auto", timeout: datetime.timedelta = TIMEOUT) -> str:
+def setup(device: str = "auto") -> str:
     """Join torchrun's process group; this rank's device ("cuda:LOCAL_RANK" or "cpu").
 
     device "cpu" keeps a GPU machine's ranks on CPU (gloo). Other ranks than 0 get
@@ -66,7 +66,7 @@ def setup(device: str = "auto", timeout: datetime.timedelta = TIMEOUT) -> str:
     if cuda:
         local = int(os.environ["LOCAL_RANK"])
         torch.cuda.set_device(local)
-    dist.init_process_group("nccl" if cuda else "gloo", timeout=timeout)
+    dist.init_process_group("nccl" if cuda else "gloo", timeout=TIMEOUT)
     if not is_main():
         sys.stdout = open(os.devnull, "w")
     return f"cuda:{local}" if cuda else "cpu"

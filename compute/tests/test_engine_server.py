@@ -25,7 +25,7 @@ from distillery_compute.checkpoint import save_checkpoint
 from distillery_compute.engine import Engine, SamplingParams
 from distillery_compute.engine import server as server_module
 from distillery_compute.engine.server import EngineServer, load_proto
-from distillery_compute.model import ModelArgs, Transformer, init_weights
+from distillery_compute.model import ModelArgs, Transformer
 
 pb, services = load_proto()
 ARGS = ModelArgs.from_name("micro").replace(vocab_size=384)   # the conftest tokenizer's vocabulary
@@ -361,37 +361,3 @@ def test_serve_cli_drains_on_sigterm(checkpoint, tmp_path):
             child.kill()
             child.wait()
 
-
-@pytest.mark.slow
-def test_serve_under_torchrun_is_tensor_parallel_and_answers_as_one_rank(tok_dir, tmp_path):
-    """torchrun, 2 CPU ranks over gloo: rank 0 serves, rank 1 holds half the heads; the streamed tokens
-    equal a one-rank engine's on the same checkpoint; SIGTERM to rank 0 drains and releases rank 1.
-    The weights are drawn wide (std 0.3) so that the next-token argmax is clear: the ranks sum their
-    halves in another order than one process does."""
-    torch.manual_seed(1)
-    peaked = Transformer(ARGS)
-    peaked.apply(lambda m: init_weights(m, std=0.3))
-    files = {name: (tok_dir / name).read_bytes() for name in ("tokenizer.json", "tokenizer_config.json")}
-    checkpoint = save_checkpoint(peaked, ARGS, tmp_path / "peaked", torch.float32, extra_files=files)
-    socket = tmp_path / "tp.sock"
-    env = {**os.environ, "DISTILLERY_ENGINE_KV_BYTES": str(1 << 20)}
-    child = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                              "-m", "distillery_compute", "serve", "--checkpoint", str(checkpoint),
-                              "--socket", str(socket), "--device", "cpu"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        ready = json.loads(child.stdout.readline())
-        assert ready["event"] == "ready" and ready["tensor_parallel"] == 2, ready
-        channel = grpc.insecure_channel(ready["address"])
-        stub = services.EngineStub(channel)
-        streamed = [collect(stub.Generate(request(f"t{i}", prompt, max_tokens=24, ignore_eos=True)))[1]
-                    for i, prompt in enumerate(PROMPTS)]
-        one = Engine.from_checkpoint(checkpoint, device="cpu", num_blocks=BLOCKS)
-        assert streamed == [out.token_ids for out in one.generate(PROMPTS, SamplingParams(max_tokens=24, ignore_eos=True))]
-        channel.close()
-        os.kill(ready["pid"], signal.SIGTERM)
-        assert child.wait(60) == 0, child.stderr.read()[-3000:]
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
