@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { type ComputeEvent, type ComputeLogger, isComputeEvent } from './compute-event.js';
 import { computePython, DEFAULT_COMPUTE_PYTHON } from './compute-python.js';
 import { ComputeJobCancelledError } from './errors/compute-job-cancelled.error.js';
@@ -58,7 +59,6 @@ export function runPythonJob<T extends ComputeEvent = ComputeEvent>(python: stri
       env: { ...process.env, ...options.env, PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const stderrTail: string[] = [];
     let result: T | undefined;
     let handlerError: unknown;
     let spawnError: Error | undefined;
@@ -71,20 +71,8 @@ export function runPythonJob<T extends ComputeEvent = ComputeEvent>(python: stri
     };
     signal?.addEventListener('abort', stop, { once: true });
     child.on('error', (error) => (spawnError = error));
-
-    const stdout = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    stdout.on('line', (line) => {
-      if (!line.trim() || handlerError !== undefined) return;
-      let event: unknown;
-      try {
-        event = JSON.parse(line);
-      } catch {
-        event = undefined;
-      }
-      if (!isComputeEvent(event)) {
-        logger?.warn({ job: command, line: line.slice(0, 500) }, 'compute job wrote a line that is not a protocol event');
-        return;
-      }
+    const { stdout, stderr, stderrTail } = readProtocol(child, command, logger, (event) => {
+      if (handlerError !== undefined) return;
       if (event.event === resultEvent) result = event as T;
       try {
         options.onEvent?.(event);
@@ -92,12 +80,6 @@ export function runPythonJob<T extends ComputeEvent = ComputeEvent>(python: stri
         handlerError = error;
         stop();
       }
-    });
-    const stderr = createInterface({ input: child.stderr, crlfDelay: Infinity });
-    stderr.on('line', (line) => {
-      stderrTail.push(line);
-      if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
-      logger?.info({ job: command, stream: 'stderr' }, line);
     });
 
     Promise.all([once(stdout, 'close'), once(stderr, 'close'), new Promise<void>((done) => child.once('close', () => done()))]).then(() => {
@@ -112,4 +94,41 @@ export function runPythonJob<T extends ComputeEvent = ComputeEvent>(python: stri
       else resolve(result);
     }, reject);
   });
+}
+
+/** What readProtocol reads: the line readers (closed when the child's streams end) and the last stderr lines. */
+export interface ProtocolStreams {
+  readonly stdout: Interface;
+  readonly stderr: Interface;
+  readonly stderrTail: string[];
+}
+
+/**
+ * Reads a compute child's protocol: each JSON event line of stdout to `onEvent`, stray stdout lines
+ * warned, stderr lines logged (info) and the last STDERR_TAIL_LINES kept for an error message.
+ */
+export function readProtocol(child: ChildProcessWithoutNullStreams | ChildProcessByStdio<null, Readable, Readable>, command: string, logger: ComputeLogger | undefined, onEvent: (event: ComputeEvent) => void): ProtocolStreams {
+  const stderrTail: string[] = [];
+  const stdout = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  stdout.on('line', (line) => {
+    if (!line.trim()) return;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      event = undefined;
+    }
+    if (!isComputeEvent(event)) {
+      logger?.warn({ job: command, line: line.slice(0, 500) }, 'compute job wrote a line that is not a protocol event');
+      return;
+    }
+    onEvent(event);
+  });
+  const stderr = createInterface({ input: child.stderr, crlfDelay: Infinity });
+  stderr.on('line', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    logger?.info({ job: command, stream: 'stderr' }, line);
+  });
+  return { stdout, stderr, stderrTail };
 }

@@ -38,3 +38,4 @@ export { IMPORTABLE_BASES, importBaseArgs, runImportBase, type ImportableBase, t
 export { ComputeJobError } from './errors/compute-job.error.js';
 export { ComputeJobCancelledError } from './errors/compute-job-cancelled.error.js';
 export { ComputePythonMissingError } from './errors/compute-python-missing.error.js';
+export { serveArgs, startEngineServer, type EngineServerProcess, type ServeExit, type ServeOptions, type ServeReadyEvent, type StartEngineServerOptions } from './serve-protocol.js';

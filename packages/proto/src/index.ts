@@ -11,7 +11,7 @@
  * client.createSession({ customerRef: 'c-1', locale: 'en-US', source: 'PRODUCTION' }, metadata, (error, session) => console.log(error ?? session));
  * ```
  */
-export { agentsV1, loadDistilleryProto, PROTO_LOADER_OPTIONS, protoDir, servingV1, type DistilleryProto } from './load-proto.js';
+export { agentsV1, engineV1, loadDistilleryProto, PROTO_LOADER_OPTIONS, protoDir, servingV1, type DistilleryProto } from './load-proto.js';
 export { AgentsClient, type AgentsClientOptions } from './agents-client.js';
 export { ProtoNotFoundError } from './proto-not-found.error.js';
 export { undecodable, withUndecodableRequests } from './strict-decoding.js';
@@ -33,3 +33,9 @@ export type { GenerateRequest, GenerateRequest__Output } from './generated/disti
 export type { GenerateResponse, GenerateResponse__Output } from './generated/distillery/serving/v1/GenerateResponse.js';
 export type { GenerateChunk, GenerateChunk__Output } from './generated/distillery/serving/v1/GenerateChunk.js';
 export type { ArtifactRef as ArtifactRefMessage } from './generated/distillery/common/v1/ArtifactRef.js';
+export type { ListModelsResponse, ListModelsResponse__Output } from './generated/distillery/serving/v1/ListModelsResponse.js';
+export type { ModelInfo, ModelInfo__Output } from './generated/distillery/serving/v1/ModelInfo.js';
+export type { EngineClient } from './generated/distillery/engine/v1/Engine.js';
+export type { GenerateRequest as EngineGenerateRequest } from './generated/distillery/engine/v1/GenerateRequest.js';
+export type { GenerateResponse__Output as EngineGenerateResponse } from './generated/distillery/engine/v1/GenerateResponse.js';
+export type { HealthResponse__Output as EngineHealth } from './generated/distillery/engine/v1/HealthResponse.js';

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 import type { ProtoGrpcType as AgentsProto } from './generated/agents.js';
+import type { ProtoGrpcType as EngineProto } from './generated/engine.js';
 import type { ProtoGrpcType as ServingProto } from './generated/serving.js';
 import { ProtoNotFoundError } from './proto-not-found.error.js';
 import { strictDeserializers } from './strict-decoding.js';
@@ -24,7 +25,7 @@ function protoFiles(dir: string): string[] {
   return walk(dir).map((file) => relative(dir, file)).sort();
 }
 
-export type DistilleryProto = AgentsProto & ServingProto;
+export type DistilleryProto = AgentsProto & ServingProto & EngineProto;
 
 let loaded: DistilleryProto | undefined;
 
@@ -49,4 +50,9 @@ export function agentsV1(): DistilleryProto['distillery']['agents']['v1'] {
 /** `distillery.serving.v1`: the InferenceService client constructor and its service definition. */
 export function servingV1(): DistilleryProto['distillery']['serving']['v1'] {
   return loadDistilleryProto().distillery.serving.v1;
+}
+
+/** `distillery.engine.v1`: the compute plane's Engine (`python -m distillery_compute serve`), which the serving service drives. */
+export function engineV1(): DistilleryProto['distillery']['engine']['v1'] {
+  return loadDistilleryProto().distillery.engine.v1;
 }

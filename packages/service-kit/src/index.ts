@@ -9,7 +9,7 @@
  * await runService(judgeService); // DISTILLERY_MODE=distributed DISTILLERY_KAFKA_BROKERS=… DISTILLERY_DATABASE_URL=…
  * ```
  */
-export { SERVICE_NAMES, type ServiceDefinition, type ServiceName, type StageStatus } from './service-definition.js';
+export { SERVICE_NAMES, type HttpErrorShape, type ServiceDefinition, type ServiceName, type StageStatus } from './service-definition.js';
 export { loadPlatformConfig, platformConfigSchema, type PlatformConfig } from './platform-config.js';
 export { artifactRootOf, openPlatform, type Platform } from './platform.js';
 export { PlatformModule } from './platform.module.js';

@@ -31,6 +31,19 @@ export interface ServiceDefinition {
   readonly entities?: readonly Function[];
   /** Validates the service's own settings from the environment (throws ConfigError naming each variable); run before anything opens. */
   readonly loadConfig?: (env: Readonly<Record<string, string | undefined>>) => unknown;
+  /**
+   * Error bodies of its own for the routes under `pathPrefix` (the serving service's OpenAI API answers
+   * `{error: {message, type, param, code}}`): every HTTP error there — its handlers', the shared edge's,
+   * a malformed body's, an unknown route's — is reshaped from the `{statusCode, message, ...}` answer.
+   */
+  readonly httpErrorShape?: HttpErrorShape;
   /** The service's own Nest module (controllers, consumers); the platform providers are injectable in it. */
   readonly module?: Type | DynamicModule;
+}
+
+/** How a service shapes the HTTP error answers under a path prefix (ServiceDefinition.httpErrorShape). */
+export interface HttpErrorShape {
+  readonly pathPrefix: string;
+  /** The body to send for an error answered with `status` and the shared edge's `{statusCode, message, ...}` body. */
+  shape(status: number, body: Readonly<Record<string, unknown>>): unknown;
 }

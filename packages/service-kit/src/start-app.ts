@@ -51,7 +51,7 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
     const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false });
     // The HTTP edge of every service: JSON bodies only (415), no bad text or over-long parameter (400 naming the field), bounded error bodies.
     app.useGlobalGuards(new JsonBodyGuard(), new RequestTextGuard());
-    app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' })));
+    app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' }), services.flatMap((service) => (service.httpErrorShape ? [service.httpErrorShape] : []))));
     await app.listen(config.DISTILLERY_HTTP_PORT ?? options.defaultPort, config.DISTILLERY_HTTP_HOST);
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     logger.info({ url, mode: config.DISTILLERY_MODE }, 'listening');

@@ -1,5 +1,8 @@
 /**
- * @distillery/serving — The inference engine: KV cache, continuous batching, prefix reuse, speculative decoding, FP8; gRPC and OpenAI-compatible HTTP.
+ * @distillery/serving — serves the student: an engine process per model version (hot-swapped on
+ * checkpoints.bf16), OpenAI-compatible HTTP (`/v1/models`, `/v1/chat/completions`,
+ * `/v1/completions`), gRPC (proto/distillery/serving/v1), or a gateway to an upstream server.
  * Runs alone with `node services/serving/dist/src/main.js`; the embedded launcher imports `servingService`.
  */
 export { servingService } from './serving.service-definition.js';
+export { loadServingConfig, servingConfigSchema, type ServingConfig } from './config/serving.config.js';

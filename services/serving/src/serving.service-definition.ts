@@ -1,15 +1,21 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
 import { serviceSchemaMigration } from '@distillery/storage';
+import { loadServingConfig } from './config/serving.config.js';
+import { openAiErrorBody } from './errors/serving.errors.js';
+import { ServingModels1764100000008 } from './models/serving-models.migration.js';
+import { ServingModule } from './serving.module.js';
 
-/** The inference engine: KV cache, continuous batching, prefix reuse, speculative decoding, FP8; gRPC and OpenAI-compatible HTTP. */
+/** Serves the student: engine processes per model version, hot-swapped on checkpoints.bf16; OpenAI-compatible HTTP and gRPC. */
 export const servingService: ServiceDefinition = {
   name: 'serving',
-  description: 'The inference engine: KV cache, continuous batching, prefix reuse, speculative decoding, FP8; gRPC and OpenAI-compatible HTTP.',
+  description: 'Serves the student: engine processes per model version, hot-swapped on checkpoints.bf16; OpenAI-compatible HTTP and gRPC.',
   defaultPort: 7108,
   schema: 'serving',
-  consumes: ['checkpoints.bf16', 'checkpoints.fp8'],
+  consumes: ['checkpoints.bf16'],
   produces: [],
-  // A shell until its stages land: it boots, reports health and metrics, and consumes nothing.
-  stages: [{ name: 'engine', implemented: false }, { name: 'speculative-decoding', implemented: false }, { name: 'fp8', implemented: false }],
-  migrations: [serviceSchemaMigration('serving', 1764000000008)],
+  loadConfig: loadServingConfig,
+  stages: [{ name: 'engine', implemented: true }, { name: 'speculative-decoding', implemented: false, issue: 15 }, { name: 'fp8', implemented: false, issue: 16 }],
+  migrations: [serviceSchemaMigration('serving', 1764000000008), ServingModels1764100000008],
+  httpErrorShape: { pathPrefix: '/v1/', shape: openAiErrorBody },
+  module: ServingModule,
 };

@@ -32,8 +32,15 @@ export interface ProtoGrpcType {
         GenerateRequest: MessageTypeDefinition<_distillery_serving_v1_GenerateRequest, _distillery_serving_v1_GenerateRequest__Output>
         GenerateResponse: MessageTypeDefinition<_distillery_serving_v1_GenerateResponse, _distillery_serving_v1_GenerateResponse__Output>
         /**
-         * The inference engine serving the distilled student (KV cache, continuous batching, speculative
-         * decoding with an EAGLE drafter, FP8). The agents service calls it through its `serving` backend.
+         * The serving service: the distilled student behind an API (the engine's paged KV cache, continuous
+         * batching and prefix cache; speculative decoding and FP8 once the drafter and quantizer publish).
+         * Calls carry an API key as `authorization: Bearer <key>` (or `x-api-key`) metadata.
+         * 
+         * Errors: INVALID_ARGUMENT with the field at fault first in the message ("max_tokens: ..."),
+         * NOT_FOUND for a model that is not served, UNAUTHENTICATED for a missing or unknown key,
+         * RESOURCE_EXHAUSTED when the queue is full (trailing metadata `retry-after` in seconds),
+         * DEADLINE_EXCEEDED past the call's deadline (the engine stops decoding it), UNAVAILABLE when the
+         * engine serving the model failed mid-request (the service restarts it) or the service drains.
          */
         InferenceService: SubtypeConstructor<typeof grpc.Client, _distillery_serving_v1_InferenceServiceClient> & { service: _distillery_serving_v1_InferenceServiceDefinition }
         ListModelsRequest: MessageTypeDefinition<_distillery_serving_v1_ListModelsRequest, _distillery_serving_v1_ListModelsRequest__Output>

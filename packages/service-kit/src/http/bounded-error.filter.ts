@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import { echo } from '@distillery/contracts';
 import type { Logger } from 'pino';
+import type { HttpErrorShape } from '../service-definition.js';
 import { MAX_REPORTED_PROBLEMS } from './problem-list.js';
 
 /** The longest error message answered; a longer one is cut (handlers quote input with `echo`, this is the backstop). */
@@ -31,12 +32,17 @@ interface MiddlewareHttpError {
  * Makes every HTTP error a small JSON body, `{statusCode, message, error?}` as Nest answers:
  * messages are cut at MAX_ERROR_MESSAGE characters and lists at MAX_REPORTED_PROBLEMS entries,
  * Nest's own 404 (`Cannot GET <path>`) quotes the path with `echo`, a body-parser error keeps its
- * status, and anything unexpected is a 500 that says nothing of its cause (logged instead).
+ * status, and anything unexpected is a 500 that says nothing of its cause (logged instead). Under a
+ * service's httpErrorShape prefix the body is reshaped by it.
  * Registered for every route by startApp.
  */
 @Catch()
 export class BoundedErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Services' own error bodies under their path prefixes (ServiceDefinition.httpErrorShape). */
+    private readonly shapes: readonly HttpErrorShape[] = [],
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
@@ -47,7 +53,8 @@ export class BoundedErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(status).json(body);
+    const shape = this.shapes.find((candidate) => request.originalUrl.startsWith(candidate.pathPrefix));
+    response.status(status).json(shape ? shape.shape(status, body) : body);
   }
 
   private describe(exception: unknown, request: HttpRequest): { status: number; body: Record<string, unknown> } {

@@ -19,6 +19,10 @@ export interface GenerateChunk {
    */
   'timing'?: (_distillery_serving_v1_Timing | null);
   'speculative'?: (_distillery_serving_v1_SpeculativeStats | null);
+  /**
+   * the version that answers: "<model id>@<checkpoint id>" (every chunk)
+   */
+  'model'?: (string);
 }
 
 export interface GenerateChunk__Output {
@@ -36,4 +40,8 @@ export interface GenerateChunk__Output {
    */
   'timing': (_distillery_serving_v1_Timing__Output | null);
   'speculative': (_distillery_serving_v1_SpeculativeStats__Output | null);
+  /**
+   * the version that answers: "<model id>@<checkpoint id>" (every chunk)
+   */
+  'model': (string);
 }

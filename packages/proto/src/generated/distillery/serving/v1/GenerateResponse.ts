@@ -13,6 +13,10 @@ export interface GenerateResponse {
   'usage'?: (_distillery_serving_v1_Usage | null);
   'timing'?: (_distillery_serving_v1_Timing | null);
   'speculative'?: (_distillery_serving_v1_SpeculativeStats | null);
+  /**
+   * the version that answered: "<model id>@<checkpoint id>"
+   */
+  'model'?: (string);
 }
 
 export interface GenerateResponse__Output {
@@ -24,4 +28,8 @@ export interface GenerateResponse__Output {
   'usage': (_distillery_serving_v1_Usage__Output | null);
   'timing': (_distillery_serving_v1_Timing__Output | null);
   'speculative': (_distillery_serving_v1_SpeculativeStats__Output | null);
+  /**
+   * the version that answered: "<model id>@<checkpoint id>"
+   */
+  'model': (string);
 }

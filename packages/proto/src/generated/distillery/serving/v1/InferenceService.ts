@@ -9,8 +9,15 @@ import type { ListModelsRequest as _distillery_serving_v1_ListModelsRequest, Lis
 import type { ListModelsResponse as _distillery_serving_v1_ListModelsResponse, ListModelsResponse__Output as _distillery_serving_v1_ListModelsResponse__Output } from '../../../distillery/serving/v1/ListModelsResponse.js';
 
 /**
- * The inference engine serving the distilled student (KV cache, continuous batching, speculative
- * decoding with an EAGLE drafter, FP8). The agents service calls it through its `serving` backend.
+ * The serving service: the distilled student behind an API (the engine's paged KV cache, continuous
+ * batching and prefix cache; speculative decoding and FP8 once the drafter and quantizer publish).
+ * Calls carry an API key as `authorization: Bearer <key>` (or `x-api-key`) metadata.
+ * 
+ * Errors: INVALID_ARGUMENT with the field at fault first in the message ("max_tokens: ..."),
+ * NOT_FOUND for a model that is not served, UNAUTHENTICATED for a missing or unknown key,
+ * RESOURCE_EXHAUSTED when the queue is full (trailing metadata `retry-after` in seconds),
+ * DEADLINE_EXCEEDED past the call's deadline (the engine stops decoding it), UNAVAILABLE when the
+ * engine serving the model failed mid-request (the service restarts it) or the service drains.
  */
 export interface InferenceServiceClient extends grpc.Client {
   /**
@@ -57,8 +64,15 @@ export interface InferenceServiceClient extends grpc.Client {
 }
 
 /**
- * The inference engine serving the distilled student (KV cache, continuous batching, speculative
- * decoding with an EAGLE drafter, FP8). The agents service calls it through its `serving` backend.
+ * The serving service: the distilled student behind an API (the engine's paged KV cache, continuous
+ * batching and prefix cache; speculative decoding and FP8 once the drafter and quantizer publish).
+ * Calls carry an API key as `authorization: Bearer <key>` (or `x-api-key`) metadata.
+ * 
+ * Errors: INVALID_ARGUMENT with the field at fault first in the message ("max_tokens: ..."),
+ * NOT_FOUND for a model that is not served, UNAUTHENTICATED for a missing or unknown key,
+ * RESOURCE_EXHAUSTED when the queue is full (trailing metadata `retry-after` in seconds),
+ * DEADLINE_EXCEEDED past the call's deadline (the engine stops decoding it), UNAVAILABLE when the
+ * engine serving the model failed mid-request (the service restarts it) or the service drains.
  */
 export interface InferenceServiceHandlers extends grpc.UntypedServiceImplementation {
   /**

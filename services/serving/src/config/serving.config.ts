@@ -1,0 +1,36 @@
+import { computeConfigSchema, IMPORTABLE_BASES } from '@distillery/compute';
+import { env, loadConfig } from '@distillery/config';
+import { z } from 'zod';
+
+/** The serving service's own settings (and the compute plane's DISTILLERY_COMPUTE_PYTHON), validated at boot. */
+export const servingConfigSchema = computeConfigSchema.extend({
+  DISTILLERY_SERVING_GRPC_HOST: env.text('127.0.0.1'),
+  DISTILLERY_SERVING_GRPC_PORT: env.port(7208),
+  /** `key:tenant,…`: the keys the OpenAI and gRPC APIs accept (the default serves one local tenant for embedded runs). */
+  DISTILLERY_SERVING_API_KEYS: z
+    .string()
+    .regex(/^[^:,\s]+:[^:,\s]+(,[^:,\s]+:[^:,\s]+)*$/, 'expected key:tenant pairs separated by commas')
+    .transform((text) => new Map(text.split(',').map((pair) => pair.split(':') as [string, string])))
+    .default(new Map([['dev-key', 'dev']])),
+  /** Requests decoding at once; more wait in the queue. */
+  DISTILLERY_SERVING_MAX_RUNNING: env.int(1, 32),
+  /** Requests waiting for a slot; one more is refused with 429 / RESOURCE_EXHAUSTED and Retry-After. */
+  DISTILLERY_SERVING_MAX_QUEUED: env.int(0, 128),
+  /** max_tokens of a chat completion that names none. */
+  DISTILLERY_SERVING_DEFAULT_MAX_TOKENS: env.int(1, 512),
+  /** A packaged pretrained base served as a model of its own (imported once under the data dir), besides the announced students. */
+  DISTILLERY_SERVING_BASE: env.oneOf(['none', ...IMPORTABLE_BASES] as const, 'none'),
+  /** Gateway mode: an OpenAI-compatible server (vLLM serving our exported checkpoint) answers every completion; no engine runs here. */
+  DISTILLERY_SERVING_UPSTREAM: z.url({ error: 'expected an http(s) URL such as http://127.0.0.1:8000/v1' }).optional(),
+  DISTILLERY_SERVING_UPSTREAM_API_KEY: z.string().optional(),
+  DISTILLERY_SERVING_DEVICE: env.oneOf(['auto', 'cpu', 'cuda'] as const, 'auto'),
+  /** Requests one engine step decodes together at most. */
+  DISTILLERY_SERVING_MAX_SEQS: env.int(1, 64),
+});
+
+export type ServingConfig = z.infer<typeof servingConfigSchema>;
+
+/** Throws ConfigError naming each bad variable. */
+export function loadServingConfig(environment: Readonly<Record<string, string | undefined>> = process.env): ServingConfig {
+  return loadConfig(servingConfigSchema, environment);
+}

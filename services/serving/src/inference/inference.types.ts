@@ -1,0 +1,52 @@
+/** One chat message of a prompt. */
+export interface PromptMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** A completion to make, whichever API asked for it (OpenAI HTTP, gRPC): checked, defaults applied. */
+export interface InferenceRequest {
+  /** A model id (`student-dealership`: its active version) or one version (`student-dealership@ckpt_0007`). */
+  readonly model: string;
+  readonly prompt: { readonly messages: readonly PromptMessage[] } | { readonly text: string };
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly topP?: number;
+  readonly stop: readonly string[];
+  readonly seed?: number;
+  /** Benchmarks: always maxTokens tokens. */
+  readonly ignoreEos?: boolean;
+}
+
+/** What one engine step added to a completion; the last chunk has `finishReason`. */
+export interface InferenceChunk {
+  /** The version answering: `<model id>@<checkpoint id>`. */
+  readonly model: string;
+  readonly text: string;
+  /** "stop", "length" or "abort" on the last chunk. */
+  readonly finishReason?: string;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cachedTokens: number;
+}
+
+/** A model the service answers for, as /v1/models and ListModels list it. */
+export interface ServedModel {
+  /** What a request names: a version (`model@checkpoint`) or a model id (its active version). */
+  readonly id: string;
+  /** For a model id, the version it routes to now; for a version, itself. */
+  readonly root: string;
+  /** For a version, its model id. */
+  readonly parent?: string;
+  readonly format: string;
+  readonly createdAt: number;
+  /** The checkpoint manifest it was loaded from (absent for a packaged base or an upstream model). */
+  readonly checkpoint?: { readonly uri: string; readonly sha256: string; readonly size: number; readonly kind: string };
+}
+
+/** Where completions come from: local engines (ModelRouter) or an upstream OpenAI-compatible server (UpstreamBackend). */
+export interface InferenceBackend {
+  /** The completion's chunks; aborting `signal` stops the decoding. Throws ServingError subclasses. */
+  generate(request: InferenceRequest, signal: AbortSignal): AsyncIterable<InferenceChunk>;
+  models(): Promise<readonly ServedModel[]>;
+}

@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { computePython, runImportBase } from '@distillery/compute';
+import type { Platform } from '@distillery/service-kit';
+import { Inbox } from '@distillery/storage';
+import type { ServingConfig } from './config/serving.config.js';
+import { type LocalModel, ModelRouter } from './engine/model-router.js';
+import { InvalidRequestError } from './errors/serving.errors.js';
+import { ServingGrpcServer } from './grpc/serving-grpc.server.js';
+import { Admission } from './inference/admission.js';
+import { ApiKeys } from './inference/api-keys.js';
+import { InferenceService } from './inference/inference.service.js';
+import type { InferenceBackend } from './inference/inference.types.js';
+import { UpstreamBackend } from './inference/upstream-backend.js';
+import { CheckpointConsumer, SERVING_GROUP } from './models/checkpoint.consumer.js';
+import { ModelCatalog } from './models/model-catalog.js';
+import { ServingMetrics } from './serving-metrics.js';
+
+/** How often the engines' load is sampled for /metrics. */
+const SAMPLE_MS = 2_000;
+
+/**
+ * A running serving replica: the checkpoints.bf16 consumer records versions in the catalog, the
+ * router loads what the catalog wants into engine processes and switches traffic, and both APIs
+ * (OpenAI HTTP, gRPC) answer through one InferenceService with admission control. In gateway mode
+ * (DISTILLERY_SERVING_UPSTREAM) an upstream server answers instead and no engine runs here.
+ */
+export class ServingRuntime {
+  private constructor(
+    readonly inference: InferenceService,
+    readonly keys: ApiKeys,
+    readonly defaultMaxTokens: number,
+    readonly grpcPort: number,
+    /** Absent in gateway mode. */
+    readonly catalog: ModelCatalog | undefined,
+    readonly router: ModelRouter | undefined,
+    private readonly stopParts: () => Promise<void>,
+  ) {}
+
+  static async start(platform: Platform, config: ServingConfig): Promise<ServingRuntime> {
+    const logger = platform.logger.child({ component: 'serving' });
+    const metrics = new ServingMetrics(platform.metrics.registry);
+    const keys = new ApiKeys(config.DISTILLERY_SERVING_API_KEYS);
+    const admission = new Admission({ maxRunning: config.DISTILLERY_SERVING_MAX_RUNNING, maxQueued: config.DISTILLERY_SERVING_MAX_QUEUED });
+    let backend: InferenceBackend;
+    let router: ModelRouter | undefined;
+    let catalog: ModelCatalog | undefined;
+    let consumer: CheckpointConsumer | undefined;
+    let socketDir: string | undefined;
+    if (config.DISTILLERY_SERVING_UPSTREAM) {
+      backend = new UpstreamBackend({ baseUrl: config.DISTILLERY_SERVING_UPSTREAM, ...(config.DISTILLERY_SERVING_UPSTREAM_API_KEY ? { apiKey: config.DISTILLERY_SERVING_UPSTREAM_API_KEY } : {}) });
+      logger.info({ upstream: config.DISTILLERY_SERVING_UPSTREAM }, 'gateway mode: completions come from the upstream server');
+    } else {
+      const python = computePython(config);
+      if (!python) logger.error('no compute Python (set DISTILLERY_COMPUTE_PYTHON or run bash compute/bootstrap.sh): no engine can start, every model is unavailable');
+      const dataDir = resolve(platform.config.DISTILLERY_DATA_DIR);
+      const localModels: LocalModel[] = [];
+      if (config.DISTILLERY_SERVING_BASE !== 'none' && python) {
+        const preset = config.DISTILLERY_SERVING_BASE;
+        const base = await runImportBase({ preset, out: join(dataDir, 'bases', preset) }, { python, logger });
+        localModels.push({ modelId: preset, version: `${preset}@${base.sha256.slice(0, 12)}`, dir: base.out });
+        logger.info({ preset, dir: base.out, license: base.license }, 'serving a packaged base');
+      }
+      catalog = new ModelCatalog(platform.database.dataSource);
+      socketDir = await mkdtemp(join(tmpdir(), 'dsv-'));
+      router = new ModelRouter({
+        catalog,
+        artifacts: platform.artifacts,
+        modelsDir: join(dataDir, 'serving', 'models'),
+        socketDir,
+        engine: { maxSeqs: config.DISTILLERY_SERVING_MAX_SEQS, device: config.DISTILLERY_SERVING_DEVICE },
+        ...(python ? { python } : {}),
+        logger,
+        localModels,
+        onChange: (change) => {
+          metrics.versionChanges.inc({ version: change.version, kind: change.kind });
+          if (change.kind === 'crashed') metrics.engineRestarts.inc({ version: change.version });
+        },
+      });
+      router.start();
+      backend = router;
+      const routerRef = router;
+      consumer = new CheckpointConsumer({
+        bus: platform.bus,
+        inbox: new Inbox(platform.database.dataSource, 'serving', SERVING_GROUP),
+        catalog,
+        logger,
+        maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
+        onRecorded: () => void routerRef.wake(),
+      });
+      await consumer.start();
+    }
+    const inference = new InferenceService(backend, admission, metrics);
+    const grpc = new ServingGrpcServer(inference, {
+      authenticate: (key) => keys.authenticate(key),
+      defaultMaxTokens: config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS,
+      onUnexpected: (error, method) => logger.error({ err: error, method }, 'serving API call failed'),
+    });
+    const grpcPort = await grpc.start(config.DISTILLERY_SERVING_GRPC_HOST, config.DISTILLERY_SERVING_GRPC_PORT);
+    const sampler = router ? sampleEngines(router, metrics) : undefined;
+    logger.info({ grpc: `${config.DISTILLERY_SERVING_GRPC_HOST}:${grpcPort}`, maxRunning: config.DISTILLERY_SERVING_MAX_RUNNING, maxQueued: config.DISTILLERY_SERVING_MAX_QUEUED }, 'serving API listening');
+    const stopParts = async () => {
+      clearInterval(sampler);
+      await consumer?.stop();
+      await grpc.stop();
+      await router?.stop();
+      if (socketDir) await rm(socketDir, { recursive: true, force: true });
+    };
+    return new ServingRuntime(inference, keys, config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS, grpcPort, catalog, router, stopParts);
+  }
+
+  /** The catalog, or a 400 in gateway mode (the upstream decides what it serves). */
+  requireCatalog(): { catalog: ModelCatalog; router: ModelRouter } {
+    if (!this.catalog || !this.router) throw new InvalidRequestError(null, 'gateway mode (DISTILLERY_SERVING_UPSTREAM): the upstream server decides which versions it serves');
+    return { catalog: this.catalog, router: this.router };
+  }
+
+  /** Drain: stop recording versions and taking calls, finish those in flight, stop the engines. */
+  async stop(): Promise<void> {
+    await this.stopParts();
+  }
+}
+
+/** Samples the engines' Health into the per-version gauges every SAMPLE_MS. */
+function sampleEngines(router: ModelRouter, metrics: ServingMetrics): NodeJS.Timeout {
+  const lastTokens = new Map<string, number>();
+  return setInterval(() => {
+    void (async () => {
+      const tokens = new Map(((await metrics.outputTokens.get()).values ?? []).map((value) => [String(value.labels.version), value.value]));
+      for (const { version, health } of await router.health()) {
+        const total = tokens.get(version) ?? 0;
+        metrics.tokensPerSecond.set({ version }, Math.max(0, total - (lastTokens.get(version) ?? total)) / (SAMPLE_MS / 1_000));
+        lastTokens.set(version, total);
+        if (!health) continue;
+        metrics.engineRunning.set({ version }, health.running);
+        metrics.engineWaiting.set({ version }, health.waiting);
+        metrics.kvBlocksTotal.set({ version }, health.blocksTotal);
+        metrics.kvBlocksUsed.set({ version }, health.blocksTotal - health.blocksFree);
+        metrics.prefixHitRate.set({ version }, health.prefixHitRate);
+      }
+    })().catch(() => undefined);
+  }, SAMPLE_MS);
+}
