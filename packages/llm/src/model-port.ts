@@ -33,8 +33,8 @@ export interface Completion {
 
 /**
  * The single port every model call of every service goes through. Adapters: `reference` (a
- * deterministic policy written as code), `openai` (any OpenAI-compatible endpoint); the `serving`
- * adapter (our own engine over gRPC) plugs in here when the serving stage exists.
+ * deterministic policy written as code) and `openai` (any OpenAI-compatible endpoint, our serving
+ * service's included: the agents' `serving` backend is the openai adapter pointed at it).
  */
 export interface ModelPort {
   readonly backend: string;

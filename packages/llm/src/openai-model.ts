@@ -10,6 +10,8 @@ export interface OpenAiModelOptions {
   readonly timeoutMs?: number;
   /** Retries on 429, 5xx and network errors, with exponential backoff. */
   readonly retries?: number;
+  /** The backend name recorded with every call (default `openai`; the agents' `serving` backend is this adapter pointed at our serving service). */
+  readonly backend?: string;
 }
 
 const responseSchema = z.object({
@@ -18,13 +20,18 @@ const responseSchema = z.object({
   usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).optional(),
 });
 
-/** The `openai` backend: any OpenAI-compatible `/chat/completions` endpoint. */
+/**
+ * The `openai` backend: any OpenAI-compatible `/chat/completions` endpoint. A call records the
+ * `model` the server answered with — our serving service answers with the version that produced it
+ * (`student-dealership@ckpt_0007`), so traces name the checkpoint.
+ */
 export class OpenAiModel implements ModelPort {
-  readonly backend = 'openai';
+  readonly backend: string;
   readonly model: string;
 
   constructor(private readonly options: OpenAiModelOptions) {
     this.model = options.model;
+    this.backend = options.backend ?? 'openai';
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {

@@ -32,15 +32,7 @@ export class AgentsRuntime {
 
   static async start(platform: Platform, config: AgentsConfig, domain: AgentsDomain): Promise<AgentsRuntime> {
     const toolbox = await domain.createToolbox(platform, config);
-    const model: ModelPort =
-      config.DISTILLERY_AGENTS_BACKEND === 'openai'
-        ? new OpenAiModel({
-            baseUrl: config.DISTILLERY_OPENAI_BASE_URL ?? '',
-            model: config.DISTILLERY_OPENAI_MODEL ?? '',
-            timeoutMs: config.DISTILLERY_OPENAI_TIMEOUT_MS,
-            ...(config.DISTILLERY_OPENAI_API_KEY ? { apiKey: config.DISTILLERY_OPENAI_API_KEY } : {}),
-          })
-        : domain.createReferenceModel(toolbox, config);
+    const model = modelOf(config, () => domain.createReferenceModel(toolbox, config));
     const sandbox = new PlanSandbox();
     const relay = new OutboxRelay({ dataSource: platform.database.dataSource, bus: platform.bus, schema: 'agents', logger: platform.logger });
     relay.start();
@@ -76,5 +68,24 @@ export class AgentsRuntime {
     await this.server.stop();
     await this.relay.stop();
     await this.sandbox.close();
+  }
+}
+
+/** The model every agent call goes to, by DISTILLERY_AGENTS_BACKEND. */
+function modelOf(config: AgentsConfig, reference: () => ModelPort): ModelPort {
+  const timeoutMs = config.DISTILLERY_OPENAI_TIMEOUT_MS;
+  switch (config.DISTILLERY_AGENTS_BACKEND) {
+    case 'openai':
+      return new OpenAiModel({
+        baseUrl: config.DISTILLERY_OPENAI_BASE_URL ?? '',
+        model: config.DISTILLERY_OPENAI_MODEL ?? '',
+        timeoutMs,
+        ...(config.DISTILLERY_OPENAI_API_KEY ? { apiKey: config.DISTILLERY_OPENAI_API_KEY } : {}),
+      });
+    case 'serving':
+      // The student behind our serving service; every answer names the version that produced it.
+      return new OpenAiModel({ backend: 'serving', baseUrl: config.DISTILLERY_SERVING_URL, model: config.DISTILLERY_SERVING_MODEL, apiKey: config.DISTILLERY_SERVING_API_KEY, timeoutMs });
+    default:
+      return reference();
   }
 }

@@ -17,11 +17,17 @@ export const agentsConfigSchema = z
     DISTILLERY_AGENTS_RATE_PER_MINUTE: env.int(1, 600),
     DISTILLERY_AGENTS_RATE_BURST: env.int(1, 100),
     DISTILLERY_AGENTS_MAX_MESSAGE_CHARS: env.int(1, 4_000),
-    DISTILLERY_AGENTS_BACKEND: env.oneOf(['reference', 'openai'] as const, 'reference'),
+    /** reference: the teacher as code; openai: any OpenAI-compatible endpoint; serving: the student on our serving service. */
+    DISTILLERY_AGENTS_BACKEND: env.oneOf(['reference', 'openai', 'serving'] as const, 'reference'),
     DISTILLERY_OPENAI_BASE_URL: z.url({ error: 'expected an http(s) URL such as http://127.0.0.1:8000/v1' }).optional(),
     DISTILLERY_OPENAI_MODEL: z.string().min(1).optional(),
     DISTILLERY_OPENAI_API_KEY: z.string().optional(),
     DISTILLERY_OPENAI_TIMEOUT_MS: env.int(100, 60_000),
+    /** The serving service's OpenAI API, for the `serving` backend. */
+    DISTILLERY_SERVING_URL: z.url({ error: 'expected an http(s) URL such as http://127.0.0.1:7108/v1' }).default('http://127.0.0.1:7108/v1'),
+    /** The model the `serving` backend asks for: the student's model id (its active version answers) or one version (`model@checkpoint`). */
+    DISTILLERY_SERVING_MODEL: z.string().min(1).max(256).default('student-dealership'),
+    DISTILLERY_SERVING_API_KEY: z.string().min(1).default('dev-key'),
     DISTILLERY_AGENTS_PROMPT_PROFILE: env.oneOf(['production', 'compact'] as const, 'production'),
     DISTILLERY_AGENTS_MAX_REPLANS: env.int(0, 2),
     /** Halstead volume above which the LLM evaluator reviews a plan. */

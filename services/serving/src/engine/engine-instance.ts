@@ -118,7 +118,7 @@ export class EngineInstance {
           };
         }
       } catch (error) {
-        throw this.mapError(error as ServiceError, signal);
+        throw this.mapError(error as ServiceError, signal, 'messages' in request.prompt ? 'messages' : 'prompt');
       } finally {
         signal.removeEventListener('abort', cancel);
         call.cancel();
@@ -136,12 +136,14 @@ export class EngineInstance {
     return new Promise((resolve) => client.health({}, { deadline: Date.now() + 2_000 }, (error, answer) => resolve(error ? undefined : answer)));
   }
 
-  private mapError(error: ServiceError, signal: AbortSignal): Error {
+  private mapError(error: ServiceError, signal: AbortSignal, promptParam: string): Error {
     if (signal.aborted) return signal.reason instanceof Error ? signal.reason : new DeadlineExceededError('the request was aborted');
     if (error.code === status.INVALID_ARGUMENT) {
       const field = error.metadata?.get('distillery-field')[0];
       const code = error.metadata?.get('distillery-code')[0];
-      return new InvalidRequestError(typeof field === 'string' ? promptField(field) : null, error.details || error.message, typeof code === 'string' ? code : null);
+      const param = typeof field === 'string' ? (PROMPT_FIELDS.has(field) ? promptParam : field) : null;
+      const message = error.details || error.message;
+      return new InvalidRequestError(param, param && typeof field === 'string' && message.startsWith(`${field}:`) ? `${param}:${message.slice(field.length + 1)}` : message, typeof code === 'string' ? code : null);
     }
     return new EngineUnavailableError(`the engine serving ${this.version} failed mid-request (${status[error.code] ?? error.code}: ${(error.details || error.message).slice(0, 300)}); it is being restarted, retry`);
   }
@@ -160,11 +162,8 @@ export class EngineInstance {
   }
 }
 
-/** The engine names prompt fields by its own oneof (messages[0].role, text, token_ids); the APIs' callers know `messages` and `prompt`. */
-function promptField(field: string): string {
-  if (field === 'text' || field === 'transcript' || field === 'token_ids' || field === 'prompt') return 'prompt';
-  return field;
-}
+/** The engine's names for the prompt as a whole; the APIs' callers know it as `messages` (chat) or `prompt`. */
+const PROMPT_FIELDS = new Set(['prompt', 'text', 'transcript', 'token_ids', 'messages']);
 
 function toEngineRequest(request: InferenceRequest): EngineGenerateRequest {
   return {
