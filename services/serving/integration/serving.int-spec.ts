@@ -122,7 +122,7 @@ describe.skipIf(!computePython())('the serving service in front of real engines'
       [{ n: 3 }, 'n'],
     ] as const) {
       const error = await refusal(body);
-      expect([error.status, error.param, error.type], JSON.stringify(body)).toEqual([400, param, 'invalid_request_error']);
+      expect([JSON.stringify(body), error.status, error.param, error.type]).toEqual([JSON.stringify(body), 400, param, 'invalid_request_error']);
       expect(error.message).toContain(param);
     }
     const long = await refusal({ messages: [{ role: 'user', content: 'word '.repeat(9_000) }], max_tokens: 8 });
