@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateChunk__Output, GenerateResponse__Output } from '@distillery/proto';
 import { ServingLifecycle } from '../src/serving-lifecycle.js';
 import { servingService } from '../src/serving.service-definition.js';
-import { announceCheckpoint, tamper } from './checkpoint-fixture.js';
+import { announceCheckpoint, tamper } from '../src/testing/announce-checkpoint.js';
 
 const BASE = 'smollm2-135m';
 const STUDENT = 'student-serving-test';

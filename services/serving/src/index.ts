@@ -6,3 +6,5 @@
  */
 export { servingService } from './serving.service-definition.js';
 export { loadServingConfig, servingConfigSchema, type ServingConfig } from './config/serving.config.js';
+export { ServingLifecycle } from './serving-lifecycle.js';
+export { announceCheckpoint, tamper } from './testing/announce-checkpoint.js';

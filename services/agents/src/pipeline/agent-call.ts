@@ -17,7 +17,14 @@ export interface AgentCallRecord {
   readonly outputTokens: number;
 }
 
-/** Calls the model for one agent and records the call; every agent goes through here. */
+/**
+ * Each agent's output budget: its longest answer with room to spare (the teacher's run 7–302 tokens
+ * in the curated sets). A model that rambles is cut there rather than holding the turn for a whole
+ * context; the cut answer fails its parse like any malformed one (fallback, replan).
+ */
+export const AGENT_MAX_TOKENS: Readonly<Record<AgentRole, number>> = { understander: 256, planner: 512, evaluator: 192, executor: 256, explainer: 320 };
+
+/** Calls the model for one agent (greedy, within its budget) and records the call; every agent goes through here. */
 export async function callAgent(
   model: ModelPort,
   agent: AgentRole,
@@ -26,7 +33,7 @@ export async function callAgent(
   calls: AgentCallRecord[],
   options: { json?: boolean; signal?: AbortSignal } = {},
 ): Promise<string> {
-  const completion = await model.complete({ role: agent, messages, ...options });
+  const completion = await model.complete({ role: agent, messages, maxTokens: AGENT_MAX_TOKENS[agent], temperature: 0, ...options });
   calls.push({
     callId: `call_${calls.length + 1}`,
     agent,
