@@ -41,6 +41,8 @@ export async function awaitRefined(app: RunningApp, turns: number): Promise<{ re
 export interface BuiltDataset {
   readonly datasetId: string;
   readonly version: number;
+  /** Its manifest (files, splits). */
+  readonly manifestUri: string;
   readonly counts: Readonly<Record<string, number>>;
 }
 

@@ -6,6 +6,7 @@ import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/se
 import { ALL_SERVICES } from './all-services.js';
 import { awaitDataset, awaitRefined, awaitStudent, countEvents, type SimulatedCampaign, simulateCampaign, type TrainedStudent } from './loop-stages.js';
 import { ProgressPrinter } from './progress.js';
+import { replayOnStudent, replayTable, type StudentReplay } from './student-replay.js';
 import { loadRunConfig } from './run-config.js';
 
 /** Held-out rows whose loss the embedded run measures after each stage (each agent in turn), and how many of them it decodes: two per agent, the same rows at every stage. */
@@ -47,7 +48,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
-  const progress = new ProgressPrinter(8 + stages.length);
+  const progress = new ProgressPrinter(9 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
   const app = await progress.run(
     'platform',
@@ -88,6 +89,19 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
           (trained) => `${trained.checkpointId} (job ${trained.jobId}) on checkpoints.bf16, weights ${trained.weights}`,
         )
       : undefined;
+  const replayConversations = settings.DISTILLERY_RUN_REPLAY_CONVERSATIONS;
+  const replay =
+    student && replayConversations > 0
+      ? await progress.run(
+          `serving: the student behind the agents, ${replayConversations} held-out conversations replayed`,
+          () => replayOnStudent(app, dataset, student.checkpointId, { conversations: replayConversations, env, print: (line) => process.stdout.write(`${line}\n`) }),
+          (result) => `${result.student.turns} turns on ${result.version}: ${(result.student.turnsCompleted * 100).toFixed(0)}% completed (teacher ${(result.teacher.turnsCompleted * 100).toFixed(0)}%)`,
+        )
+      : undefined;
+  if (replay) {
+    stageNotes['serving/engine'] = `${replay.version} served; ${replay.student.turns} held-out turns replayed through the agents on it`;
+    process.stdout.write(`\n${replayTable(replay).join('\n')}\n`);
+  }
   const trainerStages: Record<string, string> = { 'block-expansion': 'expand', 'ca-cpt': 'cpt', 'sft-lora': 'sft', 'dpo-lora': 'dpo' };
   for (const [name, stage] of Object.entries(trainerStages)) {
     const metrics = student?.stages.find((result) => result.stage === stage)?.metrics;
@@ -100,7 +114,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (stage.implemented ? stagesRun : stagesMissing).push(name);
   }
 
-  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, campaign: describeCampaign(campaign), student });
+  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, campaign: describeCampaign(campaign), student, replay });
   const reportRef = await app.platform.artifacts.put(report, { kind: 'run-report' });
   await app.platform.artifacts.putManifest({
     id: runId,
@@ -129,7 +143,7 @@ function describeCampaign(campaign: SimulatedCampaign): string {
   return `${campaign.campaignId}: ${finished} conversations (${campaign.conversations.failed ?? 0} failed; EXIT ${counted(campaign.exits)}), ${campaign.turns} turns, ${((finished / Math.max(0.001, campaign.seconds)) * 60).toFixed(0)} conversations/min`;
 }
 
-function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; campaign: string; student: TrainedStudent | undefined }): string {
+function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; campaign: string; student: TrainedStudent | undefined; replay: StudentReplay | undefined }): string {
   const figure = run.student
     ? [
         '## Quality per stage (first version of the paper\'s Figure 3, this run)',
@@ -159,6 +173,7 @@ function renderReport(run: { runId: string; health: string; compute: unknown; st
     ...run.stagesMissing.map((stage) => `| ${stage} | not implemented yet |`),
     '',
     ...figure,
+    ...(run.replay ? ['## The student behind the agents: held-out conversations, teacher and student side by side', '', ...replayTable(run.replay), ''] : []),
     'The paper-mirroring tables and figures (Table 1–2, Figures 3–4) appear here once the stages that produce them exist.',
     '',
   ].join('\n');

@@ -1,0 +1,207 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { agentsService, understandingSchema } from '@distillery/agents';
+import { AgentsClient, type TurnTrace__Output } from '@distillery/proto';
+import { ServingLifecycle } from '@distillery/serving';
+import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
+import { z } from 'zod';
+import type { BuiltDataset } from './loop-stages.js';
+
+/** The model id the trainer announces the student as (DISTILLERY_TRAINER_MODEL_ID's default). */
+const STUDENT_MODEL = 'student-dealership';
+/** The key the embedded agents (and the simulator) use: the default DISTILLERY_AGENTS_API_KEYS. */
+const AGENTS_KEY = 'dev-key';
+/** What the agents answer when no valid plan was found (turn-pipeline.ts's FALLBACK_REPLY starts so). */
+const FALLBACK = "I'm sorry, I couldn't complete that request.";
+
+/** One column of the side-by-side table: rates over the replayed turns. */
+export interface ReplayScores {
+  readonly turns: number;
+  readonly understanderJson: number;
+  readonly intentsMatch: number;
+  readonly entitiesMatch: number;
+  readonly planValid: number;
+  readonly planFirstTry: number;
+  readonly executesAsTeacher: number;
+  readonly replyFaithful: number;
+  readonly turnsCompleted: number;
+  readonly secondsPerTurn: number;
+}
+
+export interface StudentReplay {
+  readonly version: string;
+  readonly conversations: number;
+  readonly teacher: ReplayScores;
+  readonly student: ReplayScores;
+}
+
+const goldRowSchema = z.object({ agent: z.string(), output: z.string(), turnId: z.string(), conversationId: z.string() });
+
+/**
+ * The loop closed: the student the trainer announced is served by the serving service (it loads
+ * checkpoints.bf16 itself), a second agents service answers on its `serving` backend, and the
+ * curator's held-out conversations (never trained on) are replayed through it turn by turn. Each
+ * turn is scored for the teacher (its recorded turn) and the student alike against the judge's
+ * refined outputs of the held-out rows: Understander intents and entities, Planner plans valid and
+ * executing the teacher's tool calls, Explainer replies faithful to the tool results, turns
+ * completed without the fallback.
+ */
+export async function replayOnStudent(
+  app: RunningApp,
+  dataset: BuiltDataset & { readonly manifestUri: string },
+  checkpointId: string,
+  options: { readonly conversations: number; readonly env: Readonly<Record<string, string | undefined>>; readonly print: (line: string) => void },
+): Promise<StudentReplay> {
+  const version = `${STUDENT_MODEL}@${checkpointId}`;
+  const serving = app.app.get(ServingLifecycle).runtime;
+  const deadline = Date.now() + 300_000;
+  while (!(await serving.inference.models()).some((model) => model.id === STUDENT_MODEL && model.root === version)) {
+    if (Date.now() > deadline) throw new Error(`serving: ${version} not served within 300 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  options.print(`      ${version} served; replaying held-out conversations through the agents on it`);
+
+  const manifest = await app.platform.artifacts.getManifest(dataset.manifestUri);
+  const held = ((manifest.attributes as { splits?: { eval?: string[] } }).splits?.eval ?? []).slice(0, options.conversations);
+  const gold = new Map<string, Map<string, string>>(); // turnId → agent → refined output
+  const evalRef = manifest.files['eval.jsonl'];
+  if (evalRef) {
+    for (const line of (await app.platform.artifacts.get(evalRef)).toString('utf8').split('\n').filter(Boolean)) {
+      const row = goldRowSchema.parse(JSON.parse(line));
+      if (!gold.has(row.turnId)) gold.set(row.turnId, new Map());
+      gold.get(row.turnId)!.set(row.agent, row.output);
+    }
+  }
+
+  const port = await freePort();
+  const dataDir = join(app.platform.config.DISTILLERY_DATA_DIR, 'student-agents');
+  await mkdir(dataDir, { recursive: true });
+  const studentAgents = await startApp([agentsService], {
+    name: 'agents-on-student',
+    defaultPort: 0,
+    env: {
+      ...options.env,
+      DISTILLERY_DATA_DIR: dataDir,
+      DISTILLERY_HTTP_PORT: '0',
+      DISTILLERY_AGENTS_GRPC_PORT: String(port),
+      DISTILLERY_AGENTS_BACKEND: 'serving',
+      DISTILLERY_SERVING_URL: `${app.url}/v1`,
+      DISTILLERY_SERVING_MODEL: STUDENT_MODEL,
+    },
+  });
+  const teacherClient = new AgentsClient({ address: `127.0.0.1:${options.env.DISTILLERY_AGENTS_GRPC_PORT}`, apiKey: AGENTS_KEY, timeoutMs: 60_000 });
+  const studentClient = new AgentsClient({ address: `127.0.0.1:${port}`, apiKey: AGENTS_KEY, timeoutMs: 600_000 });
+  const teacherTurns: Scored[] = [];
+  const studentTurns: Scored[] = [];
+  try {
+    for (const [index, conversationId] of held.entries()) {
+      const recorded = await teacherClient.getSession(conversationId);
+      const session = await studentClient.createSession({ customerRef: `replay-${conversationId}`, locale: recorded.locale || 'en-US', source: 'SIMULATION' });
+      for (const turn of recorded.turns) {
+        const teacher = await teacherClient.getTurnTrace(conversationId, turn.turnId);
+        const started = performance.now();
+        const answer = await studentClient.sendMessage({ sessionId: session.sessionId, text: turn.userMessage });
+        const seconds = (performance.now() - started) / 1_000;
+        const student = await studentClient.getTurnTrace(session.sessionId, answer.turnId);
+        const refined = gold.get(turn.turnId) ?? new Map<string, string>();
+        teacherTurns.push(score(teacher, teacher, refined, 0));
+        studentTurns.push(score(student, teacher, refined, seconds));
+        if (answer.ended) break;
+      }
+      options.print(`      conversation ${index + 1}/${held.length} (${recorded.turns.length} turns): student turns so far ${studentTurns.length}, completed ${studentTurns.filter((turn) => turn.completed).length}`);
+    }
+  } finally {
+    teacherClient.close();
+    studentClient.close();
+    await studentAgents.close();
+  }
+  return { version, conversations: held.length, teacher: summarize(teacherTurns), student: summarize(studentTurns) };
+}
+
+/** One replayed turn, scored. */
+export interface Scored {
+  readonly understanderJson: boolean;
+  readonly intentsMatch: boolean;
+  readonly entitiesMatch: boolean;
+  readonly planValid: boolean;
+  readonly planFirstTry: boolean;
+  readonly executesAsTeacher: boolean;
+  readonly replyFaithful: boolean;
+  readonly completed: boolean;
+  readonly seconds: number;
+}
+
+function understanding(text: string | undefined): z.infer<typeof understandingSchema> | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = understandingSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Object keys sorted at every depth, so two equal values print the same. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => (inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner));
+}
+
+/** Every number the reply states is one the tool results (or the customer) gave: no price, year or mileage made up. */
+function faithful(trace: TurnTrace__Output): boolean {
+  if (!trace.reply.trim() || trace.reply.startsWith(FALLBACK)) return false;
+  const sources = `${trace.toolCalls.map((call) => call.resultJson ?? '').join(' ')} ${trace.userMessage}`.replace(/,/g, '');
+  return (trace.reply.replace(/,/g, '').match(/\d+(?:\.\d+)?/g) ?? []).every((number) => sources.includes(number));
+}
+
+export function score(trace: TurnTrace__Output, teacher: TurnTrace__Output, gold: ReadonlyMap<string, string>, seconds: number): Scored {
+  const said = understanding(trace.calls.find((call) => call.agent === 'UNDERSTANDER')?.output);
+  const wanted = understanding(gold.get('understander'));
+  const toolCalls = (turn: TurnTrace__Output) => canonical(turn.toolCalls.map((call) => ({ tool: call.tool, args: call.argsJson })));
+  return {
+    understanderJson: said !== undefined,
+    intentsMatch: !!said && !!wanted && canonical([...said.intents].sort()) === canonical([...wanted.intents].sort()),
+    entitiesMatch: !!said && !!wanted && canonical(said.entities) === canonical(wanted.entities),
+    planValid: trace.planCode !== '',
+    planFirstTry: trace.planCode !== '' && trace.replans === 0,
+    executesAsTeacher: trace.planCode !== '' && toolCalls(trace) === toolCalls(teacher),
+    replyFaithful: faithful(trace),
+    completed: !trace.reply.startsWith(FALLBACK),
+    seconds,
+  };
+}
+
+export function summarize(turns: readonly Scored[]): ReplayScores {
+  const rate = (pick: (turn: Scored) => boolean) => (turns.length ? turns.filter(pick).length / turns.length : 0);
+  return {
+    turns: turns.length,
+    understanderJson: rate((turn) => turn.understanderJson),
+    intentsMatch: rate((turn) => turn.intentsMatch),
+    entitiesMatch: rate((turn) => turn.entitiesMatch),
+    planValid: rate((turn) => turn.planValid),
+    planFirstTry: rate((turn) => turn.planFirstTry),
+    executesAsTeacher: rate((turn) => turn.executesAsTeacher),
+    replyFaithful: rate((turn) => turn.replyFaithful),
+    turnsCompleted: rate((turn) => turn.completed),
+    secondsPerTurn: turns.length ? turns.reduce((sum, turn) => sum + turn.seconds, 0) / turns.length : 0,
+  };
+}
+
+/** The side-by-side table, as markdown rows (the run report) or printed. */
+export function replayTable(replay: StudentReplay): string[] {
+  const rows: Array<[string, keyof ReplayScores]> = [
+    ['Understander: JSON of the schema', 'understanderJson'],
+    ['Understander: intents = refined', 'intentsMatch'],
+    ['Understander: entities = refined', 'entitiesMatch'],
+    ['Planner: plan valid (passed the Evaluator)', 'planValid'],
+    ['Planner: valid on the first try', 'planFirstTry'],
+    ['Executor: same tool calls as the teacher', 'executesAsTeacher'],
+    ['Explainer: reply faithful to the tool results', 'replyFaithful'],
+    ['turns completed (no fallback)', 'turnsCompleted'],
+  ];
+  return [
+    `| per agent, ${replay.teacher.turns} held-out turns of ${replay.conversations} conversations | teacher | student (${replay.version}) |`,
+    '|---|---|---|',
+    ...rows.map(([label, key]) => `| ${label} | ${replay.teacher[key].toFixed(2)} | ${replay.student[key].toFixed(2)} |`),
+    `| seconds per turn (student on CPU) | – | ${replay.student.secondsPerTurn.toFixed(1)} |`,
+  ];
+}
