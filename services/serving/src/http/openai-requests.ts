@@ -48,7 +48,8 @@ export const chatCompletionSchema = z.object({
 
 export const completionSchema = z.object({
   ...sampling,
-  prompt: z.union([z.string(), z.array(z.string()).length(1, 'only one prompt per request is served')], { error: 'expected a string' }),
+  // The count is checked after the union: a union hides its options' messages behind its own.
+  prompt: z.union([z.string(), z.array(z.string())], { error: 'expected a string' }).refine((prompt) => typeof prompt === 'string' || prompt.length === 1, 'only one prompt per request is served'),
   echo: nullable(z.literal(false, { error: 'echo is not served' })),
   logprobs: nullable(z.null({ error: 'logprobs are not served' })),
   suffix: nullable(z.null({ error: 'suffix is not served' })),
