@@ -1,5 +1,5 @@
 /**
- * Serving benchmark. Two sections, each against the service running as its own child process
+ * Serving benchmark. Three sections, each against the service running as its own child process
  * (`node services/serving/dist/src/main.js`); the load generator is this process. Prints tables;
  * asserts nothing.
  *
@@ -8,6 +8,11 @@
  *   exactly --max-tokens tokens (ignore_eos), at each --concurrency level. Per level: requests/s,
  *   output tokens/s, TTFT (request sent → first content chunk), TPOT ((last content chunk − first)
  *   / (completion tokens − 1)) and end to end (request sent → stream ended), p50 and p90.
+ * agents — the agents service (its own child process, `node services/agents/dist/src/main.js`) on
+ *   its `serving` backend, every agent call going to the serving service's SmolLM2: --agent-turns
+ *   customer turns over the agents' gRPC API, --agent-concurrency sessions at a time. Agent
+ *   turns/s, turn latency p50/p90, and the share of turns that ended in the fallback hand-off
+ *   (the packaged base was never trained on the agents' formats: expect many).
  * gateway — the service in gateway mode (DISTILLERY_SERVING_UPSTREAM) in front of a fake upstream
  *   in this process that answers every streamed chat completion with --gateway-chunks chunks at
  *   once: sequential requests through the gateway and directly to the upstream, interleaved; the
@@ -17,7 +22,7 @@
  *   npm run bench:serving -- --sections gateway --gateway-requests 5000
  *   npm run bench:serving -- --concurrency 1,8 --requests 16 --max-tokens 32
  *
- * Options: --sections serving,gateway; --concurrency 1,8,32; --requests (per level, default
+ * Options: --sections serving,agents,gateway; --agent-turns 16; --agent-concurrency 4; --concurrency 1,8,32; --requests (per level, default
  * max(16, 4 × concurrency)); --max-tokens 64; --data-dir .distillery/bench/serving (the engine's
  * service; the base is imported there once, ~15 s; the gateway's service uses <data-dir>/gateway);
  * --gateway-requests 2000; --gateway-warmup 200; --gateway-chunks 16. The engine's device follows
@@ -30,11 +35,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { computePython } from '@distillery/compute';
+import { AgentsClient } from '@distillery/proto';
 import { freePort } from '@distillery/service-kit';
 
 const { values: flags } = parseArgs({
   options: {
-    sections: { type: 'string', default: 'serving,gateway' },
+    sections: { type: 'string', default: 'serving,agents,gateway' },
+    'agent-turns': { type: 'string', default: '16' },
+    'agent-concurrency': { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '1,8,32' },
     requests: { type: 'string' },
     'max-tokens': { type: 'string', default: '64' },
@@ -52,7 +60,7 @@ function positiveInt(flag: string, text: string): number {
 }
 
 const sections = new Set(flags.sections.split(','));
-for (const section of sections) if (section !== 'serving' && section !== 'gateway') throw new Error(`serving bench: --sections takes serving and/or gateway, got "${section}"`);
+for (const section of sections) if (!['serving', 'agents', 'gateway'].includes(section)) throw new Error(`serving bench: --sections takes serving, agents and/or gateway, got "${section}"`);
 const levels = flags.concurrency.split(',').map((text) => positiveInt('concurrency', text));
 const maxTokens = positiveInt('max-tokens', flags['max-tokens']);
 const dataDir = resolve(flags['data-dir']);
@@ -65,6 +73,8 @@ const BASE = 'smollm2-135m';
 const UPSTREAM_MODEL = 'fake-upstream';
 const API_KEY = 'dev-key';
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+/** The agents service's own entry point: it runs as a process of its own, as it is deployed. */
+const AGENTS_MAIN = fileURLToPath(new URL('../../../agents/dist/src/main.js', import.meta.url));
 const SYSTEM = 'You are a helpful assistant at a car dealership. Answer briefly.';
 const PROMPTS = [
   'What are your opening hours on Saturday?',
@@ -246,6 +256,81 @@ async function servingSection(): Promise<string> {
   }
 }
 
+/** What customers say in the agents section: the scripted regressions' kind of first turns. */
+const CUSTOMER_TURNS = [
+  'Hi, do you have any red SUVs under 30,000?',
+  'What are your opening hours on Saturday?',
+  'I would like to book a test drive for a hybrid next week.',
+  'How much would I get for my 2015 Civic as a trade-in?',
+  'Can you estimate a monthly payment on a 25,000 car over 48 months?',
+  'Show me electric cars with less than 20,000 miles.',
+];
+
+async function agentsSection(): Promise<string> {
+  if (!computePython()) throw new Error('serving bench: the agents section needs the compute plane (bash compute/bootstrap.sh)');
+  const turns = positiveInt('agent-turns', flags['agent-turns']);
+  const concurrency = positiveInt('agent-concurrency', flags['agent-concurrency']);
+  const { url, child } = await startService('serving', { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_SERVING_BASE: BASE }, BASE);
+  const grpcPort = await freePort();
+  const agents = spawn(process.execPath, [AGENTS_MAIN], {
+    env: {
+      ...process.env,
+      DISTILLERY_LOG_LEVEL: 'warn',
+      DISTILLERY_DATA_DIR: join(dataDir, 'agents'),
+      DISTILLERY_HTTP_PORT: String(await freePort()),
+      DISTILLERY_AGENTS_GRPC_PORT: String(grpcPort),
+      DISTILLERY_AGENTS_BACKEND: 'serving',
+      DISTILLERY_SERVING_URL: `${url}/v1`,
+      DISTILLERY_SERVING_MODEL: BASE,
+      DISTILLERY_AGENTS_PROMPT_PROFILE: 'compact',
+      DISTILLERY_AGENTS_RATE_PER_MINUTE: '100000',
+      DISTILLERY_AGENTS_RATE_BURST: '10000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.add(agents);
+  agents.once('exit', () => children.delete(agents));
+  const client = new AgentsClient({ address: `127.0.0.1:${grpcPort}`, apiKey: API_KEY, timeoutMs: 600_000 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const up = await client.createSession({ customerRef: 'bench-probe', locale: 'en-US', source: 'SIMULATION' }).then(() => true, () => false);
+      if (up) break;
+      if (attempt > 240 || !children.has(agents)) throw new Error('serving bench: the agents service did not come up within 2 minutes');
+      await sleep(500);
+    }
+    const latencies: number[] = [];
+    let fallbacks = 0;
+    let failures = 0;
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, worker) => {
+        const session = await client.createSession({ customerRef: `bench-${worker}`, locale: 'en-US', source: 'SIMULATION' });
+        for (let index = next++; index < turns; index = next++) {
+          const turnStarted = performance.now();
+          try {
+            const answer = await client.sendMessage({ sessionId: session.sessionId, text: CUSTOMER_TURNS[index % CUSTOMER_TURNS.length]! });
+            latencies.push(performance.now() - turnStarted);
+            if (answer.reply.startsWith("I'm sorry, I couldn't complete that request.")) fallbacks++;
+          } catch (error) {
+            failures++;
+            progress(`agents: a turn failed: ${String(error).slice(0, 200)}`);
+          }
+          progress(`agents: ${latencies.length + failures}/${turns} turns`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`\nagent turns on the serving backend — the agents service (compact prompts) calling ${BASE} on one engine through the OpenAI API, ${concurrency} sessions at a time, ${cpus().length} cores\n\n`);
+    process.stdout.write(`${table(['turns', 'failed', 'turns/s', 'turn p50 ms', 'turn p90 ms', 'fallback hand-offs'], [[latencies.length, failures, (latencies.length / seconds).toFixed(3), ms(percentile(latencies, 50)), ms(percentile(latencies, 90)), `${fallbacks} of ${latencies.length}`]])}\n`);
+    return `agents: ${(latencies.length / seconds).toFixed(3)} turns/s on the serving backend`;
+  } finally {
+    client.close();
+    await stopService(agents);
+    await stopService(child);
+  }
+}
+
 /** A stand-in OpenAI-compatible server: every streamed chat completion is `chunks` one-token chunks, the usage and [DONE], written at once. */
 async function startFakeUpstream(chunks: number): Promise<{ server: Server; url: string }> {
   const created = Math.floor(Date.now() / 1000);
@@ -318,6 +403,7 @@ async function gatewaySection(): Promise<string> {
 async function main(): Promise<void> {
   const summary: string[] = [];
   if (sections.has('serving')) summary.push(await servingSection());
+  if (sections.has('agents')) summary.push(await agentsSection());
   if (sections.has('gateway')) summary.push(await gatewaySection());
   process.stdout.write(`\nsummary\n${summary.map((line) => `  ${line}`).join('\n')}\n`);
 }

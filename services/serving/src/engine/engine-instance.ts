@@ -150,14 +150,14 @@ export class EngineInstance {
 
   /**
    * Stops taking requests, waits for those in flight (up to `graceMs`), then stops the process
-   * (SIGTERM: it drains what it still has).
+   * (SIGTERM: it drains what it still has; SIGKILL after `killMs`).
    */
-  async stop(graceMs = 60_000): Promise<void> {
+  async stop(graceMs = 60_000, killMs = 10_000): Promise<void> {
     if (this.leases > 0) {
       await Promise.race([new Promise<void>((resolve) => (this.idle = resolve)), new Promise((resolve) => setTimeout(resolve, graceMs))]);
     }
     this.stopping = true;
-    await this.process?.stop(10_000);
+    await this.process?.stop(killMs);
     this.client?.close();
   }
 }

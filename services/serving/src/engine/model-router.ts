@@ -182,12 +182,15 @@ export class ModelRouter implements InferenceBackend {
     return Promise.all([...this.loaded.entries()].map(async ([version, { instance }]) => ({ version, health: await instance.health(), restarts: instance.restarts, inFlight: instance.inFlight })));
   }
 
-  /** Stops reading the catalog and stops every engine once its requests finished. */
-  async stop(): Promise<void> {
+  /**
+   * Stops reading the catalog and every engine: requests in flight get `graceMs` to finish (the
+   * service's drain is bounded by DISTILLERY_SHUTDOWN_TIMEOUT_MS), then the engines are stopped.
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.reconciling;
-    await Promise.all([...this.loaded.values()].map((loaded) => loaded.instance.stop()));
+    await Promise.all([...this.loaded.values()].map((loaded) => loaded.instance.stop(graceMs, 3_000)));
     this.loaded.clear();
     this.active.clear();
   }
