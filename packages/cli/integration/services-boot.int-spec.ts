@@ -24,6 +24,7 @@ describe.skipIf(!servers)('each service alone, on Kafka and PostgreSQL', () => {
       DISTILLERY_DATABASE_URL: scratch.url,
       DISTILLERY_HTTP_PORT: '0',
       DISTILLERY_AGENTS_GRPC_PORT: '0',
+      DISTILLERY_SERVING_GRPC_PORT: '0',
     });
     await child.waitFor('"msg":"listening"', 90_000);
     const url = /"url":"([^"]+)"/.exec(child.output())![1]!;

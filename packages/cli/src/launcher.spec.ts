@@ -9,7 +9,7 @@ import { ALL_SERVICES } from './all-services.js';
 describe('the embedded launcher', () => {
   it('composes all eight services in one process on the embedded bus and PGlite', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'distillery-launcher-'));
-    const app = await startApp(ALL_SERVICES, { name: 'embedded', defaultPort: 0, env: { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_LOG_LEVEL: 'silent', DISTILLERY_AGENTS_GRPC_PORT: '0' } });
+    const app = await startApp(ALL_SERVICES, { name: 'embedded', defaultPort: 0, env: { DISTILLERY_DATA_DIR: dataDir, DISTILLERY_LOG_LEVEL: 'silent', DISTILLERY_AGENTS_GRPC_PORT: '0', DISTILLERY_SERVING_GRPC_PORT: '0' } });
     try {
       const response = await fetch(`${app.url}/health`);
       const body = (await response.json()) as { status: string; details: Record<string, { status: string; services?: Record<string, unknown> }> };

@@ -44,7 +44,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   // agents send, in a third less CPU time. DISTILLERY_AGENTS_PROMPT_PROFILE=production to override.
   const prompts = { DISTILLERY_AGENTS_PROMPT_PROFILE: 'compact' };
   // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
-  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...training, ...options.env, DISTILLERY_MODE: 'embedded' };
+  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...training, ...options.env, DISTILLERY_MODE: 'embedded' };
   checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
