@@ -204,6 +204,9 @@ def cmd_serve(argv: list[str]) -> int:
                         "DISTILLERY_ENGINE_KV_BYTES, else engine.py's defaults)")
     parser.add_argument("--model-id", help="the model id Health reports (default: the checkpoint dir)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--exit-with-stdin", action="store_true", help="drain and exit when stdin reaches its "
+                        "end: a parent that holds the other end of a pipe takes the server down with it, even "
+                        "when it is killed")
     args = parse(parser, argv)
     if isinstance(args, int):   # argparse printed a usage error (2) or --help (0)
         return args
@@ -237,6 +240,7 @@ def cmd_serve(argv: list[str]) -> int:
 
     import asyncio
     import signal
+    import threading
     import time
 
     import torch
@@ -272,13 +276,29 @@ def cmd_serve(argv: list[str]) -> int:
         def on_signal(signum: int) -> None:
             signals.append(signum)
             if len(signals) == 1:
-                emit("draining", signal=signal.Signals(signum).name, streams=server.streams)
                 server.drain()
+                try:
+                    emit("draining", signal=signal.Signals(signum).name, streams=server.streams)
+                except OSError:   # stdout's reader is gone (a parent that died): drain all the same
+                    pass
             else:
                 server.stop()
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal, signum)
+        if args.exit_with_stdin:
+            def watch_stdin() -> None:   # a thread: blocks on the pipe until the parent closes it or dies
+                try:
+                    while sys.stdin.buffer.read(65536):
+                        pass
+                except (OSError, ValueError):
+                    pass
+                try:
+                    loop.call_soon_threadsafe(on_signal, signal.SIGTERM)
+                except RuntimeError:   # the loop has ended already
+                    pass
+
+            threading.Thread(target=watch_stdin, name="stdin-watch", daemon=True).start()
         emit("ready", address=bound, model=model_id, device=str(engine.device), blocks=engine.pool.num_blocks,
              block_size=engine.pool.block_size, max_model_len=engine.max_model_len, tensor_parallel=engine.runner.world,
              pid=os.getpid(),

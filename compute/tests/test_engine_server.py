@@ -361,3 +361,24 @@ def test_serve_cli_drains_on_sigterm(checkpoint, tmp_path):
             child.kill()
             child.wait()
 
+
+
+@pytest.mark.slow
+def test_serve_cli_exits_with_its_parent(checkpoint, tmp_path):
+    """--exit-with-stdin: the parent's end of the stdin pipe closing (the parent died, even by SIGKILL)
+    drains the server and it exits, its stdout gone too — no engine outlives the service that started it."""
+    socket = tmp_path / "engine.sock"
+    env = {**os.environ, "DISTILLERY_ENGINE_KV_BYTES": str(1 << 20)}
+    child = subprocess.Popen([sys.executable, "-m", "distillery_compute", "serve", "--checkpoint", str(checkpoint),
+                              "--socket", str(socket), "--device", "cpu", "--exit-with-stdin"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert json.loads(child.stdout.readline())["event"] == "ready"
+        child.stdout.close()   # the reader of its protocol lines is gone as well, as with a dead parent
+        child.stdin.close()
+        child.wait(30)
+        assert not socket.exists()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()

@@ -67,6 +67,8 @@ export function serveArgs(options: ServeOptions): string[] {
     ...(options.maxSeqs ? ['--max-seqs', String(options.maxSeqs)] : []),
     ...(options.maxBatchedTokens ? ['--max-batched-tokens', String(options.maxBatchedTokens)] : []),
     ...(options.device ? ['--device', options.device] : []),
+    // The server exits when this process does, however it ends (its stdin is our pipe).
+    '--exit-with-stdin',
   ];
 }
 
@@ -86,8 +88,9 @@ export function startEngineServer(options: ServeOptions, job: StartEngineServerO
   const command = 'python -m distillery_compute serve';
   const child = spawn(python, ['-m', 'distillery_compute', ...serveArgs(options)], {
     env: { ...process.env, ...job.env, PYTHONUNBUFFERED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin.on('error', () => undefined); // EPIPE once the server has exited
   let spawnError: Error | undefined;
   child.on('error', (error) => (spawnError = error));
   return new Promise<EngineServerProcess>((resolve, reject) => {
