@@ -17,6 +17,8 @@ interface HttpResponse {
   setHeader(name: string, value: string): void;
   json(body: unknown): void;
   write(chunk: string): boolean;
+  cork(): void;
+  uncork(): void;
   end(): void;
   flushHeaders(): void;
   on(event: 'close', listener: () => void): void;
@@ -95,15 +97,29 @@ export class OpenAiController {
       response.setHeader('cache-control', 'no-cache');
       response.setHeader('x-accel-buffering', 'no');
       response.flushHeaders();
+      // Events that arrive together (one engine step, one upstream read) go out in one write: corked
+      // until the event loop's check phase, after the promise chain that delivers them has run.
+      let corked = false;
+      const send = (text: string) => {
+        if (!corked) {
+          corked = true;
+          response.cork();
+          setImmediate(() => {
+            corked = false;
+            response.uncork();
+          });
+        }
+        response.write(text);
+      };
       let first = true;
       while (!next.done) {
         const chunk = next.value;
-        if (first || chunk.text || chunk.finishReason) response.write(event(streamChunk(kind, id, created, chunk, first, includeUsage)));
+        if (first || chunk.text || chunk.finishReason) send(event(streamChunk(kind, id, created, chunk, first, includeUsage)));
         first = false;
-        if (chunk.finishReason && includeUsage) response.write(event({ id, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created, model: chunk.model, choices: [], usage: usageOf(chunk) }));
+        if (chunk.finishReason && includeUsage) send(event({ id, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created, model: chunk.model, choices: [], usage: usageOf(chunk) }));
         next = await iterator.next();
       }
-      response.write('data: [DONE]\n\n');
+      send('data: [DONE]\n\n');
       response.end();
     } catch (error) {
       if (controller.signal.aborted && controller.signal.reason instanceof ClientGoneError) return;

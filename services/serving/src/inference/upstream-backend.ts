@@ -1,7 +1,10 @@
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InvalidRequestError, ModelNotFoundError, OverloadedError, UpstreamError } from '../errors/serving.errors.js';
 import type { InferenceBackend, InferenceChunk, InferenceRequest, ServedModel } from './inference.types.js';
+
+const HTTP_AGENT = new HttpAgent({ keepAlive: true });
+const HTTPS_AGENT = new HttpsAgent({ keepAlive: true });
 
 export interface UpstreamOptions {
   /** An OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (vLLM). */
@@ -47,22 +50,21 @@ export class UpstreamBackend implements InferenceBackend {
       stream: true,
       stream_options: { include_usage: true },
     };
-    let response: Response;
+    let response: IncomingMessage;
     try {
-      response = await fetch(`${this.baseUrl}/${chat ? 'chat/completions' : 'completions'}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body), signal });
+      response = await this.post(`${this.baseUrl}/${chat ? 'chat/completions' : 'completions'}`, JSON.stringify(body), signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw new UpstreamError(`the upstream ${this.baseUrl} could not be reached: ${String((error as Error).cause ?? error)}`);
     }
-    if (!response.ok || !response.body) throw await this.refusal(response, request.model);
+    if (response.statusCode !== 200) throw await this.refusal(response, request.model);
     let model = request.model;
     let promptTokens = 0;
     let completionTokens = 0;
     let cachedTokens = 0;
     let finishReason: string | undefined;
-    const lines = createInterface({ input: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
     try {
-      for await (const line of lines) {
+      for await (const line of sseLines(response)) {
         if (!line.startsWith('data:')) continue;
         const data = line.slice(5).trim();
         if (data === '[DONE]') break;
@@ -89,8 +91,29 @@ export class UpstreamBackend implements InferenceBackend {
     yield { model, text: '', finishReason: finishReason ?? 'stop', promptTokens, completionTokens, cachedTokens };
   }
 
-  private async refusal(response: Response, model: string): Promise<Error> {
-    const text = (await response.text().catch(() => '')).slice(0, 2_000);
+  /**
+   * POSTs over node:http with a keep-alive agent (a third of fetch's cost per request here, which
+   * matters for the gateway's overhead); resolves with the response once its headers arrived.
+   */
+  private post(url: string, body: string, signal: AbortSignal): Promise<IncomingMessage> {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const outgoing = send(target, { method: 'POST', headers: { ...this.headers(), 'content-length': Buffer.byteLength(body) }, agent: target.protocol === 'https:' ? HTTPS_AGENT : HTTP_AGENT, signal }, resolve);
+      outgoing.once('error', reject);
+      outgoing.end(body);
+    });
+  }
+
+  private async refusal(response: IncomingMessage, model: string): Promise<Error> {
+    let text = '';
+    try {
+      for await (const bytes of response) if (text.length < 2_000) text += String(bytes);
+    } catch {
+      // what arrived is the message
+    }
+    text = text.slice(0, 2_000);
+    const status = response.statusCode ?? 0;
     let message = text;
     let param: string | null = null;
     try {
@@ -100,10 +123,10 @@ export class UpstreamBackend implements InferenceBackend {
     } catch {
       // not JSON: the text as it came
     }
-    if (response.status === 400 || response.status === 422) return new InvalidRequestError(param, message);
-    if (response.status === 404) return new ModelNotFoundError(model, (await this.models().catch(() => [])).map((served) => served.id));
-    if (response.status === 429) return new OverloadedError(Number(response.headers.get('retry-after')) || 1, 0, 0);
-    return new UpstreamError(`the upstream answered ${response.status}: ${message.slice(0, 500)}`);
+    if (status === 400 || status === 422) return new InvalidRequestError(param, message);
+    if (status === 404) return new ModelNotFoundError(model, (await this.models().catch(() => [])).map((served) => served.id));
+    if (status === 429) return new OverloadedError(Number(response.headers['retry-after']) || 1, 0, 0);
+    return new UpstreamError(`the upstream answered ${status}: ${message.slice(0, 500)}`);
   }
 
   async models(): Promise<ServedModel[]> {
@@ -114,4 +137,20 @@ export class UpstreamBackend implements InferenceBackend {
     const body = (await response.json()) as { data?: Array<{ id: string; root?: string; parent?: string | null; created?: number }> };
     return (body.data ?? []).map((model) => ({ id: model.id, root: model.root ?? model.id, ...(model.parent ? { parent: model.parent } : {}), format: 'upstream', createdAt: (model.created ?? 0) * 1_000 }));
   }
+}
+
+/** The lines of a server-sent event stream as they arrive (split on LF, a CR before it dropped). */
+async function* sseLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const bytes of body) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let start = 0;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
+      yield buffer.slice(start, buffer[end - 1] === '\r' ? end - 1 : end);
+      start = end + 1;
+    }
+    buffer = buffer.slice(start);
+  }
+  if (buffer) yield buffer;
 }
