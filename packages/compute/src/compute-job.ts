@@ -3,10 +3,9 @@ import { once } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { type ComputeEvent, type ComputeLogger, isComputeEvent } from './compute-event.js';
-import { computePython, DEFAULT_COMPUTE_PYTHON } from './compute-python.js';
+import { requirePython } from './compute-python.js';
 import { ComputeJobCancelledError } from './errors/compute-job-cancelled.error.js';
 import { ComputeJobError } from './errors/compute-job.error.js';
-import { ComputePythonMissingError } from './errors/compute-python-missing.error.js';
 
 /** Lines of stderr kept for the error of a failed job. */
 const STDERR_TAIL_LINES = 20;
@@ -36,13 +35,12 @@ export interface ComputeJobOptions {
  * lines in the message), ComputeJobCancelledError (aborted) or ComputePythonMissingError.
  */
 export function runComputeJob<T extends ComputeEvent = ComputeEvent>(args: readonly string[], options: ComputeJobOptions = {}): Promise<T> {
-  let python: string | undefined;
+  let python: string;
   try {
-    python = options.python ?? computePython();
+    python = requirePython(options.python);
   } catch (error) {
     return Promise.reject(error as Error);
   }
-  if (!python) return Promise.reject(new ComputePythonMissingError(DEFAULT_COMPUTE_PYTHON));
   return runPythonJob<T>(python, ['-m', 'distillery_compute', ...args], options);
 }
 

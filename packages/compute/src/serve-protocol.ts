@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ComputeEvent, ComputeLogger } from './compute-event.js';
 import { readProtocol } from './compute-job.js';
-import { computePython, DEFAULT_COMPUTE_PYTHON } from './compute-python.js';
+import { requirePython } from './compute-python.js';
 import { ComputeJobError } from './errors/compute-job.error.js';
-import { ComputePythonMissingError } from './errors/compute-python-missing.error.js';
 
 /** What `python -m distillery_compute serve` is asked to serve, and where (compute/README.md, "The inference engine"). */
 export interface ServeOptions {
@@ -78,13 +77,12 @@ export function serveArgs(options: ServeOptions): string[] {
  * refuses, e.g. a file whose sha256 is not the manifest's) or does not become ready in time.
  */
 export function startEngineServer(options: ServeOptions, job: StartEngineServerOptions = {}): Promise<EngineServerProcess> {
-  let python: string | undefined;
+  let python: string;
   try {
-    python = job.python ?? computePython();
+    python = requirePython(job.python);
   } catch (error) {
     return Promise.reject(error as Error);
   }
-  if (!python) return Promise.reject(new ComputePythonMissingError(DEFAULT_COMPUTE_PYTHON));
   const command = 'python -m distillery_compute serve';
   const child = spawn(python, ['-m', 'distillery_compute', ...serveArgs(options)], {
     env: { ...process.env, ...job.env, PYTHONUNBUFFERED: '1' },
