@@ -257,6 +257,7 @@ describe.skipIf(!computePython())('the serving service in front of real engines'
       120_000,
       500,
     );
-    expect((await runtime().router!.health()).find((engine) => engine.version === version)?.restarts).toBe(1);
+    const registry = (await (await fetch(`${app.url}/serving/models`, { headers: { authorization: 'Bearer dev-key' } })).json()) as { engines: Array<{ version: string; status: string; restarts: number }> };
+    expect(registry.engines.find((engine) => engine.version === version)).toMatchObject({ status: 'serving', restarts: 1 });
   });
 });

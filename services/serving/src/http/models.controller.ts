@@ -11,7 +11,8 @@ const pinSchema = z.object({
 });
 
 /**
- * The model registry's operator API: every announced version with its state, pinning a version
+ * The model registry's operator API: the engines with their status and load, every announced
+ * version with its state, pinning a version
  * (served whatever is announced later), unpinning, and rollback in one call (pins the version
  * announced before the one serving). The router switches within a reconcile interval, loading
  * the version beside the one serving; GET shows which version answers now.
@@ -25,10 +26,19 @@ export class ModelsController {
   async list(): Promise<unknown> {
     const runtime = this.lifecycle.runtime;
     const served = await runtime.inference.models();
-    if (!runtime.catalog) return { served, versions: [] };
+    if (!runtime.catalog || !runtime.router) return { served, engines: [], versions: [] };
     const desired = await runtime.catalog.desired();
+    // Each engine process: its version, whether it answers (status), how often it was restarted, its load.
+    const engines = (await runtime.router.health()).map(({ version, health, restarts, inFlight }) => ({
+      version,
+      status: health?.status ?? 'unavailable',
+      restarts,
+      inFlight,
+      ...(health ? { running: health.running, waiting: health.waiting, kvBlocksFree: health.blocksFree, kvBlocksTotal: health.blocksTotal, prefixHitRate: health.prefixHitRate, maxModelLen: health.maxModelLen } : {}),
+    }));
     return {
       served,
+      engines,
       versions: (await runtime.catalog.versions()).map((version) => {
         const name = versionName(version.modelId, version.checkpointId);
         const wanted = desired.find((candidate) => candidate.version.modelId === version.modelId);
