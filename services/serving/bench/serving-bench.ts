@@ -285,6 +285,8 @@ async function agentsSection(): Promise<string> {
       DISTILLERY_AGENTS_PROMPT_PROFILE: 'compact',
       DISTILLERY_AGENTS_RATE_PER_MINUTE: '100000',
       DISTILLERY_AGENTS_RATE_BURST: '10000',
+      // Several agents' calls of up to 512 tokens share one CPU engine: one can take minutes.
+      DISTILLERY_OPENAI_TIMEOUT_MS: '600000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -305,13 +307,15 @@ async function agentsSection(): Promise<string> {
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async (_, worker) => {
-        const session = await client.createSession({ customerRef: `bench-${worker}`, locale: 'en-US', source: 'SIMULATION' });
+        const open = () => client.createSession({ customerRef: `bench-${worker}`, locale: 'en-US', source: 'SIMULATION' });
+        let session = await open();
         for (let index = next++; index < turns; index = next++) {
           const turnStarted = performance.now();
           try {
             const answer = await client.sendMessage({ sessionId: session.sessionId, text: CUSTOMER_TURNS[index % CUSTOMER_TURNS.length]! });
             latencies.push(performance.now() - turnStarted);
             if (answer.reply.startsWith("I'm sorry, I couldn't complete that request.")) fallbacks++;
+            if (answer.ended) session = await open(); // a hand-off ends the session: the customer starts another
           } catch (error) {
             failures++;
             progress(`agents: a turn failed: ${String(error).slice(0, 200)}`);
