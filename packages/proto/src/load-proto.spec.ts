@@ -107,7 +107,7 @@ describe('proto contracts', () => {
         stream.on('end', () => resolve(final!));
       });
       expect(chunks.join('')).toBe('Hello');
-      expect(last).toEqual({ finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2 } });
+      expect(last).toEqual({ finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2, cachedTokens: 0 } });
       client.close();
     });
   });
