@@ -69,6 +69,10 @@ describe.skipIf(!computePython())('the serving service in front of real engines'
     expect(text.choices[0]!.text.length).toBeGreaterThan(0);
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toContain(BASE);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    for (const name of ['distillery_serving_requests_total', 'distillery_serving_output_tokens_total', 'distillery_serving_ttft_seconds_count', 'distillery_serving_request_seconds_count']) {
+      expect(metrics).toMatch(new RegExp(`^${name}\\{[^}]*version="${answer.model}"[^}]*\\} [1-9]`, 'm'));
+    }
   });
 
   it('streams chunks, then the usage, then data: [DONE]', async () => {

@@ -77,20 +77,15 @@ export class OpenAiController {
     });
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1_000);
-    const chunks = this.lifecycle.runtime.inference.stream(inference, controller.signal);
+    const service = this.lifecycle.runtime.inference;
     try {
       if (!stream) {
-        let text = '';
-        let last: InferenceChunk | undefined;
-        for await (const chunk of chunks) {
-          text += chunk.text;
-          last = chunk;
-        }
-        if (last) response.status(200).json(unaryBody(kind, id, created, text, last));
+        const done = await service.complete(inference, controller.signal);
+        response.status(200).json(unaryBody(kind, id, created, done.text, done));
         return;
       }
       // The first chunk before the headers: a request refused (model, queue, prompt) still gets its status code.
-      const iterator = chunks[Symbol.asyncIterator]();
+      const iterator = service.stream(inference, controller.signal)[Symbol.asyncIterator]();
       let next = await iterator.next();
       response.status(200);
       response.setHeader('content-type', 'text/event-stream; charset=utf-8');
