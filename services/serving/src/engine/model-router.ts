@@ -109,7 +109,7 @@ export class ModelRouter implements InferenceBackend {
           this.options.logger.info({ model: want.modelId, version: want.version, previous }, 'serving a new version');
           if (previous) void this.retire(previous);
         } catch (error) {
-          await this.failed(want.version, want.modelId, error);
+          await this.failed(want.version, want.checkpoint, error);
         } finally {
           this.loading.delete(want.version);
         }
@@ -117,15 +117,16 @@ export class ModelRouter implements InferenceBackend {
     );
   }
 
-  private async failed(version: string, modelId: string, error: unknown): Promise<void> {
+  /** A load that failed: an announced checkpoint its artifacts or engine refuse is marked refused for good; anything else is tried again later. */
+  private async failed(version: string, checkpoint: ModelVersion['checkpoint'] | undefined, error: unknown): Promise<void> {
     const refused = error instanceof CheckpointRefusedError || (error instanceof ComputeJobError && error.badInput);
-    if (!refused || !version.startsWith(`${modelId}@`) || (this.options.localModels ?? []).some((local) => local.version === version)) {
+    if (!refused || !checkpoint) {
       this.retryAfter.set(version, Date.now() + 30_000);
       this.options.logger.error({ version, err: error }, 'loading a version failed; retrying in 30 s');
       return;
     }
     const reason = (error as Error).message;
-    await this.options.catalog.refuse(modelId, version.slice(modelId.length + 1), reason);
+    await this.options.catalog.refuse(checkpoint.modelId, checkpoint.checkpointId, reason);
     this.options.onChange?.({ kind: 'refused', version, reason });
     this.options.logger.error({ version, reason }, 'version refused; the version serving now goes on');
   }
