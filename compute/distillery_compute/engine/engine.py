@@ -18,11 +18,17 @@ whose prompt is fully in the cache, and turn new tokens into text. Text is strea
 trailing partial UTF-8 character or any tail that could still become a stop string; a stop string
 ends the output before it, as OpenAI's API does. Finish reasons: "stop" (eos, a stop token or a stop
 string), "length" (max_tokens or the context is full), "abort".
+
+With a drafter (or any proposer) the engine decodes speculatively (speculative.py): after each step
+every decoding sequence gets a draft, the next forward verifies it, and a step may then add several
+tokens to a request; the output is the same as without (greedy: token for token; sampling: in
+distribution).
 """
 
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence as Seq
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +40,8 @@ from distillery_compute.checkpoint import load_checkpoint
 from distillery_compute.engine.blocks import BlockPool
 from distillery_compute.engine.runner import PagedRunner
 from distillery_compute.engine.sampling import RequestError, SamplingParams, sample
-from distillery_compute.engine.scheduler import Scheduler, Sequence, Status
+from distillery_compute.engine.scheduler import Scheduled, Scheduler, Sequence, Status
+from distillery_compute.engine.speculative import EagleProposer, SpecConfig, verify
 from distillery_compute.model import Transformer
 from distillery_compute.tokenizer import ROLES, ChatTokenizer, render_chat
 
@@ -94,18 +101,27 @@ class Engine:
     def __init__(self, model: Transformer, tokenizer: ChatTokenizer, *, block_size: int = 16,
                  num_blocks: int | None = None, max_batched_tokens: int = 512, max_seqs: int = 64,
                  max_model_len: int | None = None, prefix_caching: bool = True, preemption: str = "recompute",
-                 group: "dist.ProcessGroup | None" = None):
+                 group: "dist.ProcessGroup | None" = None, drafter=None, speculative: SpecConfig | None = None,
+                 proposer=None):
         self.tokenizer = tokenizer
+        self.spec = speculative or SpecConfig()
+        self.spec.check()
+        aux_layers = drafter.config.aux_layers if drafter is not None else ()
         self.args = model.args
         self.max_model_len = min(max_model_len or model.args.max_seq_len, model.args.max_seq_len)
         device = model.lm_head.weight.device
         world = dist.get_world_size(group) if group is not None else 1
         if num_blocks is None:   # what memory allows, at most what max_seqs full contexts need
-            per_block = PagedRunner.bytes_per_block(model.args, block_size, model.lm_head.weight.dtype, world)
+            per_block = PagedRunner.bytes_per_block(model.args, block_size, model.lm_head.weight.dtype, world,
+                                                    len(aux_layers))
             num_blocks = min(kv_cache_bytes(device) // per_block, max_seqs * -(-self.max_model_len // block_size))
         # the KV cache must hold at least one sequence of the full context
         num_blocks = max(num_blocks, -(-self.max_model_len // block_size))
-        self.runner = PagedRunner(model, num_blocks, block_size, group)
+        self.runner = PagedRunner(model, num_blocks, block_size, group, aux_layers)
+        self.proposer = proposer or (EagleProposer(drafter, self.runner, self.spec) if drafter is not None else None)
+        self._moved: list[tuple[str, str, tuple]] = []   # KV moves done here, for the other TP ranks
+        self.spec_stats = {"rounds": 0, "drafted": 0, "accepted": 0, "accepted_at": [], "draft_seconds": 0.0,
+                           "step_seconds": 0.0}
         self.pool = BlockPool(num_blocks, block_size, prefix_caching)
         self.scheduler = Scheduler(self.pool, max_batched_tokens, max_seqs, preemption)
         self.device = device
@@ -117,15 +133,18 @@ class Engine:
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, *, device: str | torch.device | None = None,
-                        dtype: torch.dtype | None = None, **kw) -> "Engine":
+                        dtype: torch.dtype | None = None, drafter: str | os.PathLike | None = None, **kw) -> "Engine":
         """Load a checkpoint dir (manifest verified: a tampered file is refused, ChecksumError naming it)
-        with its tokenizer (the dir's tokenizer/ or the dir itself). CUDA runs bf16, CPU fp32."""
+        with its tokenizer (the dir's tokenizer/ or the dir itself), and a drafter dir if given (its
+        manifest verified too). CUDA runs bf16, CPU fp32."""
+        from distillery_compute.eagle.drafter import load_drafter
         device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
         path = Path(path)
         model, _ = load_checkpoint(path, dtype=dtype, device=device)
         tok_dir = path / "tokenizer" if (path / "tokenizer" / "tokenizer.json").is_file() else path
-        return cls(model.eval(), ChatTokenizer.load(tok_dir), **kw)
+        loaded = load_drafter(drafter, model).eval() if drafter is not None else None
+        return cls(model.eval(), ChatTokenizer.load(tok_dir), drafter=loaded, **kw)
 
     # ------------------------------------------------------------------ requests
 
@@ -206,40 +225,110 @@ class Engine:
         for request_id in aborts:
             if (request := self._live.get(request_id)) is not None:
                 outputs.append(self._finish(request, "abort", []))
+        began = time.perf_counter()
         batch = self.scheduler.schedule()
         swaps, self.scheduler.swaps = self.scheduler.swaps, []
-        work = [(item.seq.tokens[item.start:item.start + item.count], item.start, item.seq.blocks, item.samples)
-                for item in batch]
-        logits = self._forward(swaps, work)
+        logits = self._forward(swaps, [self._work(item) for item in batch])
         if not batch:
             return outputs
-        sampled = [item for item in batch if item.samples]
+        row = 0
         for item in batch:
-            self.scheduler.computed(item)
-        tokens = sample(logits, [item.seq.params for item in sampled]) if sampled else []
-        for item, token in zip(sampled, tokens):
-            outputs.append(self._accept(item.seq, token))
+            seq = item.seq
+            rows = 1 + item.drafted if item.samples else 0
+            mine, row = (logits[row:row + rows] if rows else None), row + rows
+            if not item.samples:
+                self.scheduler.computed(item)
+            elif not item.drafted:
+                self.scheduler.computed(item)
+                outputs.append(self._accept(seq, sample(mine, [seq.params])))
+            else:
+                outputs.append(self._speculated(item, mine))
         self.steps += 1
+        if self.proposer is not None:
+            self._propose()
+        self.spec_stats["step_seconds"] += time.perf_counter() - began
         return outputs
+
+    def _work(self, item: Scheduled) -> tuple:
+        seq = item.seq
+        tokens = seq.tokens[item.start:item.start + item.count - item.drafted]
+        if not item.drafted:
+            return tokens, item.start, seq.blocks, int(item.samples)
+        tree = seq.draft
+        work = (tokens + tree.tokens, item.start, seq.blocks, 1 + item.drafted)
+        return work if tree.is_chain() else work + (([0] + tree.depths, tree.visibility()),)
+
+    def _speculated(self, item: Scheduled, logits: torch.Tensor) -> Output:
+        """Verify a sequence's draft: keep the accepted path's keys and values, emit its tokens and the next."""
+        seq, tree = item.seq, item.seq.draft
+        seq.draft = None
+        path, following = verify(tree, logits, seq.params)
+        if path != list(range(len(path))):   # a tree's path: its keys and values into consecutive slots
+            bs, table = self.runner.block_size, seq.blocks
+            slot = lambda p: table[p // bs] * bs + p % bs   # noqa: E731
+            moves = ([slot(item.start + 1 + node) for node in path],
+                     [slot(item.start + 1 + j) for j in range(len(path))])
+            self.runner.move(*moves)
+            if self.runner.world > 1:
+                self._moved.append(("move", seq.id, moves))
+        stats = self.spec_stats
+        stats["rounds"] += 1
+        stats["drafted"] += len(tree.tokens)
+        stats["accepted"] += len(path)
+        depth = max(tree.depths)
+        stats["accepted_at"] += [[0, 0]] * (depth - len(stats["accepted_at"]))
+        for d in range(depth):   # [accepted, drafted] at each depth: per-position acceptance
+            stats["accepted_at"][d] = [stats["accepted_at"][d][0] + (d < len(path)), stats["accepted_at"][d][1] + 1]
+        item.count, item.drafted = 1 + len(path), 0
+        tokens = [tree.tokens[node] for node in path] + [following]
+        out = self._accept(seq, tokens[:len(path)], more=True) if path else None
+        if out is not None and out.finish_reason is not None:
+            return out
+        self.scheduler.computed(item)
+        last = self._accept(seq, [following])
+        return last if out is None else dataclasses.replace(last, text=out.text + last.text,
+                                                            token_ids=out.token_ids + last.token_ids)
+
+    def _propose(self) -> None:
+        began = time.perf_counter()
+        decoding = [s for s in self.scheduler.running if s.computed == s.length - 1]
+        work = []
+        for seq in decoding:
+            room = min(seq.params.max_tokens - len(seq.output) - 1, self.max_model_len - seq.length)
+            depth, top_k, nodes = self.spec.shape(len(decoding), room)
+            if nodes > 0:
+                work.append((seq, depth, top_k, nodes))
+        for (seq, *_), tree in zip(work, self.proposer.propose(work) if work else []):
+            seq.draft = tree
+        self.spec_stats["draft_seconds"] += time.perf_counter() - began
 
     def _forward(self, swaps, work) -> torch.Tensor | None:
         if self.runner.world > 1:   # the other ranks swap and run the same forward (tp.serve_worker)
-            dist.broadcast_object_list([(swaps, work)], src=0, group=self.runner.group)
+            moved, self._moved = self._moved, []
+            dist.broadcast_object_list([(moved + swaps, work)], src=0, group=self.runner.group)
         self.runner.swap(swaps)
         return self.runner.forward(self.runner.prepare(work)) if work else None
 
-    def _accept(self, request: _Request, token: int) -> Output:
+    def _accept(self, request: _Request, tokens: list[int], more: bool = False) -> Output:
+        """Add tokens to a request's output until one ends it; `more`: further tokens follow this step
+        (nothing is held back for them, the caller emits the rest)."""
         params, tok = request.params, self.tokenizer
-        if (token == tok.eos_id and not params.ignore_eos) or token in params.stop_token_ids:
-            return self._finish(request, "stop", [])
-        request.output.append(token)
-        text = tok.decode(request.output)
-        for stop in params.stop:   # the earliest stop string ends the output before it
-            at = text.find(stop, max(0, request.sent - len(stop)))
-            if at >= 0:
-                return self._finish(request, "stop", [token], text[:at])
-        if len(request.output) >= params.max_tokens or request.length >= self.max_model_len:
-            return self._finish(request, "length", [token], text)
+        taken: list[int] = []
+        text = ""
+        for token in tokens:
+            if (token == tok.eos_id and not params.ignore_eos) or token in params.stop_token_ids:
+                return self._finish(request, "stop", taken)
+            request.output.append(token)
+            taken.append(token)
+            text = tok.decode(request.output)
+            for stop in params.stop:   # the earliest stop string ends the output before it
+                at = text.find(stop, max(0, request.sent - len(stop)))
+                if at >= 0:
+                    return self._finish(request, "stop", taken, text[:at])
+            if len(request.output) >= params.max_tokens or request.length >= self.max_model_len:
+                return self._finish(request, "length", taken, text)
+        if more:
+            return Output(request.id, "", taken)
         # hold back a partial character and any tail that may grow into a stop string
         ready = len(text.rstrip("\ufffd"))
         for stop in params.stop:
@@ -247,7 +336,7 @@ class Engine:
                 if text[:ready].endswith(stop[:keep]):
                     ready -= keep
                     break
-        return self._emit(request, text, max(ready, request.sent), [token])
+        return self._emit(request, text, max(ready, request.sent), taken)
 
     def _emit(self, request: _Request, text: str, upto: int, token_ids: list[int],
               finish_reason: str | None = None) -> Output:
@@ -260,6 +349,8 @@ class Engine:
         """End a request: its last output (the rest of its text unless aborted) and its blocks freed."""
         self.scheduler.finish(request, reason)
         del self._live[request.id]
+        if self.proposer is not None:
+            self.proposer.forget(request.id)
         if text is None:
             text = self.tokenizer.decode(request.output) if reason != "abort" else ""
         return self._emit(request, text, len(text), token_ids, reason)
@@ -292,3 +383,14 @@ class Engine:
             queued = len(self._inbox)
         return {"running": len(self.scheduler.running), "waiting": len(self.scheduler.waiting) + queued,
                 "preemptions": self.scheduler.preemptions, "steps": self.steps, **self.pool.stats()}
+
+    def speculation(self) -> dict:
+        """Speculative decoding so far: rounds (verified drafts), mean accepted length (tokens a round
+        adds, the target's own included), acceptance by draft position (unconditional), and the
+        share of step time spent drafting."""
+        s = self.spec_stats
+        rounds = s["rounds"]
+        return {"rounds": rounds, "drafted": s["drafted"], "accepted": s["accepted"],
+                "mean_accepted_length": (rounds + s["accepted"]) / rounds if rounds else None,
+                "acceptance_by_position": [a / d for a, d in s["accepted_at"]],
+                "draft_time_share": s["draft_seconds"] / s["step_seconds"] if s["step_seconds"] else 0.0}

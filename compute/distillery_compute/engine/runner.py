@@ -1,7 +1,7 @@
 """The student's forward over a paged KV cache, for a flattened batch of mixed prefill chunks and decodes.
 
     runner = PagedRunner(model, num_blocks=4096, block_size=16)          # takes the model's weights
-    step = runner.prepare([(tokens, start, block_table, wants_logits), ...])
+    step = runner.prepare([(tokens, start, block_table, logit_rows), ...])   # logit_rows: how many last rows
     logits = runner.forward(step)                                       # (rows that want logits, vocab)
 
 The linear layers see every scheduled token of every sequence as one (tokens, dim) matrix
@@ -19,6 +19,13 @@ block * block_size + offset. A step first writes its new keys and values into th
   - a sequence that computes several positions (a prompt or a chunk of one) attends alone over its
     cached prefix and itself, causally: its blocks read in place when their ids are consecutive
     (the usual case for a fresh prompt), else gathered.
+
+A sequence may also compute a draft tree (speculative decoding): its rows then carry their own
+positions (the root's plus each node's depth) and a mask of which new rows each sees (its ancestors),
+besides its whole cached prefix; move() then copies the accepted path's keys and values into place.
+With aux_layers (an EAGLE drafter's, HF hidden_states indices), the inputs of those layers are kept
+per slot too, side by side (aux_cache: (slots, 3 * dim)), so the drafter reads the target's features
+of any cached position, a prefix-cache hit's included.
 
 The weights are the model's (model.py's Llama, HF names), with q/k/v and gate/up each fused into one
 matrix, MKL-packed on x86 CPUs in fp32 (mkl_packing). With a tensor-parallel group (tp.py) each rank holds its share of the heads and of the MLP:
@@ -48,8 +55,9 @@ class Step:
     decode_rows: Tensor             # (D,) rows of the other decodes, batched
     decode_blocks: Tensor           # (D * B,) their block tables, each padded to the longest (B blocks)
     decode_pad: Tensor              # (D, B * block_size) True where a position is padding, not context
-    prefills: list[tuple[int, int, Tensor | tuple[int, int], int]]
-    # (first row, rows, context blocks: a (first, end) range when consecutive, cached positions) of the others
+    prefills: list[tuple[int, int, Tensor | tuple[int, int], int, Tensor | None]]
+    # (first row, rows, context blocks: a (first, end) range when consecutive, cached positions, a draft
+    # tree's (rows, rows) visibility or None for causal) of the others
     logit_rows: Tensor              # (L,) rows whose next-token logits are wanted
 
 
@@ -150,7 +158,7 @@ def shared_contexts(rows: list[int], tables: list[list[int]], lengths: list[int]
 
 class PagedRunner:
     def __init__(self, model: Transformer, num_blocks: int, block_size: int,
-                 group: "dist.ProcessGroup | None" = None):
+                 group: "dist.ProcessGroup | None" = None, aux_layers: Sequence[int] = ()):
         args = model.args
         self.args, self.block_size, self.num_blocks = args, block_size, num_blocks
         self.group = group
@@ -196,21 +204,26 @@ class PagedRunner:
         self.v_cache = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
         self.scratch = [torch.empty(0, dtype=self.dtype, device=self.device) for _ in range(2)]
         self.swapped: dict[str, list[Tensor]] = {}   # swap-mode preemption: a sequence's blocks, per layer
+        self.aux_layers = tuple(aux_layers)
+        self.aux_cache = torch.zeros((num_blocks * block_size, len(self.aux_layers) * args.dim) if aux_layers else (0,),
+                                     dtype=self.dtype, device=self.device)
 
     @staticmethod
-    def bytes_per_block(args, block_size: int, dtype: torch.dtype, world: int = 1) -> int:
-        return 2 * args.n_layers * block_size * (args.n_kv_heads // world) * args.head_dim * dtype.itemsize
+    def bytes_per_block(args, block_size: int, dtype: torch.dtype, world: int = 1, aux_layers: int = 0) -> int:
+        kv = 2 * args.n_layers * block_size * (args.n_kv_heads // world) * args.head_dim
+        return (kv + aux_layers * block_size * args.dim) * dtype.itemsize
 
-    def prepare(self, work: Sequence[tuple[Sequence[int], int, Sequence[int], bool]]) -> Step:
-        """A Step from (tokens to compute, their first position, the sequence's block table, want logits) per sequence."""
+    def prepare(self, work: Sequence[tuple]) -> Step:
+        """A Step from, per sequence, (tokens to compute, their first position, the sequence's block table,
+        how many of its last rows want logits[, its draft tree: (depths of its rows, (rows, rows) visibility)])."""
         bs = self.block_size
         tokens, positions, slots, logit_rows, prefills = [], [], [], [], []
         decode_rows, decode_tables, decode_lengths = [], [], []
         as_tensor = functools.partial(long_tensor, device=self.device)
-        for new, start, table, wants in work:
+        for new, start, table, wants, *tree in work:
             first, count, end = len(tokens), len(new), start + len(new)
             tokens += new
-            positions += range(start, end)
+            positions += [start + d for d in tree[0][0]] if tree else range(start, end)
             slots += [table[p // bs] * bs + p % bs for p in range(start, end)]
             blocks = list(table[:-(-end // bs)])
             if count == 1:
@@ -218,9 +231,9 @@ class PagedRunner:
                 decode_tables.append(blocks)
                 decode_lengths.append(end)
             else:
-                prefills.append((first, count, in_place(blocks) or as_tensor(blocks), start))
-            if wants:
-                logit_rows.append(first + count - 1)
+                prefills.append((first, count, in_place(blocks) or as_tensor(blocks), start,
+                                 tree[0][1].to(self.device) if tree else None))
+            logit_rows += range(first + count - int(wants), first + count)
         shared, rest = shared_contexts(decode_rows, decode_tables, decode_lengths, bs, self.device)
         width = max((len(decode_tables[i]) for i in rest), default=0)
         pad = (torch.arange(width * bs)[None, :]
@@ -233,8 +246,12 @@ class PagedRunner:
 
     def swap(self, ops: Sequence[tuple[str, str, list[int]]]) -> None:
         """Carry out the scheduler's swaps in order: "out" copies a sequence's blocks to host memory,
-        "in" copies them back into its new blocks, "drop" forgets them."""
+        "in" copies them back into its new blocks, "drop" forgets them; "move" (the engine's, for the
+        other tensor-parallel ranks) is move() of (src, dst) slots."""
         for op, seq_id, blocks in ops:
+            if op == "move":
+                self.move(*blocks)
+                continue
             if op == "drop":
                 self.swapped.pop(seq_id, None)
                 continue
@@ -245,6 +262,12 @@ class PagedRunner:
             else:
                 for cache, saved in zip(self.k_cache + self.v_cache, self.swapped.pop(seq_id)):
                     cache.view(self.num_blocks, -1)[index] = saved.to(self.device)
+
+    def move(self, src: Sequence[int], dst: Sequence[int]) -> None:
+        """Copy the keys, values (and features) of slots `src` into slots `dst`: a draft tree's accepted path."""
+        s, d = long_tensor(src, self.device), long_tensor(dst, self.device)
+        for cache in self.k_cache + self.v_cache + ([self.aux_cache] if self.aux_layers else []):
+            cache[d] = cache[s]
 
     def _all_reduce(self, x: Tensor) -> Tensor:
         if self.world > 1:
@@ -297,16 +320,18 @@ class PagedRunner:
                 scores.masked_fill_(step.decode_pad[:, None, :], float("-inf"))
                 y[:, h] = torch.bmm(torch.softmax(scores, dim=-1), vd[:, :, h])
             out[step.decode_rows] = y.view(d, self.heads, hd)
-        for first, count, blocks, cached in step.prefills:
+        for first, count, blocks, cached, tree in step.prefills:
             end = cached + count
             qp = q[first:first + count].transpose(0, 1).unsqueeze(0)                          # (1, H, n, hd)
             kp = self._context(k_cache, blocks, 0)[:end].transpose(0, 1).unsqueeze(0)             # (1, KVH, ctx, hd)
             vp = self._context(v_cache, blocks, 1)[:end].transpose(0, 1).unsqueeze(0)
             mask = None
-            if cached:   # query n sits at position cached + n and sees keys 0 .. cached + n
+            if tree is not None:   # a draft tree: every node sees the cached prefix, and of the new rows its ancestors
+                mask = torch.cat([torch.ones(count, cached, dtype=torch.bool, device=q.device), tree], dim=1)
+            elif cached:   # query n sits at position cached + n and sees keys 0 .. cached + n
                 mask = (torch.arange(end, device=q.device)[None, :]
                         <= torch.arange(cached, end, device=q.device)[:, None])
-            y = F.scaled_dot_product_attention(qp, kp, vp, attn_mask=mask, is_causal=not cached,
+            y = F.scaled_dot_product_attention(qp, kp, vp, attn_mask=mask, is_causal=mask is None,
                                                enable_gqa=group > 1)
             out[first:first + count] = y[0].transpose(0, 1)
         return out
@@ -318,7 +343,10 @@ class PagedRunner:
         x = self.embed(step.tokens)
         cos, sin = self.cos[step.positions], self.sin[step.positions]
         n = x.shape[0]
+        aux = []
         for i, w in enumerate(self.layers):
+            if i in self.aux_layers:
+                aux.append(x)
             qkv = w["qkv"](F.rms_norm(x, x.shape[-1:], w["norm1"].weight, w["norm1"].eps))
             # q and k sit side by side in qkv's output: one rotation for both
             qk = apply_rope(qkv[:, :self.qk_width].view(n, self.heads + self.kv_heads, hd), cos, sin)
@@ -327,4 +355,6 @@ class PagedRunner:
             x = x + self._all_reduce(w["o"](y.view(n, -1)))
             gate, up = w["gate_up"](F.rms_norm(x, x.shape[-1:], w["norm2"].weight, w["norm2"].eps)).split(self.inter, dim=-1)
             x = x + self._all_reduce(w["down"](F.silu(gate) * up))
+        if aux:
+            self.aux_cache[step.slots] = torch.cat(aux, dim=-1)
         return self.lm_head(F.rms_norm(x[step.logit_rows], x.shape[-1:], self.norm.weight, self.norm.eps)).float()

@@ -68,20 +68,20 @@ class SamplingParams:
             self.generator.manual_seed(self.seed if self.seed is not None else torch.seed())
 
 
+def probabilities(row: Tensor, params: SamplingParams) -> Tensor:
+    """The distribution a sampled token is drawn from (fp32, CPU): softmax(logits / temperature), cut to top_p."""
+    probs = torch.softmax(row.float().cpu() / params.temperature, dim=-1)
+    if params.top_p < 1:
+        sorted_probs, order = probs.sort(descending=True)
+        # keep the tokens before the cumulative mass reaches top_p, and the one that reaches it
+        drop = sorted_probs.cumsum(-1) - sorted_probs >= params.top_p
+        sorted_probs[drop] = 0
+        probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
+    return probs
+
+
 def sample(logits: Tensor, params: Sequence[SamplingParams]) -> list[int]:
     """One token per row of `logits` (rows, vocab), row i decoded as params[i] asks."""
     greedy = logits.argmax(-1).tolist()
-    out = []
-    for row, p, best in zip(logits, params, greedy):
-        if p.temperature == 0:
-            out.append(best)
-            continue
-        probs = torch.softmax(row.float().cpu() / p.temperature, dim=-1)
-        if p.top_p < 1:
-            sorted_probs, order = probs.sort(descending=True)
-            # keep the tokens before the cumulative mass reaches top_p, and the one that reaches it
-            drop = sorted_probs.cumsum(-1) - sorted_probs >= p.top_p
-            sorted_probs[drop] = 0
-            probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
-        out.append(int(torch.multinomial(probs, 1, generator=p.generator)))
-    return out
+    return [best if p.temperature == 0 else int(torch.multinomial(probabilities(row, p), 1, generator=p.generator))
+            for row, p, best in zip(logits, params, greedy)]

@@ -17,7 +17,9 @@ under a token budget (vLLM v1's rule, not a prefill phase and a decode phase):
      arriving together share a system prompt) waits a step and then finds it cached.
 
 A sequence whose cache has caught up with its tokens gets a sampled token after the forward
-(engine.py); one still mid-prompt does not.
+(engine.py); one still mid-prompt does not. A decoding sequence with a draft (speculative.py)
+computes its last token and the draft's nodes in the same forward, budget allowing (else the draft
+is dropped); after verification only the accepted positions count as computed.
 """
 
 import enum
@@ -51,6 +53,7 @@ class Sequence:
     status: Status = Status.WAITING
     finish_reason: str | None = None
     swapped: int = 0                                     # positions whose keys and values wait in host memory
+    draft: "object | None" = None                        # a speculative.DraftTree to verify next step
 
     @property
     def tokens(self) -> list[int]:
@@ -66,11 +69,12 @@ class Scheduled:
     seq: Sequence
     start: int   # first position computed this step
     count: int   # positions computed this step
+    drafted: int = 0   # of which draft nodes (verified after the forward)
 
     @property
     def samples(self) -> bool:
         """Whether this step brings the sequence's cache up to its last token (a token is sampled)."""
-        return self.start + self.count == self.seq.length
+        return self.start + self.count - self.drafted == self.seq.length
 
 
 class Scheduler:
@@ -101,6 +105,12 @@ class Scheduler:
         while i < len(self.running) and budget > 0:
             seq = self.running[i]
             count = min(seq.length - seq.computed, budget)
+            drafted = len(seq.draft.tokens) if seq.draft is not None and count == seq.length - seq.computed == 1 else 0
+            if drafted and budget < 1 + drafted:
+                seq.draft, drafted = None, 0
+            count += drafted
+            if drafted and not self._reserve(seq, seq.computed + count):   # no blocks for the draft: drop it, not others
+                seq.draft, count, drafted = None, count - drafted, 0
             while not self._reserve(seq, seq.computed + count):
                 victim = self.running[-1]
                 self._preempt(victim)
@@ -108,7 +118,7 @@ class Scheduler:
                 if victim is seq:
                     break
             if seq.status is Status.RUNNING:
-                batch.append(Scheduled(seq, seq.computed, count))
+                batch.append(Scheduled(seq, seq.computed, count, drafted))
                 budget -= count
                 i += 1
         # in-batch prefix sharing: a waiting sequence whose next uncached block another sequence is
@@ -172,7 +182,7 @@ class Scheduler:
             self.swaps.append(("out", seq.id, seq.blocks[:full]))
             seq.swapped = seq.computed
         self.pool.release(seq.blocks)
-        seq.blocks, seq.keys, seq.computed = [], [], 0
+        seq.blocks, seq.keys, seq.computed, seq.draft = [], [], 0, None
         seq.status = Status.WAITING
         self.preemptions += 1
         self.waiting.appendleft(seq)
