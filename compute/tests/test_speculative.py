@@ -264,3 +264,46 @@ def test_a_bad_speculative_config_is_refused(target, tok):
         Engine(target, tok, num_blocks=64, speculative=SpecConfig(method="beam"))
     with pytest.raises(ValueError, match="tokens"):
         Engine(target, tok, num_blocks=64, speculative=SpecConfig(tokens=0))
+
+
+@pytest.mark.slow
+def test_the_drafter_job_builds_data_trains_measures_and_resumes(target, tok_dir, tmp_path):
+    """The CLI end to end on the micro student: data from its own answers, a trained drafter in the
+    EAGLE-3 layout, chain and tree measured lossless on held-out prompts, the manifest; a rerun resumes."""
+    import subprocess
+    import sys
+    from distillery_compute.checkpoint import save_checkpoint
+    files = {name: (tok_dir / name).read_bytes() for name in ("tokenizer.json", "tokenizer_config.json")}
+    ckpt = save_checkpoint(target.float(), ARGS, tmp_path / "ckpt", torch.float32, extra_files=files)
+    target.double()
+    rng = random.Random(0)
+    words = "the customer wants a red sedan with low mileage and asks about financing".split()
+    line = lambda: " ".join(rng.choice(words) for _ in range(rng.randint(4, 12)))   # noqa: E731
+    eagle = [{"id": f"e{i}", "set": "in-domain" if i % 2 else "external", "prompt": f"<|user|>\n{line()}"}
+             for i in range(12)]
+    (tmp_path / "eagle.jsonl").write_text("".join(json.dumps(r) + "\n" for r in eagle))
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"prompt": f"<|user|>\n{line()}", "output": "x"}) + "\n"
+                                                 for _ in range(3)))
+    command = [sys.executable, "-m", "distillery_compute", "drafter", "--checkpoint", str(ckpt),
+               "--eagle-rows", str(tmp_path / "eagle.jsonl"), "--eval-rows", str(tmp_path / "eval.jsonl"),
+               "--run-dir", str(tmp_path / "run"), "--variants", "synthetic,combined", "--steps", "6",
+               "--draft-vocab", "64", "--max-new-tokens", "24", "--eval-max-tokens", "24"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {e["event"] for e in events} >= {"stage_start", "data", "start", "drafter", "evaluated", "done"}
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert set(manifest["variants"]) == {"synthetic", "combined"} and manifest["best"] in manifest["variants"]
+    assert manifest["data"]["in-domain"]["examples"] > 0 and manifest["data"]["external"]["examples"] > 0
+    for variant in manifest["variants"].values():
+        for method in ("chain", "tree"):
+            metrics = variant["metrics"][method]
+            assert metrics["same_output"] == 3 and metrics["mean_accepted_length"] >= 1
+            assert len(metrics["acceptance_by_position"]) >= 1
+        drafter = load_drafter(variant["path"], target)
+        assert drafter.config.draft_vocab_size == 64
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "resumed" in {json.loads(line)["event"] for line in again.stdout.splitlines()}
+    bad = subprocess.run(command[:-2] + ["--variants", "fancy"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--variants" in bad.stderr

@@ -103,7 +103,7 @@ class Engine:
                  max_model_len: int | None = None, prefix_caching: bool = True, preemption: str = "recompute",
                  group: "dist.ProcessGroup | None" = None, drafter=None, speculative: SpecConfig | None = None,
                  proposer=None):
-        self.tokenizer = tokenizer
+        self.tokenizer, self.model = tokenizer, model
         self.spec = speculative or SpecConfig()
         self.spec.check()
         aux_layers = drafter.config.aux_layers if drafter is not None else ()
@@ -119,6 +119,7 @@ class Engine:
         num_blocks = max(num_blocks, -(-self.max_model_len // block_size))
         self.runner = PagedRunner(model, num_blocks, block_size, group, aux_layers)
         self.proposer = proposer or (EagleProposer(drafter, self.runner, self.spec) if drafter is not None else None)
+        self.drafter_name = "drafter" if self.proposer is not None else ""
         self._moved: list[tuple[str, str, tuple]] = []   # KV moves done here, for the other TP ranks
         self.spec_stats = {"rounds": 0, "drafted": 0, "accepted": 0, "accepted_at": [], "draft_seconds": 0.0,
                            "step_seconds": 0.0}
@@ -144,7 +145,9 @@ class Engine:
         model, _ = load_checkpoint(path, dtype=dtype, device=device)
         tok_dir = path / "tokenizer" if (path / "tokenizer" / "tokenizer.json").is_file() else path
         loaded = load_drafter(drafter, model).eval() if drafter is not None else None
-        return cls(model.eval(), ChatTokenizer.load(tok_dir), drafter=loaded, **kw)
+        engine = cls(model.eval(), ChatTokenizer.load(tok_dir), drafter=loaded, **kw)
+        engine.drafter_name = str(Path(drafter).resolve()) if drafter is not None else ""
+        return engine
 
     # ------------------------------------------------------------------ requests
 

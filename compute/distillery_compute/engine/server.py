@@ -266,14 +266,16 @@ class EngineServer:
         return self.pb.AbortResponse(found=True)
 
     async def Health(self, request, context):  # noqa: N802
-        stats = self.engine.stats()
+        stats, spec = self.engine.stats(), self.engine.speculation()
         status = "failed" if self.error is not None else "draining" if self.draining else "serving"
         return self.pb.HealthResponse(
             status=status, model=self.model, running=stats["running"], waiting=stats["waiting"],
             blocks_total=stats["blocks_total"], blocks_free=stats["blocks_free"],
             prefix_hit_rate=stats["prefix_hit_rate"], preemptions=stats["preemptions"],
             block_size=self.engine.pool.block_size, max_model_len=self.engine.max_model_len,
-            streams=self.streams)
+            streams=self.streams, drafter=self.engine.drafter_name, spec_rounds=spec["rounds"],
+            mean_accepted_length=spec["mean_accepted_length"] or 0.0,
+            acceptance_by_position=spec["acceptance_by_position"])
 
     # ------------------------------------------------------------------ helpers
 

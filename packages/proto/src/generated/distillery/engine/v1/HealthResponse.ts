@@ -47,6 +47,22 @@ export interface HealthResponse {
    * Generate calls open now
    */
   'streams'?: (number);
+  /**
+   * the EAGLE drafter decoding speculatively (serve --drafter), "" without
+   */
+  'drafter'?: (string);
+  /**
+   * drafts verified since the start
+   */
+  'specRounds'?: (number | string | Long);
+  /**
+   * tokens a verified draft added on average (the target's own included)
+   */
+  'meanAcceptedLength'?: (number | string);
+  /**
+   * share of drafts whose token at each depth was accepted
+   */
+  'acceptanceByPosition'?: (number | string)[];
 }
 
 export interface HealthResponse__Output {
@@ -94,4 +110,20 @@ export interface HealthResponse__Output {
    * Generate calls open now
    */
   'streams': (number);
+  /**
+   * the EAGLE drafter decoding speculatively (serve --drafter), "" without
+   */
+  'drafter': (string);
+  /**
+   * drafts verified since the start
+   */
+  'specRounds': (string);
+  /**
+   * tokens a verified draft added on average (the target's own included)
+   */
+  'meanAcceptedLength': (number);
+  /**
+   * share of drafts whose token at each depth was accepted
+   */
+  'acceptanceByPosition': (number)[];
 }
