@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentsService, DEFAULT_RULES, toolCatalog } from '@distillery/agents';
+import { agentsService } from '@distillery/agents';
+import { DEFAULT_RULES, toolCatalog } from '@distillery/dealership';
 import { subscribeEvents } from '@distillery/bus';
 import { type DatasetReady, datasetReadyContract } from '@distillery/contracts';
 import { curatorService, datasetProblems, readDatasetRows } from '@distillery/curator';

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agentsService, understandingSchema } from '@distillery/agents';
+import { agentsService } from '@distillery/agents';
+import { understandingSchema } from '@distillery/dealership';
 import { AgentsClient, type TurnTrace__Output } from '@distillery/proto';
 import { ServingLifecycle } from '@distillery/serving';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';

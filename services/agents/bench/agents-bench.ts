@@ -17,12 +17,11 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PlanSandbox, TOOL_ARGS } from '@distillery/dealership';
 import { AgentsClient } from '@distillery/proto';
+import { runScriptedConversations, type ScriptedTurnResult, scriptedConversations } from '@distillery/reference-teacher';
 import { createScratchDatabase } from '@distillery/testing';
 import { TURN_PHASES } from '../src/agents-metrics.js';
-import { TOOL_ARGS } from '../src/domain/dealership-tools.js';
-import { PlanSandbox } from '../src/plans/plan-sandbox.js';
-import { runScriptedConversations, type ScriptedTurnResult, scriptedConversations } from '../src/regression/scripted-conversations.js';
 import { startReferenceAgents } from '../src/testing/reference-agents.js';
 
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 200);

@@ -1,16 +1,13 @@
+import { type BusinessChanges, PlanSandbox, type Toolbox, TurnPipeline } from '@distillery/dealership';
 import { type ModelPort, OpenAiModel } from '@distillery/llm';
 import type { Platform } from '@distillery/service-kit';
 import { Outbox, OutboxRelay } from '@distillery/storage';
-import type { BusinessChanges } from './admin/business-changes.js';
 import { parseApiKeys } from './api/api-keys.js';
 import { AgentsGrpcServer } from './api/agents-grpc.server.js';
 import { ConversationService } from './api/conversation.service.js';
 import { RateLimiter } from './api/rate-limiter.js';
 import { AgentsMetrics } from './agents-metrics.js';
 import type { AgentsConfig } from './config/agents.config.js';
-import type { Toolbox } from './pipeline/toolbox.js';
-import { TurnPipeline } from './pipeline/turn-pipeline.js';
-import { PlanSandbox } from './plans/plan-sandbox.js';
 import { SessionStore } from './sessions/session-store.js';
 
 /** What the agents service needs from its domain: the tools, and the reference teacher that knows them. */

@@ -1,6 +1,5 @@
+import { AgentsDealership1764000003000, DEALERSHIP_ENTITIES } from '@distillery/dealership';
 import { serviceSchemaMigration } from '@distillery/storage';
-import { DEALERSHIP_ENTITIES } from './domain/dealership.entities.js';
-import { AgentsDealership1764000003000 } from './domain/dealership.migration.js';
 import { SessionEntity } from './sessions/session.entity.js';
 import { AgentsSessions1764000002000 } from './sessions/sessions.migration.js';
 import { AgentsTurnCount1764000004000 } from './sessions/turn-count.migration.js';

@@ -2,7 +2,7 @@ import type { ServiceDefinition } from '@distillery/service-kit';
 import { loadAgentsConfig } from './config/agents.config.js';
 import { AgentsModule } from './agents.module.js';
 import { AGENTS_ENTITIES, AGENTS_MIGRATIONS } from './agents.schema.js';
-import { dealershipDomain } from './domain/dealership-domain.js';
+import { dealershipDomain } from './dealership-domain.js';
 
 /** The five-agent pipeline (Understander, Planner, Evaluator, Executor, Explainer, with replans) behind a gRPC API for product apps. */
 export const agentsService: ServiceDefinition = {

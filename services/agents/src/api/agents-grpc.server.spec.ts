@@ -1,21 +1,17 @@
 import { EmbeddedBus, subscribeEvents } from '@distillery/bus';
 import { type TraceRaw, traceRawContract } from '@distillery/contracts';
+import { type BusinessChange, InvalidBusinessChangeError, PlanSandbox, type Toolbox, TurnPipeline } from '@distillery/dealership';
 import { ModelCallError, ReferenceModel } from '@distillery/llm';
 import { agentsV1 } from '@distillery/proto';
 import { type Database, Outbox, OutboxRelay } from '@distillery/storage';
 import { Client as RawClient, credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { PlanSandbox } from '../plans/plan-sandbox.js';
-import type { Toolbox } from '../pipeline/toolbox.js';
-import { TurnPipeline } from '../pipeline/turn-pipeline.js';
 import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { AgentsGrpcServer } from './agents-grpc.server.js';
 import { ConversationService } from './conversation.service.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { BusinessChange } from '../admin/business-changes.js';
-import { InvalidBusinessChangeError } from '../admin/invalid-business-change.error.js';
 
 const toolbox: Toolbox = {
   catalog: { dealershipInfo: { args: z.object({}) } },

@@ -5,11 +5,9 @@ import { type Metadata, Server, ServerCredentials, type ServiceError, status } f
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { valueTextProblem } from '@distillery/contracts';
+import { type BusinessChange, type BusinessChanges, InvalidBusinessChangeError, type JsonValue } from '@distillery/dealership';
 import { ModelCallError } from '@distillery/llm';
 import { join } from 'node:path';
-import type { BusinessChange, BusinessChanges } from '../admin/business-changes.js';
-import { InvalidBusinessChangeError } from '../admin/invalid-business-change.error.js';
-import type { JsonValue } from '../domain/merge-patch.js';
 import type { SessionEntity } from '../sessions/session.entity.js';
 import { SessionNotFoundError } from '../sessions/session-not-found.error.js';
 import type { SessionStore } from '../sessions/session-store.js';

@@ -1,6 +1,5 @@
+import type { DialogueState, TurnPipeline, TurnProgress } from '@distillery/dealership';
 import { status } from '@grpc/grpc-js';
-import type { DialogueState } from '../pipeline/dialogue-state.js';
-import type { TurnPipeline, TurnProgress } from '../pipeline/turn-pipeline.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { TurnEntity } from '../sessions/turn.entity.js';
 import { ApiError } from './api-error.js';

@@ -1,6 +1,6 @@
+import type { TurnProgress } from '@distillery/dealership';
 import type { SendMessageRequest__Output, SendMessageResponse, TurnEvent } from '@distillery/proto';
 import type { ServerWritableStream, ServiceError } from '@grpc/grpc-js';
-import type { TurnProgress } from '../pipeline/turn-pipeline.js';
 
 /** The proto's Agent enum value of each pipeline agent. */
 export const AGENTS = { understander: 'UNDERSTANDER', planner: 'PLANNER', evaluator: 'EVALUATOR', executor: 'EXECUTOR', explainer: 'EXPLAINER' } as const;

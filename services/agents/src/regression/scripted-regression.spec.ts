@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReservationEntity, TestDriveEntity } from '../domain/dealership.entities.js';
-import { type ReferenceAgents, startReferenceAgents } from '../testing/reference-agents.js';
+import { ReservationEntity, TestDriveEntity } from '@distillery/dealership';
 import {
   offsetAcrossMidnight, runScriptedConversations, type ScriptedConversation, scriptedConversations, type ScriptedTurnResult, switchConversations, typoConversations,
-} from './scripted-conversations.js';
+} from '@distillery/reference-teacher';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ReferenceAgents, startReferenceAgents } from '../testing/reference-agents.js';
 
 const SEED = 11;
 

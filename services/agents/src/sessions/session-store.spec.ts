@@ -1,8 +1,8 @@
 import { traceRawContract } from '@distillery/contracts';
+import { EMPTY_DIALOGUE } from '@distillery/dealership';
 import { type Database, Outbox } from '@distillery/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
-import { EMPTY_DIALOGUE } from '../pipeline/dialogue-state.js';
 import { SessionStore } from './session-store.js';
 
 describe('SessionStore (PGlite)', () => {

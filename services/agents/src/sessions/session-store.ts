@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { storableText, storableValue, type TraceRaw, traceRawContract } from '@distillery/contracts';
+import { type DialogueState, EMPTY_DIALOGUE, RULES_VERSION } from '@distillery/dealership';
 import { type Outbox, preparedQuery } from '@distillery/storage';
 import type { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import { RULES_VERSION } from '../domain/dealership-toolbox.js';
-import { EMPTY_DIALOGUE, type DialogueState } from '../pipeline/dialogue-state.js';
 import { SessionEntity } from './session.entity.js';
 import { SessionNotFoundError } from './session-not-found.error.js';
 import { TurnEntity } from './turn.entity.js';

@@ -1,17 +1,14 @@
 import { textProblem } from '@distillery/contracts';
+import { type BusinessChange, PlanSandbox, type Toolbox, TurnPipeline } from '@distillery/dealership';
 import { ReferenceModel } from '@distillery/llm';
 import { agentsV1 } from '@distillery/proto';
 import { type Database, Outbox } from '@distillery/storage';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { BusinessChange } from '../admin/business-changes.js';
 import { AgentsGrpcServer } from '../api/agents-grpc.server.js';
 import { ConversationService } from '../api/conversation.service.js';
 import { RateLimiter } from '../api/rate-limiter.js';
-import { PlanSandbox } from '../plans/plan-sandbox.js';
-import type { Toolbox } from '../pipeline/toolbox.js';
-import { TurnPipeline } from '../pipeline/turn-pipeline.js';
 import { SessionStore } from '../sessions/session-store.js';
 
 /** The characters the API refuses in any string field, by name (in an order where no two make a surrogate pair). */

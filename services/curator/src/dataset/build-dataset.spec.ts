@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, seededRandom, slotShapeViolations, toolCatalog, understandingSchema, validatePlan } from '@distillery/agents';
+import { DEFAULT_RULES, seededRandom, slotShapeViolations, toolCatalog, understandingSchema, validatePlan } from '@distillery/dealership';
 import { estimateTokens } from '@distillery/llm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { referenceRefinedTurns } from '../testing/reference-refined-turns.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_VEHICLE_COUNT, generateVehicles, toolCatalog } from '@distillery/agents';
+import { DEFAULT_VEHICLE_COUNT, generateVehicles, toolCatalog } from '@distillery/dealership';
 import { canonicalJson, type ManifestInput, type ManifestParent } from '@distillery/artifacts';
 import { estimateTokens } from '@distillery/llm';
 import { WordnetCorpus } from '../public-corpus/wordnet-corpus.js';

@@ -1,4 +1,4 @@
-import { type DealershipRules, DEFAULT_RULES } from '@distillery/agents';
+import { type DealershipRules, DEFAULT_RULES } from '@distillery/dealership';
 import type { WordnetCorpus } from '../public-corpus/wordnet-corpus.js';
 import type { HardNegativeFamily } from './hard-negative-kinds.js';
 import { TOKEN_BUCKETS } from './token-stats.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_RULES } from '@distillery/agents';
+import { DEFAULT_RULES } from '@distillery/dealership';
 import { describe, expect, it } from 'vitest';
 import { WordnetCorpus } from '../public-corpus/wordnet-corpus.js';
 import { simpleTurn } from '../testing/turn-builders.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, toolCatalog } from '@distillery/agents';
+import { DEFAULT_RULES, toolCatalog } from '@distillery/dealership';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { referenceRefinedTurns } from '../testing/reference-refined-turns.js';
 import { buildDataset } from './build-dataset.js';

@@ -1,4 +1,4 @@
-import type { PlanToolCatalog } from '@distillery/agents';
+import type { PlanToolCatalog } from '@distillery/dealership';
 import type { DatasetRows } from './dataset-rows.js';
 import { outputProblem } from './output-validator.js';
 

@@ -1,4 +1,4 @@
-import { CREDIT_TIERS, type DealershipRules, DEFAULT_VEHICLE_COUNT, generateVehicles, LOTS, MODELS, renderRules, TOOL_ARGS, TOOL_DOCS, type ToolName, WEEKDAYS } from '@distillery/agents';
+import { CREDIT_TIERS, type DealershipRules, DEFAULT_VEHICLE_COUNT, generateVehicles, LOTS, MODELS, renderRules, TOOL_ARGS, TOOL_DOCS, type ToolName, WEEKDAYS } from '@distillery/dealership';
 import { z } from 'zod';
 
 /** A domain document for continual pretraining: its text, and the context C_x (title, source, metadata) kept apart. */

@@ -1,4 +1,4 @@
-import { CREDIT_TIERS, type DealershipRules, instantOfLocal, type PlanToolCatalog, slotShapeViolations, validatePlan, WEEKDAYS } from '@distillery/agents';
+import { CREDIT_TIERS, type DealershipRules, instantOfLocal, type PlanToolCatalog, slotShapeViolations, validatePlan, WEEKDAYS } from '@distillery/dealership';
 import { readToolArg, setToolArg } from './plan-edit.js';
 import { nowOf, understandingOf } from './prompt-fields.js';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, generateVehicles, instantOfLocal, slotShapeViolations, toolCatalog, validatePlan } from '@distillery/agents';
+import { DEFAULT_RULES, generateVehicles, instantOfLocal, slotShapeViolations, toolCatalog, validatePlan } from '@distillery/dealership';
 import { describe, expect, it } from 'vitest';
 import { plannerPrompt } from '../testing/turn-builders.js';
 import type { SftRow } from './dataset-rows.js';

@@ -1,4 +1,4 @@
-import { type PlanToolCatalog, understandingSchema, validatePlan } from '@distillery/agents';
+import { type PlanToolCatalog, understandingSchema, validatePlan } from '@distillery/dealership';
 import type { AgentName } from './dataset-rows.js';
 
 /**

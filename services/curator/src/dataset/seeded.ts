@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { seededRandom } from '@distillery/agents';
+import { seededRandom } from '@distillery/dealership';
 
 /**
  * A 32-bit seed of its own for each use of the build's seed (`label` names the use), so adding a

@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, toolCatalog } from '@distillery/agents';
+import { DEFAULT_RULES, toolCatalog } from '@distillery/dealership';
 import { describe, expect, it } from 'vitest';
 import { callOf, simpleTurn, turnOf } from '../testing/turn-builders.js';
 import { buildJudgePairs } from './dpo-builder.js';

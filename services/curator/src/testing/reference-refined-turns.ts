@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  DealershipToolbox, type DialogueState, EMPTY_DIALOGUE, openAgentsMemoryDatabase, PlanSandbox, referenceTeacher, scriptedConversations, seedDealership, TurnPipeline, uniformMistakes,
-} from '@distillery/agents';
+import { DealershipToolbox, type DialogueState, EMPTY_DIALOGUE, openDealershipMemoryDatabase, PlanSandbox, seedDealership, TurnPipeline } from '@distillery/dealership';
+import { referenceTeacher, scriptedConversations, uniformMistakes } from '@distillery/reference-teacher';
 import { type Completion, type CompletionRequest, type ModelPort, renderTranscript } from '@distillery/llm';
 import type { RefinedTurn } from '../dataset/refined-turn.js';
 
@@ -42,7 +41,7 @@ function uniform(seed: number, text: string): number {
  */
 export async function referenceRefinedTurns(options: ReferenceTurnsOptions): Promise<RefinedTurn[]> {
   const now = options.now ?? new Date('2026-11-24T10:00:00Z');
-  const database = await openAgentsMemoryDatabase();
+  const database = await openDealershipMemoryDatabase();
   const sandbox = new PlanSandbox();
   try {
     await seedDealership(database.dataSource, { seed: options.seed });

@@ -1,4 +1,4 @@
-import { type PromptView, readPrompt } from '@distillery/agents';
+import { type PromptView, readPrompt } from '@distillery/dealership';
 import { type CompletionRequest, parseTranscript } from '@distillery/llm';
 import type { AgentCall } from './call-judgement.js';
 

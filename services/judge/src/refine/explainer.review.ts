@@ -1,4 +1,4 @@
-import { jsonLine } from '@distillery/agents';
+import { jsonLine } from '@distillery/dealership';
 import { unsupportedStatements } from './explanation-facts.js';
 import type { RoleReview } from './role-review.js';
 

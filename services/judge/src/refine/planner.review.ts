@@ -1,4 +1,4 @@
-import { jsonLine, type PlanCheck, type PlanToolCall, planCode, validatePlan } from '@distillery/agents';
+import { jsonLine, type PlanCheck, type PlanToolCall, planCode, validatePlan } from '@distillery/dealership';
 import type { CallContext } from './call-context.js';
 import { sameValue, shown } from './json-output.js';
 import type { RoleReview } from './role-review.js';

@@ -1,4 +1,5 @@
-import { jsonLine, NO_MISTAKES, planCode, referenceTeacher, understandingSchema, validatePlan } from '@distillery/agents';
+import { jsonLine, planCode, understandingSchema, validatePlan } from '@distillery/dealership';
+import { NO_MISTAKES, referenceTeacher } from '@distillery/reference-teacher';
 import type { TraceRaw } from '@distillery/contracts';
 import { parseTranscript, renderTranscript } from '@distillery/llm';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { NO_MISTAKES, referenceTeacher } from '@distillery/agents';
+import { NO_MISTAKES, referenceTeacher } from '@distillery/reference-teacher';
 import type { ModelPort } from '@distillery/llm';
 import { type AgentCall, accepted, type CallJudge, type CallJudgement, corrected, rejected } from './call-judgement.js';
 import { isJudgement, reviewCall } from './reviewed-call.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, type DealershipRules, renderRules, validatePlan } from '@distillery/agents';
+import { DEFAULT_RULES, type DealershipRules, renderRules, validatePlan } from '@distillery/dealership';
 import { describe, expect, it } from 'vitest';
 import { catalogForRules, readRules } from './rules-reading.js';
 

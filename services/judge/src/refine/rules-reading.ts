@@ -1,4 +1,4 @@
-import { DEFAULT_RULES, type DealershipRules, type PlanToolCatalog, toolCatalog, WEEKDAYS } from '@distillery/agents';
+import { DEFAULT_RULES, type DealershipRules, type PlanToolCatalog, toolCatalog, WEEKDAYS } from '@distillery/dealership';
 
 type Tier = keyof DealershipRules['financing']['tiers'];
 const number = (text: string | undefined, fallback: number) => (text === undefined || Number.isNaN(Number(text)) ? fallback : Number(text));

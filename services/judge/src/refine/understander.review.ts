@@ -1,4 +1,4 @@
-import { understandingSchema } from '@distillery/agents';
+import { understandingSchema } from '@distillery/dealership';
 import { readJsonOutput, sameValue, shown } from './json-output.js';
 import type { RoleReview } from './role-review.js';
 

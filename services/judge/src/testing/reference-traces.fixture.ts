@@ -1,6 +1,5 @@
-import {
-  DealershipToolbox, EMPTY_DIALOGUE, openAgentsMemoryDatabase, PlanSandbox, referenceTeacher, scriptedConversations, seedDealership, TurnPipeline, uniformMistakes,
-} from '@distillery/agents';
+import { DealershipToolbox, EMPTY_DIALOGUE, openDealershipMemoryDatabase, PlanSandbox, seedDealership, TurnPipeline } from '@distillery/dealership';
+import { referenceTeacher, scriptedConversations, uniformMistakes } from '@distillery/reference-teacher';
 import type { TraceRaw } from '@distillery/contracts';
 
 export interface ReferenceTraceOptions {
@@ -24,7 +23,7 @@ export const FIXED_NOW = new Date('2026-11-24T10:00:00Z');
  */
 export async function recordReferenceTraces(options: ReferenceTraceOptions): Promise<TraceRaw[]> {
   const now = options.now ?? FIXED_NOW;
-  const db = await openAgentsMemoryDatabase();
+  const db = await openDealershipMemoryDatabase();
   const sandbox = new PlanSandbox();
   const traces: TraceRaw[] = [];
   try {

@@ -1,4 +1,4 @@
-import { BODIES, CREDIT_TIERS, FUELS } from '@distillery/agents';
+import { BODIES, CREDIT_TIERS, FUELS } from '@distillery/dealership';
 import { echo, safeText } from '@distillery/contracts';
 import { z } from 'zod';
 

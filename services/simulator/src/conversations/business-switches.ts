@@ -1,4 +1,4 @@
-import type { JsonValue } from '@distillery/agents';
+import type { JsonValue } from '@distillery/dealership';
 import type { GoalKind } from '../campaigns/campaign-spec.js';
 
 /** A rule the business may change mid-conversation: its merge patch of the dealership rules, and the goals it bears on. */

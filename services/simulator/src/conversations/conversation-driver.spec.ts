@@ -1,4 +1,4 @@
-import { applyMergePatch, DEFAULT_RULES, type JsonValue } from '@distillery/agents';
+import { applyMergePatch, DEFAULT_RULES, type JsonValue } from '@distillery/dealership';
 import type { BusinessChange, BusinessChangeResult__Output, CreateSessionRequest, SendMessageRequest } from '@distillery/proto';
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { inverseMergePatch, type JsonValue } from '@distillery/agents';
+import { inverseMergePatch, type JsonValue } from '@distillery/dealership';
 import type { BusinessChange, BusinessChangeResult__Output } from '@distillery/proto';
 import { status } from '@grpc/grpc-js';
 import type { CampaignSpec } from '../campaigns/campaign-spec.js';

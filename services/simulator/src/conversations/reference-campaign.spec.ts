@@ -1,4 +1,5 @@
-import { DEFAULT_RULES, type ReferenceAgents, startReferenceAgents } from '@distillery/agents';
+import { type ReferenceAgents, startReferenceAgents } from '@distillery/agents';
+import { DEFAULT_RULES } from '@distillery/dealership';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GoalKind } from '../campaigns/campaign-spec.js';
 import { resolveCampaignSpec } from '../campaigns/resolve-campaign-spec.js';

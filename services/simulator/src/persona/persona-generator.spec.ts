@@ -1,4 +1,4 @@
-import { DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles } from '@distillery/agents';
+import { DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles } from '@distillery/dealership';
 import { describe, expect, it } from 'vitest';
 import { type CampaignRequest, type CampaignSpec, GOAL_KINDS, type GoalKind } from '../campaigns/campaign-spec.js';
 import { resolveCampaignSpec } from '../campaigns/resolve-campaign-spec.js';

@@ -1,4 +1,4 @@
-import { type CustomerEntity, DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles, MODELS, type VehicleEntity } from '@distillery/agents';
+import { type CustomerEntity, DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles, MODELS, type VehicleEntity } from '@distillery/dealership';
 import type { CampaignSpec, GoalKind, SwitchKind } from '../campaigns/campaign-spec.js';
 import { rulesFor, TOOL_OF_GOAL, VEHICLE_GOALS } from '../conversations/business-switches.js';
 import { bodyWord, dollars, spokenHour, thousands } from './phrasing.js';

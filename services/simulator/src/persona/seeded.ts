@@ -1,4 +1,4 @@
-import { seededRandom } from '@distillery/agents';
+import { seededRandom } from '@distillery/dealership';
 
 /** One 32-bit seed from several integers (the campaign seed, a conversation index, a purpose): the same parts give the same seed. */
 export function mixSeed(...parts: readonly number[]): number {

@@ -1,14 +1,9 @@
 import type { Database } from '@distillery/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDealership } from '../domain/dealership-seed.js';
-import { DealershipToolbox } from '../domain/dealership-toolbox.js';
-import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
-import { EMPTY_DIALOGUE } from '../pipeline/dialogue-state.js';
-import { TurnPipeline, type TurnResult } from '../pipeline/turn-pipeline.js';
-import { PlanSandbox } from '../plans/plan-sandbox.js';
-import { scriptedConversations } from '../regression/scripted-conversations.js';
+import { DealershipToolbox, EMPTY_DIALOGUE, openDealershipMemoryDatabase, PlanSandbox, seedDealership, TurnPipeline, type TurnResult } from '@distillery/dealership';
 import { uniformMistakes } from './mistakes.js';
 import { referenceTeacher } from './reference-teacher.js';
+import { scriptedConversations } from './regression/scripted-conversations.js';
 
 describe('the reference teacher making mistakes on purpose, on the real dealership', () => {
   let db: Database;
@@ -16,7 +11,7 @@ describe('the reference teacher making mistakes on purpose, on the real dealersh
   const results: TurnResult[] = [];
 
   beforeAll(async () => {
-    db = await openAgentsMemoryDatabase();
+    db = await openDealershipMemoryDatabase();
     await seedDealership(db.dataSource, { seed: 5 });
     const pipeline = new TurnPipeline(referenceTeacher({ seed: 5, mistakes: uniformMistakes(0.5) }), await DealershipToolbox.open(db.dataSource), sandbox, { profile: 'production', maxReplans: 2, llmEvaluatorVolume: 200 });
     for (const conversation of scriptedConversations({ seed: 5, now: new Date(), count: 30 })) {

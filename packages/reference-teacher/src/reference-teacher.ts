@@ -1,10 +1,8 @@
+import { BODIES, jsonLine, labelled, localNow, MAKES, offeredTools, readMemory, readPrompt, type Understanding } from '@distillery/dealership';
 import { type CompletionRequest, ReferenceModel } from '@distillery/llm';
-import type { Understanding } from '../pipeline/dialogue-state.js';
-import { BODIES, MAKES } from '../domain/vehicle-catalog.js';
 import { explain } from './explainer.policy.js';
 import { type MistakeKind, MistakePlanner, type MistakeRates, NO_MISTAKES } from './mistakes.js';
 import { plan, refusedByRule } from './planner.policy.js';
-import { jsonLine, labelled, localNow, offeredTools, readMemory, readPrompt } from './prompt-reading.js';
 import { understand } from './understander.policy.js';
 
 /** Which tools serve an intent: the reference evaluator approves a plan that calls one of them for each intent. */

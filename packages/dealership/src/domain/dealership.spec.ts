@@ -6,7 +6,7 @@ import { DEFAULT_RULES, monthlyPayment } from './dealership-rules.js';
 import { DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles, seedDealership, vinCheckDigit } from './dealership-seed.js';
 import { DealershipToolbox } from './dealership-toolbox.js';
 import { toolCatalog } from './dealership-tools.js';
-import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
+import { openDealershipMemoryDatabase } from '../dealership-memory-database.js';
 import { CustomerEntity, VehicleEntity } from './dealership.entities.js';
 
 /** A tool result: parsed JSON, read freely in assertions. */
@@ -25,7 +25,7 @@ describe('the dealership', () => {
   const call = async (customerId: string, tool: string, args: Record<string, unknown>, now = NOW) => (await tools(customerId, now)[tool]!(args)) as Result;
 
   beforeAll(async () => {
-    db = await openAgentsMemoryDatabase();
+    db = await openDealershipMemoryDatabase();
     seeded = await seedDealership(db.dataSource, { seed: 7 });
     toolbox = await DealershipToolbox.open(db.dataSource);
     const customers = await db.dataSource.getRepository(CustomerEntity).find({ order: { id: 'ASC' } });

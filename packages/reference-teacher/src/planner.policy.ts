@@ -1,6 +1,5 @@
-import type { Understanding } from '../pipeline/dialogue-state.js';
+import type { Memory, Understanding } from '@distillery/dealership';
 import type { MistakeKind } from './mistakes.js';
-import type { Memory } from './prompt-reading.js';
 
 type Scalar = string | number | boolean | null;
 type Entities = Readonly<Record<string, Scalar>>;

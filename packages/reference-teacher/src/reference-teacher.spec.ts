@@ -1,14 +1,8 @@
 import type { ChatMessage } from '@distillery/llm';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES } from '../domain/dealership-rules.js';
-import { toolCatalog } from '../domain/dealership-tools.js';
-import { EMPTY_DIALOGUE, type Understanding } from '../pipeline/dialogue-state.js';
-import { understanderPrompt } from '../prompts/agent-prompts.js';
-import { validatePlan } from '../plans/plan-validator.js';
-import { renderViolations } from '../plans/plan-violation.js';
+import { DEFAULT_RULES, EMPTY_DIALOGUE, type Memory, renderViolations, toolCatalog, type Understanding, understanderPrompt, validatePlan } from '@distillery/dealership';
 import { explain } from './explainer.policy.js';
 import { plan, refusedByRule } from './planner.policy.js';
-import type { Memory } from './prompt-reading.js';
 import { corruptEntity, referenceTeacher, review } from './reference-teacher.js';
 import { normalise, parseDate, parseHour, understand } from './understander.policy.js';
 

@@ -1,11 +1,7 @@
+import { DEFAULT_CUSTOMER_COUNT, DEFAULT_RULES, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles, LOTS, offeredTools, readPrompt, TOOL_ARGS, WEEKDAYS } from '@distillery/dealership';
 import { parseTranscript } from '@distillery/llm';
 import type { AgentsClient, BusinessChange, SendMessageResponse__Output, TurnTrace__Output } from '@distillery/proto';
-import { DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, generateCustomers, generateVehicles } from '../domain/dealership-seed.js';
-import { DEFAULT_RULES, WEEKDAYS } from '../domain/dealership-rules.js';
-import { TOOL_ARGS } from '../domain/dealership-tools.js';
-import { LOTS } from '../domain/vehicle-catalog.js';
-import { offeredTools, readPrompt } from '../reference/prompt-reading.js';
-import { parseDate } from '../reference/understander.policy.js';
+import { parseDate } from '../understander.policy.js';
 
 /** One customer message and the tools the turn must call, in order, every call succeeding unless `failures` says otherwise. */
 export interface ScriptedTurn {

@@ -1,9 +1,6 @@
-import type { AgentsDomain } from '../agents-runtime.js';
-import { uniformMistakes } from '../reference/mistakes.js';
-import { referenceTeacher } from '../reference/reference-teacher.js';
-import { DealershipBusinessChanges } from './dealership-business-changes.js';
-import { seedDealership } from './dealership-seed.js';
-import { DealershipToolbox } from './dealership-toolbox.js';
+import { DealershipBusinessChanges, DealershipToolbox, seedDealership } from '@distillery/dealership';
+import { referenceTeacher, uniformMistakes } from '@distillery/reference-teacher';
+import type { AgentsDomain } from './agents-runtime.js';
 
 /** The automotive-retail dealership: seeded on first boot, its tools, and the reference teacher that knows them. */
 export const dealershipDomain: AgentsDomain = {

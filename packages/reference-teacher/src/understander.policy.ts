@@ -1,6 +1,4 @@
-import type { Understanding } from '../pipeline/dialogue-state.js';
-import { BODIES, COLOURS, FEATURES, LOTS, MAKES, MODELS } from '../domain/vehicle-catalog.js';
-import type { Memory } from './prompt-reading.js';
+import { BODIES, COLOURS, FEATURES, LOTS, MAKES, type Memory, MODELS, type Understanding } from '@distillery/dealership';
 
 type Entities = Understanding['entities'];
 

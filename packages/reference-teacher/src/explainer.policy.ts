@@ -1,5 +1,4 @@
-import { WEEKDAYS } from '../domain/dealership-rules.js';
-import { LOTS } from '../domain/vehicle-catalog.js';
+import { LOTS, WEEKDAYS } from '@distillery/dealership';
 import type { MistakeKind } from './mistakes.js';
 
 type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { Database } from '@distillery/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
+import { openDealershipMemoryDatabase } from '../dealership-memory-database.js';
 import { InvalidBusinessChangeError } from '../admin/invalid-business-change.error.js';
 import { validatePlan } from '../plans/plan-validator.js';
 import { DealershipBusinessChanges } from './dealership-business-changes.js';
@@ -17,7 +17,7 @@ describe('business changes of the dealership', () => {
   let vin: string;
 
   beforeAll(async () => {
-    db = await openAgentsMemoryDatabase();
+    db = await openDealershipMemoryDatabase();
     await seedDealership(db.dataSource, { seed: 7 });
     changes = new DealershipBusinessChanges(db.dataSource);
     toolbox = await DealershipToolbox.open(db.dataSource);
