@@ -23,3 +23,8 @@ export { referenceSimulator } from './policies/reference-customer.js';
 export { llmSimulator } from './policies/llm-simulator.js';
 export { EXIT_REASONS, type ExitReason, type SimulatedCustomer, type SimulatorAction, type UserSimulator } from './policies/user-simulator.js';
 export type { AgentsPort } from './conversations/agents-port.js';
+// One persona's conversation against any agents port, with its business switches, and how a reply is read (the launcher's campaign tests against the real agents).
+export { ConversationDriver, type ConversationDriverOptions, type ConversationJournal, type ConversationOutcome } from './conversations/conversation-driver.js';
+export { SwitchGate } from './conversations/switch-gate.js';
+export { readReply, type ReplyReading } from './persona/reply-reading.js';
+export { INJECTION_MARKERS } from './persona/utterances.js';

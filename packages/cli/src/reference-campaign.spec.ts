@@ -1,16 +1,9 @@
 import { type ReferenceAgents, startReferenceAgents } from '@distillery/agents';
 import { DEFAULT_RULES } from '@distillery/dealership';
+import {
+  ConversationDriver, type ConversationOutcome, EXIT_REASONS, type GoalKind, INJECTION_MARKERS, type Persona, PersonaGenerator, type ReplyReading, readReply, referenceSimulator, resolveCampaignSpec, SwitchGate,
+} from '@distillery/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GoalKind } from '../campaigns/campaign-spec.js';
-import { resolveCampaignSpec } from '../campaigns/resolve-campaign-spec.js';
-import type { Persona } from '../persona/persona.js';
-import { PersonaGenerator } from '../persona/persona-generator.js';
-import { type ReplyReading, readReply } from '../persona/reply-reading.js';
-import { INJECTION_MARKERS } from '../persona/utterances.js';
-import { referenceSimulator } from '../policies/reference-customer.js';
-import { EXIT_REASONS } from '../policies/user-simulator.js';
-import { ConversationDriver, type ConversationOutcome } from './conversation-driver.js';
-import { SwitchGate } from './switch-gate.js';
 
 const DEALERSHIP_SEED = 11;
 const COUNT = 60;

@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { agentsService } from '@distillery/agents';
 import { type BusRecord, KafkaBus, publishEvents } from '@distillery/bus';
 import { allTopics, decodeEvent, traceRawContract, traceRefinedContract, type TraceRaw } from '@distillery/contracts';
+import { JUDGE_GROUP, judgeService } from '@distillery/judge';
 import { AgentsClient } from '@distillery/proto';
 import { scriptedConversations } from '@distillery/reference-teacher';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
 import { type Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JUDGE_GROUP, judgeService } from '../src/index.js';
 
 const servers = integrationServers();
 const metric = (text: string, name: string, labels: string) => Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);

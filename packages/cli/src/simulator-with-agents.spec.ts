@@ -5,10 +5,9 @@ import { agentsService } from '@distillery/agents';
 import { subscribeEvents } from '@distillery/bus';
 import { type CampaignCompleted, campaignCompletedContract, eventIdFor } from '@distillery/contracts';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
+import { type CampaignProgress, type ConversationRow, simulatorService } from '@distillery/simulator';
 import { eventually } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignProgress, ConversationRow } from './campaigns/campaign-store.js';
-import { simulatorService } from './simulator.service-definition.js';
 
 /** The agents and the simulator in one embedded process (in-process bus, PGlite), driven over the simulator's HTTP API. */
 describe('simulator campaigns, embedded', () => {
