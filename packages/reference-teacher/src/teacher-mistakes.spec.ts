@@ -5,6 +5,9 @@ import { uniformMistakes } from './mistakes.js';
 import { referenceTeacher } from './reference-teacher.js';
 import { scriptedConversations } from './regression/scripted-conversations.js';
 
+/** A fixed clock: the prompts carry the turn's time to the millisecond, and the seeded mistakes follow the prompt, so a clock that moved made a different set each run (some with no replan at all). */
+const NOW = new Date('2026-11-24T10:00:00Z');
+
 describe('the reference teacher making mistakes on purpose, on the real dealership', () => {
   let db: Database;
   const sandbox = new PlanSandbox();
@@ -14,10 +17,10 @@ describe('the reference teacher making mistakes on purpose, on the real dealersh
     db = await openDealershipMemoryDatabase();
     await seedDealership(db.dataSource, { seed: 5 });
     const pipeline = new TurnPipeline(referenceTeacher({ seed: 5, mistakes: uniformMistakes(0.5) }), await DealershipToolbox.open(db.dataSource), sandbox, { profile: 'production', maxReplans: 2, llmEvaluatorVolume: 200 });
-    for (const conversation of scriptedConversations({ seed: 5, now: new Date(), count: 30 })) {
+    for (const conversation of scriptedConversations({ seed: 5, now: NOW, count: 30 })) {
       let dialogue = EMPTY_DIALOGUE;
       for (const turn of conversation.turns) {
-        const result = await pipeline.run(turn.say, dialogue, { tenant: 't', customerId: conversation.customerRef, now: new Date() });
+        const result = await pipeline.run(turn.say, dialogue, { tenant: 't', customerId: conversation.customerRef, now: NOW });
         results.push(result);
         dialogue = result.dialogue;
       }
