@@ -13,6 +13,7 @@
  * });
  * const bytes = await store.get(train);          // throws ArtifactIntegrityError if the blob was corrupted
  * const path = store.pathOf(train);              // hand this to the Python trainer
+ * await linkArtifacts(store, (await store.getManifest(manifest)).files, '/tmp/ds_001'); // its files, re-hashed, as one dir for a job
  * const { chain, problems } = lineageOf('ds_001', await store.listManifests()); // oldest first
  * ```
  */
@@ -31,6 +32,8 @@ export {
 } from './manifest.js';
 export { lineageOf, type Lineage, type LineageProblem, type LineageSource } from './lineage.js';
 export { canonicalJson } from './canonical-json.js';
+export { linkArtifacts } from './link-artifacts.js';
 export { ArtifactIntegrityError } from './artifact-integrity.error.js';
 export { ArtifactNotFoundError } from './artifact-not-found.error.js';
 export { UnsupportedArtifactUriError } from './unsupported-artifact-uri.error.js';
+export { UnsafeFileNameError } from './unsafe-file-name.error.js';
