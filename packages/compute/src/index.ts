@@ -13,6 +13,9 @@
  *   { signal: controller.signal, onEvent: (event) => event.event === 'progress' && console.log(event.stage, event.step, event.loss) },
  * ).catch((error) => { if (error instanceof ComputeJobError && error.badInput) console.error(error.message); throw error; });
  * console.log(done.student, done.stages.map((stage) => stage.stage));
+ * // EAGLE drafters for that student (tests: writeMicroCheckpoint makes a student in a second):
+ * const drafted = await runDrafterJob({ checkpoint: done.student, eagleRows: 'eagle.jsonl', evalRows: 'eval.jsonl', runDir: '/tmp/eagle', steps: 50 });
+ * console.log(drafted.best, drafted.variants); // { combined: { chain: 2.1, tree: 2.6 } }
  * ```
  */
 export { computeConfigSchema, loadComputeConfig, type ComputeConfig } from './compute-config.js';
@@ -38,4 +41,23 @@ export { IMPORTABLE_BASES, importBaseArgs, runImportBase, type ImportableBase, t
 export { ComputeJobError } from './errors/compute-job.error.js';
 export { ComputeJobCancelledError } from './errors/compute-job-cancelled.error.js';
 export { ComputePythonMissingError } from './errors/compute-python-missing.error.js';
+export {
+  DRAFTER_VARIANTS,
+  drafterArgs,
+  runDrafterJob,
+  type DrafterDataEvent,
+  type DrafterDoneEvent,
+  type DrafterEvaluatedEvent,
+  type DrafterEvent,
+  type DrafterJobOptions,
+  type DrafterMethodMetrics,
+  type DrafterProgressEvent,
+  type DrafterResumedEvent,
+  type DrafterRunManifest,
+  type DrafterSavedEvent,
+  type DrafterStageStartEvent,
+  type DrafterTrainStartEvent,
+  type DrafterVariant,
+} from './drafter-protocol.js';
+export { writeMicroCheckpoint, type MicroCheckpointDoneEvent, type MicroCheckpointOptions } from './micro-checkpoint.js';
 export { serveArgs, startEngineServer, type EngineServerProcess, type ServeExit, type ServeOptions, type ServeReadyEvent, type StartEngineServerOptions } from './serve-protocol.js';

@@ -15,6 +15,12 @@ export interface ServeOptions {
   readonly maxSeqs?: number;
   readonly maxBatchedTokens?: number;
   readonly device?: 'auto' | 'cpu' | 'cuda';
+  /** An EAGLE-3 drafter dir trained for this checkpoint (`drafter`'s): decode speculatively, the output unchanged; its manifest is verified. */
+  readonly drafter?: string;
+  /** With a drafter: draft a chain or a dynamic tree (the server's default: tree). */
+  readonly speculative?: 'chain' | 'tree';
+  /** With a drafter: a chain's length, a tree's depth (the server's default: 5). */
+  readonly draftTokens?: number;
 }
 
 /** The line `serve` writes once it listens. */
@@ -66,6 +72,7 @@ export function serveArgs(options: ServeOptions): string[] {
     ...(options.maxSeqs ? ['--max-seqs', String(options.maxSeqs)] : []),
     ...(options.maxBatchedTokens ? ['--max-batched-tokens', String(options.maxBatchedTokens)] : []),
     ...(options.device ? ['--device', options.device] : []),
+    ...(options.drafter ? ['--drafter', options.drafter, ...(options.speculative ? ['--speculative', options.speculative] : []), ...(options.draftTokens ? ['--draft-tokens', String(options.draftTokens)] : [])] : []),
     // The server exits when this process does, however it ends (its stdin is our pipe).
     '--exit-with-stdin',
   ];
