@@ -5,6 +5,12 @@ generate() on the same weights; then the GPU tests. One prepared run for a lent 
     compute/.venv/bin/python compute/bench/engine_gpu.py [--preset llama-3.1-8b] [--new-tokens 128]
     python -m pytest compute/tests -q -m gpu
 
+Speculative decoding: the same prompt decoded with an oracle proposer (it drafts the engine's own
+greedy continuation, so every draft is accepted: mean accepted length k + 1) as a chain of k = 2..6
+and as a tree with a wrong sibling at every depth: tokens/s against plain decoding is the ceiling a
+drafter of that acceptance reaches (the verification forward's cost; a real drafter adds its own
+draft time and accepts less), and the outputs must equal plain decoding's.
+
 Roofline: a batch-1 decode step reads every weight but the embedding table once, plus the KV of its
 context; tokens/s x those bytes / the device's memory bandwidth (--bandwidth, default H100 SXM's
 3.35 TB/s) is the fraction reached.
@@ -19,6 +25,7 @@ from tokenizers import Tokenizer, models
 
 from distillery_compute.engine import Engine, SamplingParams
 from distillery_compute.engine.runner import PagedRunner
+from distillery_compute.engine.speculative import DraftTree, SpecConfig
 from distillery_compute.model import ModelArgs, Transformer, count_params
 from distillery_compute.tokenizer import ChatTokenizer
 
@@ -57,7 +64,9 @@ def main() -> int:
     run = lambda count: engine.generate([prompt], SamplingParams(max_tokens=count, ignore_eos=True))  # noqa: E731
     run(4)
     ours = (n - 1) / (timed(lambda: run(n)) - timed(lambda: run(1)))
+    plain_tokens = run(n)[0].token_ids
     del engine
+    spec_rows = speculative_ceiling(model, tok, prompt, plain_tokens, n, timed)
     import transformers
     hf = transformers.LlamaForCausalLM(transformers.LlamaConfig(
         vocab_size=margs.vocab_size, hidden_size=margs.dim, intermediate_size=margs.intermediate_size,
@@ -76,7 +85,50 @@ def main() -> int:
     for name, rate in (("transformers generate()", theirs), ("engine", ours)):
         print(f"| {name} | {rate:.1f} | {rate * (weights + kv) / args.bandwidth:.0%} | {rate / theirs:.2f}x |")
     print(f"\nbytes a step reads: weights {weights / 1e9:.2f} GB + KV {kv / 1e9:.3f} GB; bandwidth {args.bandwidth / 1e12:.2f} TB/s")
+    print("\n## Speculative decoding with an oracle drafter (every draft accepted)\n")
+    print("| draft | mean accepted length | tokens/s | vs plain | same output |\n|---|---:|---:|---:|---|")
+    for name, al, rate, same in spec_rows:
+        print(f"| {name} | {al:.2f} | {rate:.1f} | {rate / ours:.2f}x | {same} |")
     return 0
+
+
+class Oracle:
+    """Drafts the known greedy continuation: a chain, or a tree with a wrong first sibling at every depth."""
+
+    def __init__(self, tokens: list[int], tree: bool):
+        self.tokens, self.tree = tokens, tree
+
+    def forget(self, seq_id):
+        pass
+
+    def propose(self, work):
+        trees = []
+        for seq, depth, _, _ in work:
+            right = self.tokens[len(seq.output):len(seq.output) + depth]
+            if not self.tree:
+                trees.append(DraftTree(right, list(range(-1, len(right) - 1))))
+                continue
+            tokens, parents, parent = [], [], -1
+            for t in right:
+                tokens += [(t + 1) % 1000 + 2, t]
+                parents += [parent, parent]
+                parent = len(tokens) - 1
+            trees.append(DraftTree(tokens, parents))
+        return trees
+
+
+def speculative_ceiling(model, tok, prompt, plain_tokens, n, timed) -> list[tuple]:
+    rows = []
+    for name, k, tree in [(f"chain k={k}", k, False) for k in (2, 4, 6)] + [("tree depth 4, 8 nodes", 4, True)]:
+        spec = SpecConfig(method="tree" if tree else "chain", tokens=k, budget=2 * k, batch_tokens=64)
+        engine = Engine(model, tok, max_seqs=8, speculative=spec, proposer=Oracle(plain_tokens, tree))
+        run = lambda count: engine.generate([prompt], SamplingParams(max_tokens=count, ignore_eos=True))  # noqa: E731
+        run(4)
+        seconds = timed(lambda: run(n)) - timed(lambda: run(1))
+        same = run(n)[0].token_ids == plain_tokens
+        rows.append((name, engine.speculation()["mean_accepted_length"], (n - 1) / seconds, same))
+        del engine
+    return rows
 
 
 if __name__ == "__main__":

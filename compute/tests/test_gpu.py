@@ -65,3 +65,28 @@ def test_the_engine_on_cuda_decodes_as_the_dense_model():
     for prompt, done in zip(prompts, outs):
         assert done.token_ids == greedy_decode(model, prompt, 12, eos_id=-1)
     assert engine.pool.free_blocks == engine.pool.num_blocks
+
+
+def test_speculative_decoding_on_cuda_gives_the_plain_greedy_output(tok):
+    """An untrained EAGLE drafter on the GPU, chain and tree, a batch of prompts: token for token the
+    engine's plain greedy output (fp32 and peaked weights: no near ties)."""
+    from distillery_compute.eagle.drafter import DrafterConfig, Eagle3Drafter
+    from distillery_compute.eagle.vocab import vocab_maps
+    from distillery_compute.engine import Engine, SamplingParams
+    from distillery_compute.engine.speculative import SpecConfig
+    from distillery_compute.model import ModelArgs, Transformer, init_weights
+
+    args = ModelArgs.from_name("micro").replace(vocab_size=384, max_seq_len=256, n_layers=8)
+    torch.manual_seed(0)
+    model = Transformer(args)
+    model.apply(lambda m: init_weights(m, std=0.3))
+    model = model.cuda().eval()
+    d2t, t2d = vocab_maps(torch.rand(args.vocab_size), 96)
+    drafter = Eagle3Drafter(DrafterConfig.for_target(args, 96), d2t, t2d).attach(model).eval()
+    prompts = [[(7 * i + 3 * j) % 370 + 8 for j in range(10 + 5 * i)] for i in range(6)]
+    params = SamplingParams(max_tokens=32, ignore_eos=True)
+    plain = [c.token_ids for c in Engine(model, tok, num_blocks=128).generate(prompts, params)]
+    for method in ("chain", "tree"):
+        engine = Engine(model, tok, num_blocks=128, drafter=drafter, speculative=SpecConfig(method=method))
+        assert [c.token_ids for c in engine.generate(prompts, params)] == plain
+        assert engine.speculation()["rounds"] > 0
