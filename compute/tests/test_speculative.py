@@ -103,6 +103,29 @@ def test_greedy_speculation_is_the_targets_greedy_output(target, tok, references
         assert stats["acceptance_by_position"] == [0.0] * K
 
 
+@pytest.mark.parametrize("preemption", ["recompute", "swap"])
+def test_speculation_under_preemption_stays_lossless_and_keeps_the_drafters_features(target, tok, references, preemption):
+    batch, refs = references
+    drafter = untrained_drafter(target)
+    roomy = Engine(target, tok, num_blocks=128, drafter=drafter, speculative=SpecConfig(batch_tokens=128))
+    tight = Engine(target, tok, num_blocks=14, drafter=drafter, preemption=preemption, max_batched_tokens=64,
+                   speculative=SpecConfig(batch_tokens=128))
+    assert run(roomy, batch, len(refs[0])) == refs == run(tight, batch, len(refs[0]))
+    assert tight.scheduler.preemptions > 0 and tight.speculation()["rounds"] > 0
+
+
+def test_a_swapped_sequence_gets_its_features_back(target, tok):
+    engine = Engine(target, tok, num_blocks=32, drafter=untrained_drafter(target))
+    runner = engine.runner
+    runner.aux_cache.normal_()
+    before = runner.aux_cache[0:48].clone()
+    runner.swap([("out", "a", [0, 1, 2])])
+    runner.aux_cache.zero_()
+    runner.swap([("in", "a", [7, 3, 9])])
+    after = runner.aux_cache.view(32, 16, -1)[[7, 3, 9]].reshape(48, -1)
+    assert torch.equal(after, before)
+
+
 def test_the_kv_cache_after_speculation_equals_a_fresh_prefill(target, tok, references):
     batch, refs = references
     engine = Engine(target, tok, num_blocks=128, prefix_caching=False,

@@ -258,16 +258,20 @@ class PagedRunner:
             index = torch.tensor(blocks, dtype=torch.long, device=self.device)
             if op == "out":
                 self.swapped[seq_id] = [cache.view(self.num_blocks, -1).index_select(0, index).cpu()
-                                        for cache in self.k_cache + self.v_cache]
+                                        for cache in self.slot_caches()]
             else:
-                for cache, saved in zip(self.k_cache + self.v_cache, self.swapped.pop(seq_id)):
+                for cache, saved in zip(self.slot_caches(), self.swapped.pop(seq_id)):
                     cache.view(self.num_blocks, -1)[index] = saved.to(self.device)
 
     def move(self, src: Sequence[int], dst: Sequence[int]) -> None:
         """Copy the keys, values (and features) of slots `src` into slots `dst`: a draft tree's accepted path."""
         s, d = long_tensor(src, self.device), long_tensor(dst, self.device)
-        for cache in self.k_cache + self.v_cache + ([self.aux_cache] if self.aux_layers else []):
+        for cache in self.slot_caches():
             cache[d] = cache[s]
+
+    def slot_caches(self) -> list[Tensor]:
+        """Every tensor indexed by slot: the keys and values of each layer, and the drafter's features."""
+        return self.k_cache + self.v_cache + ([self.aux_cache] if self.aux_layers else [])
 
     def _all_reduce(self, x: Tensor) -> Tensor:
         if self.world > 1:
