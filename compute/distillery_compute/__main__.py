@@ -346,6 +346,7 @@ def cmd_drafter(argv: list[str]) -> int:
     parser.add_argument("--max-new-tokens", type=int, default=256, help="the student's answer per eagle prompt")
     parser.add_argument("--max-tokens", type=int, default=1024, help="prompt and answer kept per example")
     parser.add_argument("--max-bytes", type=int, default=1 << 30, help="the data's size budget, per set")
+    parser.add_argument("--max-prompts", type=int, help="eagle prompts the student answers per set (default: all)")
     parser.add_argument("--eval-limit", type=int, default=16, help="held-out prompts measured")
     parser.add_argument("--eval-max-tokens", type=int, default=256)
     args = parse(parser, argv)
@@ -356,8 +357,8 @@ def cmd_drafter(argv: list[str]) -> int:
     if not variants or any(v not in VARIANTS for v in variants):
         return bad(f"--variants must be some of {', '.join(VARIANTS)}, got {args.variants!r}")
     for name in ("steps", "draft_vocab", "ttt_steps", "max_new_tokens", "max_tokens", "max_bytes", "eval_limit",
-                 "eval_max_tokens"):
-        if getattr(args, name) < 1:
+                 "eval_max_tokens", "max_prompts"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             return bad(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if not args.lr > 0:
         return bad(f"--lr must be > 0, got {args.lr}")
@@ -380,7 +381,7 @@ def cmd_drafter(argv: list[str]) -> int:
                                           max_bytes=args.max_bytes),
                          train=TrainOptions(steps=args.steps, draft_vocab_size=args.draft_vocab, lr=args.lr,
                                             ttt_steps=args.ttt_steps),
-                         eval_limit=args.eval_limit, eval_max_tokens=args.eval_max_tokens)
+                         max_prompts=args.max_prompts, eval_limit=args.eval_limit, eval_max_tokens=args.eval_max_tokens)
     t0 = time.monotonic()
     try:
         manifest = run_job(options)

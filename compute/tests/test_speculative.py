@@ -310,7 +310,7 @@ def test_the_drafter_job_builds_data_trains_measures_and_resumes(target, tok_dir
     command = [sys.executable, "-m", "distillery_compute", "drafter", "--checkpoint", str(ckpt),
                "--eagle-rows", str(tmp_path / "eagle.jsonl"), "--eval-rows", str(tmp_path / "eval.jsonl"),
                "--run-dir", str(tmp_path / "run"), "--variants", "synthetic,combined", "--steps", "6",
-               "--draft-vocab", "64", "--max-new-tokens", "24", "--eval-max-tokens", "24"]
+               "--draft-vocab", "64", "--max-new-tokens", "24", "--eval-max-tokens", "24", "--max-prompts", "5"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stdout.splitlines()]

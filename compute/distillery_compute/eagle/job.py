@@ -42,6 +42,7 @@ class JobOptions:
     variants: tuple[str, ...] = ("combined",)
     data: DataOptions = field(default_factory=DataOptions)
     train: TrainOptions = field(default_factory=TrainOptions)
+    max_prompts: int | None = None   # eagle prompts answered per set (None: all)
     eval_limit: int = 16
     eval_max_tokens: int = 256
     chain: SpecConfig = field(default_factory=lambda: SpecConfig(method="chain", tokens=4))
@@ -72,8 +73,8 @@ def run_job(options: JobOptions) -> dict:
     data = {}
     for name in sets:
         emit("stage_start", stage=f"data:{name}")
-        data[name] = build_data(options.checkpoint, read_rows(options.eagle_rows, (name,)), run / "data" / name,
-                                options.data, engine=engine)
+        rows = read_rows(options.eagle_rows, (name,))[:options.max_prompts]
+        data[name] = build_data(options.checkpoint, rows, run / "data" / name, options.data, engine=engine)
     prompts = held_out_prompts(Path(options.eval_rows), options.eval_limit)
     plain = _measured(run / "plain.json", lambda: measure(engine, prompts, max_tokens=options.eval_max_tokens))
     variants = {}
