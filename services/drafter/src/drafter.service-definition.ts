@@ -1,5 +1,7 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
-import { serviceSchemaMigration } from '@distillery/storage';
+import { loadDrafterConfig } from './config/drafter.config.js';
+import { DRAFTER_ENTITIES, DRAFTER_MIGRATIONS } from './drafter.schema.js';
+import { DrafterModule } from './drafter.module.js';
 
 /** Trains an EAGLE drafter for each student checkpoint. */
 export const drafterService: ServiceDefinition = {
@@ -7,9 +9,15 @@ export const drafterService: ServiceDefinition = {
   description: 'Trains an EAGLE drafter for each student checkpoint.',
   defaultPort: 7106,
   schema: 'drafter',
-  consumes: ['checkpoints.bf16'],
+  consumes: ['datasets.ready', 'checkpoints.bf16'],
   produces: ['drafters.ready'],
-  // A shell until its stages land: it boots, reports health and metrics, and consumes nothing.
-  stages: [{ name: 'eagle-data', implemented: false }, { name: 'eagle-train', implemented: false }],
-  migrations: [serviceSchemaMigration('drafter', 1764000000006)],
+  loadConfig: loadDrafterConfig,
+  stages: [
+    { name: 'eagle-data', implemented: true },
+    { name: 'eagle-train', implemented: true },
+    { name: 'eagle-evaluate', implemented: true },
+  ],
+  migrations: DRAFTER_MIGRATIONS,
+  entities: DRAFTER_ENTITIES,
+  module: DrafterModule,
 };

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { computePython } from '@distillery/compute';
+import type { Platform } from '@distillery/service-kit';
+import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
+import type { DrafterConfig } from './config/drafter.config.js';
+import { CheckpointConsumer, DRAFTER_GROUP } from './consumers/checkpoint.consumer.js';
+import { DatasetReadyConsumer, DRAFTER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
+import { DatasetCatalog } from './datasets/dataset-catalog.js';
+import { DrafterMetrics } from './drafter-metrics.js';
+import { DrafterTrainer } from './drafting/drafter-trainer.js';
+import { DrafterJobStore } from './jobs/drafter-job-store.js';
+import { draftingSettingsOf } from './jobs/drafting-settings.js';
+import { DraftingQueue } from './queue/drafting-queue.js';
+
+/**
+ * A running drafter replica: the datasets.ready consumer records where each dataset version's
+ * EAGLE prompts are, the checkpoints.bf16 consumer queues a job per student checkpoint, the queue
+ * runs them one at a time through the compute plane, and the outbox relay publishes drafters.ready.
+ */
+export class DrafterRuntime {
+  private constructor(
+    readonly replica: string,
+    readonly store: DrafterJobStore,
+    readonly queue: DraftingQueue,
+    /** Where the data dir is, to keep it out of what the API answers. */
+    readonly dataDir: string,
+    private readonly consumers: ReadonlyArray<{ stop(): Promise<void> }>,
+    private readonly relay: OutboxRelay,
+    private readonly logger: Platform['logger'],
+  ) {}
+
+  static async start(platform: Platform, config: DrafterConfig): Promise<DrafterRuntime> {
+    const { dataSource } = platform.database;
+    const replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const logger = platform.logger.child({ component: 'drafter' });
+    const python = computePython(config);
+    const dataDir = resolve(platform.config.DISTILLERY_DATA_DIR);
+    const store = new DrafterJobStore(dataSource, new Outbox('drafter'));
+    const metrics = new DrafterMetrics(platform.metrics.registry, () => store.countByStatus());
+    const relay = new OutboxRelay({ dataSource, bus: platform.bus, schema: 'drafter', logger });
+    relay.start();
+    const datasets = new DatasetCatalog(dataSource);
+    const trainer = new DrafterTrainer({ artifacts: platform.artifacts, datasets, dataDir, ...(python ? { python } : {}), killGraceMs: 5_000 });
+    // Without the compute plane, jobs are recorded and wait: they run once it is there and the service restarts.
+    if (!python) logger.error('no compute Python (set DISTILLERY_COMPUTE_PYTHON or run bash compute/bootstrap.sh): drafter jobs are queued and not run');
+    const queue = new DraftingQueue({
+      store,
+      runner: trainer.train,
+      slots: python ? config.DISTILLERY_DRAFTER_SLOTS : 0,
+      replica,
+      logger,
+      metrics,
+      onSucceeded: (_job, outcome) => {
+        relay.wake();
+        const { acceptanceLength, chainAcceptanceLength } = outcome.drafter.metrics;
+        if (acceptanceLength !== undefined) metrics.acceptanceLength.set({ method: 'tree' }, acceptanceLength);
+        if (chainAcceptanceLength !== undefined) metrics.acceptanceLength.set({ method: 'chain' }, chainAcceptanceLength);
+      },
+      onEnded: async (job, status) => {
+        if (status !== 'failed') await trainer.removeRunDir(job.id);
+        else logger.info({ jobId: job.id, runDir: trainer.runDirOf(job.id) }, 'the failed job’s run dir is kept');
+      },
+      requeueAllOnStart: platform.config.DISTILLERY_MODE === 'embedded',
+    });
+    queue.start();
+    const settings = draftingSettingsOf(config);
+    const maxMessageBytes = platform.config.DISTILLERY_MAX_MESSAGE_BYTES;
+    const datasetConsumer = new DatasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'drafter', DRAFTER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: () => queue.wake() });
+    const checkpointConsumer = new CheckpointConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'drafter', DRAFTER_GROUP), store, settings, logger, metrics, maxMessageBytes, onQueued: () => queue.wake() });
+    try {
+      await datasetConsumer.start();
+      await checkpointConsumer.start();
+    } catch (error) {
+      await Promise.all([datasetConsumer.stop(), checkpointConsumer.stop()]);
+      await queue.stop();
+      await relay.stop();
+      throw error;
+    }
+    logger.info({ slots: config.DISTILLERY_DRAFTER_SLOTS, settings, python, replica }, 'drafter consuming datasets.ready and checkpoints.bf16');
+    return new DrafterRuntime(replica, store, queue, dataDir, [datasetConsumer, checkpointConsumer], relay, logger);
+  }
+
+  /**
+   * Drain: stop consuming and give the running job back to the queue at once (it resumes from its
+   * run dir), then publish what the outbox holds.
+   */
+  async stop(): Promise<void> {
+    await Promise.all([...this.consumers.map((consumer) => consumer.stop()), this.queue.stop()]);
+    await this.relay.stop();
+    this.logger.info('drafter stopped');
+  }
+}

@@ -1,0 +1,71 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ArtifactStore } from '@distillery/artifacts';
+import type { ArtifactRef, CheckpointBf16, DatasetReady } from '@distillery/contracts';
+
+const WORDS = 'the customer wants a red sedan with low mileage and asks about financing options for next week'.split(' ');
+
+/** 12 EAGLE prompts (in-domain and external in turn) and 3 held-out ones, in the curator's formats, the same on every call. */
+export function eagleRows(): { eagle: Array<{ id: string; set: 'in-domain' | 'external'; prompt: string }>; eval: Array<{ id: string; agent: string; prompt: string; output: string }> } {
+  let seed = 7;
+  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+  const line = () => Array.from({ length: 4 + (next() % 9) }, () => WORDS[next() % WORDS.length]).join(' ');
+  return {
+    eagle: Array.from({ length: 12 }, (_, i) => ({ id: `eagle_${i}`, set: i % 2 ? 'in-domain' : 'external', prompt: `<|user|>\n${line()}` })),
+    eval: Array.from({ length: 3 }, (_, i) => ({ id: `eval_${i}`, agent: 'explainer', prompt: `<|user|>\n${line()}`, output: line() })),
+  };
+}
+
+/**
+ * Stores eagle.jsonl and eval.jsonl (eagleRows) and a dataset manifest, and returns the
+ * datasets.ready message a curator would have sent (tests of the drafter, without a curator).
+ */
+export async function publishEagleDataset(store: ArtifactStore, options: { readonly datasetId: string; readonly version?: number }): Promise<DatasetReady> {
+  const version = options.version ?? 1;
+  const rows = eagleRows();
+  const directory = await mkdtemp(join(tmpdir(), 'distillery-drafter-fixture-'));
+  try {
+    const parts: Record<string, ArtifactRef> = {};
+    for (const [part, list] of Object.entries(rows)) {
+      const path = join(directory, `${part}.jsonl`);
+      await writeFile(path, list.map((row) => `${JSON.stringify(row)}\n`).join(''), 'utf8');
+      parts[part] = await store.put({ path }, { kind: `dataset-${part}` });
+    }
+    const manifest = await store.putManifest({
+      id: `${options.datasetId}.v${version}`,
+      kind: 'dataset',
+      createdAt: new Date().toISOString(),
+      createdBy: 'drafter-fixture',
+      files: Object.fromEntries(Object.entries(parts).map(([part, ref]) => [`${part}.jsonl`, ref])),
+    });
+    return { datasetId: options.datasetId, version, manifest, parts, counts: { eagle: rows.eagle.length, eval: rows.eval.length }, lineage: { datasetId: options.datasetId, parentEventIds: [] } };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Stores a student dir (writeMicroCheckpoint's, or the trainer's) the way the trainer does — every
+ * file, a checkpoint manifest listing them — and returns the checkpoints.bf16 message naming the
+ * dataset version it was trained on (`datasetEventId`: that version's datasets.ready event).
+ */
+export async function storeCheckpoint(
+  store: ArtifactStore,
+  dir: string,
+  ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string },
+): Promise<CheckpointBf16> {
+  const files: Record<string, ArtifactRef> = {};
+  for (const name of (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
+    files[name] = await store.put({ path: join(dir, name) }, { kind: name === 'model.safetensors' ? 'safetensors' : 'checkpoint-file' });
+  }
+  const manifest = await store.putManifest({ id: ids.checkpointId, kind: 'checkpoint', createdAt: new Date().toISOString(), createdBy: 'drafter-fixture', files, attributes: { modelId: ids.modelId } });
+  return {
+    modelId: ids.modelId,
+    checkpointId: ids.checkpointId,
+    manifest,
+    weights: files['model.safetensors']!,
+    stages: [{ stage: 'sft', metrics: { heldOutLoss: 1 } }],
+    lineage: { datasetId: ids.datasetId, checkpointId: ids.checkpointId, parentEventIds: [ids.datasetEventId] },
+  };
+}
