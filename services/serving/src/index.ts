@@ -1,10 +1,11 @@
 /**
  * @distillery/serving — serves the student: an engine process per model version (hot-swapped on
- * checkpoints.bf16), OpenAI-compatible HTTP (`/v1/models`, `/v1/chat/completions`,
- * `/v1/completions`), gRPC (proto/distillery/serving/v1), or a gateway to an upstream server.
+ * checkpoints.bf16, and again with its EAGLE drafter on drafters.ready: speculative decoding),
+ * OpenAI-compatible HTTP (`/v1/models`, `/v1/chat/completions`, `/v1/completions`), gRPC (proto/distillery/serving/v1), or a gateway to an upstream server.
  * Runs alone with `node services/serving/dist/src/main.js`; the embedded launcher imports `servingService`.
  */
 export { servingService } from './serving.service-definition.js';
 export { loadServingConfig, servingConfigSchema, type ServingConfig } from './config/serving.config.js';
 export { ServingLifecycle } from './serving-lifecycle.js';
 export { announceCheckpoint, tamper } from './testing/announce-checkpoint.js';
+export { announceDrafter } from './testing/announce-drafter.js';

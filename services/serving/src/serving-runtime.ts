@@ -14,6 +14,7 @@ import { InferenceService } from './inference/inference.service.js';
 import type { InferenceBackend } from './inference/inference.types.js';
 import { UpstreamBackend } from './inference/upstream-backend.js';
 import { CheckpointConsumer, SERVING_GROUP } from './models/checkpoint.consumer.js';
+import { DrafterConsumer, SERVING_DRAFTERS_GROUP } from './models/drafter.consumer.js';
 import { ModelCatalog } from './models/model-catalog.js';
 import { ServingMetrics } from './serving-metrics.js';
 
@@ -21,8 +22,9 @@ import { ServingMetrics } from './serving-metrics.js';
 const SAMPLE_MS = 2_000;
 
 /**
- * A running serving replica: the checkpoints.bf16 consumer records versions in the catalog, the
- * router loads what the catalog wants into engine processes and switches traffic, and both APIs
+ * A running serving replica: the checkpoints.bf16 and drafters.ready consumers record versions and
+ * their drafters in the catalog, the router loads what the catalog wants (a version with its
+ * drafter: speculative decoding) into engine processes and switches traffic, and both APIs
  * (OpenAI HTTP, gRPC) answer through one InferenceService with admission control. In gateway mode
  * (DISTILLERY_SERVING_UPSTREAM) an upstream server answers instead and no engine runs here.
  */
@@ -47,6 +49,7 @@ export class ServingRuntime {
     let router: ModelRouter | undefined;
     let catalog: ModelCatalog | undefined;
     let consumer: CheckpointConsumer | undefined;
+    let drafters: DrafterConsumer | undefined;
     let socketDir: string | undefined;
     if (config.DISTILLERY_SERVING_UPSTREAM) {
       backend = new UpstreamBackend({ baseUrl: config.DISTILLERY_SERVING_UPSTREAM, ...(config.DISTILLERY_SERVING_UPSTREAM_API_KEY ? { apiKey: config.DISTILLERY_SERVING_UPSTREAM_API_KEY } : {}) });
@@ -70,6 +73,7 @@ export class ServingRuntime {
         modelsDir: join(dataDir, 'serving', 'models'),
         socketDir,
         engine: { maxSeqs: config.DISTILLERY_SERVING_MAX_SEQS, device: config.DISTILLERY_SERVING_DEVICE },
+        ...(config.DISTILLERY_SERVING_SPECULATIVE !== 'off' ? { speculative: { speculative: config.DISTILLERY_SERVING_SPECULATIVE, draftTokens: config.DISTILLERY_SERVING_DRAFT_TOKENS } } : {}),
         ...(python ? { python } : {}),
         logger,
         localModels,
@@ -90,6 +94,15 @@ export class ServingRuntime {
         onRecorded: () => void routerRef.wake(),
       });
       await consumer.start();
+      drafters = new DrafterConsumer({
+        bus: platform.bus,
+        inbox: new Inbox(platform.database.dataSource, 'serving', SERVING_DRAFTERS_GROUP),
+        catalog,
+        logger,
+        maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
+        onRecorded: () => void routerRef.wake(),
+      });
+      await drafters.start();
     }
     const inference = new InferenceService(backend, admission, metrics);
     const grpc = new ServingGrpcServer(inference, {
@@ -103,6 +116,7 @@ export class ServingRuntime {
     const stopParts = async () => {
       clearInterval(sampler);
       await consumer?.stop();
+      await drafters?.stop();
       await grpc.stop();
       await router?.stop();
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
@@ -122,7 +136,7 @@ export class ServingRuntime {
   }
 }
 
-/** Samples the engines' Health into the per-version gauges every SAMPLE_MS. */
+/** Samples the engines' Health into the per-version gauges every SAMPLE_MS (the speculation gauges only while the version decodes with a drafter). */
 function sampleEngines(router: ModelRouter, metrics: ServingMetrics): NodeJS.Timeout {
   const lastTokens = new Map<string, number>();
   return setInterval(() => {
@@ -138,6 +152,13 @@ function sampleEngines(router: ModelRouter, metrics: ServingMetrics): NodeJS.Tim
         metrics.kvBlocksTotal.set({ version }, health.blocksTotal);
         metrics.kvBlocksUsed.set({ version }, health.blocksTotal - health.blocksFree);
         metrics.prefixHitRate.set({ version }, health.prefixHitRate);
+        if (health.drafter) {
+          metrics.meanAcceptedLength.set({ version }, health.meanAcceptedLength);
+          metrics.speculativeRounds.set({ version }, Number(health.specRounds));
+        } else {
+          metrics.meanAcceptedLength.remove({ version });
+          metrics.speculativeRounds.remove({ version });
+        }
       }
     })().catch(() => undefined);
   }, SAMPLE_MS);

@@ -1,3 +1,4 @@
+import type { EngineHealth } from '@distillery/proto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { versionName } from '../models/model-catalog.js';
@@ -10,9 +11,14 @@ const pinSchema = z.object({
   reason: z.string().max(500).optional(),
 });
 
+/** A drafter's acceptance as its engine measured it since it started: drafts verified, tokens each added, acceptance at each depth. */
+function liveAcceptance(health: EngineHealth): { rounds: number; meanAcceptedLength: number; acceptanceByPosition: number[] } {
+  return { rounds: Number(health.specRounds), meanAcceptedLength: health.meanAcceptedLength, acceptanceByPosition: [...health.acceptanceByPosition] };
+}
+
 /**
- * The model registry's operator API: the engines with their status and load, every announced
- * version with its state, pinning a version
+ * The model registry's operator API: the engines with their status, load and drafter, every
+ * announced version with its state and drafters, pinning a version
  * (served whatever is announced later), unpinning, and rollback in one call (pins the version
  * announced before the one serving). The router switches within a reconcile interval, loading
  * the version beside the one serving; GET shows which version answers now.
@@ -28,20 +34,26 @@ export class ModelsController {
     const served = await runtime.inference.models();
     if (!runtime.catalog || !runtime.router) return { served, engines: [], versions: [] };
     const desired = await runtime.catalog.desired();
-    // Each engine process: its version, whether it answers (status), how often it was restarted, its load.
-    const engines = (await runtime.router.health()).map(({ version, health, restarts, inFlight }) => ({
+    const health = await runtime.router.health();
+    // Each engine process: its version, whether it answers (status), how often it was restarted, its load, and its drafter's live acceptance.
+    const engines = health.map(({ version, drafterId, health, restarts, inFlight }) => ({
       version,
       status: health?.status ?? 'unavailable',
       restarts,
       inFlight,
+      drafterId,
       ...(health ? { running: health.running, waiting: health.waiting, kvBlocksFree: health.blocksFree, kvBlocksTotal: health.blocksTotal, prefixHitRate: health.prefixHitRate, maxModelLen: health.maxModelLen } : {}),
+      ...(health && drafterId ? { speculation: liveAcceptance(health) } : {}),
     }));
+    const drafters = await runtime.catalog.drafters();
     return {
       served,
       engines,
       versions: (await runtime.catalog.versions()).map((version) => {
         const name = versionName(version.modelId, version.checkpointId);
         const wanted = desired.find((candidate) => candidate.version.modelId === version.modelId);
+        const serving = served.some((model) => model.id === version.modelId && model.root === name);
+        const engine = health.find((candidate) => candidate.version === name);
         return {
           version: name,
           modelId: version.modelId,
@@ -50,8 +62,21 @@ export class ModelsController {
           refused: version.refused,
           desired: wanted?.version.checkpointId === version.checkpointId,
           pinned: wanted?.pinned === true && wanted.version.checkpointId === version.checkpointId,
-          serving: served.some((model) => model.id === version.modelId && model.root === name),
+          serving,
           stages: version.checkpoint.stages,
+          // The drafter its engine decodes with now (null: plain decoding), with the acceptance measured live and offline.
+          drafter:
+            engine?.drafterId && serving
+              ? {
+                  drafterId: engine.drafterId,
+                  offline: version.drafter?.drafterId === engine.drafterId ? version.drafter.metrics : null,
+                  live: engine.health ? liveAcceptance(engine.health) : null,
+                }
+              : null,
+          // Every drafter announced for it, newest first: refused ones with the reason.
+          drafters: drafters
+            .filter((candidate) => candidate.drafter.modelId === version.modelId && candidate.drafter.checkpointId === version.checkpointId)
+            .map((candidate) => ({ drafterId: candidate.drafter.drafterId, announcedAt: candidate.createdAt.toISOString(), refused: candidate.refused, metrics: candidate.drafter.metrics })),
         };
       }),
     };

@@ -1,4 +1,4 @@
-import { type CheckpointBf16, storableText, storableValue } from '@distillery/contracts';
+import { type CheckpointBf16, type DrafterReady, storableText, storableValue } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { InvalidRequestError, ModelNotFoundError } from '../errors/serving.errors.js';
 
@@ -8,6 +8,16 @@ export interface ModelVersion {
   readonly checkpointId: string;
   readonly checkpoint: CheckpointBf16;
   /** Why no replica serves it (its artifacts did not verify, the engine refused it); null: servable. */
+  readonly refused: string | null;
+  readonly createdAt: Date;
+  /** The drafter it is served with: its newest one not refused (null: none announced, or all refused). */
+  readonly drafter: DrafterReady | null;
+}
+
+/** One drafter announced for a version. */
+export interface VersionDrafter {
+  readonly drafter: DrafterReady;
+  /** Why it is not served with its version (its artifacts did not verify, the engine refused it); null: servable. */
   readonly refused: string | null;
   readonly createdAt: Date;
 }
@@ -24,9 +34,20 @@ interface VersionRow {
   checkpoint: CheckpointBf16;
   refused: string | null;
   created_at: Date;
+  drafter: DrafterReady | null;
 }
 
-const toVersion = (row: VersionRow): ModelVersion => ({ modelId: row.model_id, checkpointId: row.checkpoint_id, checkpoint: row.checkpoint, refused: row.refused, createdAt: new Date(row.created_at) });
+const toVersion = (row: VersionRow): ModelVersion => ({
+  modelId: row.model_id,
+  checkpointId: row.checkpoint_id,
+  checkpoint: row.checkpoint,
+  refused: row.refused,
+  createdAt: new Date(row.created_at),
+  drafter: row.drafter ?? null,
+});
+
+/** A version's newest drafter not refused, as a column of a query over `serving.versions v`. */
+const SERVABLE_DRAFTER = `(SELECT d.drafter FROM serving.drafters d WHERE d.model_id = v.model_id AND d.checkpoint_id = v.checkpoint_id AND d.refused IS NULL ORDER BY d.seq DESC LIMIT 1) AS drafter`;
 
 /** `<model id>@<checkpoint id>`: how a version is named in requests, answers, traces and metrics. */
 export function versionName(modelId: string, checkpointId: string): string {
@@ -34,9 +55,10 @@ export function versionName(modelId: string, checkpointId: string): string {
 }
 
 /**
- * The serving schema's record of versions and pins, shared by every replica: the checkpoints.bf16
- * consumer records versions (in the inbox's transaction), replicas mark the ones they cannot load
- * refused, operators pin and roll back; each replica serves `desired()` of every model.
+ * The serving schema's record of versions, their drafters and pins, shared by every replica: the
+ * checkpoints.bf16 and drafters.ready consumers record versions and drafters (in the inbox's
+ * transaction), replicas mark the ones they cannot load refused, operators pin and roll back; each
+ * replica serves `desired()` of every model, with its drafter.
  */
 export class ModelCatalog {
   constructor(private readonly dataSource: DataSource) {}
@@ -51,6 +73,35 @@ export class ModelCatalog {
     return inserted.length > 0;
   }
 
+  /** Records an announced drafter of a version (announced or not yet); one announced twice keeps its first row. */
+  async recordDrafter(manager: EntityManager, drafter: DrafterReady, eventId: string): Promise<boolean> {
+    const inserted = (await manager.query(
+      `INSERT INTO serving.drafters (model_id, checkpoint_id, drafter_id, event_id, drafter) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (model_id, checkpoint_id, drafter_id) DO NOTHING RETURNING drafter_id`,
+      [storableText(drafter.modelId), storableText(drafter.checkpointId), storableText(drafter.drafterId), storableText(eventId), JSON.stringify(storableValue(drafter))],
+    )) as unknown[];
+    return inserted.length > 0;
+  }
+
+  /** The version is served without this drafter from now on (on every replica). */
+  async refuseDrafter(drafter: Pick<DrafterReady, 'modelId' | 'checkpointId' | 'drafterId'>, reason: string): Promise<void> {
+    await this.dataSource.query('UPDATE serving.drafters SET refused = $4 WHERE model_id = $1 AND checkpoint_id = $2 AND drafter_id = $3', [
+      drafter.modelId,
+      drafter.checkpointId,
+      drafter.drafterId,
+      storableText(reason.slice(0, 2_000)),
+    ]);
+  }
+
+  /** Every drafter announced, by version, newest first. */
+  async drafters(modelId?: string): Promise<VersionDrafter[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT drafter, refused, created_at FROM serving.drafters WHERE $1::text IS NULL OR model_id = $1 ORDER BY model_id, checkpoint_id, seq DESC`,
+      [modelId ?? null],
+    )) as Array<{ drafter: DrafterReady; refused: string | null; created_at: Date }>;
+    return rows.map((row) => ({ drafter: row.drafter, refused: row.refused, createdAt: new Date(row.created_at) }));
+  }
+
   async refuse(modelId: string, checkpointId: string, reason: string): Promise<void> {
     await this.dataSource.query('UPDATE serving.versions SET refused = $3 WHERE model_id = $1 AND checkpoint_id = $2', [modelId, checkpointId, storableText(reason.slice(0, 2_000))]);
   }
@@ -58,16 +109,17 @@ export class ModelCatalog {
   /** Every version of every model, newest first. */
   async versions(modelId?: string): Promise<ModelVersion[]> {
     const rows = (await this.dataSource.query(
-      `SELECT model_id, checkpoint_id, checkpoint, refused, created_at FROM serving.versions WHERE $1::text IS NULL OR model_id = $1 ORDER BY model_id, seq DESC`,
+      `SELECT v.model_id, v.checkpoint_id, v.checkpoint, v.refused, v.created_at, ${SERVABLE_DRAFTER}
+       FROM serving.versions v WHERE $1::text IS NULL OR v.model_id = $1 ORDER BY v.model_id, v.seq DESC`,
       [modelId ?? null],
     )) as VersionRow[];
     return rows.map(toVersion);
   }
 
-  /** What every model with versions should be served as now. */
+  /** What every model with versions should be served as now, each with the drafter to serve it with. */
   async desired(): Promise<DesiredVersion[]> {
     const rows = (await this.dataSource.query(
-      `SELECT DISTINCT ON (v.model_id) v.model_id, v.checkpoint_id, v.checkpoint, v.refused, v.created_at, p.checkpoint_id IS NOT NULL AS pinned
+      `SELECT DISTINCT ON (v.model_id) v.model_id, v.checkpoint_id, v.checkpoint, v.refused, v.created_at, ${SERVABLE_DRAFTER}, p.checkpoint_id IS NOT NULL AS pinned
        FROM serving.versions v LEFT JOIN serving.pins p ON p.model_id = v.model_id
        WHERE v.refused IS NULL AND (p.checkpoint_id IS NULL OR p.checkpoint_id = v.checkpoint_id)
        ORDER BY v.model_id, v.seq DESC`,
