@@ -15,7 +15,7 @@ describe('the drafter and serve command lines', () => {
       '--run-dir',
       '/run',
     ]);
-    expect(drafterArgs({ checkpoint: '/s', eagleRows: '/e', evalRows: '/v', runDir: '/r', variants: ['synthetic', 'combined'], steps: 6, draftVocab: 64, lr: 0.0006, tttSteps: 7, maxNewTokens: 24, maxTokens: 512, maxBytes: 1024, evalLimit: 3, evalMaxTokens: 24 }).slice(9)).toEqual([
+    expect(drafterArgs({ checkpoint: '/s', eagleRows: '/e', evalRows: '/v', runDir: '/r', variants: ['synthetic', 'combined'], steps: 6, draftVocab: 64, lr: 0.0006, tttSteps: 7, maxNewTokens: 24, maxTokens: 512, maxBytes: 1024, maxPrompts: 8, evalLimit: 3, evalMaxTokens: 24 }).slice(9)).toEqual([
       '--variants',
       'synthetic,combined',
       '--steps',
@@ -32,6 +32,8 @@ describe('the drafter and serve command lines', () => {
       '512',
       '--max-bytes',
       '1024',
+      '--max-prompts',
+      '8',
       '--eval-limit',
       '3',
       '--eval-max-tokens',

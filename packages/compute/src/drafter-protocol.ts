@@ -28,6 +28,8 @@ export interface DrafterJobOptions {
   readonly maxTokens?: number;
   /** The data's size budget, per set. */
   readonly maxBytes?: number;
+  /** Eagle prompts the student answers per set (absent: all). */
+  readonly maxPrompts?: number;
   /** Held-out prompts measured. */
   readonly evalLimit?: number;
   readonly evalMaxTokens?: number;
@@ -155,6 +157,7 @@ export function drafterArgs(options: DrafterJobOptions): string[] {
     ['--max-new-tokens', options.maxNewTokens],
     ['--max-tokens', options.maxTokens],
     ['--max-bytes', options.maxBytes],
+    ['--max-prompts', options.maxPrompts],
     ['--eval-limit', options.evalLimit],
     ['--eval-max-tokens', options.evalMaxTokens],
   ];

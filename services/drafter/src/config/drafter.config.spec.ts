@@ -23,9 +23,9 @@ describe('the drafter config', () => {
   });
 
   it('reads the variants in Table 2’s order and fixes the settings a job keeps', () => {
-    const config = loadDrafterConfig({ DISTILLERY_DRAFTER_VARIANTS: 'combined, external,synthetic', DISTILLERY_DRAFTER_STEPS: '6', DISTILLERY_DRAFTER_DRAFT_VOCAB: '64', DISTILLERY_DRAFTER_MAX_BYTES: '1048576', DISTILLERY_DRAFTER_SLOTS: '0' });
+    const config = loadDrafterConfig({ DISTILLERY_DRAFTER_VARIANTS: 'combined, external,synthetic', DISTILLERY_DRAFTER_STEPS: '6', DISTILLERY_DRAFTER_DRAFT_VOCAB: '64', DISTILLERY_DRAFTER_MAX_BYTES: '1048576', DISTILLERY_DRAFTER_MAX_PROMPTS: '8', DISTILLERY_DRAFTER_SLOTS: '0' });
     expect(config.DISTILLERY_DRAFTER_VARIANTS).toEqual(['external', 'synthetic', 'combined']);
-    expect(draftingSettingsOf(config)).toMatchObject({ variants: ['external', 'synthetic', 'combined'], steps: 6, draftVocab: 64, maxBytes: 1_048_576 });
+    expect(draftingSettingsOf(config)).toMatchObject({ variants: ['external', 'synthetic', 'combined'], steps: 6, draftVocab: 64, maxBytes: 1_048_576, maxPrompts: 8 });
     expect(config.DISTILLERY_DRAFTER_SLOTS).toBe(0);
   });
 
@@ -40,6 +40,7 @@ describe('the drafter config', () => {
     ['DISTILLERY_DRAFTER_MAX_NEW_TOKENS', 'many', 'expected an integer ≥ 1'],
     ['DISTILLERY_DRAFTER_MAX_TOKENS', '0', 'expected an integer ≥ 1'],
     ['DISTILLERY_DRAFTER_MAX_BYTES', '0', 'expected an integer ≥ 1'],
+    ['DISTILLERY_DRAFTER_MAX_PROMPTS', '0', 'expected an integer ≥ 1'],
     ['DISTILLERY_DRAFTER_EVAL_LIMIT', '0', 'expected an integer ≥ 1'],
     ['DISTILLERY_DRAFTER_EVAL_MAX_TOKENS', '-8', 'expected an integer ≥ 1'],
     ['DISTILLERY_COMPUTE_PYTHON', '/nowhere/bin/python', 'no such file'],

@@ -37,6 +37,8 @@ export const drafterConfigSchema = computeConfigSchema.extend({
   DISTILLERY_DRAFTER_MAX_TOKENS: env.int(1, 1024),
   /** The training data's size budget per set, in bytes (default: the compute plane's, 1 GiB). */
   DISTILLERY_DRAFTER_MAX_BYTES: env.int(1).optional(),
+  /** EAGLE prompts the student answers per set (default: all; short runs). */
+  DISTILLERY_DRAFTER_MAX_PROMPTS: env.int(1).optional(),
   /** Held-out prompts the acceptance is measured on. */
   DISTILLERY_DRAFTER_EVAL_LIMIT: env.int(1, 16),
   /** Tokens decoded per held-out prompt. */

@@ -75,6 +75,7 @@ export class DrafterTrainer {
         maxNewTokens: settings.maxNewTokens,
         maxTokens: settings.maxTokens,
         ...(settings.maxBytes !== undefined ? { maxBytes: settings.maxBytes } : {}),
+        ...(settings.maxPrompts !== undefined ? { maxPrompts: settings.maxPrompts } : {}),
         evalLimit: settings.evalLimit,
         evalMaxTokens: settings.evalMaxTokens,
       },

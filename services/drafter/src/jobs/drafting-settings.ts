@@ -14,6 +14,8 @@ export interface DraftingSettings {
   readonly maxTokens: number;
   /** Absent: the compute plane's budget. */
   readonly maxBytes?: number;
+  /** Absent: every eagle prompt of a set. */
+  readonly maxPrompts?: number;
   readonly evalLimit: number;
   readonly evalMaxTokens: number;
 }
@@ -27,6 +29,7 @@ export function draftingSettingsOf(config: DrafterConfig): DraftingSettings {
     maxNewTokens: config.DISTILLERY_DRAFTER_MAX_NEW_TOKENS,
     maxTokens: config.DISTILLERY_DRAFTER_MAX_TOKENS,
     ...(config.DISTILLERY_DRAFTER_MAX_BYTES !== undefined ? { maxBytes: config.DISTILLERY_DRAFTER_MAX_BYTES } : {}),
+    ...(config.DISTILLERY_DRAFTER_MAX_PROMPTS !== undefined ? { maxPrompts: config.DISTILLERY_DRAFTER_MAX_PROMPTS } : {}),
     evalLimit: config.DISTILLERY_DRAFTER_EVAL_LIMIT,
     evalMaxTokens: config.DISTILLERY_DRAFTER_EVAL_MAX_TOKENS,
   };
