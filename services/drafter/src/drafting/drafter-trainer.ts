@@ -55,6 +55,7 @@ export class DrafterTrainer {
     const dataset = await this.datasetOf(job);
     const { checkpoint } = job;
     const checkpointManifest = await artifacts.getManifest(checkpoint.manifest);
+    const datasetManifest = await artifacts.getManifest(dataset.manifest);
     const listed = checkpointManifest.files['model.safetensors']?.sha256;
     if (listed !== checkpoint.weights.sha256) throw new CheckpointWeightsMismatchError(checkpoint.checkpointId, checkpoint.weights.sha256, listed);
     const student = await linkArtifacts(artifacts, checkpointManifest.files, join(runDir, 'student'));
@@ -108,6 +109,7 @@ export class DrafterTrainer {
       checkpointEventId: job.checkpointEventId,
       checkpointManifest,
       dataset,
+      datasetManifest,
       settings,
       runManifestPath,
       runManifest,

@@ -49,6 +49,7 @@ describe('publishing the best drafter', () => {
       checkpointEventId: 'evt_ckpt',
       checkpointManifest: await store.getManifest(checkpoint.manifest),
       dataset,
+      datasetManifest: await store.getManifest(dataset.manifest),
       settings: { variants: ['synthetic', 'combined'], steps: 6, draftVocab: 64, tttSteps: 7, maxNewTokens: 24, maxTokens: 1024, evalLimit: 3, evalMaxTokens: 24 },
       ...run,
       wallSeconds: 16.3,

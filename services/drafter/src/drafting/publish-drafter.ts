@@ -31,6 +31,8 @@ export interface DrafterToPublish {
   /** The checkpoint's manifest, as read (verified) from the store: the drafter's lineage parent. */
   readonly checkpointManifest: Manifest;
   readonly dataset: KnownDataset;
+  /** The dataset's manifest, as read (verified) from the store: the drafter's other lineage parent. */
+  readonly datasetManifest: Manifest;
   readonly settings: DraftingSettings;
   /** The run's manifest.json, where the compute job wrote it, and what it says. */
   readonly runManifestPath: string;
@@ -101,7 +103,7 @@ export async function publishDrafter(store: ArtifactStore, input: DrafterToPubli
     files,
     parents: [
       { kind: input.checkpointManifest.kind, id: input.checkpointManifest.id, sha256: checkpoint.manifest.sha256 },
-      { kind: 'dataset', id: `${dataset.datasetId}.v${dataset.version}`, sha256: dataset.manifest.sha256 },
+      { kind: input.datasetManifest.kind, id: input.datasetManifest.id, sha256: dataset.manifest.sha256 },
     ],
     metrics,
     attributes: {
