@@ -138,14 +138,16 @@ export class ModelRouter implements InferenceBackend {
         if (!same) await instance.stop(0);
         return;
       }
+      // The same version's engine without (or with another) drafter, read now: another load may have finished meanwhile.
+      const replaced = this.loaded.get(want.version);
       this.loaded.set(want.version, { modelId: want.modelId, instance, createdAt: Date.now(), ...(want.checkpoint ? { checkpoint: want.checkpoint } : {}), ...(want.drafter ? { drafter: want.drafter } : {}) });
       const previous = this.active.get(want.modelId);
       this.active.set(want.modelId, want.version);
       this.options.onChange?.({ kind: 'loaded', version: want.version });
-      this.options.logger.info({ model: want.modelId, version: want.version, previous, drafter: want.drafter?.drafterId ?? null }, current && !same ? 'serving the version with its new engine (drafter changed)' : 'serving a new version');
+      this.options.logger.info({ model: want.modelId, version: want.version, previous, drafter: want.drafter?.drafterId ?? null }, replaced && replaced.instance !== instance ? 'serving the version with its new engine (drafter changed)' : 'serving a new version');
       if (previous && previous !== want.version) void this.retire(previous);
-      // The same version's engine without (or with another) drafter: it stops once its requests finished.
-      if (current && !same) void this.stopReplaced(want.version, current);
+      // It stops once its requests finished.
+      if (replaced && replaced.instance !== instance) void this.stopReplaced(want.version, replaced);
     } catch (error) {
       await this.failed(want, error);
     } finally {
