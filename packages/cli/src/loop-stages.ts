@@ -165,3 +165,42 @@ export async function awaitStudent(app: RunningApp, dataset: BuiltDataset, optio
     await sleep(500);
   }
 }
+
+/** The drafter the drafter service trained for a checkpoint, as its job reports it. */
+export interface TrainedDrafter {
+  readonly jobId: string;
+  readonly drafterId: string;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+interface DrafterJobView {
+  readonly id: string;
+  readonly status: string;
+  readonly stage: string | null;
+  readonly step: number | null;
+  readonly total: number | null;
+  readonly drafterId: string | null;
+  readonly metrics: Record<string, number> | null;
+  readonly error: string | null;
+}
+
+/** Waits for the drafter service's job on the checkpoint (it starts on checkpoints.bf16) to announce its drafter on drafters.ready. */
+export async function awaitDrafter(app: RunningApp, checkpointId: string, options: { print: (line: string) => void; timeoutMs?: number }): Promise<TrainedDrafter> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
+  let lastAt = '';
+  let lastProgress = 0;
+  for (;;) {
+    const jobs = await getJson<DrafterJobView[]>(`${app.url}/drafter/jobs?checkpointId=${encodeURIComponent(checkpointId)}&limit=5`, 'drafter');
+    const job = jobs[0];
+    if (job?.status === 'succeeded' && job.drafterId) return { jobId: job.id, drafterId: job.drafterId, metrics: job.metrics ?? {} };
+    if (job && (job.status === 'failed' || job.status === 'cancelled')) throw new Error(`drafter: job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
+    const at = job ? `${job.stage ?? ''} ${job.step ?? ''}` : '';
+    if (job?.stage && at !== lastAt && Date.now() - lastProgress > 5_000) {
+      lastProgress = Date.now();
+      lastAt = at;
+      options.print(`      ${job.stage}${job.step === null ? '' : ` step ${job.step}/${job.total ?? '?'}`}`);
+    }
+    if (Date.now() > deadline) throw new Error(`drafter: no drafter for ${checkpointId} within ${Math.round((options.timeoutMs ?? 3_600_000) / 1000)} s${job ? ` (job ${job.id} ${job.status})` : ' (no job)'}`);
+    await sleep(500);
+  }
+}

@@ -9,6 +9,8 @@ export const runConfigSchema = z.object({
   DISTILLERY_RUN_SEED: env.int(0, 7),
   /** Optimizer steps a training stage; 0 trains nothing. */
   DISTILLERY_RUN_TRAIN_STEPS: env.int(0, 5),
+  /** Optimizer steps of the EAGLE drafter trained for the student (on a few prompts: a short run); 0 trains none. */
+  DISTILLERY_RUN_DRAFTER_STEPS: env.int(0, 60),
   /** Held-out conversations replayed through the agents on the served student after training; 0 replays none. */
   DISTILLERY_RUN_REPLAY_CONVERSATIONS: env.int(0, 3),
 });

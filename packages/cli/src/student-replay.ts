@@ -34,6 +34,8 @@ export interface StudentReplay {
   readonly conversations: number;
   readonly teacher: ReplayScores;
   readonly student: ReplayScores;
+  /** The drafter the student decoded with, and its acceptance over the replay (as its engine measured it). */
+  readonly drafter?: { readonly drafterId: string; readonly rounds: number; readonly meanAcceptedLength: number; readonly acceptanceByPosition: readonly number[] };
 }
 
 const goldRowSchema = z.object({ agent: z.string(), output: z.string(), turnId: z.string(), conversationId: z.string() });
@@ -51,16 +53,18 @@ export async function replayOnStudent(
   app: RunningApp,
   dataset: BuiltDataset & { readonly manifestUri: string },
   checkpointId: string,
-  options: { readonly conversations: number; readonly env: Readonly<Record<string, string | undefined>>; readonly print: (line: string) => void },
+  options: { readonly conversations: number; readonly env: Readonly<Record<string, string | undefined>>; readonly print: (line: string) => void; readonly drafterId?: string },
 ): Promise<StudentReplay> {
   const version = `${STUDENT_MODEL}@${checkpointId}`;
   const serving = app.app.get(ServingLifecycle).runtime;
   const deadline = Date.now() + 300_000;
-  while (!(await serving.inference.models()).some((model) => model.id === STUDENT_MODEL && model.root === version)) {
-    if (Date.now() > deadline) throw new Error(`serving: ${version} not served within 300 s`);
+  // served, and (when a drafter was announced for it) by an engine that decodes with that drafter
+  const engine = async () => (await serving.router?.health())?.find((candidate) => candidate.version === version && candidate.drafterId === options.drafterId && candidate.health?.status === 'serving');
+  while (!(await serving.inference.models()).some((model) => model.id === STUDENT_MODEL && model.root === version) || (options.drafterId && !(await engine()))) {
+    if (Date.now() > deadline) throw new Error(`serving: ${version}${options.drafterId ? ` with drafter ${options.drafterId}` : ''} not served within 300 s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  options.print(`      ${version} served; replaying held-out conversations through the agents on it`);
+  options.print(`      ${version} served${options.drafterId ? ` with drafter ${options.drafterId}` : ''}; replaying held-out conversations through the agents on it`);
 
   const manifest = await app.platform.artifacts.getManifest(dataset.manifestUri);
   const held = ((manifest.attributes as { splits?: { eval?: string[] } }).splits?.eval ?? []).slice(0, options.conversations);
@@ -116,7 +120,11 @@ export async function replayOnStudent(
     studentClient.close();
     await studentAgents.close();
   }
-  return { version, conversations: held.length, teacher: summarize(teacherTurns), student: summarize(studentTurns) };
+  const health = options.drafterId ? (await engine())?.health : undefined;
+  const drafter = health && options.drafterId
+    ? { drafterId: options.drafterId, rounds: Number(health.specRounds), meanAcceptedLength: health.meanAcceptedLength, acceptanceByPosition: [...health.acceptanceByPosition] }
+    : undefined;
+  return { version, conversations: held.length, teacher: summarize(teacherTurns), student: summarize(studentTurns), ...(drafter ? { drafter } : {}) };
 }
 
 /** One replayed turn, scored. */
