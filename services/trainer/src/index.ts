@@ -17,10 +17,10 @@
 export { trainerService } from './trainer.service-definition.js';
 export { TRAINER_ENTITIES, TRAINER_MIGRATIONS } from './trainer.schema.js';
 export { DEFAULT_TRAINER_PRESET, importsBase, loadTrainerConfig, TRAINER_PRESETS, trainerConfigSchema, type TrainerConfig } from './config/trainer.config.js';
-export { JOB_STATUSES, TrainingJobEntity, type JobStatus } from './jobs/training-job.entity.js';
+export { TrainingJobEntity } from './jobs/training-job.entity.js';
+export { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 export { TRAINER_GROUP } from './consumers/dataset-ready.consumer.js';
 export { fixtureRows, publishFixtureDataset, type FixtureRows } from './testing/fixture-dataset.js';
 export { CheckpointIntegrityError } from './errors/checkpoint-integrity.error.js';
 export { DatasetPartMissingError } from './errors/dataset-part-missing.error.js';
-export { JobNotCancellableError } from './errors/job-not-cancellable.error.js';
 export { TrainingJobNotFoundError } from './errors/training-job-not-found.error.js';

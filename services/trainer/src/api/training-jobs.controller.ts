@@ -1,7 +1,7 @@
+import { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { JobNotCancellableError } from '../errors/job-not-cancellable.error.js';
 import { TrainingJobNotFoundError } from '../errors/training-job-not-found.error.js';
-import { JOB_STATUSES, type JobStatus, type TrainingJobEntity } from '../jobs/training-job.entity.js';
+import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
 import { TrainerLifecycle } from '../trainer-lifecycle.js';
 
 /**
