@@ -1,5 +1,5 @@
+import { JOB_STATUSES, type JobStatus } from '@distillery/jobs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { JOB_STATUSES, type JobStatus } from './jobs/drafter-job.entity.js';
 
 /** The drafter's numbers on /metrics: jobs by status and by outcome, jobs running, time per job, the last drafter's acceptance. */
 export class DrafterMetrics {

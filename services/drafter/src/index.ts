@@ -23,7 +23,8 @@
 export { drafterService } from './drafter.service-definition.js';
 export { DRAFTER_ENTITIES, DRAFTER_MIGRATIONS } from './drafter.schema.js';
 export { drafterConfigSchema, loadDrafterConfig, type DrafterConfig } from './config/drafter.config.js';
-export { DrafterJobEntity, JOB_STATUSES, type JobStatus } from './jobs/drafter-job.entity.js';
+export { DrafterJobEntity } from './jobs/drafter-job.entity.js';
+export { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 export { DRAFTER_GROUP } from './consumers/checkpoint.consumer.js';
 export { DRAFTER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
 export { eagleRows, publishEagleDataset, storeCheckpoint } from './testing/fixture-student.js';
@@ -33,4 +34,3 @@ export { DatasetNotRecordedError } from './errors/dataset-not-recorded.error.js'
 export { DatasetPartMissingError } from './errors/dataset-part-missing.error.js';
 export { DrafterIntegrityError } from './errors/drafter-integrity.error.js';
 export { DrafterJobNotFoundError } from './errors/drafter-job-not-found.error.js';
-export { JobNotCancellableError } from './errors/job-not-cancellable.error.js';

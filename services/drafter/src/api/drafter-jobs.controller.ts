@@ -1,9 +1,8 @@
 import { REPO_ROOT } from '@distillery/compute';
+import { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { DrafterLifecycle } from '../drafter-lifecycle.js';
 import { DrafterJobNotFoundError } from '../errors/drafter-job-not-found.error.js';
-import { JobNotCancellableError } from '../errors/job-not-cancellable.error.js';
-import { JOB_STATUSES, type JobStatus } from '../jobs/drafter-job.entity.js';
 import { type DrafterJobView, drafterJobView, pathHider } from './drafter-job.view.js';
 
 /**

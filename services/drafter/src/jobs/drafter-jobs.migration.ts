@@ -1,3 +1,4 @@
+import { jobsTableStatements } from '@distillery/jobs';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -20,42 +21,22 @@ export class DrafterJobs1764200000006 implements MigrationInterface {
       lineage jsonb NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now())`);
     await runner.query('CREATE INDEX datasets_version ON drafter.datasets (dataset_id, version)');
-    await runner.query(`CREATE TABLE drafter.jobs (
-      id text PRIMARY KEY,
-      seq bigserial NOT NULL,
-      model_id text NOT NULL,
-      checkpoint_id text NOT NULL,
-      checkpoint_event_id text NOT NULL,
-      checkpoint jsonb NOT NULL,
-      dataset_id text,
-      dataset_event_ids text[] NOT NULL DEFAULT '{}',
-      dataset_event_id text,
-      dataset_version integer,
-      settings jsonb NOT NULL,
-      status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
-      stage text,
-      step integer,
-      total integer,
-      loss double precision,
-      progress jsonb,
-      results jsonb NOT NULL DEFAULT '{"data": {}, "variants": {}}',
-      metrics jsonb,
-      best text,
-      error text,
-      drafter_id text,
-      drafter jsonb,
-      event_id text,
-      attempts integer NOT NULL DEFAULT 0,
-      runner text,
-      heartbeat_at timestamptz,
-      cancel_requested boolean NOT NULL DEFAULT false,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      started_at timestamptz,
-      finished_at timestamptz,
-      updated_at timestamptz NOT NULL DEFAULT now())`);
-    await runner.query(`CREATE INDEX jobs_queued ON drafter.jobs (seq) WHERE status = 'queued'`);
-    await runner.query(`CREATE INDEX jobs_running ON drafter.jobs (heartbeat_at) WHERE status = 'running'`);
-    await runner.query('CREATE INDEX jobs_created ON drafter.jobs (created_at DESC)');
+    const jobs = jobsTableStatements('drafter', {
+      request: [
+        'model_id text NOT NULL',
+        'checkpoint_id text NOT NULL',
+        'checkpoint_event_id text NOT NULL',
+        'checkpoint jsonb NOT NULL',
+        'dataset_id text',
+        `dataset_event_ids text[] NOT NULL DEFAULT '{}'`,
+        'dataset_event_id text',
+        'dataset_version integer',
+        'settings jsonb NOT NULL',
+      ],
+      report: [`results jsonb NOT NULL DEFAULT '{"data": {}, "variants": {}}'`, 'metrics jsonb', 'best text'],
+      product: ['drafter_id text', 'drafter jsonb'],
+    });
+    for (const statement of jobs) await runner.query(statement);
     await runner.query(`CREATE UNIQUE INDEX jobs_checkpoint ON drafter.jobs (model_id, checkpoint_id) WHERE status IN ('queued', 'running', 'succeeded')`);
   }
 

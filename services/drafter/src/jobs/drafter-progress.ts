@@ -1,17 +1,11 @@
 import type { ComputeEvent } from '@distillery/compute';
+import { finiteOrNull, type JobSnapshot, NO_PROGRESS, TrackedProgress } from '@distillery/jobs';
 import { type DraftingResults, NO_RESULTS, type VariantResult } from './drafting-results.js';
 
-/** What a job's row says about its progress. */
-export interface DraftingSnapshot {
-  readonly stage: string | null;
-  readonly step: number | null;
-  readonly total: number | null;
-  readonly loss: number | null;
-  readonly progress: Record<string, unknown> | null;
+/** What a drafter job's row says about its progress: each set's data and each variant's figures, besides what every job says. */
+export interface DraftingSnapshot extends JobSnapshot {
   readonly results: DraftingResults;
 }
-
-const finiteOrNull = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
 /** A protocol line's own figures: without the envelope, the names already keyed on, and file paths (they say where the run dir is). */
 function figuresOf(event: ComputeEvent, ...drop: string[]): Record<string, unknown> {
@@ -24,27 +18,24 @@ function figuresOf(event: ComputeEvent, ...drop: string[]): Record<string, unkno
  * each variant's training and measurements. The queue writes it to the job's row when it changed,
  * at most once a beat.
  */
-export class DrafterProgress {
-  private current: DraftingSnapshot;
-  private changed = false;
-
+export class DrafterProgress extends TrackedProgress<DraftingSnapshot> {
   constructor(from?: Partial<DraftingSnapshot>) {
-    this.current = { stage: null, step: null, total: null, loss: null, progress: null, results: NO_RESULTS, ...from };
+    super({ ...NO_PROGRESS, results: NO_RESULTS, ...from });
   }
 
   apply(event: ComputeEvent): void {
-    const stage = this.current.stage ?? '';
+    const stage = this.snapshot.stage ?? '';
     const [kind, name, method] = stage.split(':');
     switch (event.event) {
       case 'stage_start':
         if (typeof event.stage === 'string') this.update({ stage: event.stage, step: null, total: null, loss: null, progress: null });
         break;
       case 'progress':
-        this.update({ step: finiteOrNull(event.step), total: finiteOrNull(event.total), loss: finiteOrNull(event.loss) ?? (kind === 'train' ? this.current.loss : null), progress: { ...figuresOf(event), at: event.ts } });
+        this.update({ step: finiteOrNull(event.step), total: finiteOrNull(event.total), loss: finiteOrNull(event.loss) ?? (kind === 'train' ? this.snapshot.loss : null), progress: { ...figuresOf(event), at: event.ts } });
         break;
       case 'data': {
         const set = Array.isArray(event.sets) && typeof event.sets[0] === 'string' ? event.sets[0] : (name ?? 'unknown');
-        this.update({ results: { ...this.current.results, data: { ...this.current.results.data, [set]: figuresOf(event) } } });
+        this.update({ results: { ...this.snapshot.results, data: { ...this.snapshot.results.data, [set]: figuresOf(event) } } });
         break;
       }
       case 'start':
@@ -65,29 +56,8 @@ export class DrafterProgress {
     }
   }
 
-  get snapshot(): DraftingSnapshot {
-    return this.current;
-  }
-
-  /** The state when it changed since the last call (then it counts as written), else undefined. */
-  takeChanged(): DraftingSnapshot | undefined {
-    if (!this.changed) return undefined;
-    this.changed = false;
-    return this.current;
-  }
-
-  /** A write of the last change failed: it is written with the next one. */
-  markUnwritten(): void {
-    this.changed = true;
-  }
-
   private variant(name: string, change: VariantResult): void {
-    const variants = this.current.results.variants;
-    this.update({ results: { ...this.current.results, variants: { ...variants, [name]: { ...variants[name], ...change } } } });
-  }
-
-  private update(change: Partial<DraftingSnapshot>): void {
-    this.current = { ...this.current, ...change };
-    this.changed = true;
+    const variants = this.snapshot.results.variants;
+    this.update({ results: { ...this.snapshot.results, variants: { ...variants, [name]: { ...variants[name], ...change } } } });
   }
 }

@@ -1,5 +1,5 @@
-import { ComputeJobError } from '@distillery/compute';
 import { type CheckpointBf16, checkpointBf16Contract, type DatasetReady, datasetReadyContract, drafterReadyContract } from '@distillery/contracts';
+import { JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 import { createLogger } from '@distillery/service-kit';
 import { type Database, openDatabase, Outbox } from '@distillery/storage';
 import { eventually } from '@distillery/testing';
@@ -7,8 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalog } from '../datasets/dataset-catalog.js';
 import { DRAFTER_ENTITIES, DRAFTER_MIGRATIONS } from '../drafter.schema.js';
 import { DrafterJobNotFoundError } from '../errors/drafter-job-not-found.error.js';
-import { JobNotCancellableError } from '../errors/job-not-cancellable.error.js';
-import type { DrafterJobEntity, JobStatus } from '../jobs/drafter-job.entity.js';
+import type { DrafterJobEntity } from '../jobs/drafter-job.entity.js';
 import { type DraftedOutcome, DrafterJobStore } from '../jobs/drafter-job-store.js';
 import type { DraftingSettings } from '../jobs/drafting-settings.js';
 import { DraftingQueue, type DraftingQueueOptions } from './drafting-queue.js';
@@ -59,6 +58,12 @@ function scriptedRunner() {
   };
 }
 
+/**
+ * The drafter's own part of its queue: a job per checkpoint, claimed once its dataset version is
+ * known, what its row keeps of its drafter and results, the event that announces it, its errors and
+ * its drain. The queue itself (slots, beats, cancel, failures, stale requeue) is JobQueue's,
+ * specified in @distillery/jobs.
+ */
 describe('the drafting queue on PGlite, with a scripted runner in place of the compute plane', () => {
   let db: Database;
   let store: DrafterJobStore;
@@ -133,34 +138,16 @@ describe('the drafting queue on PGlite, with a scripted runner in place of the c
     expect(event).toEqual({ topic: 'drafters.ready', key: 'student-test' });
   });
 
-  it('cancels a queued job before it runs and a running one through its signal; a finished job cannot be cancelled', async () => {
-    await enqueue('ckpt_running');
+  it('answers a cancel with the drafter’s own errors: an unknown job, a finished one', async () => {
     await enqueue('ckpt_waiting');
-    const scripted = scriptedRunner();
-    const ended: Array<[string, string]> = [];
-    const drafter = queue({ runner: scripted.runner, onEnded: async (job, status) => void ended.push([job.checkpointId, status]) });
-    await eventually(() => scripted.started.length === 1, 'the first job started', 10_000);
-    expect(await drafter.cancel((await job('ckpt_waiting')).id)).toMatchObject({ status: 'cancelled', cancelRequested: true });
-    expect(await drafter.cancel((await job('ckpt_running')).id)).toMatchObject({ status: 'running', cancelRequested: true });
-    await eventually(async () => (await statusOf('ckpt_running')) === 'cancelled', 'the running job cancelled', 10_000);
-    expect(ended).toEqual([
-      ['ckpt_waiting', 'cancelled'],
-      ['ckpt_running', 'cancelled'],
-    ]);
-    expect(await outboxCount()).toBe(0);
-    await expect(drafter.cancel((await job('ckpt_running')).id)).rejects.toBeInstanceOf(JobNotCancellableError);
+    const drafter = queue({ runner: scriptedRunner().runner, slots: 0 });
+    const { id } = await job('ckpt_waiting');
+    expect(await drafter.cancel(id)).toMatchObject({ status: 'cancelled', cancelRequested: true });
+    const finished = drafter.cancel(id);
+    await expect(finished).rejects.toBeInstanceOf(JobNotCancellableError);
+    await expect(finished).rejects.toThrow(`drafter job "${id}" is cancelled: only queued and running jobs can be cancelled`);
     await expect(drafter.cancel('job_nope')).rejects.toBeInstanceOf(DrafterJobNotFoundError);
-  });
-
-  it('records a failure with the compute job’s error text and announces nothing', async () => {
-    await enqueue('ckpt_fails');
-    const scripted = scriptedRunner();
-    queue({ runner: scripted.runner });
-    await eventually(() => scripted.running().length === 1, 'the job running', 10_000);
-    scripted.fail('ckpt_fails', new ComputeJobError('python -m distillery_compute drafter', 2, null, ['distillery_compute drafter: --draft-vocab 99999 exceeds the vocabulary']));
-    await eventually(async () => (await statusOf('ckpt_fails')) === 'failed', 'the job failed', 10_000);
-    expect((await job('ckpt_fails')).error).toContain('python -m distillery_compute drafter exited 2: distillery_compute drafter: --draft-vocab 99999 exceeds the vocabulary');
-    expect(await outboxCount()).toBe(0);
+    await expect(store.get('job_nope')).rejects.toThrow('no drafter job "job_nope"');
   });
 
   it('gives a running job back to the queue when it drains, with its progress, and runs it again after', async () => {
@@ -181,24 +168,5 @@ describe('the drafting queue on PGlite, with a scripted runner in place of the c
     second.succeed('ckpt_drain');
     await eventually(async () => (await statusOf('ckpt_drain')) === 'succeeded', 'the job succeeded', 10_000);
     expect(await job('ckpt_drain')).toMatchObject({ attempts: 2, runner: 'replica-b' });
-  });
-
-  it('queues again a job whose replica stopped beating, and every running job at an embedded start', async () => {
-    await enqueue('ckpt_stale');
-    const stale = (await store.claim('crashed-replica'))!;
-    await db.dataSource.query(`UPDATE drafter.jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [stale.id]);
-    const scripted = scriptedRunner();
-    queue({ runner: scripted.runner, leaseMs: 60_000 });
-    await eventually(() => scripted.started.includes('ckpt_stale'), 'the stale job running again', 10_000);
-    await Promise.all(queues.splice(0).map((created) => created.stop()));
-    await db.dataSource.query('DELETE FROM drafter.jobs');
-
-    await enqueue('ckpt_embedded');
-    await store.claim('the-previous-process');
-    expect(await statusOf('ckpt_embedded')).toBe('running');
-    const embedded = scriptedRunner();
-    queue({ runner: embedded.runner, requeueAllOnStart: true, replica: 'replica-c' });
-    await eventually(() => embedded.started.includes('ckpt_embedded'), 'the orphaned job running again', 10_000);
-    expect(await job('ckpt_embedded')).toMatchObject({ runner: 'replica-c', attempts: 2 });
   });
 });
