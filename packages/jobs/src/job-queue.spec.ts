@@ -1,10 +1,10 @@
 import { ComputeJobError } from '@distillery/compute';
 import { type CheckpointBf16, checkpointBf16Contract } from '@distillery/contracts';
 import { type Database, openDatabase, Outbox } from '@distillery/storage';
-import { eventually } from '@distillery/testing';
+import { eventually, scriptedRunner } from '@distillery/testing';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { JobContext, JobRunner } from './job-runner.js';
+import type { JobContext } from './job-runner.js';
 import type { JobStatus } from './job-status.js';
 import { JobNotCancellableError } from './job-not-cancellable.error.js';
 import {
@@ -21,36 +21,8 @@ import {
 const logger = pino({ level: 'silent' });
 const checkpointOf = (job: SampleJobEntity): CheckpointBf16 => ({ ...checkpointBf16Contract.example, checkpointId: `ckpt_${job.name}` });
 
-/** A runner the test drives: each job waits until the test succeeds or fails it, or until its signal aborts. */
-function scriptedRunner() {
-  const started: string[] = [];
-  const contexts = new Map<string, JobContext<SampleProgress>>();
-  const pending = new Map<string, { succeed: () => void; fail: (error: Error) => void }>();
-  let concurrent = 0;
-  let mostConcurrent = 0;
-  const runner: JobRunner<SampleJobEntity, SampleProgress, CheckpointBf16> = (job, context) =>
-    new Promise<CheckpointBf16>((resolve, reject) => {
-      started.push(job.name);
-      contexts.set(job.name, context);
-      mostConcurrent = Math.max(mostConcurrent, ++concurrent);
-      const settle = (then: () => void) => {
-        if (!pending.delete(job.name)) return;
-        concurrent--;
-        then();
-      };
-      pending.set(job.name, { succeed: () => settle(() => resolve(checkpointOf(job))), fail: (error) => settle(() => reject(error)) });
-      context.signal.addEventListener('abort', () => settle(() => reject(new Error(`aborted: ${String(context.signal.reason)}`))), { once: true });
-    });
-  return {
-    runner,
-    started,
-    contexts,
-    running: () => [...pending.keys()],
-    mostConcurrent: () => mostConcurrent,
-    succeed: (name: string) => pending.get(name)!.succeed(),
-    fail: (name: string, error: Error) => pending.get(name)!.fail(error),
-  };
-}
+/** A runner the test drives, by job name: each job waits until the test succeeds or fails it, or until its signal aborts. */
+const scriptedJobs = () => scriptedRunner<SampleJobEntity, JobContext<SampleProgress>, CheckpointBf16>((job) => job.name, checkpointOf);
 
 describe('the job queue on PGlite, with a scripted runner in place of the compute plane', () => {
   let db: Database;
@@ -81,7 +53,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
 
   it('runs queued jobs oldest first, at most `slots` at a time, and announces each with its success', async () => {
     for (const name of ['a', 'b', 'c']) await enqueue(name);
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     const announced: string[] = [];
     queue({ runner: scripted.runner, slots: 2, onSucceeded: (done, checkpoint) => announced.push(`${done.name}:${checkpoint.checkpointId}`) });
     await eventually(() => scripted.started.length === 2, 'two jobs started', 10_000);
@@ -108,7 +80,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
   it('cancels a queued job before it runs and a running one through its signal; a finished job cannot be cancelled', async () => {
     await enqueue('running');
     await enqueue('waiting');
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     const ended: Array<[string, string]> = [];
     const sampler = queue({ runner: scripted.runner, onEnded: async (done, status) => void ended.push([done.name, status]) });
     await eventually(() => scripted.started.length === 1, 'the first job started', 10_000);
@@ -134,7 +106,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
 
   it('stops a job cancelled through another replica at its next beat', async () => {
     await enqueue('elsewhere');
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     queue({ runner: scripted.runner });
     await eventually(() => scripted.running().length === 1, 'the job running', 10_000);
     await store.requestCancel((await job('elsewhere')).id);
@@ -145,7 +117,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
   it('records a failure with the compute job’s error text and announces nothing', async () => {
     await enqueue('fails');
     await enqueue('throws');
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     const ended: string[] = [];
     queue({ runner: scripted.runner, slots: 2, onEnded: async (done, status) => void ended.push(`${done.name}:${status}`) });
     await eventually(() => scripted.running().length === 2, 'the jobs running', 10_000);
@@ -162,7 +134,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
 
   it('writes a running job’s progress to its row at most once a beat', async () => {
     await enqueue('progress');
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     const beats: Array<boolean> = [];
     const counting = Object.create(store) as SampleJobStore;
     counting.beat = (jobId, runner, snapshot) => {
@@ -186,7 +158,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
 
   it('gives running jobs back to the queue when it stops, with their progress, and runs them again after', async () => {
     await enqueue('drain');
-    const first = scriptedRunner();
+    const first = scriptedJobs();
     const draining = queue({ runner: first.runner });
     await eventually(() => first.running().length === 1, 'the job running', 10_000);
     first.contexts.get('drain')!.progress.move({ stage: 'cpt', step: 3 });
@@ -194,7 +166,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
     await draining.stop();
     expect(await job('drain')).toMatchObject({ status: 'queued', runner: null, attempts: 1, stage: 'cpt', step: 3, notes: ['expand done'], finishedAt: null });
     expect(String(first.contexts.get('drain')!.signal.reason)).toBe('the sampler is shutting down');
-    const second = scriptedRunner();
+    const second = scriptedJobs();
     queue({ runner: second.runner, replica: 'replica-b' });
     await eventually(() => second.running().length === 1, 'the job running again', 10_000);
     expect(second.contexts.get('drain')!.progress.snapshot.notes).toEqual(['expand done']);
@@ -208,7 +180,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
     await enqueue('fresh');
     const stale = (await store.claim('crashed-replica'))!;
     await db.dataSource.query(`UPDATE sampler.jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [stale.id]);
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     queue({ runner: scripted.runner, slots: 2, leaseMs: 60_000 });
     await eventually(() => scripted.started.length === 2, 'the stale job and the queued one running', 10_000);
     expect(scripted.started).toEqual(['stale', 'fresh']);
@@ -219,7 +191,7 @@ describe('the job queue on PGlite, with a scripted runner in place of the comput
     const orphan = await job('embedded');
     await store.claim('the-previous-process');
     expect(await statusOf('embedded')).toBe('running');
-    const embedded = scriptedRunner();
+    const embedded = scriptedJobs();
     queue({ runner: embedded.runner, slots: 3, requeueAllOnStart: true, replica: 'replica-c' });
     await eventually(() => embedded.started.includes('embedded'), 'the orphaned job running again', 10_000);
     expect(await store.get(orphan.id)).toMatchObject({ runner: 'replica-c', attempts: 2 });

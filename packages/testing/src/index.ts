@@ -11,10 +11,12 @@
  * Fixtures shared by the services' tests: a service started in distributed mode on a scratch
  * database (startDistributedService), an embedded app for a describe block (embeddedAppForSuite),
  * one suite declared on PGlite and on PostgreSQL (describeOnDatabases) with the text from outside
- * it stores (OUTSIDE_TEXT, OUTSIDE_TEXT_STORED), and the HTTP edge's error answers (errorAnswer).
+ * it stores (OUTSIDE_TEXT, OUTSIDE_TEXT_STORED), the HTTP edge's error answers (errorAnswer), and a
+ * job runner a test drives in place of the compute plane (scriptedRunner).
  */
 export { integrationServers, kafkaControl, type IntegrationServers } from './integration-servers.js';
 export { eventually } from './eventually.js';
+export { scriptedRunner, type ScriptedRunner } from './scripted-runner.js';
 export { spawnNode, type SpawnedNode } from './child-process.js';
 export { createScratchDatabase } from './scratch-database.js';
 export { describeOnDatabases, type TestDatabaseTarget } from './databases.js';

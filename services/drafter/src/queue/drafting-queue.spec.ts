@@ -2,7 +2,7 @@ import { type CheckpointBf16, checkpointBf16Contract, type DatasetReady, dataset
 import { JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 import { createLogger } from '@distillery/service-kit';
 import { type Database, openDatabase, Outbox } from '@distillery/storage';
-import { eventually } from '@distillery/testing';
+import { eventually, scriptedRunner } from '@distillery/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalog } from '../datasets/dataset-catalog.js';
 import { DRAFTER_ENTITIES, DRAFTER_MIGRATIONS } from '../drafter.schema.js';
@@ -11,7 +11,7 @@ import type { DrafterJobEntity } from '../jobs/drafter-job.entity.js';
 import { type DraftedOutcome, DrafterJobStore } from '../jobs/drafter-job-store.js';
 import type { DraftingSettings } from '../jobs/drafting-settings.js';
 import { DraftingQueue, type DraftingQueueOptions } from './drafting-queue.js';
-import type { DraftingContext, DraftingRunner } from './drafting-runner.js';
+import type { DraftingContext } from './drafting-runner.js';
 
 const logger = createLogger('drafter-test', 'silent');
 const settings: DraftingSettings = { variants: ['combined'], steps: 6, draftVocab: 64, tttSteps: 7, maxNewTokens: 24, maxTokens: 1024, evalLimit: 3, evalMaxTokens: 24 };
@@ -27,36 +27,8 @@ const outcomeOf = (job: DrafterJobEntity): DraftedOutcome => {
   return { drafter, stored: { manifest: drafter.manifest, weights: drafter.weights, config: drafter.manifest }, best: 'combined' };
 };
 
-/** A runner the test drives: each job waits until the test succeeds or fails it, or until its signal aborts. */
-function scriptedRunner() {
-  const started: string[] = [];
-  const contexts = new Map<string, DraftingContext>();
-  const pending = new Map<string, { succeed: () => void; fail: (error: Error) => void }>();
-  let concurrent = 0;
-  let mostConcurrent = 0;
-  const runner: DraftingRunner = (job, context) =>
-    new Promise<DraftedOutcome>((resolve, reject) => {
-      started.push(job.checkpointId);
-      contexts.set(job.checkpointId, context);
-      mostConcurrent = Math.max(mostConcurrent, ++concurrent);
-      const settle = (then: () => void) => {
-        if (!pending.delete(job.checkpointId)) return;
-        concurrent--;
-        then();
-      };
-      pending.set(job.checkpointId, { succeed: () => settle(() => resolve(outcomeOf(job))), fail: (error) => settle(() => reject(error)) });
-      context.signal.addEventListener('abort', () => settle(() => reject(new Error(`aborted: ${String(context.signal.reason)}`))), { once: true });
-    });
-  return {
-    runner,
-    started,
-    contexts,
-    running: () => [...pending.keys()],
-    mostConcurrent: () => mostConcurrent,
-    succeed: (checkpointId: string) => pending.get(checkpointId)!.succeed(),
-    fail: (checkpointId: string, error: Error) => pending.get(checkpointId)!.fail(error),
-  };
-}
+/** A runner the test drives, by checkpoint: each job waits until the test succeeds or fails it, or until its signal aborts. */
+const scriptedJobs = () => scriptedRunner<DrafterJobEntity, DraftingContext, DraftedOutcome>((job) => job.checkpointId, outcomeOf);
 
 /**
  * The drafter's own part of its queue: a job per checkpoint, claimed once its dataset version is
@@ -110,7 +82,7 @@ describe('the drafting queue on PGlite, with a scripted runner in place of the c
     await enqueue('ckpt_waits', { dataset: null });
     await enqueue('ckpt_a');
     await enqueue('ckpt_b', { dataset: 2 });
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     let announced = 0;
     queue({ runner: scripted.runner, onSucceeded: () => announced++ });
     await eventually(() => scripted.started.length === 1, 'a job started', 10_000);
@@ -140,7 +112,7 @@ describe('the drafting queue on PGlite, with a scripted runner in place of the c
 
   it('answers a cancel with the drafter’s own errors: an unknown job, a finished one', async () => {
     await enqueue('ckpt_waiting');
-    const drafter = queue({ runner: scriptedRunner().runner, slots: 0 });
+    const drafter = queue({ runner: scriptedJobs().runner, slots: 0 });
     const { id } = await job('ckpt_waiting');
     expect(await drafter.cancel(id)).toMatchObject({ status: 'cancelled', cancelRequested: true });
     const finished = drafter.cancel(id);
@@ -152,7 +124,7 @@ describe('the drafting queue on PGlite, with a scripted runner in place of the c
 
   it('gives a running job back to the queue when it drains, with its progress, and runs it again after', async () => {
     await enqueue('ckpt_drain');
-    const first = scriptedRunner();
+    const first = scriptedJobs();
     const draining = queue({ runner: first.runner });
     await eventually(() => first.running().length === 1, 'the job running', 10_000);
     const ts = new Date().toISOString();
@@ -161,7 +133,7 @@ describe('the drafting queue on PGlite, with a scripted runner in place of the c
     await draining.stop();
     expect(await job('ckpt_drain')).toMatchObject({ status: 'queued', runner: null, attempts: 1, stage: 'data:in-domain', results: { data: { 'in-domain': { examples: 6 } } } });
     expect(String(first.contexts.get('ckpt_drain')!.signal.reason)).toBe('the drafter is shutting down');
-    const second = scriptedRunner();
+    const second = scriptedJobs();
     queue({ runner: second.runner, replica: 'replica-b' });
     await eventually(() => second.running().length === 1, 'the job running again', 10_000);
     expect(second.contexts.get('ckpt_drain')!.progress.snapshot.results.data).toEqual({ 'in-domain': { examples: 6, skipped: 0, sets: ['in-domain'] } });

@@ -2,7 +2,7 @@ import { type CheckpointBf16, checkpointBf16Contract, type DatasetReady, dataset
 import { JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 import { createLogger } from '@distillery/service-kit';
 import { type Database, openDatabase, Outbox } from '@distillery/storage';
-import { eventually } from '@distillery/testing';
+import { eventually, scriptedRunner } from '@distillery/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingJobNotFoundError } from '../errors/training-job-not-found.error.js';
 import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
@@ -10,43 +10,15 @@ import { TrainingJobStore } from '../jobs/training-job-store.js';
 import type { TrainingSettings } from '../jobs/training-settings.js';
 import { TRAINER_ENTITIES, TRAINER_MIGRATIONS } from '../trainer.schema.js';
 import { TrainingQueue, type TrainingQueueOptions } from './training-queue.js';
-import type { TrainingContext, TrainingRunner } from './training-runner.js';
+import type { TrainingContext } from './training-runner.js';
 
 const logger = createLogger('trainer-test', 'silent');
 const settings: TrainingSettings = { preset: 'micro', stages: ['expand', 'cpt', 'sft', 'dpo'], device: 'cpu', seed: 0, evalLimit: 0 };
 const datasetOf = (datasetId: string, version = 1): DatasetReady => ({ ...datasetReadyContract.example, datasetId, version, lineage: { datasetId, parentEventIds: [] } });
 const checkpointOf = (job: TrainingJobEntity): CheckpointBf16 => ({ ...checkpointBf16Contract.example, checkpointId: `ckpt_${job.datasetId}`, lineage: { datasetId: job.datasetId, parentEventIds: [job.datasetEventId] } });
 
-/** A runner the test drives: each job waits until the test succeeds or fails it, or until its signal aborts. */
-function scriptedRunner() {
-  const started: string[] = [];
-  const contexts = new Map<string, TrainingContext>();
-  const pending = new Map<string, { succeed: () => void; fail: (error: Error) => void }>();
-  let concurrent = 0;
-  let mostConcurrent = 0;
-  const runner: TrainingRunner = (job, context) =>
-    new Promise<CheckpointBf16>((resolve, reject) => {
-      started.push(job.datasetId);
-      contexts.set(job.datasetId, context);
-      mostConcurrent = Math.max(mostConcurrent, ++concurrent);
-      const settle = (then: () => void) => {
-        if (!pending.delete(job.datasetId)) return;
-        concurrent--;
-        then();
-      };
-      pending.set(job.datasetId, { succeed: () => settle(() => resolve(checkpointOf(job))), fail: (error) => settle(() => reject(error)) });
-      context.signal.addEventListener('abort', () => settle(() => reject(new Error(`aborted: ${String(context.signal.reason)}`))), { once: true });
-    });
-  return {
-    runner,
-    started,
-    contexts,
-    running: () => [...pending.keys()],
-    mostConcurrent: () => mostConcurrent,
-    succeed: (datasetId: string) => pending.get(datasetId)!.succeed(),
-    fail: (datasetId: string, error: Error) => pending.get(datasetId)!.fail(error),
-  };
-}
+/** A runner the test drives, by dataset: each job waits until the test succeeds or fails it, or until its signal aborts. */
+const scriptedJobs = () => scriptedRunner<TrainingJobEntity, TrainingContext, CheckpointBf16>((job) => job.datasetId, checkpointOf);
 
 /**
  * The trainer's own part of its queue: how a job is queued, what its row keeps of its progress and
@@ -93,7 +65,7 @@ describe('the training queue on PGlite, with a scripted runner in place of the c
 
   it('writes a running job’s progress and finished stages to its row, and announces its checkpoint with its success', async () => {
     await enqueue('ds_progress');
-    const scripted = scriptedRunner();
+    const scripted = scriptedJobs();
     let announced = 0;
     queue({ runner: scripted.runner, onSucceeded: () => announced++ });
     await eventually(() => scripted.running().length === 1, 'the job running', 10_000);
@@ -119,7 +91,7 @@ describe('the training queue on PGlite, with a scripted runner in place of the c
 
   it('answers a cancel with the trainer’s own errors: an unknown job, a finished one', async () => {
     await enqueue('ds_waiting');
-    const trainer = queue({ runner: scriptedRunner().runner, slots: 0 });
+    const trainer = queue({ runner: scriptedJobs().runner, slots: 0 });
     const { id } = await job('ds_waiting');
     expect(await trainer.cancel(id)).toMatchObject({ status: 'cancelled', cancelRequested: true });
     const finished = trainer.cancel(id);
@@ -131,7 +103,7 @@ describe('the training queue on PGlite, with a scripted runner in place of the c
 
   it('gives running jobs back to the queue when it stops, with their finished stages, and runs them again after', async () => {
     await enqueue('ds_drain');
-    const first = scriptedRunner();
+    const first = scriptedJobs();
     const draining = queue({ runner: first.runner });
     await eventually(() => first.running().length === 1, 'the job running', 10_000);
     const ts = new Date().toISOString();
@@ -139,7 +111,7 @@ describe('the training queue on PGlite, with a scripted runner in place of the c
     await draining.stop();
     expect(await job('ds_drain')).toMatchObject({ status: 'queued', runner: null, attempts: 1, stages: [{ stage: 'expand', metrics: { layers: 12 } }] });
     expect(String(first.contexts.get('ds_drain')!.signal.reason)).toBe('the trainer is shutting down');
-    const second = scriptedRunner();
+    const second = scriptedJobs();
     queue({ runner: second.runner, replica: 'replica-b' });
     await eventually(() => second.running().length === 1, 'the job running again', 10_000);
     expect(second.contexts.get('ds_drain')!.progress.snapshot.stages).toEqual([{ stage: 'expand', metrics: { layers: 12 }, skipped: false }]);
