@@ -6,19 +6,28 @@
  * on it; what a job runs, its own columns and how it is announced stay in the service.
  *
  * ```ts
- * import { JobQueue, JobRow, JobStore, jobsTableStatements, TrackedProgress } from '@distillery/jobs';
- * // migration: for (const sql of jobsTableStatements('trainer', { request: ['settings jsonb NOT NULL'], report: [], product: ['checkpoint jsonb'] })) await runner.query(sql);
- * // @Entity({ schema: 'trainer', name: 'jobs' }) class TrainingJobEntity extends JobRow { @Column('jsonb') checkpoint!: ... }
- * class TrainingJobStore extends JobStore<TrainingJobEntity, JobSnapshot, CheckpointBf16> {
- *   async succeed(jobId: string, runner: string, checkpoint: CheckpointBf16) {
- *     return this.succeedWith(jobId, runner, { checkpoint: jsonColumn(checkpoint) }, checkpointBf16Contract, checkpoint);
+ * import { JobQueue, JobStore, jobsTableStatements, jsonColumn, textColumn } from '@distillery/jobs';
+ * // The migration: `<service>.jobs` around the service's own columns (its entity extends JobRow).
+ * for (const sql of jobsTableStatements('trainer', { request: ['settings jsonb NOT NULL'], report: [`stages jsonb NOT NULL DEFAULT '[]'`], product: ['checkpoint_id text'] })) await runner.query(sql);
+ * // The store: what a success records and announces.
+ * class TrainingJobStore extends JobStore<TrainingJobEntity, TrainingSnapshot, CheckpointBf16> {
+ *   constructor(dataSource: DataSource, outbox: Outbox) {
+ *     super(dataSource, outbox, { service: 'trainer', noun: 'training job', entity: TrainingJobEntity,
+ *       detail: { column: 'stages', of: (snapshot) => snapshot.stages }, notFound: (jobId) => new TrainingJobNotFoundError(jobId) });
+ *   }
+ *   succeed(jobId: string, runner: string, checkpoint: CheckpointBf16, snapshot: TrainingSnapshot) {
+ *     return this.succeedWith(jobId, runner, { checkpoint_id: textColumn(checkpoint.checkpointId), stages: jsonColumn(snapshot.stages) }, checkpointBf16Contract, checkpoint);
  *   }
  * }
- * const store = new TrainingJobStore(dataSource, new Outbox('trainer'), {
- *   service: 'trainer', noun: 'training job', entity: TrainingJobEntity, detail: { column: 'stages', of: (s) => s.stages }, notFound: (id) => new TrainingJobNotFoundError(id),
- * });
- * const queue = new TrainingQueue({ store, runner: trainer.train, slots: 1, replica: 'host/1', logger }); // extends JobQueue
- * queue.start();   // claims queued jobs oldest first; queue.cancel(jobId), queue.stop() drains
+ * // The queue: how a job's progress starts from its row, what its log lines name.
+ * class TrainingQueue extends JobQueue<TrainingJobEntity, TrainingSnapshot, JobProgress, CheckpointBf16> {
+ *   protected progressOf(job: TrainingJobEntity) { return new JobProgress({ stages: job.stages }); }
+ *   protected logFields(job: TrainingJobEntity) { return { datasetId: job.datasetId }; }
+ *   protected startFields(job: TrainingJobEntity) { return { settings: job.settings }; }
+ *   protected outcomeFields(checkpoint: CheckpointBf16) { return { checkpointId: checkpoint.checkpointId }; }
+ * }
+ * const queue = new TrainingQueue({ store: new TrainingJobStore(dataSource, new Outbox('trainer')), runner: trainer.train, slots: 1, replica: 'host/1', logger });
+ * queue.start(); // claims queued jobs oldest first, one per slot; queue.cancel(jobId) from any replica; await queue.stop() drains
  * ```
  */
 export { JOB_STATUSES, type JobStatus } from './job-status.js';
