@@ -3,7 +3,8 @@
     compute/.venv/bin/python compute/bench/eagle_bench.py --checkpoint CKPT --run-dir RUN --eval-rows eval.jsonl
 
 --run-dir is a drafter job's run dir (`python -m distillery_compute drafter ... --run-dir RUN`): its
-manifest names the variants (external, synthetic, combined) and their drafters. --checkpoint is the
+manifest names the variants (external, synthetic, combined) and their drafters (before the job
+has written it: RUN/drafters/<variant>/drafter). --checkpoint is the
 student they were trained for. The prompts are eval.jsonl's held-out agent prompts (--prompts of
 them), answered greedily with at most --max-tokens tokens, `concurrency` requests in flight.
 
@@ -39,11 +40,14 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--variants", help="comma-separated (default: every variant in the manifest)")
     parser.add_argument("--methods", default="chain,tree")
-    parser.add_argument("--chain-tokens", type=int, default=4)
-    parser.add_argument("--tree", default="5,3,10", help="depth,top_k,budget")
+    parser.add_argument("--chain-tokens", type=int, default=7)
+    parser.add_argument("--tree", default="6,2,7", help="depth,top_k,budget")
     args = parser.parse_args()
-    manifest = json.loads((args.run_dir / "manifest.json").read_text())
-    variants = args.variants.split(",") if args.variants else list(manifest["variants"])
+    if (args.run_dir / "manifest.json").is_file():
+        paths = {v: d["path"] for v, d in json.loads((args.run_dir / "manifest.json").read_text())["variants"].items()}
+    else:
+        paths = {d.parent.name: d for d in sorted((args.run_dir / "drafters").glob("*/drafter"))}
+    variants = args.variants.split(",") if args.variants else list(paths)
     prompts = held_out_prompts(args.eval_rows, args.prompts)
     depth, top_k, budget = (int(x) for x in args.tree.split(","))
     specs = {"chain": SpecConfig(method="chain", tokens=args.chain_tokens),
@@ -56,7 +60,7 @@ def main() -> int:
         plain = measure(plain_engine, prompts, concurrency=c, max_tokens=args.max_tokens)
         rows.append(("plain", "-", c, plain, plain))
         for variant in variants:
-            drafter = load_drafter(manifest["variants"][variant]["path"], model).eval()
+            drafter = load_drafter(paths[variant], model).eval()
             for method in args.methods.split(","):
                 log(f"{variant} {method}, concurrency {c}")
                 engine = Engine(model, tok, drafter=drafter, speculative=specs[method], max_seqs=max(8, c))

@@ -208,9 +208,9 @@ def cmd_serve(argv: list[str]) -> int:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--drafter", type=Path, help="an EAGLE-3 drafter dir (the drafter command's) for this "
                         "checkpoint: decode speculatively, the output unchanged; its manifest is verified")
-    parser.add_argument("--speculative", choices=("chain", "tree"), default="tree", help="with --drafter: draft "
-                        "a chain or an EAGLE-2 dynamic tree")
-    parser.add_argument("--draft-tokens", type=int, default=5, help="with --drafter: a chain's length, a tree's depth")
+    parser.add_argument("--speculative", choices=("chain", "tree"), default="chain", help="with --drafter: draft "
+                        "a chain or an EAGLE-2 dynamic tree (of top_k 2 and 7 nodes)")
+    parser.add_argument("--draft-tokens", type=int, default=7, help="with --drafter: a chain's length, a tree's depth")
     parser.add_argument("--exit-with-stdin", action="store_true", help="drain and exit when stdin reaches its "
                         "end: a parent that holds the other end of a pipe takes the server down with it, even "
                         "when it is killed")

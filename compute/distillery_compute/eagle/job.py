@@ -45,8 +45,8 @@ class JobOptions:
     max_prompts: int | None = None   # eagle prompts answered per set (None: all)
     eval_limit: int = 16
     eval_max_tokens: int = 256
-    chain: SpecConfig = field(default_factory=lambda: SpecConfig(method="chain", tokens=4))
-    tree: SpecConfig = field(default_factory=lambda: SpecConfig(method="tree", tokens=5, top_k=3, budget=10))
+    chain: SpecConfig = field(default_factory=lambda: SpecConfig(method="chain", tokens=7))
+    tree: SpecConfig = field(default_factory=lambda: SpecConfig(method="tree", tokens=6, top_k=2, budget=7))
 
 
 def held_out_prompts(path: Path, limit: int) -> list[str]:

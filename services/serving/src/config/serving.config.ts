@@ -27,9 +27,9 @@ export const servingConfigSchema = computeConfigSchema.extend({
   /** Requests one engine step decodes together at most. */
   DISTILLERY_SERVING_MAX_SEQS: env.int(1, 64),
   /** How a version with an announced drafter (drafters.ready) decodes: an EAGLE-2 dynamic tree, a chain, or `off` (drafters are recorded, not loaded). */
-  DISTILLERY_SERVING_SPECULATIVE: env.oneOf(['tree', 'chain', 'off'] as const, 'tree'),
+  DISTILLERY_SERVING_SPECULATIVE: env.oneOf(['tree', 'chain', 'off'] as const, 'chain'),
   /** With a drafter: a chain's length, a tree's depth. */
-  DISTILLERY_SERVING_DRAFT_TOKENS: env.int(1, 5),
+  DISTILLERY_SERVING_DRAFT_TOKENS: env.int(1, 7),
 });
 
 export type ServingConfig = z.infer<typeof servingConfigSchema>;
