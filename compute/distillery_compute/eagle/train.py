@@ -109,7 +109,7 @@ def train_drafter(checkpoint: str | os.PathLike, data_dirs: list[str | os.PathLi
             torch.nn.utils.clip_grad_norm_(drafter.parameters(), options.clip)
             optimizer.step()
         step += 1
-        recent = (recent + [{"loss": float(loss), "accuracy": metrics["accuracy"]}])[-50:]
+        recent = (recent + [{"loss": float(loss.detach()), "accuracy": metrics["accuracy"]}])[-50:]
         progress.step(loss=sum(r["loss"] for r in recent) / len(recent), lr=lr_at(options, step - 1),
                       accuracy=_mean_by_step(recent))
         if step % options.save_every == 0 or step == options.steps:

@@ -93,5 +93,5 @@ def ttt_loss(drafter: Eagle3Drafter, example: TTTExample, steps: int = 7, decay:
         agree = (logits.argmax(-1) == example.target_logits[target_rows].argmax(-1))[mask]
         metrics["positions"].append(count)
         metrics["accuracy"].append(float(agree.float().mean()))
-        metrics["loss"].append(float(loss_k))
+        metrics["loss"].append(float(loss_k.detach()))
     return total, metrics
