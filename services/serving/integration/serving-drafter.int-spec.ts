@@ -123,4 +123,14 @@ describe.skipIf(!computePython())('the serving service with an EAGLE drafter', (
     await eventually(async () => (await engineOf())?.drafterId === 'eagle_1', `${VERSION} still with eagle_1`, 60_000, 200);
     expect((await client.completions.create({ model: STUDENT, prompt: PROMPTS[1]!, max_tokens: 4, temperature: 0 })).model).toBe(VERSION);
   });
+
+  it('refuses a drafter its job measured slower than plain decoding; the version goes on with the drafter it has', async () => {
+    const copy = join(dir, 'eagle_3');
+    await cp(drafterDir, copy, { recursive: true });
+    await announceDrafter(app, copy, { modelId: STUDENT, checkpointId: 'ckpt_1', drafterId: 'eagle_3' }, { metrics: { acceptanceLength: 1.2, chainSpeedup: 0.68, speedup: 0.7 } });
+    const catalog = app.app.get(ServingLifecycle).runtime.catalog!;
+    await eventually(async () => (await catalog.drafters(STUDENT)).find((entry) => entry.drafter.drafterId === 'eagle_3')?.refused != null, 'eagle_3 refused', 60_000, 200);
+    expect((await catalog.drafters(STUDENT)).find((entry) => entry.drafter.drafterId === 'eagle_3')?.refused).toMatch(/0\.68x plain decoding as a chain, below DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP 1/);
+    await eventually(async () => (await engineOf())?.drafterId === 'eagle_1', `${VERSION} still with eagle_1`, 60_000, 200);
+  });
 });

@@ -73,7 +73,7 @@ export class ServingRuntime {
         modelsDir: join(dataDir, 'serving', 'models'),
         socketDir,
         engine: { maxSeqs: config.DISTILLERY_SERVING_MAX_SEQS, device: config.DISTILLERY_SERVING_DEVICE },
-        ...(config.DISTILLERY_SERVING_SPECULATIVE !== 'off' ? { speculative: { speculative: config.DISTILLERY_SERVING_SPECULATIVE, draftTokens: config.DISTILLERY_SERVING_DRAFT_TOKENS } } : {}),
+        ...(config.DISTILLERY_SERVING_SPECULATIVE !== 'off' ? { speculative: { speculative: config.DISTILLERY_SERVING_SPECULATIVE, draftTokens: config.DISTILLERY_SERVING_DRAFT_TOKENS }, minDrafterSpeedup: config.DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP } : {}),
         ...(python ? { python } : {}),
         logger,
         localModels,

@@ -30,6 +30,8 @@ export const servingConfigSchema = computeConfigSchema.extend({
   DISTILLERY_SERVING_SPECULATIVE: env.oneOf(['tree', 'chain', 'off'] as const, 'chain'),
   /** With a drafter: a chain's length, a tree's depth. */
   DISTILLERY_SERVING_DRAFT_TOKENS: env.int(1, 7),
+  /** A drafter whose measured speed-up over plain decoding (drafters.ready's `chainSpeedup` or `speedup`, for the method above) is below this is refused: it would slow the version down. */
+  DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP: z.coerce.number({ error: 'expected a number ≥ 0' }).min(0, 'expected a number ≥ 0').default(1),
 });
 
 export type ServingConfig = z.infer<typeof servingConfigSchema>;

@@ -28,6 +28,8 @@ export interface ModelRouterOptions {
   readonly engine: Pick<ServeOptions, 'maxSeqs' | 'maxBatchedTokens' | 'device'>;
   /** How a version with a drafter decodes (DISTILLERY_SERVING_SPECULATIVE); absent: drafters are recorded and not loaded. */
   readonly speculative?: Pick<ServeOptions, 'speculative' | 'draftTokens'>;
+  /** A drafter measured slower than this many times plain decoding (for the method above) is refused (DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP). */
+  readonly minDrafterSpeedup?: number;
   readonly python?: string;
   readonly logger: Logger;
   readonly localModels?: readonly LocalModel[];
@@ -117,12 +119,23 @@ export class ModelRouter implements InferenceBackend {
         checkpoint: version.checkpoint,
         ...(drafter ? { drafter } : {}),
         load: async () => {
+          if (drafter) this.checkSpeedup(drafter);
           const dir = await materializeCheckpoint(this.options.artifacts, version.checkpoint, this.options.modelsDir);
           return this.startEngine(name, dir, drafter ? await materializeDrafter(this.options.artifacts, drafter, version.checkpoint, this.options.modelsDir) : undefined);
         },
       });
     }
     await Promise.all(wanted.map((want) => this.serve(want)));
+  }
+
+  /** A drafter its own job measured slower than DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP times plain decoding, for the method served, is refused. */
+  private checkSpeedup(drafter: DrafterReady): void {
+    const method = this.options.speculative?.speculative ?? 'chain';
+    const speedup = drafter.metrics[method === 'chain' ? 'chainSpeedup' : 'speedup'];
+    const least = this.options.minDrafterSpeedup ?? 0;
+    if (speedup !== undefined && speedup < least) {
+      throw new DrafterRefusedError(`its job measured ${speedup.toFixed(2)}x plain decoding as a ${method}, below DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP ${least}: it would slow the version down`);
+    }
   }
 
   /** Loads what `want` names beside what serves now (unless it already serves), then switches to it. */
