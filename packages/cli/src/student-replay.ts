@@ -60,11 +60,14 @@ export async function replayOnStudent(
   const deadline = Date.now() + 300_000;
   // served, and (when a drafter was announced for it) by an engine that decodes with that drafter
   const engine = async () => (await serving.router?.health())?.find((candidate) => candidate.version === version && candidate.drafterId === options.drafterId && candidate.health?.status === 'serving');
-  while (!(await serving.inference.models()).some((model) => model.id === STUDENT_MODEL && model.root === version) || (options.drafterId && !(await engine()))) {
+  // serving may refuse the drafter (it does not verify, or its job measured it slower than plain decoding)
+  const refused = async () => (await serving.catalog?.drafters(STUDENT_MODEL))?.find((entry) => entry.drafter.drafterId === options.drafterId)?.refused ?? null;
+  let refusal: string | null = null;
+  while (!(await serving.inference.models()).some((model) => model.id === STUDENT_MODEL && model.root === version) || (options.drafterId && !(await engine()) && !(refusal = await refused()))) {
     if (Date.now() > deadline) throw new Error(`serving: ${version}${options.drafterId ? ` with drafter ${options.drafterId}` : ''} not served within 300 s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  options.print(`      ${version} served${options.drafterId ? ` with drafter ${options.drafterId}` : ''}; replaying held-out conversations through the agents on it`);
+  options.print(`      ${version} served${options.drafterId ? (refusal ? ` without drafter ${options.drafterId} (refused: ${refusal})` : ` with drafter ${options.drafterId}`) : ''}; replaying held-out conversations through the agents on it`);
 
   const manifest = await app.platform.artifacts.getManifest(dataset.manifestUri);
   const held = ((manifest.attributes as { splits?: { eval?: string[] } }).splits?.eval ?? []).slice(0, options.conversations);
