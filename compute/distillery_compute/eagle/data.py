@@ -1,6 +1,6 @@
 """The drafter's data, from the student itself (paper §3.1, Table 2).
 
-    summary = build_data("runs/x/checkpoints/dpo", rows, "runs/x/eagle-data/combined", max_bytes=1 << 30)
+    summary = build_data("runs/x/checkpoints/dpo", rows, "runs/x/eagle-data/combined", DataOptions(max_bytes=1 << 30))
     examples = DrafterData("runs/x/eagle-data/combined")          # shards read back, lazily
     tokens, loss_mask, aux, hidden, argmax = examples[i]
 
@@ -58,6 +58,10 @@ def read_rows(path: str | os.PathLike, sets: tuple[str, ...] = SETS) -> list[dic
     return rows
 
 
+def _nbytes(example: dict[str, torch.Tensor]) -> int:
+    return sum(v.numel() * v.element_size() for v in example.values())
+
+
 class _Shards:
     def __init__(self, out: Path, shard_tokens: int):
         self.out, self.shard_tokens = out, shard_tokens
@@ -70,7 +74,7 @@ class _Shards:
         for key, value in example.items():
             self.parts.setdefault(key, []).append(value)
         self.lengths.append(int(example["tokens"].numel()))
-        self.bytes += sum(v.numel() * v.element_size() for v in example.values())
+        self.bytes += _nbytes(example)
         if sum(self.lengths) >= self.shard_tokens:
             self.flush()
 
@@ -123,7 +127,7 @@ def build_data(checkpoint: str | os.PathLike, rows: list[dict], out_dir: str | o
                        "aux": target_features(tuple(s[0] for s in states), aux_layers).to("cpu", torch.float16),
                        "hidden": states[-1][0].to("cpu", torch.float16),
                        "argmax": logits[0].argmax(-1).to("cpu", torch.int32)}
-            if shards.bytes + sum(v.numel() * v.element_size() for v in example.values()) > options.max_bytes:
+            if shards.bytes + _nbytes(example) > options.max_bytes:
                 skipped += 1
                 continue
             shards.add(example)

@@ -27,7 +27,8 @@ stored. Plus our manifest.json (sha256 of each file, the target it was trained f
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -210,7 +211,6 @@ def save_drafter(drafter: Eagle3Drafter, out_dir: str | os.PathLike, *, dtype: t
                 "target_args": drafter.args.to_dict(), **(info or {})}
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     if out.exists():
-        import shutil
         shutil.rmtree(out)
     tmp.rename(out)
     return out
@@ -256,7 +256,3 @@ def drafter_keys(config: DrafterConfig) -> dict[str, tuple[int, ...]]:
         "d2t": (config.draft_vocab_size,), "t2d": (a.vocab_size,),
     }
 
-
-def config_dict(config: DrafterConfig) -> dict:
-    return {"draft_vocab_size": config.draft_vocab_size, "aux_layers": list(config.aux_layers),
-            "intermediate_size": config.intermediate_size, "target": asdict(config.target)}

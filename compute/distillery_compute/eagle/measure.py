@@ -17,7 +17,7 @@ from distillery_compute.engine import Engine, SamplingParams
 def measure(engine: Engine, prompts: list[str], *, concurrency: int = 1, max_tokens: int = 256) -> dict:
     params = SamplingParams(max_tokens=max_tokens)
     engine.generate(prompts[:1], SamplingParams(max_tokens=8))
-    engine.spec_stats.update(rounds=0, drafted=0, accepted=0, accepted_at=[], draft_seconds=0.0, step_seconds=0.0)
+    engine.reset_speculation()
     outputs: dict[str, list[int]] = {}
     pending = list(enumerate(prompts))
     live = 0

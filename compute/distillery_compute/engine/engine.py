@@ -121,8 +121,7 @@ class Engine:
         self.proposer = proposer or (EagleProposer(drafter, self.runner, self.spec) if drafter is not None else None)
         self.drafter_name = "drafter" if self.proposer is not None else ""
         self._moved: list[tuple[str, str, tuple]] = []   # KV moves done here, for the other TP ranks
-        self.spec_stats = {"rounds": 0, "drafted": 0, "accepted": 0, "accepted_at": [], "draft_seconds": 0.0,
-                           "step_seconds": 0.0}
+        self.reset_speculation()
         self.pool = BlockPool(num_blocks, block_size, prefix_caching)
         self.scheduler = Scheduler(self.pool, max_batched_tokens, max_seqs, preemption)
         self.device = device
@@ -386,6 +385,11 @@ class Engine:
             queued = len(self._inbox)
         return {"running": len(self.scheduler.running), "waiting": len(self.scheduler.waiting) + queued,
                 "preemptions": self.scheduler.preemptions, "steps": self.steps, **self.pool.stats()}
+
+    def reset_speculation(self) -> None:
+        """Start speculation()'s counts afresh (a benchmark, after its warm-up)."""
+        self.spec_stats = {"rounds": 0, "drafted": 0, "accepted": 0, "accepted_at": [], "draft_seconds": 0.0,
+                           "step_seconds": 0.0}
 
     def speculation(self) -> dict:
         """Speculative decoding so far: rounds (verified drafts), mean accepted length (tokens a round
