@@ -38,3 +38,4 @@ export { jsonColumn, JobStore, textColumn, type ClaimableJob, type Heartbeat, ty
 export { jobAbortReasons, type JobContext, type JobRunner } from './job-runner.js';
 export { JobQueue, type JobQueueMetrics, type JobQueueOptions, type JobRunOutcome } from './job-queue.js';
 export { JobNotCancellableError } from './job-not-cancellable.error.js';
+export { DatasetPartMissingError } from './dataset-part-missing.error.js';

@@ -31,6 +31,6 @@ export { eagleRows, publishEagleDataset, storeCheckpoint } from './testing/fixtu
 export { CheckpointWeightsMismatchError } from './errors/checkpoint-weights-mismatch.error.js';
 export { CheckpointWithoutDatasetError } from './errors/checkpoint-without-dataset.error.js';
 export { DatasetNotRecordedError } from './errors/dataset-not-recorded.error.js';
-export { DatasetPartMissingError } from './errors/dataset-part-missing.error.js';
+export { DatasetPartMissingError } from '@distillery/jobs';
 export { DrafterIntegrityError } from './errors/drafter-integrity.error.js';
 export { DrafterJobNotFoundError } from './errors/drafter-job-not-found.error.js';

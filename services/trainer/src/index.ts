@@ -22,5 +22,5 @@ export { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distiller
 export { TRAINER_GROUP } from './consumers/dataset-ready.consumer.js';
 export { fixtureRows, publishFixtureDataset, type FixtureRows } from './testing/fixture-dataset.js';
 export { CheckpointIntegrityError } from './errors/checkpoint-integrity.error.js';
-export { DatasetPartMissingError } from './errors/dataset-part-missing.error.js';
+export { DatasetPartMissingError } from '@distillery/jobs';
 export { TrainingJobNotFoundError } from './errors/training-job-not-found.error.js';

@@ -1,3 +1,4 @@
+import { DatasetPartMissingError } from '@distillery/jobs';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ArtifactStore, linkArtifacts } from '@distillery/artifacts';
@@ -5,7 +6,6 @@ import { type DrafterEvent, type DrafterRunManifest, runDrafterJob } from '@dist
 import { type DatasetCatalog, DRAFTER_PARTS, type KnownDataset } from '../datasets/dataset-catalog.js';
 import { CheckpointWeightsMismatchError } from '../errors/checkpoint-weights-mismatch.error.js';
 import { DatasetNotRecordedError } from '../errors/dataset-not-recorded.error.js';
-import { DatasetPartMissingError } from '../errors/dataset-part-missing.error.js';
 import type { DrafterJobEntity } from '../jobs/drafter-job.entity.js';
 import type { DraftedOutcome } from '../jobs/drafter-job-store.js';
 import type { DraftingContext, DraftingRunner } from '../queue/drafting-runner.js';
@@ -123,7 +123,7 @@ export class DrafterTrainer {
     const dataset = job.datasetEventId ? await this.options.datasets.get(job.datasetEventId) : undefined;
     if (!dataset) throw new DatasetNotRecordedError(job.checkpointId, job.datasetEventIds);
     const missing = DRAFTER_PARTS.filter((part) => !dataset.parts[part]);
-    if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts));
+    if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'draft');
     return dataset;
   }
 }

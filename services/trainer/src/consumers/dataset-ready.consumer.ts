@@ -1,8 +1,8 @@
+import { DatasetPartMissingError } from '@distillery/jobs';
 import { type Bus, subscribeEvents, type Subscription } from '@distillery/bus';
 import { datasetReadyContract } from '@distillery/contracts';
 import type { Platform } from '@distillery/service-kit';
 import type { Inbox } from '@distillery/storage';
-import { DatasetPartMissingError } from '../errors/dataset-part-missing.error.js';
 import type { TrainingJobStore } from '../jobs/training-job-store.js';
 import type { TrainingSettings } from '../jobs/training-settings.js';
 import type { TrainerMetrics } from '../trainer-metrics.js';
@@ -44,7 +44,7 @@ export class DatasetReadyConsumer {
         const dataset = event.data;
         const log = { eventId: event.id, datasetId: dataset.datasetId, datasetVersion: dataset.version };
         const missing = REQUIRED_PARTS.filter((part) => !dataset.parts[part]);
-        const refusal = missing.length ? new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts)).message : undefined;
+        const refusal = missing.length ? new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'train').message : undefined;
         const outcome = await inbox.handleOnce(record, (manager) =>
           store.enqueue(manager, { dataset, eventId: event.id, modelId: this.options.modelId, settings: this.options.settings, ...(refusal ? { refusal } : {}) }),
         );

@@ -1,10 +1,10 @@
+import { DatasetPartMissingError } from '@distillery/jobs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ArtifactStore } from '@distillery/artifacts';
 import { runTrainJob, type TrainEvent } from '@distillery/compute';
 import type { CheckpointBf16, DatasetReady } from '@distillery/contracts';
 import { importsBase } from '../config/trainer.config.js';
-import { DatasetPartMissingError } from '../errors/dataset-part-missing.error.js';
 import { numericMetrics } from '../jobs/stage-result.js';
 import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
 import type { TrainingContext, TrainingRunner } from '../queue/training-runner.js';
@@ -120,7 +120,7 @@ export class CheckpointTrainer {
   /** The local path of each part the stages read, each verified against its sha256 first. */
   private async partsOf(dataset: DatasetReady): Promise<{ cpt: string; sft: string; dpo: string; eval?: string }> {
     const missing = REQUIRED_PARTS.filter((part) => !dataset.parts[part]);
-    if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts));
+    if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'train');
     const pathOf = async (part: 'cpt' | 'sft' | 'dpo' | 'eval') => {
       const ref = dataset.parts[part]!;
       await this.options.artifacts.verify(ref);
