@@ -12,13 +12,16 @@ For every variant x method (chain, tree) x concurrency: mean accepted length (to
 draft adds, the target's own included), acceptance by draft position (unconditional), the share of
 step time spent drafting, answer tokens/s and the speed-up over the same engine without a drafter
 at the same concurrency, and how many answers equal the plain ones token for token. Goals: >= 1.8x
-plain greedy at concurrency 1, mean accepted length >= 3. Progress goes to stderr, the table to stdout.
+plain greedy at concurrency 1, mean accepted length >= 3. First, what verification costs: one
+student forward over 1, 5 and 8 new tokens after a 600-token context (the mean of 20). Progress goes
+to stderr, the tables to stdout.
 """
 
 import argparse
 import json
 import shlex
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -54,6 +57,7 @@ def main() -> int:
              "tree": SpecConfig(method="tree", tokens=depth, top_k=top_k, budget=budget)}
     plain_engine = Engine.from_checkpoint(args.checkpoint, device="cpu" if not torch.cuda.is_available() else None)
     model, tok = plain_engine.model, plain_engine.tokenizer
+    verify_ms = {n: forward_ms(plain_engine, n) for n in (1, 5, 8)}
     rows = []
     for c in (int(x) for x in args.concurrency.split(",")):
         log(f"plain, concurrency {c}")
@@ -68,6 +72,8 @@ def main() -> int:
     device = "cuda" if torch.cuda.is_available() else f"cpu ({torch.get_num_threads()} threads)"
     print(f"\n{len(prompts)} held-out agent prompts, greedy, at most {args.max_tokens} tokens, {device}; "
           f"chain k={args.chain_tokens}, tree depth {depth} top_k {top_k} budget {budget}\n")
+    print("| new tokens in one forward (600 cached) | 1 | 5 | 8 |\n|---|---|---|---|")
+    print("| ms | " + " | ".join(f"{verify_ms[n]:.1f} ({verify_ms[n] / verify_ms[1]:.2f}x)" for n in (1, 5, 8)) + " |\n")
     print("| drafter | method | concurrency | mean accepted length | acceptance by position | draft time share "
           "| tokens/s | speed-up | same output |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -79,6 +85,17 @@ def main() -> int:
               f"| {r['tokens_per_s'] / plain['tokens_per_s']:.2f}x | {same}/{len(prompts)} |")
     print(f"\n    {shlex.join([sys.executable, *sys.argv])}")
     return 0
+
+
+def forward_ms(engine: Engine, n: int, context: int = 600, reps: int = 20) -> float:
+    """One forward of the student's paged runner over n tokens after `context` cached ones, in ms."""
+    runner, bs = engine.runner, engine.runner.block_size
+    work = [(list(range(100, 100 + n)), context, list(range(-(-(context + n) // bs))), n)]
+    runner.forward(runner.prepare(work))
+    began = time.perf_counter()
+    for _ in range(reps):
+        runner.forward(runner.prepare(work))
+    return (time.perf_counter() - began) / reps * 1e3
 
 
 def log(message: str) -> None:
