@@ -166,6 +166,7 @@ def cmd_train(argv: list[str]) -> int:
     device = args.device if args.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu"
     if distributed.launched():   # torchrun with several processes: cuda:LOCAL_RANK (nccl) or cpu (gloo)
         device = distributed.setup(args.device)
+    finished = False
     try:
         options = RunOptions(run_dir=args.run_dir, preset=args.preset, seed=args.seed, stages=parse_stages(args.stages),
                              expand_every=args.expand_every, merge=args.merge, merge_alpha=args.merge_alpha,
@@ -173,10 +174,11 @@ def cmd_train(argv: list[str]) -> int:
                              eval_limit=args.eval_limit, eval_rows=args.eval_rows, device=device)
         t0 = time.monotonic()
         report = run(options, rows, inputs, args.base)
+        finished = True
     except ValueError as error:   # RunError, a state or checkpoint that fails its checks, settings that cannot resume
         return bad(str(error))
     finally:
-        distributed.teardown()
+        distributed.teardown(finished)
     emit("done", student=report["student"], report=str(args.run_dir / "report.json"), stages=report["stages"],
          wall_s=round(time.monotonic() - t0, 3))
     return 0
