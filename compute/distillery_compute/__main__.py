@@ -6,6 +6,7 @@
     torchrun --nproc_per_node=8 -m distillery_compute train ...   # several GPUs: FSDP2 (distributed.py)
     python -m distillery_compute serve --checkpoint DIR [--port N | --socket PATH]   # the engine over gRPC
     python -m distillery_compute drafter --checkpoint DIR --eagle-rows F --eval-rows F --run-dir DIR   # EAGLE drafters
+    python -m distillery_compute quantize --checkpoint DIR --calibration F --eval-rows F --run-dir DIR  # FP8
 
 Commands write only JSON protocol lines to stdout (see progress.py); usage
 errors go to stderr with exit code 2. Under torchrun only rank 0 writes to stdout.
@@ -28,6 +29,7 @@ commands:
   train        distill the student: [bootstrap,] expand, cpt, sft, dpo (resumable; see train --help)
   serve        serve a checkpoint with the inference engine over gRPC until SIGTERM (see serve --help)
   drafter      build EAGLE data from a student, train drafters, measure their acceptance (see drafter --help)
+  quantize     FP8 W8A8 student and drafter: calibration sweep, clip rates, evaluation (see quantize --help)
 """
 
 
@@ -395,8 +397,70 @@ def cmd_drafter(argv: list[str]) -> int:
     return 0
 
 
+def cmd_quantize(argv: list[str]) -> int:
+    """FP8 W8A8 quantization of a student and its drafter (fp8/job.py); stdout: stage_start, progress,
+    clip_rates, evaluated, acceptance lines, then done with the manifest."""
+    import argparse
+    from pathlib import Path
+
+    from distillery_compute.fp8.job import SETS
+
+    parser = argparse.ArgumentParser(prog="python -m distillery_compute quantize",
+                                     description="FP8 (E4M3, W8A8, static per-tensor) student and drafter with "
+                                                 "calibration and clip rates; the same --run-dir reuses the calibration.")
+    parser.add_argument("--checkpoint", required=True, type=Path, help="the BF16 student (a checkpoint dir with its tokenizer)")
+    parser.add_argument("--calibration", required=True, type=Path, help="the curator's calibration.jsonl")
+    parser.add_argument("--eval-rows", required=True, type=Path, help="the curator's eval.jsonl: held-out agent calls")
+    parser.add_argument("--run-dir", required=True, type=Path)
+    parser.add_argument("--drafter", type=Path, help="an EAGLE-3 drafter of this student, quantized too")
+    parser.add_argument("--set", default="mixed", choices=SETS, help="the calibration set the scales come from")
+    parser.add_argument("--length", type=int, default=2048, help="the calibration texts' length (a bucket of the file)")
+    parser.add_argument("--samples", type=int, default=8, help="calibration texts per set and length")
+    parser.add_argument("--quantize-lm-head", action="store_true", help="quantize lm_head too (default: kept in BF16)")
+    parser.add_argument("--test-limit", type=int, default=16, help="held-out sequences for the clip rates")
+    parser.add_argument("--test-max-tokens", type=int, default=2048)
+    parser.add_argument("--eval-limit", type=int, default=16, help="held-out rows decoded for exact match and agreement")
+    parser.add_argument("--eval-max-tokens", type=int, default=128)
+    args = parse(parser, argv)
+    if isinstance(args, int):
+        return args
+    bad = functools.partial(refuse, "quantize")
+    for name in ("length", "samples", "test_limit", "test_max_tokens", "eval_limit", "eval_max_tokens"):
+        if getattr(args, name) < 1:
+            return bad(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    for name in ("calibration", "eval_rows"):
+        if not getattr(args, name).is_file():
+            return bad(f"--{name.replace('_', '-')} {getattr(args, name)}: no such file")
+    if not (args.checkpoint / "config.json").is_file():
+        return bad(f"--checkpoint {args.checkpoint}: no config.json")
+    if args.drafter is not None and not (args.drafter / "config.json").is_file():
+        return bad(f"--drafter {args.drafter}: no config.json (expected an EAGLE-3 drafter dir)")
+
+    import time
+
+    from distillery_compute.fp8.job import JobOptions, run_job
+    from distillery_compute.progress import emit
+
+    options = JobOptions(checkpoint=args.checkpoint, calibration_rows=args.calibration, eval_rows=args.eval_rows,
+                         run_dir=args.run_dir, drafter=args.drafter, set=args.set, length=args.length,
+                         samples=args.samples, ignore=() if args.quantize_lm_head else ("lm_head",),
+                         test_limit=args.test_limit, test_max_tokens=args.test_max_tokens,
+                         eval_limit=args.eval_limit, eval_max_tokens=args.eval_max_tokens)
+    t0 = time.monotonic()
+    try:
+        manifest = run_job(options)
+    except ValueError as error:   # bad rows, a calibration length the file lacks, a checkpoint that fails its checks
+        return bad(str(error))
+    emit("done", manifest=str(args.run_dir / "manifest.json"), student=manifest["student"]["path"],
+         drafter=manifest["drafter"]["path"] if manifest["drafter"] else None,
+         calibration={k: manifest["calibration"][k] for k in ("set", "length", "samples")},
+         clip_rate=manifest["clip_rates"]["total"], greedy_agreement=manifest["metrics"]["greedy_agreement"],
+         wall_s=round(time.monotonic() - t0, 3))
+    return 0
+
+
 COMMANDS = {"info": cmd_info, "import-base": cmd_import_base, "train": cmd_train, "serve": cmd_serve,
-            "drafter": cmd_drafter}
+            "drafter": cmd_drafter, "quantize": cmd_quantize}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,9 @@ A checkpoint directory holds
     config.json        HF LlamaForCausalLM config (model_type "llama", rope_theta, rope_scaling, torch_dtype)
     model.safetensors  weights under the HF Llama names (a tied lm_head.weight is left out, as HF does)
     manifest.json      {"format": 1, "files": {name: {"sha256", "size"}}, "args": ModelArgs.to_dict()}
+
+An FP8 checkpoint (fp8/export.py) is the same directory with config.json's quantization_config and
+E4M3 weights plus float32 scales for its linear layers; both functions handle it.
                        (+ "source": where the weights came from, for an imported base: bases.py)
 
 save_checkpoint writes into a temporary sibling directory and renames it into place,
@@ -28,6 +31,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from distillery_compute.fp8.export import check_quantization_config, install_fp8, keeps_dtype
 from distillery_compute.model import ModelArgs, Transformer
 
 CONFIG, WEIGHTS, INDEX, MANIFEST = "config.json", "model.safetensors", "model.safetensors.index.json", "manifest.json"
@@ -166,7 +170,8 @@ def save_checkpoint(model: Transformer, args: ModelArgs, out_dir: str | os.PathL
         raise FileExistsError(f"{out_dir} exists (pass overwrite=True to replace it)")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
 
-    state = {k: v.detach().to(device="cpu", dtype=dtype).contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().to(device="cpu", dtype=None if keeps_dtype(k, v) else dtype).contiguous()
+             for k, v in model.state_dict().items()}
     if args.tie_word_embeddings:
         del state["lm_head.weight"]  # shares storage with the embedding; HF re-ties on load
     config = {**hf_config_from_args(args, dtype), **(extra_config or {})}
@@ -221,17 +226,22 @@ def load_checkpoint(ckpt_dir: str | os.PathLike, dtype: torch.dtype | None = Non
     ckpt_dir = Path(ckpt_dir)
     if verify and (ckpt_dir / MANIFEST).is_file():
         verify_manifest(ckpt_dir)
-    args = args_from_hf_config(json.loads((ckpt_dir / CONFIG).read_text()))
+    cfg = json.loads((ckpt_dir / CONFIG).read_text())
+    args = args_from_hf_config(cfg)
+    if "quantization_config" in cfg:
+        check_quantization_config(cfg["quantization_config"], str(ckpt_dir / CONFIG))
 
     state = load_state(ckpt_dir, device)
     state = {k: v for k, v in state.items() if not k.endswith("rotary_emb.inv_freq")}  # old HF exports
     if dtype is not None:
-        state = {k: v.to(dtype) for k, v in state.items()}
+        state = {k: v if keeps_dtype(k, v) else v.to(dtype) for k, v in state.items()}
     if args.tie_word_embeddings:
         state.setdefault("lm_head.weight", state["model.embed_tokens.weight"])
 
     with torch.device("meta"):  # no memory and no random init for weights about to be replaced
         model = Transformer(args)
+    if "quantization_config" in cfg:   # an FP8 checkpoint (fp8/export.py): FP8Linear where weights have scales
+        install_fp8(model, state)
     model.load_state_dict(state, strict=True, assign=True)
     model.tie_weights()
     return model, args

@@ -38,6 +38,8 @@ from torch import Tensor, nn
 
 from distillery_compute.checkpoint import ChecksumError, sha256_file, verify_manifest
 from distillery_compute.eagle.vocab import check_vocab_maps
+from distillery_compute.fp8.export import check_quantization_config, install_fp8, keeps_dtype, quantization_config
+from distillery_compute.fp8.linear import FP8Linear
 from distillery_compute.model import MLP, ModelArgs, RMSNorm, Transformer, apply_rope, init_weights, rope_cos_sin, rope_inv_freq
 
 CONFIG, WEIGHTS, MANIFEST = "config.json", "model.safetensors", "manifest.json"
@@ -148,7 +150,7 @@ class Eagle3Drafter(nn.Module):
 
     def rope(self, positions: Tensor) -> tuple[Tensor, Tensor]:
         """cos, sin (n, head_dim) for positions (n,)."""
-        cos, sin = rope_cos_sin(rope_inv_freq(self.args, positions.device), positions[None], self.fc.weight.dtype)
+        cos, sin = rope_cos_sin(rope_inv_freq(self.args, positions.device), positions[None], self.norm.weight.dtype)
         return cos[0], sin[0]
 
     def project(self, tokens: Tensor, hidden: Tensor, positions: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -202,10 +204,15 @@ def save_drafter(drafter: Eagle3Drafter, out_dir: str | os.PathLike, *, dtype: t
     out = Path(out_dir)
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.detach().to("cpu", dtype) if v.is_floating_point() else v.detach().cpu()).contiguous()
-             for k, v in drafter.state_dict().items()}
+    state = {k: (v.detach().to("cpu", dtype) if v.is_floating_point() and not keeps_dtype(k, v) else v.detach().cpu())
+             .contiguous() for k, v in drafter.state_dict().items()}
     save_file(state, str(tmp / WEIGHTS), metadata={"format": "pt"})
-    (tmp / CONFIG).write_text(json.dumps(drafter.config.hf_config(dtype), indent=2) + "\n")
+    config = drafter.config.hf_config(dtype)
+    quantized = [name for name, m in drafter.named_modules() if isinstance(m, FP8Linear)]
+    if quantized:   # an FP8 drafter (fp8/): compressed-tensors' layout, as for the student
+        config["quantization_config"] = quantization_config(
+            [name for name, m in drafter.named_modules() if isinstance(m, nn.Linear)])
+    (tmp / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
     files = {name: {"sha256": sha256_file(tmp / name), "size": (tmp / name).stat().st_size} for name in (CONFIG, WEIGHTS)}
     manifest = {"format": 1, "kind": "eagle3-drafter", "files": files,
                 "target_args": drafter.args.to_dict(), **(info or {})}
@@ -231,10 +238,14 @@ def load_drafter(path: str | os.PathLike, target: Transformer) -> Eagle3Drafter:
             raise ValueError(f"{path / CONFIG}: {key} {cfg.get(key)} does not match the target's {want}")
     eagle = cfg.get("eagle_config") or {}
     aux = eagle.get("eagle_aux_hidden_state_layer_ids") or cfg.get("eagle_aux_hidden_state_layer_ids") or ()
+    if "quantization_config" in cfg:
+        check_quantization_config(cfg["quantization_config"], str(path / CONFIG))
     state = load_file(str(path / WEIGHTS))
     config = DrafterConfig(args, cfg["draft_vocab_size"], tuple(aux), cfg.get("intermediate_size"))
     drafter = Eagle3Drafter(config, state["d2t"].long(), state["t2d"].bool())
-    missing, unexpected = drafter.load_state_dict(state, strict=False)
+    if "quantization_config" in cfg:
+        install_fp8(drafter, state)
+    missing, unexpected = drafter.load_state_dict(state, strict=False, assign="quantization_config" in cfg)
     if missing or unexpected:
         raise ChecksumError(f"{path / WEIGHTS}: missing {missing}, unexpected {unexpected}")
     return drafter.attach(target)

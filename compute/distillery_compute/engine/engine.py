@@ -109,10 +109,10 @@ class Engine:
         aux_layers = drafter.config.aux_layers if drafter is not None else ()
         self.args = model.args
         self.max_model_len = min(max_model_len or model.args.max_seq_len, model.args.max_seq_len)
-        device = model.lm_head.weight.device
+        device = model.model.norm.weight.device
         world = dist.get_world_size(group) if group is not None else 1
         if num_blocks is None:   # what memory allows, at most what max_seqs full contexts need
-            per_block = PagedRunner.bytes_per_block(model.args, block_size, model.lm_head.weight.dtype, world,
+            per_block = PagedRunner.bytes_per_block(model.args, block_size, model.model.norm.weight.dtype, world,
                                                     len(aux_layers))
             num_blocks = min(kv_cache_bytes(device) // per_block, max_seqs * -(-self.max_model_len // block_size))
         # the KV cache must hold at least one sequence of the full context

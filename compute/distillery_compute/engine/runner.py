@@ -28,7 +28,8 @@ per slot too, side by side (aux_cache: (slots, 3 * dim)), so the drafter reads t
 of any cached position, a prefix-cache hit's included.
 
 The weights are the model's (model.py's Llama, HF names), with q/k/v and gate/up each fused into one
-matrix, MKL-packed on x86 CPUs in fp32 (mkl_packing). With a tensor-parallel group (tp.py) each rank holds its share of the heads and of the MLP:
+matrix, MKL-packed on x86 CPUs in fp32 (mkl_packing). Layers an FP8 checkpoint quantized (FP8Linear)
+run as FP8Matmul: E4M3 GEMMs on Ada/Hopper, the same numerics emulated elsewhere (fp8/linear.py). With a tensor-parallel group (tp.py) each rank holds its share of the heads and of the MLP:
 q/k/v and gate/up are split by output (Megatron column parallel), o_proj and down_proj by input (row
 parallel), each followed by one all-reduce; embeddings, norms and the LM head are whole on every rank.
 """
@@ -42,6 +43,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import Tensor
 
+from distillery_compute.fp8.linear import FP8Linear, FP8Matmul
 from distillery_compute.model import Transformer, apply_rope, rope_inv_freq
 
 
@@ -170,7 +172,7 @@ class PagedRunner:
         self.world = world
         self.heads, self.kv_heads = args.n_heads // world, args.n_kv_heads // world
         hd, inter = args.head_dim, args.intermediate_size // world
-        weight = model.lm_head.weight
+        weight = model.model.norm.weight
         self.device, self.dtype = weight.device, weight.dtype
 
         def rows(w: Tensor, per_rank: int) -> Tensor:   # this rank's output features
@@ -180,18 +182,33 @@ class PagedRunner:
             return w[:, rank * per_rank:(rank + 1) * per_rank].contiguous()
 
         pack = mkl_packing(self.device, self.dtype)
+
+        def linear(*parts: tuple[torch.nn.Module, Tensor]) -> "Linear | FP8Matmul":
+            """One matmul for modules that read the same input: (module, this rank's share of its weight)."""
+            weight = torch.cat([w for _, w in parts]) if len(parts) > 1 else parts[0][1]
+            quantized = [isinstance(m, FP8Linear) for m, _ in parts]
+            if not any(quantized):
+                return Linear(weight, pack)
+            first = parts[0][0]
+            if not all(quantized) or any(not (torch.equal(m.weight_scale, first.weight_scale) and
+                                              torch.equal(m.input_scale, first.input_scale)) for m, _ in parts):
+                raise ValueError("fused FP8 layers (q/k/v, gate/up) need one shared weight scale and input scale")
+            return FP8Matmul(weight, first.weight_scale, first.input_scale, self.dtype, dense=lambda w: Linear(w, pack))
+
         self.layers = []
         for layer in model.model.layers:
             a, m = layer.self_attn, layer.mlp
             self.layers.append(dict(
                 norm1=layer.input_layernorm, norm2=layer.post_attention_layernorm,
-                qkv=Linear(torch.cat([rows(a.q_proj.weight, self.heads * hd), rows(a.k_proj.weight, self.kv_heads * hd),
-                                      rows(a.v_proj.weight, self.kv_heads * hd)]), pack),
-                o=Linear(cols(a.o_proj.weight, self.heads * hd), pack),
-                gate_up=Linear(torch.cat([rows(m.gate_proj.weight, inter), rows(m.up_proj.weight, inter)]), pack),
-                down=Linear(cols(m.down_proj.weight, inter), pack),
+                qkv=linear((a.q_proj, rows(a.q_proj.weight, self.heads * hd)),
+                           (a.k_proj, rows(a.k_proj.weight, self.kv_heads * hd)),
+                           (a.v_proj, rows(a.v_proj.weight, self.kv_heads * hd))),
+                o=linear((a.o_proj, cols(a.o_proj.weight, self.heads * hd))),
+                gate_up=linear((m.gate_proj, rows(m.gate_proj.weight, inter)), (m.up_proj, rows(m.up_proj.weight, inter))),
+                down=linear((m.down_proj, cols(m.down_proj.weight, inter))),
             ))
-        self.embed, self.norm, self.lm_head = model.model.embed_tokens, model.model.norm, Linear(model.lm_head.weight, pack)
+        self.embed, self.norm = model.model.embed_tokens, model.model.norm
+        self.lm_head = linear((model.lm_head, model.lm_head.weight))
         self.qk_width = (self.heads + self.kv_heads) * hd
         self.scale = hd ** -0.5
         self.inter = inter

@@ -160,7 +160,7 @@ class EagleProposer:
 
     def _cache(self, seq_id: str) -> DraftCache:
         if seq_id not in self.caches:
-            a, w = self.drafter.args, self.drafter.fc.weight
+            a, w = self.drafter.args, self.drafter.norm.weight
             shape = (256, a.n_kv_heads, a.head_dim)
             self.caches[seq_id] = DraftCache(w.new_empty(shape), w.new_empty(shape))
         return self.caches[seq_id]
@@ -179,7 +179,7 @@ class EagleProposer:
             slots += [seq.blocks[p // bs] * bs + p % bs for p in new]
             positions += new
             last.append(len(tokens) - 1)
-        device = d.fc.weight.device
+        device = d.norm.weight.device
         hidden = d.fuse(self.runner.aux_cache[torch.tensor(slots, device=device)])
         q, k, v = d.project(torch.tensor(tokens, device=device), hidden, torch.tensor(positions, device=device))
         first = 0
