@@ -42,7 +42,7 @@ export class ServingMetrics {
     this.prefixHitRate = new Gauge({ name: 'distillery_serving_prefix_cache_hit_rate', help: 'Share of prompt tokens the prefix cache supplied since the engine started', labelNames: ['version'], registers });
     this.tokensPerSecond = new Gauge({ name: 'distillery_serving_output_tokens_per_second', help: 'Output tokens per second over the last sampling interval', labelNames: ['version'], registers });
     this.engineRestarts = new Counter({ name: 'distillery_serving_engine_restarts_total', help: 'Engine processes restarted after they died', labelNames: ['version'], registers });
-    this.versionChanges = new Counter({ name: 'distillery_serving_version_changes_total', help: 'Versions loaded, retired, refused; drafters refused', labelNames: ['version', 'kind'], registers });
+    this.versionChanges = new Counter({ name: 'distillery_serving_version_changes_total', help: 'Versions loaded, retired, refused; drafters, FP8 versions and FP8 drafters refused', labelNames: ['version', 'kind'], registers });
     this.meanAcceptedLength = new Gauge({
       name: 'distillery_serving_mean_accepted_length',
       help: 'Tokens a verified draft added on average (the target’s own included) since the version’s engine started with its drafter',

@@ -15,6 +15,7 @@ import type { InferenceBackend } from './inference/inference.types.js';
 import { UpstreamBackend } from './inference/upstream-backend.js';
 import { CheckpointConsumer, SERVING_GROUP } from './models/checkpoint.consumer.js';
 import { DrafterConsumer, SERVING_DRAFTERS_GROUP } from './models/drafter.consumer.js';
+import { Fp8Consumer, SERVING_FP8_GROUP } from './models/fp8.consumer.js';
 import { ModelCatalog } from './models/model-catalog.js';
 import { ServingMetrics } from './serving-metrics.js';
 
@@ -22,9 +23,10 @@ import { ServingMetrics } from './serving-metrics.js';
 const SAMPLE_MS = 2_000;
 
 /**
- * A running serving replica: the checkpoints.bf16 and drafters.ready consumers record versions and
- * their drafters in the catalog, the router loads what the catalog wants (a version with its
- * drafter: speculative decoding) into engine processes and switches traffic, and both APIs
+ * A running serving replica: the checkpoints.bf16, drafters.ready and checkpoints.fp8 consumers
+ * record versions, their drafters and their FP8 versions in the catalog, the router loads what the
+ * catalog wants (a version with its drafter: speculative decoding; as its FP8 version with
+ * DISTILLERY_SERVING_PRECISION=fp8) into engine processes and switches traffic, and both APIs
  * (OpenAI HTTP, gRPC) answer through one InferenceService with admission control. In gateway mode
  * (DISTILLERY_SERVING_UPSTREAM) an upstream server answers instead and no engine runs here.
  */
@@ -50,6 +52,7 @@ export class ServingRuntime {
     let catalog: ModelCatalog | undefined;
     let consumer: CheckpointConsumer | undefined;
     let drafters: DrafterConsumer | undefined;
+    let fp8: Fp8Consumer | undefined;
     let socketDir: string | undefined;
     if (config.DISTILLERY_SERVING_UPSTREAM) {
       backend = new UpstreamBackend({ baseUrl: config.DISTILLERY_SERVING_UPSTREAM, ...(config.DISTILLERY_SERVING_UPSTREAM_API_KEY ? { apiKey: config.DISTILLERY_SERVING_UPSTREAM_API_KEY } : {}) });
@@ -74,6 +77,7 @@ export class ServingRuntime {
         socketDir,
         engine: { maxSeqs: config.DISTILLERY_SERVING_MAX_SEQS, device: config.DISTILLERY_SERVING_DEVICE },
         ...(config.DISTILLERY_SERVING_SPECULATIVE !== 'off' ? { speculative: { speculative: config.DISTILLERY_SERVING_SPECULATIVE, draftTokens: config.DISTILLERY_SERVING_DRAFT_TOKENS }, minDrafterSpeedup: config.DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP } : {}),
+        ...(config.DISTILLERY_SERVING_PRECISION === 'fp8' ? { fp8: { tolerance: config.DISTILLERY_SERVING_FP8_TOLERANCE } } : {}),
         ...(python ? { python } : {}),
         logger,
         localModels,
@@ -103,6 +107,17 @@ export class ServingRuntime {
         onRecorded: () => void routerRef.wake(),
       });
       await drafters.start();
+      if (config.DISTILLERY_SERVING_PRECISION === 'bf16') logger.info('DISTILLERY_SERVING_PRECISION=bf16: FP8 versions on checkpoints.fp8 are recorded, never loaded; every version is served in BF16');
+      fp8 = new Fp8Consumer({
+        bus: platform.bus,
+        inbox: new Inbox(platform.database.dataSource, 'serving', SERVING_FP8_GROUP),
+        catalog,
+        logger,
+        maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
+        onRecorded: () => void routerRef.wake(),
+        precision: config.DISTILLERY_SERVING_PRECISION,
+      });
+      await fp8.start();
     }
     const inference = new InferenceService(backend, admission, metrics);
     const grpc = new ServingGrpcServer(inference, {
@@ -117,6 +132,7 @@ export class ServingRuntime {
       clearInterval(sampler);
       await consumer?.stop();
       await drafters?.stop();
+      await fp8?.stop();
       await grpc.stop();
       await router?.stop();
       if (socketDir) await rm(socketDir, { recursive: true, force: true });

@@ -32,6 +32,10 @@ export const servingConfigSchema = computeConfigSchema.extend({
   DISTILLERY_SERVING_DRAFT_TOKENS: env.int(1, 7),
   /** A drafter whose measured speed-up over plain decoding (drafters.ready's `chainSpeedup` or `speedup`, for the method above) is below this is refused: it would slow the version down. */
   DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP: z.coerce.number({ error: 'expected a number ≥ 0' }).min(0, 'expected a number ≥ 0').default(1),
+  /** `fp8`: a version the quantizer announced on checkpoints.fp8 is served in FP8 (with its FP8 drafter); `bf16`: FP8 versions are recorded, never loaded. */
+  DISTILLERY_SERVING_PRECISION: env.oneOf(['fp8', 'bf16'] as const, 'fp8'),
+  /** An FP8 version whose exact match (the quantizer's manifest) is below its BF16 exact match less this is refused, with the figures as the reason. */
+  DISTILLERY_SERVING_FP8_TOLERANCE: z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0, 'expected a number between 0 and 1').max(1, 'expected a number between 0 and 1').default(0.05),
 });
 
 export type ServingConfig = z.infer<typeof servingConfigSchema>;

@@ -17,8 +17,8 @@ function liveAcceptance(health: EngineHealth): { rounds: number; meanAcceptedLen
 }
 
 /**
- * The model registry's operator API: the engines with their status, load and drafter, every
- * announced version with its state and drafters, pinning a version
+ * The model registry's operator API: the engines with their status, load, precision and drafter,
+ * every announced version with its state, drafters and FP8 versions, pinning a version
  * (served whatever is announced later), unpinning, and rollback in one call (pins the version
  * announced before the one serving). The router switches within a reconcile interval, loading
  * the version beside the one serving; GET shows which version answers now.
@@ -35,17 +35,20 @@ export class ModelsController {
     if (!runtime.catalog || !runtime.router) return { served, engines: [], versions: [] };
     const desired = await runtime.catalog.desired();
     const health = await runtime.router.health();
-    // Each engine process: its version, whether it answers (status), how often it was restarted, its load, and its drafter's live acceptance.
-    const engines = health.map(({ version, drafterId, health, restarts, inFlight }) => ({
+    // Each engine process: its version, whether it answers (status), how often it was restarted, its load, its precision, and its drafter's live acceptance.
+    const engines = health.map(({ version, drafterId, form, health, restarts, inFlight }) => ({
       version,
       status: health?.status ?? 'unavailable',
       restarts,
       inFlight,
+      precision: form.precision,
+      fp8Id: form.fp8?.fp8Id ?? null,
       drafterId,
       ...(health ? { running: health.running, waiting: health.waiting, kvBlocksFree: health.blocksFree, kvBlocksTotal: health.blocksTotal, prefixHitRate: health.prefixHitRate, maxModelLen: health.maxModelLen } : {}),
       ...(health && drafterId ? { speculation: liveAcceptance(health) } : {}),
     }));
     const drafters = await runtime.catalog.drafters();
+    const fp8Versions = await runtime.catalog.fp8Versions();
     return {
       served,
       engines,
@@ -54,6 +57,7 @@ export class ModelsController {
         const wanted = desired.find((candidate) => candidate.version.modelId === version.modelId);
         const serving = served.some((model) => model.id === version.modelId && model.root === name);
         const engine = health.find((candidate) => candidate.version === name);
+        const fp8 = serving ? engine?.form.fp8 : undefined;
         return {
           version: name,
           modelId: version.modelId,
@@ -63,13 +67,18 @@ export class ModelsController {
           desired: wanted?.version.checkpointId === version.checkpointId,
           pinned: wanted?.pinned === true && wanted.version.checkpointId === version.checkpointId,
           serving,
+          // How it is served now (null: not served here): bf16, or fp8 with the calibration set its activation scales come from and the quantizer's figures.
+          precision: serving ? (engine?.form.precision ?? null) : null,
+          calibration: fp8?.calibration ?? null,
+          fp8: fp8 ? { fp8Id: fp8.fp8Id, format: fp8.format, figures: fp8.figures ?? null } : null,
           stages: version.checkpoint.stages,
-          // The drafter its engine decodes with now (null: plain decoding), with the acceptance measured live and offline.
+          // The drafter its engine decodes with now (null: plain decoding; in FP8, the FP8 drafter quantized from it), with the acceptance measured live and offline.
           drafter:
             engine?.drafterId && serving
               ? {
                   drafterId: engine.drafterId,
-                  offline: version.drafter?.drafterId === engine.drafterId ? version.drafter.metrics : null,
+                  precision: engine.form.precision,
+                  offline: fp8 ? (fp8.figures ? { acceptanceLength: fp8.figures.fp8DrafterAcceptance, speedup: fp8.figures.fp8DrafterSpeedup } : null) : version.drafter?.drafterId === engine.drafterId ? version.drafter.metrics : null,
                   live: engine.health ? liveAcceptance(engine.health) : null,
                 }
               : null,
@@ -77,6 +86,17 @@ export class ModelsController {
           drafters: drafters
             .filter((candidate) => candidate.drafter.modelId === version.modelId && candidate.drafter.checkpointId === version.checkpointId)
             .map((candidate) => ({ drafterId: candidate.drafter.drafterId, announcedAt: candidate.createdAt.toISOString(), refused: candidate.refused, metrics: candidate.drafter.metrics })),
+          // Every FP8 version the quantizer announced for it, newest first: refused ones (and refused FP8 drafters) with the reason.
+          fp8Versions: fp8Versions
+            .filter((candidate) => candidate.fp8.modelId === version.modelId && candidate.fp8.checkpointId === version.checkpointId)
+            .map((candidate) => ({
+              fp8Id: candidate.fp8Id,
+              drafterId: candidate.fp8.drafterId ?? null,
+              calibration: candidate.fp8.calibration,
+              announcedAt: candidate.createdAt.toISOString(),
+              refused: candidate.refused,
+              drafterRefused: candidate.drafterRefused,
+            })),
         };
       }),
     };

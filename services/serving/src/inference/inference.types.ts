@@ -39,8 +39,12 @@ export interface ServedModel {
   /** For a version, its model id. */
   readonly parent?: string;
   readonly format: string;
+  /** How its engine holds the weights (absent for an upstream model). */
+  readonly precision?: 'bf16' | 'fp8';
+  /** An FP8 version's calibration: the set its activation scales come from and how many texts. */
+  readonly calibration?: { readonly set: string; readonly samples: number };
   readonly createdAt: number;
-  /** The checkpoint manifest it was loaded from (absent for a packaged base or an upstream model). */
+  /** The file manifest it was loaded from: the checkpoint's, an FP8 version's student (absent for a packaged base or an upstream model). */
   readonly checkpoint?: { readonly uri: string; readonly sha256: string; readonly size: number; readonly kind: string };
 }
 

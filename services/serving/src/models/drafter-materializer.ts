@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ArtifactIntegrityError, ArtifactNotFoundError, type ArtifactStore, linkArtifacts, UnsafeFileNameError } from '@distillery/artifacts';
 import type { ArtifactRef, CheckpointBf16, DrafterReady } from '@distillery/contracts';
 import { safeSegment } from './checkpoint-materializer.js';
+import { checkOwnManifest } from './own-manifest.js';
 
 /** The EAGLE-3 drafter layout the engine (and vLLM, SGLang) loads: exactly these files. */
 export const DRAFTER_FILES = ['config.json', 'model.safetensors', 'manifest.json'] as const;
@@ -9,13 +10,6 @@ export const DRAFTER_FILES = ['config.json', 'model.safetensors', 'manifest.json
 /** A drafter that cannot be served with its version: artifacts missing or not the announced bytes, trained for other weights, or refused by the engine. */
 export class DrafterRefusedError extends Error {
   override readonly name = 'DrafterRefusedError';
-}
-
-/** What the compute plane's manifest.json of a drafter dir says (compute/distillery_compute/eagle/drafter.py). */
-interface DrafterFiles {
-  readonly kind?: unknown;
-  readonly files?: Readonly<Record<string, { readonly sha256?: unknown }>>;
-  readonly target?: { readonly weights_sha256?: unknown };
 }
 
 /**
@@ -38,12 +32,8 @@ export async function materializeDrafter(store: ArtifactStore, drafter: DrafterR
     if (files['model.safetensors']!.sha256 !== drafter.weights.sha256) {
       throw new DrafterRefusedError(`the manifest's model.safetensors (${files['model.safetensors']!.sha256}) is not the announced weights ${drafter.weights.sha256}`);
     }
-    const listed = JSON.parse((await store.get(files['manifest.json']!)).toString('utf8')) as DrafterFiles;
-    for (const name of ['config.json', 'model.safetensors'] as const) {
-      const expected = listed.files?.[name]?.sha256;
-      if (expected !== files[name]!.sha256) throw new DrafterRefusedError(`the drafter's manifest.json lists ${name} as ${String(expected ?? 'absent')}, stored as ${files[name]!.sha256}`);
-    }
-    const target = listed.target?.weights_sha256;
+    const listed = await checkOwnManifest(store, files, ['config.json', 'model.safetensors'], (message) => new DrafterRefusedError(message), 'the drafter');
+    const target = (listed.target as { weights_sha256?: unknown } | undefined)?.weights_sha256;
     if (typeof target === 'string' && target !== checkpoint.weights.sha256) {
       throw new DrafterRefusedError(`trained for the student weights ${target}, not ${checkpoint.modelId}@${checkpoint.checkpointId}'s ${checkpoint.weights.sha256}`);
     }

@@ -1,4 +1,4 @@
-import { type CheckpointBf16, type DrafterReady, storableText, storableValue } from '@distillery/contracts';
+import { type CheckpointBf16, type CheckpointFp8, type DrafterReady, storableText, storableValue } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { InvalidRequestError, ModelNotFoundError } from '../errors/serving.errors.js';
 
@@ -12,6 +12,24 @@ export interface ModelVersion {
   readonly createdAt: Date;
   /** The drafter it is served with: its newest one not refused (null: none announced, or all refused). */
   readonly drafter: DrafterReady | null;
+  /** Its newest FP8 version not refused (null: none announced, or all refused): served instead with DISTILLERY_SERVING_PRECISION=fp8. */
+  readonly fp8: Fp8Version | null;
+}
+
+/** An FP8 version of a version, as the catalog serves it. */
+export interface Fp8Version {
+  /** Names the quantization (fp8IdOf). */
+  readonly fp8Id: string;
+  readonly fp8: CheckpointFp8;
+  /** Why its FP8 drafter is not loaded with it (null: it has none, or it is servable). */
+  readonly drafterRefused: string | null;
+}
+
+/** One FP8 version announced for a version. */
+export interface VersionFp8 extends Fp8Version {
+  /** Why it is not served (its figures fail the gate, its artifacts did not verify, the engine refused it); null: servable. */
+  readonly refused: string | null;
+  readonly createdAt: Date;
 }
 
 /** One drafter announced for a version. */
@@ -35,6 +53,7 @@ interface VersionRow {
   refused: string | null;
   created_at: Date;
   drafter: DrafterReady | null;
+  fp8: { fp8Id: string; fp8: CheckpointFp8; drafterRefused: string | null } | null;
 }
 
 const toVersion = (row: VersionRow): ModelVersion => ({
@@ -44,10 +63,20 @@ const toVersion = (row: VersionRow): ModelVersion => ({
   refused: row.refused,
   createdAt: new Date(row.created_at),
   drafter: row.drafter ?? null,
+  fp8: row.fp8 ?? null,
 });
 
 /** A version's newest drafter not refused, as a column of a query over `serving.versions v`. */
 const SERVABLE_DRAFTER = `(SELECT d.drafter FROM serving.drafters d WHERE d.model_id = v.model_id AND d.checkpoint_id = v.checkpoint_id AND d.refused IS NULL ORDER BY d.seq DESC LIMIT 1) AS drafter`;
+
+/** A version's newest FP8 version not refused, as a column of a query over `serving.versions v`. */
+const SERVABLE_FP8 = `(SELECT jsonb_build_object('fp8Id', f.fp8_id, 'fp8', f.fp8, 'drafterRefused', f.drafter_refused) FROM serving.fp8 f
+  WHERE f.model_id = v.model_id AND f.checkpoint_id = v.checkpoint_id AND f.refused IS NULL ORDER BY f.seq DESC LIMIT 1) AS fp8`;
+
+/** `fp8_<12 hex>`: an FP8 version's id, from its quantizer manifest's hash (one quantization, one id). */
+export function fp8IdOf(fp8: Pick<CheckpointFp8, 'manifest'>): string {
+  return `fp8_${fp8.manifest.sha256.slice(0, 12)}`;
+}
 
 /** `<model id>@<checkpoint id>`: how a version is named in requests, answers, traces and metrics. */
 export function versionName(modelId: string, checkpointId: string): string {
@@ -55,10 +84,10 @@ export function versionName(modelId: string, checkpointId: string): string {
 }
 
 /**
- * The serving schema's record of versions, their drafters and pins, shared by every replica: the
- * checkpoints.bf16 and drafters.ready consumers record versions and drafters (in the inbox's
- * transaction), replicas mark the ones they cannot load refused, operators pin and roll back; each
- * replica serves `desired()` of every model, with its drafter.
+ * The serving schema's record of versions, their drafters, their FP8 versions and pins, shared by
+ * every replica: the checkpoints.bf16, drafters.ready and checkpoints.fp8 consumers record them (in
+ * the inbox's transaction), replicas mark the ones they cannot load refused, operators pin and roll
+ * back; each replica serves `desired()` of every model, with its drafter or as its FP8 version.
  */
 export class ModelCatalog {
   constructor(private readonly dataSource: DataSource) {}
@@ -102,6 +131,45 @@ export class ModelCatalog {
     return rows.map((row) => ({ drafter: row.drafter, refused: row.refused, createdAt: new Date(row.created_at) }));
   }
 
+  /** Records an FP8 version the quantizer announced for a version (announced or not yet); one announced twice keeps its first row. */
+  async recordFp8(manager: EntityManager, fp8: CheckpointFp8, eventId: string): Promise<boolean> {
+    const inserted = (await manager.query(
+      `INSERT INTO serving.fp8 (model_id, checkpoint_id, fp8_id, event_id, fp8) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (model_id, checkpoint_id, fp8_id) DO NOTHING RETURNING fp8_id`,
+      [storableText(fp8.modelId), storableText(fp8.checkpointId), fp8IdOf(fp8), storableText(eventId), JSON.stringify(storableValue(fp8))],
+    )) as unknown[];
+    return inserted.length > 0;
+  }
+
+  /** The version is served in BF16 again, not as this FP8 version (on every replica). */
+  async refuseFp8(version: { readonly modelId: string; readonly checkpointId: string; readonly fp8Id: string }, reason: string): Promise<void> {
+    await this.dataSource.query('UPDATE serving.fp8 SET refused = $4 WHERE model_id = $1 AND checkpoint_id = $2 AND fp8_id = $3', [
+      version.modelId,
+      version.checkpointId,
+      version.fp8Id,
+      storableText(reason.slice(0, 2_000)),
+    ]);
+  }
+
+  /** The FP8 version is served without its FP8 drafter from now on (on every replica). */
+  async refuseFp8Drafter(version: { readonly modelId: string; readonly checkpointId: string; readonly fp8Id: string }, reason: string): Promise<void> {
+    await this.dataSource.query('UPDATE serving.fp8 SET drafter_refused = $4 WHERE model_id = $1 AND checkpoint_id = $2 AND fp8_id = $3', [
+      version.modelId,
+      version.checkpointId,
+      version.fp8Id,
+      storableText(reason.slice(0, 2_000)),
+    ]);
+  }
+
+  /** Every FP8 version announced, by version, newest first. */
+  async fp8Versions(modelId?: string): Promise<VersionFp8[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT fp8_id, fp8, refused, drafter_refused, created_at FROM serving.fp8 WHERE $1::text IS NULL OR model_id = $1 ORDER BY model_id, checkpoint_id, seq DESC`,
+      [modelId ?? null],
+    )) as Array<{ fp8_id: string; fp8: CheckpointFp8; refused: string | null; drafter_refused: string | null; created_at: Date }>;
+    return rows.map((row) => ({ fp8Id: row.fp8_id, fp8: row.fp8, refused: row.refused, drafterRefused: row.drafter_refused, createdAt: new Date(row.created_at) }));
+  }
+
   async refuse(modelId: string, checkpointId: string, reason: string): Promise<void> {
     await this.dataSource.query('UPDATE serving.versions SET refused = $3 WHERE model_id = $1 AND checkpoint_id = $2', [modelId, checkpointId, storableText(reason.slice(0, 2_000))]);
   }
@@ -109,7 +177,7 @@ export class ModelCatalog {
   /** Every version of every model, newest first. */
   async versions(modelId?: string): Promise<ModelVersion[]> {
     const rows = (await this.dataSource.query(
-      `SELECT v.model_id, v.checkpoint_id, v.checkpoint, v.refused, v.created_at, ${SERVABLE_DRAFTER}
+      `SELECT v.model_id, v.checkpoint_id, v.checkpoint, v.refused, v.created_at, ${SERVABLE_DRAFTER}, ${SERVABLE_FP8}
        FROM serving.versions v WHERE $1::text IS NULL OR v.model_id = $1 ORDER BY v.model_id, v.seq DESC`,
       [modelId ?? null],
     )) as VersionRow[];
@@ -119,7 +187,7 @@ export class ModelCatalog {
   /** What every model with versions should be served as now, each with the drafter to serve it with. */
   async desired(): Promise<DesiredVersion[]> {
     const rows = (await this.dataSource.query(
-      `SELECT DISTINCT ON (v.model_id) v.model_id, v.checkpoint_id, v.checkpoint, v.refused, v.created_at, ${SERVABLE_DRAFTER}, p.checkpoint_id IS NOT NULL AS pinned
+      `SELECT DISTINCT ON (v.model_id) v.model_id, v.checkpoint_id, v.checkpoint, v.refused, v.created_at, ${SERVABLE_DRAFTER}, ${SERVABLE_FP8}, p.checkpoint_id IS NOT NULL AS pinned
        FROM serving.versions v LEFT JOIN serving.pins p ON p.model_id = v.model_id
        WHERE v.refused IS NULL AND (p.checkpoint_id IS NULL OR p.checkpoint_id = v.checkpoint_id)
        ORDER BY v.model_id, v.seq DESC`,
