@@ -11,6 +11,10 @@ and as a tree with a wrong sibling at every depth: tokens/s against plain decodi
 drafter of that acceptance reaches (the verification forward's cost; a real drafter adds its own
 draft time and accepts less), and the outputs must equal plain decoding's.
 
+FP8: after the BF16 figures the model is quantized in place (E4M3 W8A8 static per-tensor, fp8/), and
+the layers' GEMMs, decode at batch 1 and 16 and the oracle ceiling are measured again (Table 1's
+structure: FP8 and EAGLE + FP8 against BF16).
+
 Roofline: a batch-1 decode step reads every weight but the embedding table once, plus the KV of its
 context; tokens/s x those bytes / the device's memory bandwidth (--bandwidth, default H100 SXM's
 3.35 TB/s) is the fraction reached.
@@ -89,7 +93,65 @@ def main() -> int:
     print("| draft | mean accepted length | tokens/s | vs plain | same output |\n|---|---:|---:|---:|---|")
     for name, al, rate, same in spec_rows:
         print(f"| {name} | {al:.2f} | {rate:.1f} | {rate / ours:.2f}x | {same} |")
+    del hf
+    fp8_section(model, tok, prompt, n, timed, args.device)
     return 0
+
+
+def fp8_section(model, tok, prompt, n, timed, device) -> None:
+    """FP8 (E4M3 W8A8 static per-tensor) against BF16 on the same weights: the layers' GEMMs at M = 1, 16
+    and 256 (activation quantization included), decode tokens/s at batch 1 and 16, and the oracle
+    speculative ceiling on the FP8 model (Table 1's EAGLE + FP8, with every draft accepted). The model
+    is quantized in place (scales from the prompt) after the BF16 figures."""
+    from distillery_compute.fp8.calibrate import observe, quantizable, quantize_model
+    from distillery_compute.fp8.linear import FP8Matmul
+    from distillery_compute.fp8.numerics import quantize, scale_of
+
+    a = model.args
+    hd = a.head_dim
+    shapes = [("qkv", (a.n_heads + 2 * a.n_kv_heads) * hd, a.dim), ("o", a.dim, a.n_heads * hd),
+              ("gate_up", 2 * a.intermediate_size, a.dim), ("down", a.dim, a.intermediate_size)]
+    print("\n## FP8 against BF16: one GEMM (TFLOP/s, activation quantization included)\n")
+    print("| layer | M | BF16 | FP8 | FP8 / BF16 |\n|---|---:|---:|---:|---:|")
+    for name, out_features, in_features in shapes:
+        w = torch.randn(out_features, in_features, device=device, dtype=torch.bfloat16) * 0.02
+        scale = scale_of(w.float().abs().max())
+        fp8 = FP8Matmul(quantize(w, scale), scale, scale_of(4.0), torch.bfloat16)
+        for m in (1, 16, 256):
+            x = torch.randn(m, in_features, device=device, dtype=torch.bfloat16)
+            rates = []
+            for fn in (lambda: x @ w.T, lambda: fp8(x)):
+                fn()
+                seconds = timed(lambda: [fn() for _ in range(50)]) / 50
+                rates.append(2 * m * in_features * out_features / seconds / 1e12)
+            print(f"| {name} {out_features}x{in_features} | {m} | {rates[0]:.2f} | {rates[1]:.2f} | {rates[1] / rates[0]:.2f}x |")
+        del w, fp8
+
+    def decode(batch: int) -> float:
+        prompts = [[(t + i) % a.vocab_size for t in prompt] for i in range(batch)]
+        engine = Engine(model, tok, max_seqs=max(8, batch))
+        go = lambda count: engine.generate(prompts, SamplingParams(max_tokens=count, ignore_eos=True))  # noqa: E731
+        go(4)
+        rate = batch * (n - 1) / (timed(lambda: go(n)) - timed(lambda: go(1)))
+        del engine
+        return rate
+
+    bf16 = {b: decode(b) for b in (1, 16)}
+    layers = quantizable(model)
+    quantize_model(model, layers, observe(model, layers, [prompt[:256]]))
+    torch.cuda.empty_cache() if device == "cuda" else None
+    fp8 = {b: decode(b) for b in (1, 16)}
+    print("\n## Decode tokens/s, BF16 against FP8 (lm_head kept in BF16)\n")
+    print("| batch | BF16 | FP8 | FP8 / BF16 |\n|---:|---:|---:|---:|")
+    for b in (1, 16):
+        print(f"| {b} | {bf16[b]:.1f} | {fp8[b]:.1f} | {fp8[b] / bf16[b]:.2f}x |")
+    engine = Engine(model, tok, max_seqs=8)
+    plain = engine.generate([prompt], SamplingParams(max_tokens=n, ignore_eos=True))[0].token_ids
+    del engine
+    print("\n## EAGLE + FP8 ceiling: the FP8 model with an oracle drafter, against BF16 plain decoding\n")
+    print("| draft | mean accepted length | tokens/s | vs BF16 plain | same output as FP8 plain |\n|---|---:|---:|---:|---|")
+    for name, al, rate, same in speculative_ceiling(model, tok, prompt, plain, n, timed):
+        print(f"| {name} | {al:.2f} | {rate:.1f} | {rate / bf16[1]:.2f}x | {same} |")
 
 
 class Oracle:

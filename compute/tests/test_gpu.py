@@ -90,3 +90,58 @@ def test_speculative_decoding_on_cuda_gives_the_plain_greedy_output(tok):
         engine = Engine(model, tok, num_blocks=128, drafter=drafter, speculative=SpecConfig(method=method))
         assert [c.token_ids for c in engine.generate(prompts, params)] == plain
         assert engine.speculation()["rounds"] > 0
+
+
+def test_the_native_fp8_linear_agrees_with_the_cpu_emulation():
+    """torch._scaled_mm on sm89+ against the same layer emulated on CPU: the same E4M3 operands, fp32
+    accumulation both, so they differ by the bf16 output's rounding (and summation order) only."""
+    from distillery_compute.fp8.linear import FP8Linear
+    from distillery_compute.fp8.numerics import scale_of
+
+    if not detect().has_fp8:
+        pytest.skip("no native FP8 GEMM (needs sm89+)")
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(512, 384, bias=False)
+    x = torch.randn(33, 512)
+    layer = FP8Linear.from_linear(linear, input_scale=scale_of(x.abs().max()))
+    cpu = layer(x)
+    gpu = layer.cuda()(x.cuda().bfloat16())
+    assert layer._matmul[1].native   # the kernel ran, not the emulation
+    torch.testing.assert_close(gpu.float().cpu(), cpu, rtol=2e-2, atol=2e-2)
+
+
+def test_an_fp8_model_on_cuda_decodes_as_its_dense_forward_and_speculation_stays_lossless(tok):
+    """A micro model quantized to FP8 on the GPU (native E4M3 GEMMs): the engine agrees with the dense
+    model's KV loop, and an FP8 drafter leaves the FP8 target's greedy output as it is. cuBLAS picks
+    kernels by shape, and E4M3's rounding of activations can turn a last-bit difference between a
+    batched and a one-row product into another token; with peaked weights that is rare, so at most one
+    of six answers may differ (the CPU tests, in float64, require all)."""
+    import copy
+
+    from distillery_compute.eagle.drafter import DrafterConfig, Eagle3Drafter
+    from distillery_compute.eagle.vocab import vocab_maps
+    from distillery_compute.engine import Engine, SamplingParams
+    from distillery_compute.engine.speculative import SpecConfig
+    from distillery_compute.evaluate import greedy_decode
+    from distillery_compute.fp8.calibrate import observe, quantizable, quantize_model
+    from distillery_compute.model import ModelArgs, Transformer, init_weights
+
+    args = ModelArgs.from_name("micro").replace(vocab_size=384, max_seq_len=256, n_layers=8)
+    torch.manual_seed(0)
+    model = Transformer(args)
+    model.apply(lambda m: init_weights(m, std=0.3))
+    model = model.cuda().eval()
+    prompts = [[(7 * i + 3 * j) % 370 + 8 for j in range(10 + 5 * i)] for i in range(6)]
+    quantize_model(model, quantizable(model), observe(model, quantizable(model), prompts))
+    params = SamplingParams(max_tokens=24, ignore_eos=True)
+    plain = [c.token_ids for c in Engine(model, tok, num_blocks=128).generate(prompts, params)]
+    dense = [greedy_decode(model, p, 24, eos_id=-1) for p in prompts]
+    assert sum(a == b for a, b in zip(plain, dense)) >= 5
+    d2t, t2d = vocab_maps(torch.rand(args.vocab_size), 96)
+    drafter = Eagle3Drafter(DrafterConfig.for_target(args, 96), d2t, t2d).attach(model).eval()
+    fp8_drafter = copy.deepcopy(drafter)
+    quantize_model(fp8_drafter, quantizable(fp8_drafter), {g: 8.0 for g in ("fc", "midlayer.self_attn.qkv_proj",
+                   "midlayer.self_attn.o_proj", "midlayer.mlp.gate_up_proj", "midlayer.mlp.down_proj")})
+    engine = Engine(model, tok, num_blocks=128, drafter=fp8_drafter, speculative=SpecConfig(method="chain"))
+    spec = [c.token_ids for c in engine.generate(prompts, params)]
+    assert sum(a == b for a, b in zip(spec, plain)) >= 5 and engine.speculation()["rounds"] > 0
