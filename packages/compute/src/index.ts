@@ -16,6 +16,9 @@
  * // EAGLE drafters for that student (tests: writeMicroCheckpoint makes a student in a second):
  * const drafted = await runDrafterJob({ checkpoint: done.student, eagleRows: 'eagle.jsonl', evalRows: 'eval.jsonl', runDir: '/tmp/eagle', steps: 50 });
  * console.log(drafted.best, drafted.variants); // { combined: { chain: 2.1, tree: 2.6 } }
+ * // The student and that drafter in FP8 (calibration.jsonl's mixed texts of 2,048 tokens; the same run dir reuses the calibration):
+ * const fp8 = await runQuantizeJob({ checkpoint: done.student, calibration: 'calibration.jsonl', evalRows: 'eval.jsonl', runDir: '/tmp/fp8', drafter: '/tmp/eagle/drafters/combined/drafter' });
+ * console.log(fp8.student, fp8.drafter, fp8.clip_rate, fp8.greedy_agreement);
  * ```
  */
 export { computeConfigSchema, loadComputeConfig, type ComputeConfig } from './compute-config.js';
@@ -59,5 +62,22 @@ export {
   type DrafterTrainStartEvent,
   type DrafterVariant,
 } from './drafter-protocol.js';
+export {
+  FP8_FORMAT,
+  QUANTIZE_SETS,
+  quantizeArgs,
+  runQuantizeJob,
+  type QuantizeAcceptanceEvent,
+  type QuantizeClipRatesEvent,
+  type QuantizeDoneEvent,
+  type QuantizeEvaluatedEvent,
+  type QuantizeEvent,
+  type QuantizeJobOptions,
+  type QuantizeProgressEvent,
+  type QuantizeRunManifest,
+  type QuantizeRunModel,
+  type QuantizeSet,
+  type QuantizeStageStartEvent,
+} from './quantize-protocol.js';
 export { writeMicroCheckpoint, type MicroCheckpointDoneEvent, type MicroCheckpointOptions } from './micro-checkpoint.js';
 export { serveArgs, startEngineServer, type EngineServerProcess, type ServeExit, type ServeOptions, type ServeReadyEvent, type StartEngineServerOptions } from './serve-protocol.js';
