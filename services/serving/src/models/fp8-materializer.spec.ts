@@ -33,6 +33,13 @@ describe('materializing an announced FP8 version', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('reads the quantize run’s manifest.json through the fp8 manifest, or as the manifest itself', async () => {
+    const fp8 = await announce({ exactMatch: { bf16: 0.5, fp8: 0.4 } });
+    expect((await readQuantizerManifest(store, fp8)).metrics).toMatchObject({ bf16: { exact_match: 0.5 }, fp8: { exact_match: 0.4 } });
+    const runFile = (await store.getManifest(fp8.manifest)).files['quantize-job.json']!;
+    expect((await readQuantizerManifest(store, { ...fp8, manifest: runFile })).metrics).toMatchObject({ fp8: { exact_match: 0.4 } });
+  });
+
   it('links the FP8 student whole and exactly the EAGLE-3 layout of its drafter under the version’s ~fp8 dir', async () => {
     const fp8 = await announce();
     const quantizer = await readQuantizerManifest(store, fp8);
@@ -75,8 +82,10 @@ describe('materializing an announced FP8 version', () => {
     await chmod(store.pathOf(config), 0o644);
     await writeFile(store.pathOf(config), 'tampered');
     expect(await refusal(materializeFp8Drafter(store, plain, await readQuantizerManifest(store, plain), root))).toBeInstanceOf(Fp8DrafterRefusedError);
-    const notJson = await store.put('not json', { kind: 'fp8-manifest' });
+    const notJson = await store.put('not json', { kind: 'fp8-job-manifest' });
     expect(await refusal(readQuantizerManifest(store, { ...plain, manifest: notJson }))).toBeInstanceOf(Fp8RefusedError);
+    const listsNone = await store.putManifest({ id: 'fp8_x', kind: 'fp8', createdAt: new Date().toISOString(), createdBy: 'quantizer', files: {} });
+    expect((await refusal(readQuantizerManifest(store, { ...plain, manifest: listsNone }))).message).toMatch(/lists no quantize-job.json/);
     expect(await refusal(materializeFp8Student(store, { ...plain, student: notJson }, checkpoint, {}, root))).toBeInstanceOf(Fp8RefusedError);
   });
 });

@@ -38,11 +38,26 @@ export function fp8Dir(root: string, fp8: CheckpointFp8): string {
   return join(root, safeSegment(fp8.modelId), `${safeSegment(fp8.checkpointId)}~fp8`, fp8IdOf(fp8));
 }
 
-/** The quantizer's manifest.json the announcement names (its `manifest` artifact), hash-checked. Throws Fp8RefusedError. */
+/** The name the quantizer stores the quantize run's manifest.json under in the fp8 file manifest (services/quantizer publish-fp8.ts). */
+export const QUANTIZE_JOB_FILE = 'quantize-job.json';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The quantize run's manifest.json the announcement names, hash-checked: its `manifest` artifact is
+ * the quantizer's fp8 file manifest listing it as quantize-job.json (or, written by hand, the
+ * run's manifest.json itself). Throws Fp8RefusedError.
+ */
 export async function readQuantizerManifest(store: ArtifactStore, fp8: CheckpointFp8): Promise<QuantizerManifest> {
   return refusing(refuseVersion, async () => {
-    const manifest = JSON.parse((await store.get(fp8.manifest)).toString('utf8')) as unknown;
-    if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new Fp8RefusedError('its manifest is not a JSON object');
+    let manifest = JSON.parse((await store.get(fp8.manifest)).toString('utf8')) as unknown;
+    if (isObject(manifest) && isObject(manifest.files) && typeof manifest.createdBy === 'string') {
+      const files = (await store.getManifest(fp8.manifest)).files;
+      const run = files[QUANTIZE_JOB_FILE] ?? files['manifest.json'];
+      if (!run) throw new Fp8RefusedError(`its manifest lists no ${QUANTIZE_JOB_FILE} (it lists ${Object.keys(files).join(', ') || 'nothing'})`);
+      manifest = JSON.parse((await store.get(run)).toString('utf8')) as unknown;
+    }
+    if (!isObject(manifest)) throw new Fp8RefusedError('its quantize manifest is not a JSON object');
     return manifest as QuantizerManifest;
   });
 }
