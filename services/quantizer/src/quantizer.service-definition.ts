@@ -1,5 +1,7 @@
 import type { ServiceDefinition } from '@distillery/service-kit';
-import { serviceSchemaMigration } from '@distillery/storage';
+import { loadQuantizerConfig } from './config/quantizer.config.js';
+import { QUANTIZER_ENTITIES, QUANTIZER_MIGRATIONS } from './quantizer.schema.js';
+import { QuantizerModule } from './quantizer.module.js';
 
 /** FP8 E4M3 W8A8 static per-tensor quantization of student and drafter, with calibration. */
 export const quantizerService: ServiceDefinition = {
@@ -7,9 +9,15 @@ export const quantizerService: ServiceDefinition = {
   description: 'FP8 E4M3 W8A8 static per-tensor quantization of student and drafter, with calibration.',
   defaultPort: 7107,
   schema: 'quantizer',
-  consumes: ['checkpoints.bf16', 'drafters.ready'],
+  consumes: ['datasets.ready', 'checkpoints.bf16', 'drafters.ready'],
   produces: ['checkpoints.fp8'],
-  // A shell until its stages land: it boots, reports health and metrics, and consumes nothing.
-  stages: [{ name: 'fp8-ptq', implemented: false }],
-  migrations: [serviceSchemaMigration('quantizer', 1764000000007)],
+  loadConfig: loadQuantizerConfig,
+  stages: [
+    { name: 'fp8-calibrate', implemented: true },
+    { name: 'fp8-ptq', implemented: true },
+    { name: 'fp8-evaluate', implemented: true },
+  ],
+  migrations: QUANTIZER_MIGRATIONS,
+  entities: QUANTIZER_ENTITIES,
+  module: QuantizerModule,
 };

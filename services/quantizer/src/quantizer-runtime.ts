@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { computePython } from '@distillery/compute';
+import type { Platform } from '@distillery/service-kit';
+import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
+import { CheckpointCatalog } from './catalog/checkpoint-catalog.js';
+import { DatasetCatalog } from './catalog/dataset-catalog.js';
+import type { QuantizerConfig } from './config/quantizer.config.js';
+import { CheckpointConsumer, QUANTIZER_GROUP } from './consumers/checkpoint.consumer.js';
+import { DatasetReadyConsumer, QUANTIZER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
+import { DrafterConsumer, QUANTIZER_DRAFTERS_GROUP } from './consumers/drafter.consumer.js';
+import { QuantizerJobStore } from './jobs/quantizer-job-store.js';
+import { quantizingSettingsOf } from './jobs/quantizing-settings.js';
+import { QuantizerMetrics } from './quantizer-metrics.js';
+import { Quantizer } from './quantizing/quantizer.js';
+import { QuantizingQueue } from './queue/quantizing-queue.js';
+
+/**
+ * A running quantizer replica: the datasets.ready consumer records where each dataset version's
+ * calibration texts are, the checkpoints.bf16 consumer records each student and queues its job, the
+ * drafters.ready consumer queues a job per student and drafter, the queue runs them one at a time
+ * through the compute plane, and the outbox relay publishes checkpoints.fp8.
+ */
+export class QuantizerRuntime {
+  private constructor(
+    readonly replica: string,
+    readonly store: QuantizerJobStore,
+    readonly queue: QuantizingQueue,
+    /** Where the data dir is, to keep it out of what the API answers. */
+    readonly dataDir: string,
+    private readonly consumers: ReadonlyArray<{ stop(): Promise<void> }>,
+    private readonly relay: OutboxRelay,
+    private readonly logger: Platform['logger'],
+  ) {}
+
+  static async start(platform: Platform, config: QuantizerConfig): Promise<QuantizerRuntime> {
+    const { dataSource } = platform.database;
+    const replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const logger = platform.logger.child({ component: 'quantizer' });
+    const python = computePython(config);
+    const dataDir = resolve(platform.config.DISTILLERY_DATA_DIR);
+    const store = new QuantizerJobStore(dataSource, new Outbox('quantizer'));
+    const metrics = new QuantizerMetrics(platform.metrics.registry, () => store.countByStatus());
+    const relay = new OutboxRelay({ dataSource, bus: platform.bus, schema: 'quantizer', logger });
+    relay.start();
+    const datasets = new DatasetCatalog(dataSource);
+    const checkpoints = new CheckpointCatalog(dataSource);
+    const quantizer = new Quantizer({ artifacts: platform.artifacts, datasets, checkpoints, dataDir, ...(python ? { python } : {}), killGraceMs: 5_000 });
+    // Without the compute plane, jobs are recorded and wait: they run once it is there and the service restarts.
+    if (!python) logger.error('no compute Python (set DISTILLERY_COMPUTE_PYTHON or run bash compute/bootstrap.sh): quantizer jobs are queued and not run');
+    const queue = new QuantizingQueue({
+      store,
+      runner: quantizer.quantize,
+      slots: python ? config.DISTILLERY_QUANTIZER_SLOTS : 0,
+      replica,
+      logger,
+      metrics,
+      onSucceeded: (_job, outcome) => {
+        relay.wake();
+        metrics.announced(outcome.metrics);
+      },
+      onEnded: async (job, status) => {
+        if (status !== 'failed') await quantizer.removeRunDir(job.id);
+        else logger.info({ jobId: job.id, runDir: quantizer.runDirOf(job.id) }, 'the failed job’s run dir is kept');
+      },
+      requeueAllOnStart: platform.config.DISTILLERY_MODE === 'embedded',
+    });
+    queue.start();
+    const settings = quantizingSettingsOf(config);
+    const maxMessageBytes = platform.config.DISTILLERY_MAX_MESSAGE_BYTES;
+    const wake = () => queue.wake();
+    const consumers = [
+      new DatasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: wake }),
+      new CheckpointConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_GROUP), checkpoints, store, settings, logger, metrics, maxMessageBytes, onRecorded: wake }),
+      new DrafterConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DRAFTERS_GROUP), store, settings, logger, metrics, maxMessageBytes, onQueued: wake }),
+    ];
+    try {
+      for (const consumer of consumers) await consumer.start();
+    } catch (error) {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await queue.stop();
+      await relay.stop();
+      throw error;
+    }
+    logger.info({ slots: config.DISTILLERY_QUANTIZER_SLOTS, settings, python, replica }, 'quantizer consuming datasets.ready, checkpoints.bf16 and drafters.ready');
+    return new QuantizerRuntime(replica, store, queue, dataDir, consumers, relay, logger);
+  }
+
+  /**
+   * Drain: stop consuming and give the running job back to the queue at once (it resumes in its run
+   * dir, with the calibration it made), then publish what the outbox holds.
+   */
+  async stop(): Promise<void> {
+    await Promise.all([...this.consumers.map((consumer) => consumer.stop()), this.queue.stop()]);
+    await this.relay.stop();
+    this.logger.info('quantizer stopped');
+  }
+}
