@@ -8,6 +8,9 @@
 export { servingService } from './serving.service-definition.js';
 export { loadServingConfig, servingConfigSchema, type ServingConfig } from './config/serving.config.js';
 export { ServingLifecycle } from './serving-lifecycle.js';
+export { fp8IdOf } from './models/model-catalog.js';
+export { type Fp8Figures, fp8Figures, type QuantizerManifest } from './models/fp8-gate.js';
+export { Fp8RefusedError, readQuantizerManifest } from './models/fp8-materializer.js';
 export { announceCheckpoint, tamper } from './testing/announce-checkpoint.js';
 export { announceDrafter } from './testing/announce-drafter.js';
 export { announceFp8, storeFp8Version } from './testing/announce-fp8.js';

@@ -18,7 +18,7 @@ export interface QuantizerManifest {
   };
   /** Each drafter's acceptance on the FP8 student (null: no drafter). */
   readonly acceptance?: Readonly<Record<string, { readonly mean_accepted_length?: unknown; readonly tokens_per_s?: unknown; readonly spec?: { readonly method?: unknown } }>> | null;
-  readonly memory?: { readonly bf16_bytes?: unknown; readonly fp8_bytes?: unknown; readonly saved_bytes?: unknown };
+  readonly memory?: { readonly bf16_bytes?: unknown; readonly fp8_bytes?: unknown; readonly drafter_bf16_bytes?: unknown; readonly drafter_fp8_bytes?: unknown; readonly saved_bytes?: unknown };
 }
 
 /** The quantizer's figures of an FP8 version, as GET /serving/models and the gate read them (null: the manifest has none). */
