@@ -1,6 +1,7 @@
 import { sleep, subscribeEvents } from '@distillery/bus';
 import type { z } from 'zod';
-import { type ArtifactRef, type MessageContract, traceRefinedContract } from '@distillery/contracts';
+import { type ArtifactRef, type CheckpointFp8, checkpointFp8Contract, type MessageContract, traceRefinedContract } from '@distillery/contracts';
+import { type QuantizerManifest, readQuantizerManifest } from '@distillery/serving';
 import type { RunningApp } from '@distillery/service-kit';
 
 /**
@@ -202,5 +203,57 @@ export async function awaitDrafter(app: RunningApp, checkpointId: string, option
     }
     if (Date.now() > deadline) throw new Error(`drafter: no drafter for ${checkpointId} within ${Math.round((options.timeoutMs ?? 3_600_000) / 1000)} s${job ? ` (job ${job.id} ${job.status})` : ' (no job)'}`);
     await sleep(500);
+  }
+}
+
+/** The FP8 student (and drafter) the quantizer service made of a checkpoint, as checkpoints.fp8 announced it. */
+export interface QuantizedStudent {
+  readonly jobId: string;
+  readonly fp8: CheckpointFp8;
+  /** The quantize run's manifest.json: calibration, clip rates by set and length (`sweep.sets`), BF16 against FP8, the drafters' acceptance, memory. */
+  readonly manifest: QuantizerManifest;
+}
+
+interface QuantizerJobView {
+  readonly id: string;
+  readonly status: string;
+  readonly drafterId: string | null;
+  readonly stage: string | null;
+  readonly step: number | null;
+  readonly total: number | null;
+  readonly error: string | null;
+}
+
+/**
+ * Waits for the quantizer's checkpoints.fp8 of the checkpoint — the one quantized with `drafterId`
+ * (it starts on drafters.ready), or without a drafter (on checkpoints.bf16) — printing its job's
+ * stages from the quantizer's HTTP API, and reads the run's manifest from the artifact store.
+ */
+export async function awaitQuantized(app: RunningApp, checkpointId: string, drafterId: string | undefined, options: { print: (line: string) => void; timeoutMs?: number }): Promise<QuantizedStudent> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
+  const wanted = (candidate: { readonly checkpointId?: string; readonly drafterId?: string | null }) => (candidate.checkpointId ?? checkpointId) === checkpointId && (candidate.drafterId ?? null) === (drafterId ?? null);
+  const announced: CheckpointFp8[] = [];
+  // a new group: the embedded bus delivers the events already sent too
+  const subscription = await subscribeEvents(app.platform.bus, checkpointFp8Contract, { groupId: `cli-run-fp8-${checkpointId}`, handler: async (event) => void announced.push(event.data) });
+  let lastAt = '';
+  let lastProgress = 0;
+  try {
+    for (;;) {
+      const jobs = await getJson<QuantizerJobView[]>(`${app.url}/quantizer/jobs?checkpointId=${encodeURIComponent(checkpointId)}&limit=10`, 'quantizer');
+      const job = jobs.find(wanted);
+      const fp8 = announced.find(wanted);
+      if (fp8) return { jobId: job?.id ?? '–', fp8, manifest: await readQuantizerManifest(app.platform.artifacts, fp8) };
+      if (job && (job.status === 'failed' || job.status === 'cancelled')) throw new Error(`quantizer: job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
+      const at = job ? `${job.stage ?? ''} ${job.step ?? ''}` : '';
+      if (job?.stage && at !== lastAt && Date.now() - lastProgress > 5_000) {
+        lastProgress = Date.now();
+        lastAt = at;
+        options.print(`      ${job.stage}${job.step === null ? '' : ` step ${job.step}/${job.total ?? '?'}`}`);
+      }
+      if (Date.now() > deadline) throw new Error(`quantizer: no FP8 version of ${checkpointId}${drafterId ? ` with ${drafterId}` : ''} within ${Math.round((options.timeoutMs ?? 3_600_000) / 1000)} s${job ? ` (job ${job.id} ${job.status})` : ' (no job)'}`);
+      await sleep(500);
+    }
+  } finally {
+    await subscription.stop();
   }
 }

@@ -11,6 +11,12 @@ export const runConfigSchema = z.object({
   DISTILLERY_RUN_TRAIN_STEPS: env.int(0, 5),
   /** Optimizer steps of the EAGLE drafter trained for the student (on a few prompts: a short run); 0 trains none. */
   DISTILLERY_RUN_DRAFTER_STEPS: env.int(0, 60),
+  /** Calibration texts a set and length the quantizer's FP8 job observes on the student (and again with its drafter); 0 quantizes nothing. */
+  DISTILLERY_RUN_QUANTIZE_SAMPLES: env.int(0, 1),
+  /** The calibration length (tokens) whose scales the FP8 student is served with: one of the curator's buckets, 32 … 2048. */
+  DISTILLERY_RUN_QUANTIZE_LENGTH: env.int(1, 256),
+  /** Held-out rows the FP8 job decodes BF16 against FP8 (exact match, greedy agreement, the drafters' acceptance) and measures clip rates on. */
+  DISTILLERY_RUN_QUANTIZE_EVAL_ROWS: env.int(1, 2),
   /** Held-out conversations replayed through the agents on the served student after training; 0 replays none. */
   DISTILLERY_RUN_REPLAY_CONVERSATIONS: env.int(0, 3),
 });

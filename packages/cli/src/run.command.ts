@@ -4,9 +4,11 @@ import { traceRawContract } from '@distillery/contracts';
 import { DEFAULT_TRAINER_PRESET } from '@distillery/trainer';
 import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ALL_SERVICES } from './all-services.js';
-import { awaitDataset, awaitDrafter, awaitRefined, awaitStudent, countEvents, type SimulatedCampaign, simulateCampaign, type TrainedDrafter, type TrainedStudent } from './loop-stages.js';
+import { fp8IdOf } from '@distillery/serving';
+import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter, type TrainedStudent } from './loop-stages.js';
+import { describeFp8, fp8Section } from './fp8-report.js';
 import { ProgressPrinter } from './progress.js';
-import { replayOnStudent, replayTable, type StudentReplay } from './student-replay.js';
+import { describeServed, replayOnStudent, replayTable, type StudentReplay } from './student-replay.js';
 import { loadRunConfig } from './run-config.js';
 
 /** Held-out rows whose loss the embedded run measures after each stage (each agent in turn), and how many of them it decodes: two per agent, the same rows at every stage. */
@@ -46,16 +48,27 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const drafting = drafterSteps > 0
     ? { DISTILLERY_DRAFTER_STEPS: String(drafterSteps), DISTILLERY_DRAFTER_MAX_PROMPTS: '12', DISTILLERY_DRAFTER_MAX_NEW_TOKENS: '96', DISTILLERY_DRAFTER_EVAL_LIMIT: '4', DISTILLERY_DRAFTER_EVAL_MAX_TOKENS: '96' }
     : { DISTILLERY_DRAFTER_SLOTS: '0' };
+  // The quantizer service makes an FP8 student of the checkpoint on checkpoints.bf16, and again with
+  // its drafter on drafters.ready: here DISTILLERY_RUN_QUANTIZE_SAMPLES calibration texts a set and
+  // length (every bucket of the curator's calibration part, for the clip rates by length), the
+  // scales of DISTILLERY_RUN_QUANTIZE_LENGTH deployed, DISTILLERY_RUN_QUANTIZE_EVAL_ROWS held-out rows
+  // decoded BF16 against FP8 (32 tokens) and measured for the clip rates (256 tokens): a minute or
+  // two on 2 cores. Serving then serves the FP8 version unless its figures are refused. 0: none.
+  const quantizeSamples = trainSteps > 0 ? settings.DISTILLERY_RUN_QUANTIZE_SAMPLES : 0;
+  const evalRows = String(settings.DISTILLERY_RUN_QUANTIZE_EVAL_ROWS);
+  const quantizing = quantizeSamples > 0
+    ? { DISTILLERY_QUANTIZER_SAMPLES: String(quantizeSamples), DISTILLERY_QUANTIZER_LENGTH: String(settings.DISTILLERY_RUN_QUANTIZE_LENGTH), DISTILLERY_QUANTIZER_TEST_LIMIT: evalRows, DISTILLERY_QUANTIZER_TEST_MAX_TOKENS: '256', DISTILLERY_QUANTIZER_EVAL_LIMIT: evalRows, DISTILLERY_QUANTIZER_EVAL_MAX_TOKENS: '32' }
+    : { DISTILLERY_QUANTIZER_SLOTS: '0' };
   // The agents' compact prompts (~830 tokens, all within the 135M student's 2,048-token training cap;
   // the production ones average ~1,250 and a third pass 2,048): the student is trained on what the
   // agents send, in a third less CPU time. DISTILLERY_AGENTS_PROMPT_PROFILE=production to override.
   const prompts = { DISTILLERY_AGENTS_PROMPT_PROFILE: 'compact' };
   // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
-  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...training, ...drafting, ...options.env, DISTILLERY_MODE: 'embedded' };
+  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...training, ...drafting, ...quantizing, ...options.env, DISTILLERY_MODE: 'embedded' };
   checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
-  const progress = new ProgressPrinter(10 + stages.length);
+  const progress = new ProgressPrinter(11 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
   const app = await progress.run(
     'platform',
@@ -109,17 +122,38 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     stageNotes['drafter/eagle-train'] = `${drafter.drafterId}: ${drafterSteps} TTT steps, final loss ${drafter.metrics.trainLoss?.toFixed(3) ?? '–'}`;
     stageNotes['drafter/eagle-evaluate'] = describeDrafter(drafter);
   }
+  const quantized: QuantizedStudent | undefined =
+    student && quantizeSamples > 0
+      ? await progress.run(
+          `quantizer: the FP8 student${drafter ? ` and drafter` : ''} (${quantizeSamples} calibration text${quantizeSamples === 1 ? '' : 's'} a set and length, ${settings.DISTILLERY_RUN_QUANTIZE_LENGTH} tokens deployed)`,
+          () => awaitQuantized(app, student.checkpointId, drafter?.drafterId, { print: (line) => process.stdout.write(`${line}\n`) }),
+          (result) => `${fp8IdOf(result.fp8)} on checkpoints.fp8: ${describeFp8(result)}`,
+        )
+      : undefined;
+  if (quantized) {
+    const { calibration } = quantized.fp8;
+    stageNotes['quantizer/fp8-calibrate'] = `${calibration.set} calibration, ${calibration.samples} texts; clip rates of every set and length on held-out sequences`;
+    stageNotes['quantizer/fp8-ptq'] = `${fp8IdOf(quantized.fp8)}: ${quantized.fp8.format}${quantized.fp8.drafterId ? `, with ${quantized.fp8.drafterId}` : ''}`;
+    stageNotes['quantizer/fp8-evaluate'] = describeFp8(quantized);
+  }
   const replayConversations = settings.DISTILLERY_RUN_REPLAY_CONVERSATIONS;
   const replay =
     student && replayConversations > 0
       ? await progress.run(
           `serving: the student behind the agents, ${replayConversations} held-out conversations replayed`,
-          () => replayOnStudent(app, dataset, student.checkpointId, { conversations: replayConversations, env, print: (line) => process.stdout.write(`${line}\n`), ...(drafter ? { drafterId: drafter.drafterId } : {}) }),
-          (result) => `${result.student.turns} turns on ${result.version}: ${(result.student.turnsCompleted * 100).toFixed(0)}% completed (teacher ${(result.teacher.turnsCompleted * 100).toFixed(0)}%)`,
+          () => replayOnStudent(app, dataset, student.checkpointId, {
+              conversations: replayConversations,
+              env,
+              print: (line) => process.stdout.write(`${line}\n`),
+              ...(drafter ? { drafterId: drafter.drafterId } : {}),
+              ...(quantized ? { fp8: quantized.fp8 } : {}),
+            }),
+          (result) => `${result.student.turns} turns on ${result.version} ${describeServed(result.servedAs)}: ${(result.student.turnsCompleted * 100).toFixed(0)}% completed (teacher ${(result.teacher.turnsCompleted * 100).toFixed(0)}%)`,
         )
       : undefined;
   if (replay) {
     stageNotes['serving/engine'] = `${replay.version} served; ${replay.student.turns} held-out turns replayed through the agents on it`;
+    if (quantized) stageNotes['serving/fp8'] = `${replay.version} served ${describeServed(replay.servedAs)}`;
     process.stdout.write(`\n${replayTable(replay).join('\n')}\n`);
     if (replay.drafter) process.stdout.write(`drafter ${replay.drafter.drafterId} during the replay: ${replay.drafter.rounds} drafts verified, mean accepted length ${replay.drafter.meanAcceptedLength.toFixed(2)}\n`);
   }
@@ -135,7 +169,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (stage.implemented ? stagesRun : stagesMissing).push(name);
   }
 
-  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, campaign: describeCampaign(campaign), student, drafter, replay });
+  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, campaign: describeCampaign(campaign), student, drafter, quantized, replay });
   const reportRef = await app.platform.artifacts.put(report, { kind: 'run-report' });
   await app.platform.artifacts.putManifest({
     id: runId,
@@ -171,7 +205,7 @@ function describeDrafter(drafter: TrainedDrafter): string {
   return `mean accepted length ${figure(m.acceptanceLength, 2)} (tree), ${figure(m.chainAcceptanceLength, 2)} (chain); ${figure(m.speedup, 2)}x plain decoding, ${figure(m.sameOutput, 0)}/${figure(m.heldOutPrompts, 0)} outputs unchanged`;
 }
 
-function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; campaign: string; student: TrainedStudent | undefined; drafter: TrainedDrafter | undefined; replay: StudentReplay | undefined }): string {
+function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; campaign: string; student: TrainedStudent | undefined; drafter: TrainedDrafter | undefined; quantized: QuantizedStudent | undefined; replay: StudentReplay | undefined }): string {
   const figure = run.student
     ? [
         '## Quality per stage (first version of the paper\'s Figure 3, this run)',
@@ -202,6 +236,7 @@ function renderReport(run: { runId: string; health: string; compute: unknown; st
     '',
     ...figure,
     ...(run.drafter ? ['## The EAGLE drafter (a short run of the paper\'s Table 2)', '', `${run.drafter.drafterId}: ${describeDrafter(run.drafter)}.`, ''] : []),
+    ...(run.quantized ? fp8Section(run.quantized, run.replay) : []),
     ...(run.replay ? ['## The student behind the agents: held-out conversations, teacher and student side by side', '', ...replayTable(run.replay), ''] : []),
     ...(run.replay?.drafter ? [`During the replay the student decoded with drafter ${run.replay.drafter.drafterId}: ${run.replay.drafter.rounds} drafts verified, mean accepted length ${run.replay.drafter.meanAcceptedLength.toFixed(2)}, acceptance by position ${run.replay.drafter.acceptanceByPosition.map((rate) => rate.toFixed(2)).join(' / ')}.`, ''] : []),
     'The paper-mirroring tables and figures (Table 1, Figures 3–4) appear here once the stages that produce them exist.',

@@ -2,8 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentsService } from '@distillery/agents';
 import { understandingSchema } from '@distillery/dealership';
+import type { CheckpointFp8 } from '@distillery/contracts';
 import { AgentsClient, type TurnTrace__Output } from '@distillery/proto';
-import { ServingLifecycle } from '@distillery/serving';
+import { fp8IdOf, ServingLifecycle } from '@distillery/serving';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { z } from 'zod';
 import type { BuiltDataset } from './loop-stages.js';
@@ -29,8 +30,20 @@ export interface ReplayScores {
   readonly secondsPerTurn: number;
 }
 
+/** How serving served the version during the replay, and what it refused of what the run made. */
+export interface ServedAs {
+  readonly precision: 'bf16' | 'fp8';
+  /** An FP8 version's calibration set and samples. */
+  readonly calibration?: { readonly set: string; readonly samples: number };
+  /** The drafter it decoded with (null: plain decoding). */
+  readonly drafterId: string | null;
+  /** Why serving refused the drafter, the FP8 version or its FP8 drafter, one line each. */
+  readonly refusals: readonly string[];
+}
+
 export interface StudentReplay {
   readonly version: string;
+  readonly servedAs: ServedAs;
   readonly conversations: number;
   readonly teacher: ReplayScores;
   readonly student: ReplayScores;
@@ -53,21 +66,26 @@ export async function replayOnStudent(
   app: RunningApp,
   dataset: BuiltDataset & { readonly manifestUri: string },
   checkpointId: string,
-  options: { readonly conversations: number; readonly env: Readonly<Record<string, string | undefined>>; readonly print: (line: string) => void; readonly drafterId?: string },
+  options: {
+    readonly conversations: number;
+    readonly env: Readonly<Record<string, string | undefined>>;
+    readonly print: (line: string) => void;
+    /** The drafter announced for the checkpoint. */
+    readonly drafterId?: string;
+    /** The FP8 version announced for it. */
+    readonly fp8?: CheckpointFp8;
+  },
 ): Promise<StudentReplay> {
   const version = `${STUDENT_MODEL}@${checkpointId}`;
   const serving = app.app.get(ServingLifecycle).runtime;
   const deadline = Date.now() + 300_000;
-  // served, and (when a drafter was announced for it) by an engine that decodes with that drafter
-  const engine = async () => (await serving.router?.health())?.find((candidate) => candidate.version === version && candidate.drafterId === options.drafterId && candidate.health?.status === 'serving');
-  // serving may refuse the drafter (it does not verify, or its job measured it slower than plain decoding)
-  const refused = async () => (await serving.catalog?.drafters(STUDENT_MODEL))?.find((entry) => entry.drafter.drafterId === options.drafterId)?.refused ?? null;
-  let refusal: string | null = null;
-  while (!(await serving.inference.models()).some((model) => model.id === STUDENT_MODEL && model.root === version) || (options.drafterId && !(await engine()) && !(refusal = await refused()))) {
-    if (Date.now() > deadline) throw new Error(`serving: ${version}${options.drafterId ? ` with drafter ${options.drafterId}` : ''} not served within 300 s`);
+  const wanted = { checkpointId, ...(options.drafterId ? { drafterId: options.drafterId } : {}), ...(options.fp8 ? { fp8: options.fp8 } : {}), speculative: options.env.DISTILLERY_SERVING_SPECULATIVE !== 'off', fp8Served: options.env.DISTILLERY_SERVING_PRECISION !== 'bf16' };
+  let servedAs: ServedAs | undefined;
+  while (!(servedAs = await settledOn(serving, wanted))) {
+    if (Date.now() > deadline) throw new Error(`serving: ${version}${options.drafterId ? ` with drafter ${options.drafterId}` : ''}${options.fp8 ? ' in FP8' : ''} not served within 300 s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  options.print(`      ${version} served${options.drafterId ? (refusal ? ` without drafter ${options.drafterId} (refused: ${refusal})` : ` with drafter ${options.drafterId}`) : ''}; replaying held-out conversations through the agents on it`);
+  options.print(`      ${version} served ${describeServed(servedAs)}; replaying held-out conversations through the agents on it`);
 
   const manifest = await app.platform.artifacts.getManifest(dataset.manifestUri);
   const held = ((manifest.attributes as { splits?: { eval?: string[] } }).splits?.eval ?? []).slice(0, options.conversations);
@@ -123,11 +141,48 @@ export async function replayOnStudent(
     studentClient.close();
     await studentAgents.close();
   }
-  const health = options.drafterId ? (await engine())?.health : undefined;
-  const drafter = health && options.drafterId
-    ? { drafterId: options.drafterId, rounds: Number(health.specRounds), meanAcceptedLength: health.meanAcceptedLength, acceptanceByPosition: [...health.acceptanceByPosition] }
+  const engine = (await serving.router?.health())?.find((candidate) => candidate.version === version);
+  const health = engine?.drafterId ? engine.health : undefined;
+  const drafter = health && engine?.drafterId
+    ? { drafterId: engine.drafterId, rounds: Number(health.specRounds), meanAcceptedLength: health.meanAcceptedLength, acceptanceByPosition: [...health.acceptanceByPosition] }
     : undefined;
-  return { version, conversations: held.length, teacher: summarize(teacherTurns), student: summarize(studentTurns), ...(drafter ? { drafter } : {}) };
+  return { version, servedAs, conversations: held.length, teacher: summarize(teacherTurns), student: summarize(studentTurns), ...(drafter ? { drafter } : {}) };
+}
+
+/**
+ * How the version is served once serving has acted on everything the run announced for it (the
+ * drafter and the FP8 version recorded, and the engine answering being the one the catalog wants:
+ * with DISTILLERY_SERVING_PRECISION=fp8 its newest FP8 version not refused, with its FP8 drafter
+ * unless refused, else BF16 with its newest drafter not refused); undefined until then.
+ */
+async function settledOn(serving: ServingLifecycle['runtime'], wanted: { readonly checkpointId: string; readonly drafterId?: string; readonly fp8?: CheckpointFp8; readonly speculative: boolean; readonly fp8Served: boolean }): Promise<ServedAs | undefined> {
+  const { catalog, router } = serving;
+  if (!catalog || !router) return undefined;
+  const version = `${STUDENT_MODEL}@${wanted.checkpointId}`;
+  if (!(await serving.inference.models()).some((model) => model.id === STUDENT_MODEL && model.root === version)) return undefined;
+  const engine = (await router.health()).find((candidate) => candidate.version === version && candidate.health?.status === 'serving');
+  const desired = (await catalog.desired()).find((candidate) => candidate.version.modelId === STUDENT_MODEL)?.version;
+  const drafter = wanted.drafterId ? (await catalog.drafters(STUDENT_MODEL)).find((entry) => entry.drafter.checkpointId === wanted.checkpointId && entry.drafter.drafterId === wanted.drafterId) : undefined;
+  const fp8 = wanted.fp8 ? (await catalog.fp8Versions(STUDENT_MODEL)).find((entry) => entry.fp8Id === fp8IdOf(wanted.fp8!)) : undefined;
+  if (!engine || desired?.checkpointId !== wanted.checkpointId || (wanted.drafterId && !drafter) || (wanted.fp8 && !fp8)) return undefined;
+  const served = wanted.fp8Served ? desired.fp8 : null;
+  const settled = served
+    ? engine.form.fp8?.fp8Id === served.fp8Id && (engine.drafterId !== null || served.drafterRefused !== null || !served.fp8.drafter || !wanted.speculative)
+    : engine.form.precision === 'bf16' && engine.drafterId === (wanted.speculative ? (desired.drafter?.drafterId ?? null) : null);
+  if (!settled) return undefined;
+  const refusals = [
+    ...(drafter?.refused ? [`drafter ${drafter.drafter.drafterId} refused: ${drafter.refused}`] : []),
+    ...(fp8?.refused ? [`FP8 version ${fp8.fp8Id} refused: ${fp8.refused}`] : []),
+    ...(fp8?.drafterRefused ? [`FP8 drafter of ${fp8.fp8Id} refused: ${fp8.drafterRefused}`] : []),
+  ];
+  return { precision: engine.form.precision, ...(engine.form.fp8 ? { calibration: engine.form.fp8.calibration } : {}), drafterId: engine.drafterId, refusals };
+}
+
+/** `in FP8 (calibration mixed, 1 sample) with drafter eagle_…`, each refusal in brackets. */
+export function describeServed(served: ServedAs): string {
+  const samples = served.calibration?.samples;
+  const precision = served.precision === 'fp8' ? `in FP8 (calibration ${served.calibration?.set ?? '?'}, ${samples ?? '?'} sample${samples === 1 ? '' : 's'})` : 'in BF16';
+  return `${precision} ${served.drafterId ? `with drafter ${served.drafterId}` : 'without a drafter'}${served.refusals.length ? ` (${served.refusals.join('; ')})` : ''}`;
 }
 
 /** One replayed turn, scored. */
