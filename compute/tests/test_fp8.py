@@ -384,3 +384,29 @@ def test_the_quantize_job_calibrates_sweeps_quantizes_evaluates_and_refuses_bad_
 def smollm2_tokenizer(smollm2_base):
     from distillery_compute.tokenizer import ChatTokenizer
     return ChatTokenizer.load(smollm2_base)
+
+
+@pytest.mark.slow
+def test_fp8_smollm2_answers_as_bf16_does_most_of_the_way(smollm2_base, smollm2_tokenizer):
+    """SmolLM2-135M-Instruct quantized with scales from a few chat texts: its greedy answers to other
+    questions, one request at a time, against BF16's. Measured: 2 of 8 answers identical over 24 tokens,
+    52% of each answer shared before the first difference on average (fp32 CPU emulation). A 135M model
+    with massive activations at its down_proj inputs loses more to one static scale per tensor than
+    the paper's larger student: small activations land among E4M3's subnormals (the job's flush rate).
+    A broken scale or rounding gives answers that differ from the first token."""
+    model, _ = load_checkpoint(smollm2_base, dtype=torch.float32)
+    model.eval()
+    tok = smollm2_tokenizer
+    chat = lambda q: tok.encode_chat([{"role": "user", "content": q}])   # noqa: E731
+    calibration = [chat(f"Tell me about {topic}.") for topic in ("the sea", "cars", "bread baking", "the moon")]
+    quantized = copy.deepcopy(model)
+    quantize_model(quantized, quantizable(quantized), observe(model, quantizable(model), calibration))
+    questions = ["What is the capital of France?", "Name three colors.", "How do I book a test drive?",
+                 "What is 2 plus 2?", "Write a short greeting.", "Why is the sky blue?", "List two fruits.",
+                 "What does a car dealer do?"]
+    answers = [[Engine(m, tok, num_blocks=600).generate([chat(q)], SamplingParams(max_tokens=24))[0].token_ids for q in questions]
+               for m in (model, quantized)]
+    same = sum(a == b for a, b in zip(*answers))
+    shared = [next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b))) / max(len(a), len(b))
+              for a, b in zip(*answers)]
+    assert same >= 1 and sum(shared) / len(shared) >= 0.35, (same, shared)

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor, nn
 
 from distillery_compute.fp8.linear import FP8Linear
-from distillery_compute.fp8.numerics import E4M3_MAX, scale_of
+from distillery_compute.fp8.numerics import E4M3_MAX, TINY_SCALE, scale_of
 from distillery_compute.progress import Progress
 from distillery_compute.tokenizer import ChatTokenizer, parse_chat
 
@@ -151,7 +151,7 @@ def clip_stats(model: nn.Module, layers: Mapping[str, nn.Linear], sequences: Seq
         out[name] = {"clip_rate": clipped / elements, "flush_rate": flushed / elements, "elements": elements,
                      "clipped": clipped, "flushed": flushed,
                      "layers": {g: int(c[i, 0]) / int(c[i, 2]) for g, c in counts.items()},
-                     "max_overshoot": max(peak[g] / calibrations[name][g] for g in counts)}
+                     "max_overshoot": max(peak[g] / max(calibrations[name][g], TINY_SCALE) for g in counts)}
     return out
 
 

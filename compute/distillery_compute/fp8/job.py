@@ -233,7 +233,7 @@ def run_job(options: JobOptions) -> dict:
     }
     path = run / "manifest.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp.write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n")   # strict JSON: the services parse it
     os.replace(tmp, path)
     return manifest
 
