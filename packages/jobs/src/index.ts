@@ -2,11 +2,14 @@
  * @distillery/jobs — compute jobs kept in a service's own schema (`<service>.jobs`) and run by its
  * replicas: the JobQueue (slots, claims, beats with progress, cancel anywhere, drain, stale
  * requeue), the JobStore's shared queries, JobRow (the columns every job has) and the statements
- * that create the table around a service's own columns. The trainer's and the drafter's jobs run
- * on it; what a job runs, its own columns and how it is announced stay in the service.
+ * that create the table around a service's own columns, JobMetrics (the numbers every job service
+ * shows), the job view's shared fields and path hiding, and the DatasetCatalog with its
+ * DatasetReadyRecorder (the dataset versions a service's jobs read, recorded from datasets.ready).
+ * The trainer's, the drafter's and the quantizer's jobs run on it; what a job runs, its own columns
+ * and how it is announced stay in the service.
  *
  * ```ts
- * import { JobQueue, JobStore, jobsTableStatements, jsonColumn, textColumn } from '@distillery/jobs';
+ * import { DatasetCatalog, DatasetReadyRecorder, JobQueue, JobStore, jobsTableStatements, jsonColumn, textColumn } from '@distillery/jobs';
  * // The migration: `<service>.jobs` around the service's own columns (its entity extends JobRow).
  * for (const sql of jobsTableStatements('trainer', { request: ['settings jsonb NOT NULL'], report: [`stages jsonb NOT NULL DEFAULT '[]'`], product: ['checkpoint_id text'] })) await runner.query(sql);
  * // The store: what a success records and announces.
@@ -28,6 +31,9 @@
  * }
  * const queue = new TrainingQueue({ store: new TrainingJobStore(dataSource, new Outbox('trainer')), runner: trainer.train, slots: 1, replica: 'host/1', logger });
  * queue.start(); // claims queued jobs oldest first, one per slot; queue.cancel(jobId) from any replica; await queue.stop() drains
+ * // The datasets a job reads: `<service>.datasets`, recorded once per datasets.ready event.
+ * const datasets = new DatasetCatalog(dataSource, { schema: 'drafter', parts: ['eagle', 'eval'] });
+ * new DatasetReadyRecorder({ bus, inbox, datasets, groupId: 'drafter-datasets', logger, maxMessageBytes, recordedMessage: 'dataset version recorded', onRecorded: () => queue.wake() });
  * ```
  */
 export { JOB_STATUSES, type JobStatus } from './job-status.js';
@@ -39,3 +45,7 @@ export { jobAbortReasons, type JobContext, type JobRunner } from './job-runner.j
 export { JobQueue, type JobQueueMetrics, type JobQueueOptions, type JobRunOutcome } from './job-queue.js';
 export { JobNotCancellableError } from './job-not-cancellable.error.js';
 export { DatasetPartMissingError } from './dataset-part-missing.error.js';
+export { DatasetCatalog, type DatasetCatalogOptions, type DatasetPart, type KnownDataset } from './dataset-catalog.js';
+export { DatasetReadyRecorder, type DatasetReadyRecorderOptions } from './dataset-ready.recorder.js';
+export { JobMetrics, type JobMetricsOptions } from './job-metrics.js';
+export { artifactView, jobRunView, pathHider } from './job-view.js';

@@ -6,8 +6,8 @@ import type { Platform } from '@distillery/service-kit';
 import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
 import type { DrafterConfig } from './config/drafter.config.js';
 import { CheckpointConsumer, DRAFTER_GROUP } from './consumers/checkpoint.consumer.js';
-import { DatasetReadyConsumer, DRAFTER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
-import { DatasetCatalog } from './datasets/dataset-catalog.js';
+import { datasetReadyConsumer, DRAFTER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
+import { DrafterDatasetCatalog } from './datasets/dataset-catalog.js';
 import { DrafterMetrics } from './drafter-metrics.js';
 import { DrafterTrainer } from './drafting/drafter-trainer.js';
 import { DrafterJobStore } from './jobs/drafter-job-store.js';
@@ -41,7 +41,7 @@ export class DrafterRuntime {
     const metrics = new DrafterMetrics(platform.metrics.registry, () => store.countByStatus());
     const relay = new OutboxRelay({ dataSource, bus: platform.bus, schema: 'drafter', logger });
     relay.start();
-    const datasets = new DatasetCatalog(dataSource);
+    const datasets = new DrafterDatasetCatalog(dataSource);
     const trainer = new DrafterTrainer({ artifacts: platform.artifacts, datasets, dataDir, ...(python ? { python } : {}), killGraceMs: 5_000 });
     // Without the compute plane, jobs are recorded and wait: they run once it is there and the service restarts.
     if (!python) logger.error('no compute Python (set DISTILLERY_COMPUTE_PYTHON or run bash compute/bootstrap.sh): drafter jobs are queued and not run');
@@ -67,7 +67,7 @@ export class DrafterRuntime {
     queue.start();
     const settings = draftingSettingsOf(config);
     const maxMessageBytes = platform.config.DISTILLERY_MAX_MESSAGE_BYTES;
-    const datasetConsumer = new DatasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'drafter', DRAFTER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: () => queue.wake() });
+    const datasetConsumer = datasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'drafter', DRAFTER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: () => queue.wake() });
     const checkpointConsumer = new CheckpointConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'drafter', DRAFTER_GROUP), store, settings, logger, metrics, maxMessageBytes, onQueued: () => queue.wake() });
     try {
       await datasetConsumer.start();

@@ -5,10 +5,10 @@ import { computePython } from '@distillery/compute';
 import type { Platform } from '@distillery/service-kit';
 import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
 import { CheckpointCatalog } from './catalog/checkpoint-catalog.js';
-import { DatasetCatalog } from './catalog/dataset-catalog.js';
+import { QuantizerDatasetCatalog } from './catalog/dataset-catalog.js';
 import type { QuantizerConfig } from './config/quantizer.config.js';
 import { CheckpointConsumer, QUANTIZER_GROUP } from './consumers/checkpoint.consumer.js';
-import { DatasetReadyConsumer, QUANTIZER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
+import { datasetReadyConsumer, QUANTIZER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
 import { DrafterConsumer, QUANTIZER_DRAFTERS_GROUP } from './consumers/drafter.consumer.js';
 import { QuantizerJobStore } from './jobs/quantizer-job-store.js';
 import { quantizingSettingsOf } from './jobs/quantizing-settings.js';
@@ -44,7 +44,7 @@ export class QuantizerRuntime {
     const metrics = new QuantizerMetrics(platform.metrics.registry, () => store.countByStatus());
     const relay = new OutboxRelay({ dataSource, bus: platform.bus, schema: 'quantizer', logger });
     relay.start();
-    const datasets = new DatasetCatalog(dataSource);
+    const datasets = new QuantizerDatasetCatalog(dataSource);
     const checkpoints = new CheckpointCatalog(dataSource);
     const quantizer = new Quantizer({ artifacts: platform.artifacts, datasets, checkpoints, dataDir, ...(python ? { python } : {}), killGraceMs: 5_000 });
     // Without the compute plane, jobs are recorded and wait: they run once it is there and the service restarts.
@@ -71,7 +71,7 @@ export class QuantizerRuntime {
     const maxMessageBytes = platform.config.DISTILLERY_MAX_MESSAGE_BYTES;
     const wake = () => queue.wake();
     const consumers = [
-      new DatasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: wake }),
+      datasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: wake }),
       new CheckpointConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_GROUP), checkpoints, store, settings, logger, metrics, maxMessageBytes, onRecorded: wake }),
       new DrafterConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DRAFTERS_GROUP), store, settings, logger, metrics, maxMessageBytes, onQueued: wake }),
     ];

@@ -1,9 +1,9 @@
 import { REPO_ROOT } from '@distillery/compute';
-import { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distillery/jobs';
+import { JOB_STATUSES, JobNotCancellableError, type JobStatus, pathHider } from '@distillery/jobs';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { DrafterLifecycle } from '../drafter-lifecycle.js';
 import { DrafterJobNotFoundError } from '../errors/drafter-job-not-found.error.js';
-import { type DrafterJobView, drafterJobView, pathHider } from './drafter-job.view.js';
+import { type DrafterJobView, drafterJobView } from './drafter-job.view.js';
 
 /**
  * Drafter jobs over HTTP:

@@ -1,9 +1,8 @@
-import { DatasetPartMissingError } from '@distillery/jobs';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ArtifactStore, linkArtifacts } from '@distillery/artifacts';
 import { type DrafterEvent, type DrafterRunManifest, runDrafterJob } from '@distillery/compute';
-import { type DatasetCatalog, DRAFTER_PARTS, type KnownDataset } from '../datasets/dataset-catalog.js';
+import type { DrafterDataset, DrafterDatasetCatalog } from '../datasets/dataset-catalog.js';
 import { CheckpointWeightsMismatchError } from '../errors/checkpoint-weights-mismatch.error.js';
 import { DatasetNotRecordedError } from '../errors/dataset-not-recorded.error.js';
 import type { DrafterJobEntity } from '../jobs/drafter-job.entity.js';
@@ -16,7 +15,7 @@ const LOG_PROGRESS_EVERY_MS = 10_000;
 
 export interface DrafterTrainerOptions {
   readonly artifacts: ArtifactStore;
-  readonly datasets: DatasetCatalog;
+  readonly datasets: DrafterDatasetCatalog;
   /** The platform's data dir: a job's run dir is `<dataDir>/drafter/<jobId>`, where a resumed job finds its state. */
   readonly dataDir: string;
   /** The compute plane's Python (default: DISTILLERY_COMPUTE_PYTHON, else compute/.venv). */
@@ -119,11 +118,9 @@ export class DrafterTrainer {
   };
 
   /** The dataset version the job's checkpoint was trained on, with the parts the job reads (DatasetPartMissingError without them). */
-  private async datasetOf(job: DrafterJobEntity): Promise<KnownDataset> {
+  private async datasetOf(job: DrafterJobEntity): Promise<DrafterDataset> {
     const dataset = job.datasetEventId ? await this.options.datasets.get(job.datasetEventId) : undefined;
     if (!dataset) throw new DatasetNotRecordedError(job.checkpointId, job.datasetEventIds);
-    const missing = DRAFTER_PARTS.filter((part) => !dataset.parts[part]);
-    if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'draft');
-    return dataset;
+    return this.options.datasets.withAllParts(dataset, 'draft');
   }
 }

@@ -7,7 +7,7 @@ import { FileArtifactStore } from '@distillery/artifacts';
 import type { DrafterRunManifest } from '@distillery/compute';
 import { type CheckpointBf16, checkpointBf16Contract, drafterReadySchema } from '@distillery/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KnownDataset } from '../datasets/dataset-catalog.js';
+import type { DrafterDataset } from '../datasets/dataset-catalog.js';
 import { DrafterIntegrityError } from '../errors/drafter-integrity.error.js';
 import { drafterMetrics, publishDrafter } from './publish-drafter.js';
 
@@ -18,7 +18,7 @@ describe('publishing the best drafter', () => {
   let dir: string;
   let store: FileArtifactStore;
   let checkpoint: CheckpointBf16;
-  let dataset: KnownDataset;
+  let dataset: DrafterDataset;
 
   /** A run dir as the compute job leaves it: two variants, `combined` the best. */
   async function runDir(change: { target?: string; listedWeights?: string } = {}): Promise<{ runManifestPath: string; runManifest: DrafterRunManifest }> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ArtifactStore, Manifest } from '@distillery/artifacts';
 import type { DrafterMethodMetrics, DrafterRunManifest } from '@distillery/compute';
 import type { ArtifactRef, CheckpointBf16, DrafterReady } from '@distillery/contracts';
-import type { KnownDataset } from '../datasets/dataset-catalog.js';
+import type { DrafterDataset } from '../datasets/dataset-catalog.js';
 import { DrafterIntegrityError } from '../errors/drafter-integrity.error.js';
 import type { StoredDrafter } from '../jobs/drafter-job.entity.js';
 import type { DraftingSettings } from '../jobs/drafting-settings.js';
@@ -30,7 +30,7 @@ export interface DrafterToPublish {
   readonly checkpointEventId: string;
   /** The checkpoint's manifest, as read (verified) from the store: the drafter's lineage parent. */
   readonly checkpointManifest: Manifest;
-  readonly dataset: KnownDataset;
+  readonly dataset: DrafterDataset;
   /** The dataset's manifest, as read (verified) from the store: the drafter's other lineage parent. */
   readonly datasetManifest: Manifest;
   readonly settings: DraftingSettings;

@@ -4,7 +4,7 @@ import { createLogger } from '@distillery/service-kit';
 import { type Database, openDatabase, Outbox } from '@distillery/storage';
 import { eventually, scriptedRunner } from '@distillery/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetCatalog } from '../datasets/dataset-catalog.js';
+import { DrafterDatasetCatalog } from '../datasets/dataset-catalog.js';
 import { DRAFTER_ENTITIES, DRAFTER_MIGRATIONS } from '../drafter.schema.js';
 import { DrafterJobNotFoundError } from '../errors/drafter-job-not-found.error.js';
 import type { DrafterJobEntity } from '../jobs/drafter-job.entity.js';
@@ -39,7 +39,7 @@ const scriptedJobs = () => scriptedRunner<DrafterJobEntity, DraftingContext, Dra
 describe('the drafting queue on PGlite, with a scripted runner in place of the compute plane', () => {
   let db: Database;
   let store: DrafterJobStore;
-  let datasets: DatasetCatalog;
+  let datasets: DrafterDatasetCatalog;
   const queues: DraftingQueue[] = [];
 
   const queue = (options: Partial<DraftingQueueOptions> & Pick<DraftingQueueOptions, 'runner'>) => {
@@ -59,7 +59,7 @@ describe('the drafting queue on PGlite, with a scripted runner in place of the c
   beforeAll(async () => {
     db = await openDatabase({ target: { kind: 'pglite', dataDir: 'memory://' }, schemas: ['drafter'], migrations: DRAFTER_MIGRATIONS, entities: DRAFTER_ENTITIES });
     store = new DrafterJobStore(db.dataSource, new Outbox('drafter'));
-    datasets = new DatasetCatalog(db.dataSource);
+    datasets = new DrafterDatasetCatalog(db.dataSource);
   }, 60_000);
   afterEach(async () => {
     await Promise.all(queues.splice(0).map((created) => created.stop()));

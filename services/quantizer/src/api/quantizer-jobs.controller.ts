@@ -1,9 +1,9 @@
 import { REPO_ROOT } from '@distillery/compute';
-import { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distillery/jobs';
+import { JOB_STATUSES, JobNotCancellableError, type JobStatus, pathHider } from '@distillery/jobs';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { QuantizerJobNotFoundError } from '../errors/quantizer-job-not-found.error.js';
 import { QuantizerLifecycle } from '../quantizer-lifecycle.js';
-import { pathHider, type QuantizerJobView, quantizerJobView } from './quantizer-job.view.js';
+import { type QuantizerJobView, quantizerJobView } from './quantizer-job.view.js';
 
 /**
  * Quantizer jobs over HTTP:

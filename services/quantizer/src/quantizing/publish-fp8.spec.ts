@@ -7,7 +7,7 @@ import { FileArtifactStore, linkArtifacts } from '@distillery/artifacts';
 import type { QuantizeRunManifest } from '@distillery/compute';
 import { type CheckpointBf16, checkpointBf16Contract, checkpointFp8Schema, type DrafterReady, drafterReadyContract } from '@distillery/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KnownDataset } from '../catalog/dataset-catalog.js';
+import type { QuantizerDataset } from '../catalog/dataset-catalog.js';
 import { Fp8IntegrityError } from '../errors/fp8-integrity.error.js';
 import { type DrafterInput, fp8Metrics, publishFp8 } from './publish-fp8.js';
 
@@ -19,7 +19,7 @@ describe('publishing the FP8 student and drafter', () => {
   let store: FileArtifactStore;
   let checkpoint: CheckpointBf16;
   let drafter: DrafterInput;
-  let dataset: KnownDataset;
+  let dataset: QuantizerDataset;
 
   /** A model dir as the compute plane writes it: its files and a manifest.json listing config.json and model.safetensors. */
   async function modelDir(path: string, files: Record<string, string>, listed: Record<string, string> = {}): Promise<string> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ArtifactStore, Manifest } from '@distillery/artifacts';
 import { FP8_FORMAT, type QuantizeRunManifest } from '@distillery/compute';
 import { type ArtifactRef, type CheckpointBf16, type CheckpointFp8, checkpointFp8Schema, type DrafterReady } from '@distillery/contracts';
-import type { KnownDataset } from '../catalog/dataset-catalog.js';
+import type { QuantizerDataset } from '../catalog/dataset-catalog.js';
 import { Fp8IntegrityError } from '../errors/fp8-integrity.error.js';
 import type { StoredFp8 } from '../jobs/quantizer-job.entity.js';
 import type { QuantizingSettings } from '../jobs/quantizing-settings.js';
@@ -47,7 +47,7 @@ export interface Fp8ToPublish {
   /** The checkpoint's manifest, as read (verified) from the store: the FP8 student's lineage parent. */
   readonly checkpointManifest: Manifest;
   readonly drafter?: DrafterInput;
-  readonly dataset: KnownDataset;
+  readonly dataset: QuantizerDataset;
   /** The dataset's manifest, as read (verified) from the store: where the calibration texts came from. */
   readonly datasetManifest: Manifest;
   readonly settings: QuantizingSettings;

@@ -2,9 +2,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ArtifactStore, linkArtifacts } from '@distillery/artifacts';
 import { type QuantizeEvent, type QuantizeRunManifest, runQuantizeJob } from '@distillery/compute';
-import { DatasetPartMissingError } from '@distillery/jobs';
 import type { CheckpointCatalog, KnownCheckpoint } from '../catalog/checkpoint-catalog.js';
-import { type DatasetCatalog, type KnownDataset, QUANTIZER_PARTS } from '../catalog/dataset-catalog.js';
+import type { QuantizerDataset, QuantizerDatasetCatalog } from '../catalog/dataset-catalog.js';
 import { AnnouncedWeightsMismatchError } from '../errors/announced-weights-mismatch.error.js';
 import { CheckpointNotRecordedError } from '../errors/checkpoint-not-recorded.error.js';
 import { DatasetNotRecordedError } from '../errors/dataset-not-recorded.error.js';
@@ -20,7 +19,7 @@ const LOG_PROGRESS_EVERY_MS = 10_000;
 
 export interface QuantizerOptions {
   readonly artifacts: ArtifactStore;
-  readonly datasets: DatasetCatalog;
+  readonly datasets: QuantizerDatasetCatalog;
   readonly checkpoints: CheckpointCatalog;
   /** The platform's data dir: a job's run dir is `<dataDir>/quantizer/<jobId>`, kept calibrations `<dataDir>/quantizer/calibrations`. */
   readonly dataDir: string;
@@ -160,12 +159,10 @@ export class Quantizer {
   }
 
   /** The dataset version the student was trained on, with the parts the job reads (DatasetPartMissingError without them). */
-  private async datasetOf(job: QuantizerJobEntity): Promise<KnownDataset> {
+  private async datasetOf(job: QuantizerJobEntity): Promise<QuantizerDataset> {
     const dataset = job.datasetEventId ? await this.options.datasets.get(job.datasetEventId) : undefined;
     if (!dataset) throw new DatasetNotRecordedError(job.checkpointId, job.datasetEventId ? [job.datasetEventId] : []);
-    const missing = QUANTIZER_PARTS.filter((part) => !dataset.parts[part]);
-    if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'quantize');
-    return dataset;
+    return this.options.datasets.withAllParts(dataset, 'quantize');
   }
 
   /** A drafter's job's drafter: its manifest, the weights the ones announced, trained for this student's weights. */

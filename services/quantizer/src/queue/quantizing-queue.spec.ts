@@ -5,7 +5,7 @@ import { type Database, openDatabase, Outbox } from '@distillery/storage';
 import { eventually, scriptedRunner } from '@distillery/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointCatalog } from '../catalog/checkpoint-catalog.js';
-import { DatasetCatalog } from '../catalog/dataset-catalog.js';
+import { QuantizerDatasetCatalog } from '../catalog/dataset-catalog.js';
 import { QuantizerJobNotFoundError } from '../errors/quantizer-job-not-found.error.js';
 import type { QuantizerJobEntity } from '../jobs/quantizer-job.entity.js';
 import { type QuantizedOutcome, QuantizerJobStore } from '../jobs/quantizer-job-store.js';
@@ -44,7 +44,7 @@ const scriptedJobs = () => scriptedRunner<QuantizerJobEntity, QuantizingContext,
 describe('the quantizing queue on PGlite, with a scripted runner in place of the compute plane', () => {
   let db: Database;
   let store: QuantizerJobStore;
-  let datasets: DatasetCatalog;
+  let datasets: QuantizerDatasetCatalog;
   let checkpoints: CheckpointCatalog;
   const queues: QuantizingQueue[] = [];
 
@@ -74,7 +74,7 @@ describe('the quantizing queue on PGlite, with a scripted runner in place of the
   beforeAll(async () => {
     db = await openDatabase({ target: { kind: 'pglite', dataDir: 'memory://' }, schemas: ['quantizer'], migrations: QUANTIZER_MIGRATIONS, entities: QUANTIZER_ENTITIES });
     store = new QuantizerJobStore(db.dataSource, new Outbox('quantizer'));
-    datasets = new DatasetCatalog(db.dataSource);
+    datasets = new QuantizerDatasetCatalog(db.dataSource);
     checkpoints = new CheckpointCatalog(db.dataSource);
   }, 60_000);
   afterEach(async () => {
