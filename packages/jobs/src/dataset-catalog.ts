@@ -1,5 +1,6 @@
 import { type ArtifactRef, DATASET_PARTS, type DatasetReady, type Lineage, storableText, storableValue } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import { DatasetNotRecordedError } from './dataset-not-recorded.error.js';
 import { DatasetPartMissingError } from './dataset-part-missing.error.js';
 
 /** A part a dataset version may have (cpt, sft, dpo, eagle, calibration, eval). */
@@ -58,8 +59,14 @@ export class DatasetCatalog<Part extends DatasetPart> {
     return row && { eventId: row.event_id, datasetId: row.dataset_id, version: row.version, manifest: row.manifest, parts: row.parts, lineage: row.lineage };
   }
 
-  /** The version itself when it has every part the jobs read; DatasetPartMissingError naming what a job would do with them (`purpose`) otherwise. */
-  withAllParts(dataset: KnownDataset<Part>, purpose: string): KnownDataset<Part> {
+  /**
+   * The version a job reads — recorded under `eventId` — with every part the jobs read:
+   * DatasetNotRecordedError (naming the checkpoint and the events it names) when it is not recorded,
+   * DatasetPartMissingError naming what the job would do with the parts (`purpose`) when one is missing.
+   */
+  async forJob(eventId: string | null, checkpoint: { readonly checkpointId: string; readonly eventIds: readonly string[] }, purpose: string): Promise<KnownDataset<Part>> {
+    const dataset = eventId ? await this.get(eventId) : undefined;
+    if (!dataset) throw new DatasetNotRecordedError(checkpoint.checkpointId, checkpoint.eventIds);
     const missing = this.options.parts.filter((part) => !dataset.parts[part]);
     if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), purpose);
     return dataset;

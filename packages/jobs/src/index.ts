@@ -44,6 +44,8 @@ export { jsonColumn, JobStore, textColumn, type ClaimableJob, type Heartbeat, ty
 export { jobAbortReasons, type JobContext, type JobRunner } from './job-runner.js';
 export { JobQueue, type JobQueueMetrics, type JobQueueOptions, type JobRunOutcome } from './job-queue.js';
 export { JobNotCancellableError } from './job-not-cancellable.error.js';
+export { JobRunDirs } from './job-run-dirs.js';
+export { DatasetNotRecordedError } from './dataset-not-recorded.error.js';
 export { DatasetPartMissingError } from './dataset-part-missing.error.js';
 export { DatasetCatalog, type DatasetCatalogOptions, type DatasetPart, type KnownDataset } from './dataset-catalog.js';
 export { DatasetReadyRecorder, type DatasetReadyRecorderOptions } from './dataset-ready.recorder.js';

@@ -58,10 +58,7 @@ export class DrafterRuntime {
         if (acceptanceLength !== undefined) metrics.acceptanceLength.set({ method: 'tree' }, acceptanceLength);
         if (chainAcceptanceLength !== undefined) metrics.acceptanceLength.set({ method: 'chain' }, chainAcceptanceLength);
       },
-      onEnded: async (job, status) => {
-        if (status !== 'failed') await trainer.removeRunDir(job.id);
-        else logger.info({ jobId: job.id, runDir: trainer.runDirOf(job.id) }, 'the failed job’s run dir is kept');
-      },
+      onEnded: (job, status) => trainer.runDirs.ended(job.id, status, logger),
       requeueAllOnStart: platform.config.DISTILLERY_MODE === 'embedded',
     });
     queue.start();

@@ -30,7 +30,7 @@ export { DRAFTER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
 export { eagleRows, publishEagleDataset, storeCheckpoint } from './testing/fixture-student.js';
 export { CheckpointWeightsMismatchError } from './errors/checkpoint-weights-mismatch.error.js';
 export { CheckpointWithoutDatasetError } from './errors/checkpoint-without-dataset.error.js';
-export { DatasetNotRecordedError } from './errors/dataset-not-recorded.error.js';
+export { DatasetNotRecordedError } from '@distillery/jobs';
 export { DatasetPartMissingError } from '@distillery/jobs';
 export { DrafterIntegrityError } from './errors/drafter-integrity.error.js';
 export { DrafterJobNotFoundError } from './errors/drafter-job-not-found.error.js';

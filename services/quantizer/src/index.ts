@@ -39,7 +39,7 @@ export { DRAFTER_FILE_KINDS, JOB_MANIFEST_FILE } from './quantizing/publish-fp8.
 export { AnnouncedWeightsMismatchError } from './errors/announced-weights-mismatch.error.js';
 export { CheckpointNotRecordedError } from './errors/checkpoint-not-recorded.error.js';
 export { CheckpointWithoutDatasetError } from './errors/checkpoint-without-dataset.error.js';
-export { DatasetNotRecordedError } from './errors/dataset-not-recorded.error.js';
+export { DatasetNotRecordedError } from '@distillery/jobs';
 export { DatasetPartMissingError } from '@distillery/jobs';
 export { DrafterNotForCheckpointError } from './errors/drafter-not-for-checkpoint.error.js';
 export { Fp8IntegrityError } from './errors/fp8-integrity.error.js';

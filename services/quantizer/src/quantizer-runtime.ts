@@ -60,10 +60,7 @@ export class QuantizerRuntime {
         relay.wake();
         metrics.announced(outcome.metrics);
       },
-      onEnded: async (job, status) => {
-        if (status !== 'failed') await quantizer.removeRunDir(job.id);
-        else logger.info({ jobId: job.id, runDir: quantizer.runDirOf(job.id) }, 'the failed job’s run dir is kept');
-      },
+      onEnded: (job, status) => quantizer.runDirs.ended(job.id, status, logger),
       requeueAllOnStart: platform.config.DISTILLERY_MODE === 'embedded',
     });
     queue.start();

@@ -1,10 +1,10 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ArtifactStore, linkArtifacts } from '@distillery/artifacts';
 import { type DrafterEvent, type DrafterRunManifest, runDrafterJob } from '@distillery/compute';
+import { JobRunDirs } from '@distillery/jobs';
 import type { DrafterDataset, DrafterDatasetCatalog } from '../datasets/dataset-catalog.js';
 import { CheckpointWeightsMismatchError } from '../errors/checkpoint-weights-mismatch.error.js';
-import { DatasetNotRecordedError } from '../errors/dataset-not-recorded.error.js';
 import type { DrafterJobEntity } from '../jobs/drafter-job.entity.js';
 import type { DraftedOutcome } from '../jobs/drafter-job-store.js';
 import type { DraftingContext, DraftingRunner } from '../queue/drafting-runner.js';
@@ -37,20 +37,16 @@ export function drafterIdOf(jobId: string): string {
  * dir resumes), folds its progress into the job and the logs, and publishes the best drafter.
  */
 export class DrafterTrainer {
-  constructor(private readonly options: DrafterTrainerOptions) {}
+  /** Its jobs' run dirs, `<dataDir>/drafter/<jobId>`: removed once a job has ended, a failed one's kept. */
+  readonly runDirs: JobRunDirs;
 
-  runDirOf(jobId: string): string {
-    return resolve(this.options.dataDir, 'drafter', jobId);
-  }
-
-  /** Removes a job's run dir once nothing will resume it: after success or a cancel. A failed job's dir stays for a look. */
-  async removeRunDir(jobId: string): Promise<void> {
-    await rm(this.runDirOf(jobId), { recursive: true, force: true });
+  constructor(private readonly options: DrafterTrainerOptions) {
+    this.runDirs = new JobRunDirs(options.dataDir, 'drafter');
   }
 
   readonly train: DraftingRunner = async (job: DrafterJobEntity, context: DraftingContext): Promise<DraftedOutcome> => {
     const { artifacts } = this.options;
-    const runDir = this.runDirOf(job.id);
+    const runDir = this.runDirs.of(job.id);
     const dataset = await this.datasetOf(job);
     const { checkpoint } = job;
     const checkpointManifest = await artifacts.getManifest(checkpoint.manifest);
@@ -119,8 +115,6 @@ export class DrafterTrainer {
 
   /** The dataset version the job's checkpoint was trained on, with the parts the job reads (DatasetPartMissingError without them). */
   private async datasetOf(job: DrafterJobEntity): Promise<DrafterDataset> {
-    const dataset = job.datasetEventId ? await this.options.datasets.get(job.datasetEventId) : undefined;
-    if (!dataset) throw new DatasetNotRecordedError(job.checkpointId, job.datasetEventIds);
-    return this.options.datasets.withAllParts(dataset, 'draft');
+    return this.options.datasets.forJob(job.datasetEventId, { checkpointId: job.checkpointId, eventIds: job.datasetEventIds }, 'draft');
   }
 }

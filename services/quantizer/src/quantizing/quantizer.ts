@@ -1,12 +1,12 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ArtifactStore, linkArtifacts } from '@distillery/artifacts';
 import { type QuantizeEvent, type QuantizeRunManifest, runQuantizeJob } from '@distillery/compute';
+import { JobRunDirs } from '@distillery/jobs';
 import type { CheckpointCatalog, KnownCheckpoint } from '../catalog/checkpoint-catalog.js';
 import type { QuantizerDataset, QuantizerDatasetCatalog } from '../catalog/dataset-catalog.js';
 import { AnnouncedWeightsMismatchError } from '../errors/announced-weights-mismatch.error.js';
 import { CheckpointNotRecordedError } from '../errors/checkpoint-not-recorded.error.js';
-import { DatasetNotRecordedError } from '../errors/dataset-not-recorded.error.js';
 import { DrafterNotForCheckpointError } from '../errors/drafter-not-for-checkpoint.error.js';
 import type { QuantizerJobEntity } from '../jobs/quantizer-job.entity.js';
 import type { QuantizedOutcome } from '../jobs/quantizer-job-store.js';
@@ -50,23 +50,17 @@ interface DrafterFiles {
  */
 export class Quantizer {
   private readonly calibrations: CalibrationCache;
+  /** Its jobs' run dirs, `<dataDir>/quantizer/<jobId>`: removed once a job has ended, a failed one's kept. */
+  readonly runDirs: JobRunDirs;
 
   constructor(private readonly options: QuantizerOptions) {
     this.calibrations = new CalibrationCache(resolve(options.dataDir, 'quantizer', 'calibrations'));
-  }
-
-  runDirOf(jobId: string): string {
-    return resolve(this.options.dataDir, 'quantizer', jobId);
-  }
-
-  /** Removes a job's run dir once nothing will resume it: after success or a cancel. A failed job's dir stays for a look. */
-  async removeRunDir(jobId: string): Promise<void> {
-    await rm(this.runDirOf(jobId), { recursive: true, force: true });
+    this.runDirs = new JobRunDirs(options.dataDir, 'quantizer');
   }
 
   readonly quantize: QuantizingRunner = async (job: QuantizerJobEntity, context: QuantizingContext): Promise<QuantizedOutcome> => {
     const { artifacts } = this.options;
-    const runDir = this.runDirOf(job.id);
+    const runDir = this.runDirs.of(job.id);
     const fp8Dir = join(runDir, 'fp8');
     const { eventId: checkpointEventId, checkpoint } = await this.checkpointOf(job);
     const dataset = await this.datasetOf(job);
@@ -160,9 +154,7 @@ export class Quantizer {
 
   /** The dataset version the student was trained on, with the parts the job reads (DatasetPartMissingError without them). */
   private async datasetOf(job: QuantizerJobEntity): Promise<QuantizerDataset> {
-    const dataset = job.datasetEventId ? await this.options.datasets.get(job.datasetEventId) : undefined;
-    if (!dataset) throw new DatasetNotRecordedError(job.checkpointId, job.datasetEventId ? [job.datasetEventId] : []);
-    return this.options.datasets.withAllParts(dataset, 'quantize');
+    return this.options.datasets.forJob(job.datasetEventId, { checkpointId: job.checkpointId, eventIds: job.datasetEventId ? [job.datasetEventId] : [] }, 'quantize');
   }
 
   /** A drafter's job's drafter: its manifest, the weights the ones announced, trained for this student's weights. */

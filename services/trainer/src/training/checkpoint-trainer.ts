@@ -1,5 +1,4 @@
-import { DatasetPartMissingError } from '@distillery/jobs';
-import { rm } from 'node:fs/promises';
+import { DatasetPartMissingError, JobRunDirs } from '@distillery/jobs';
 import { resolve } from 'node:path';
 import type { ArtifactStore } from '@distillery/artifacts';
 import { runTrainJob, type TrainEvent } from '@distillery/compute';
@@ -40,22 +39,12 @@ export function checkpointIdOf(jobId: string): string {
  */
 export class CheckpointTrainer {
   private readonly bases: BaseImporter;
+  /** Its jobs' run dirs, `<dataDir>/trainer/<jobId>`: removed once a job has ended, a failed one's kept. */
+  readonly runDirs: JobRunDirs;
 
   constructor(private readonly options: CheckpointTrainerOptions) {
     this.bases = new BaseImporter(options);
-  }
-
-  /** The job's run dir. */
-  runDirOf(jobId: string): string {
-    return resolve(this.options.dataDir, 'trainer', jobId);
-  }
-
-  /**
-   * Removes a job's run dir once nothing will resume it: after success (the student is in the
-   * artifact store) or a cancel. A failed job's dir stays for a look at what went wrong.
-   */
-  async removeRunDir(jobId: string): Promise<void> {
-    await rm(this.runDirOf(jobId), { recursive: true, force: true });
+    this.runDirs = new JobRunDirs(options.dataDir, 'trainer');
   }
 
   readonly train: TrainingRunner = async (job: TrainingJobEntity, context: TrainingContext): Promise<CheckpointBf16> => {
@@ -63,7 +52,7 @@ export class CheckpointTrainer {
     const dataset = job.dataset as DatasetReady;
     const parts = await this.partsOf(dataset);
     const datasetManifest = await artifacts.getManifest(dataset.manifest);
-    const runDir = this.runDirOf(job.id);
+    const runDir = this.runDirs.of(job.id);
     const { settings } = job;
     // No base dir given: micro and tiny bootstrap one in the run; smollm2-135m trains on the packaged base, imported once.
     const base = settings.base ?? (importsBase(settings.preset) ? (await this.bases.ensure(settings.preset, context)).out : undefined);

@@ -1,4 +1,4 @@
-/** Thrown when a job runs and the datasets.ready event its checkpoint names is not (or no longer) recorded in the quantizer schema. */
+/** Thrown when a job runs and the datasets.ready event its checkpoint names is not (or no longer) recorded in the service's schema (`<service>.datasets`). */
 export class DatasetNotRecordedError extends Error {
   override readonly name = 'DatasetNotRecordedError';
 
