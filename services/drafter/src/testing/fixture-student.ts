@@ -1,8 +1,5 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ArtifactStore } from '@distillery/artifacts';
-import type { ArtifactRef, CheckpointBf16, DatasetReady } from '@distillery/contracts';
+import { type ArtifactStore, storeDatasetRows, storeDir } from '@distillery/artifacts';
+import type { CheckpointBf16, DatasetReady } from '@distillery/contracts';
 
 const WORDS = 'the customer wants a red sedan with low mileage and asks about financing options for next week'.split(' ');
 
@@ -24,25 +21,8 @@ export function eagleRows(): { eagle: Array<{ id: string; set: 'in-domain' | 'ex
 export async function publishEagleDataset(store: ArtifactStore, options: { readonly datasetId: string; readonly version?: number }): Promise<DatasetReady> {
   const version = options.version ?? 1;
   const rows = eagleRows();
-  const directory = await mkdtemp(join(tmpdir(), 'distillery-drafter-fixture-'));
-  try {
-    const parts: Record<string, ArtifactRef> = {};
-    for (const [part, list] of Object.entries(rows)) {
-      const path = join(directory, `${part}.jsonl`);
-      await writeFile(path, list.map((row) => `${JSON.stringify(row)}\n`).join(''), 'utf8');
-      parts[part] = await store.put({ path }, { kind: `dataset-${part}` });
-    }
-    const manifest = await store.putManifest({
-      id: `${options.datasetId}.v${version}`,
-      kind: 'dataset',
-      createdAt: new Date().toISOString(),
-      createdBy: 'drafter-fixture',
-      files: Object.fromEntries(Object.entries(parts).map(([part, ref]) => [`${part}.jsonl`, ref])),
-    });
-    return { datasetId: options.datasetId, version, manifest, parts, counts: { eagle: rows.eagle.length, eval: rows.eval.length }, lineage: { datasetId: options.datasetId, parentEventIds: [] } };
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
+  const { manifest, parts } = await storeDatasetRows(store, rows, { id: `${options.datasetId}.v${version}`, createdBy: 'drafter-fixture' });
+  return { datasetId: options.datasetId, version, manifest, parts, counts: { eagle: rows.eagle.length, eval: rows.eval.length }, lineage: { datasetId: options.datasetId, parentEventIds: [] } };
 }
 
 /**
@@ -55,11 +35,7 @@ export async function storeCheckpoint(
   dir: string,
   ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string },
 ): Promise<CheckpointBf16> {
-  const files: Record<string, ArtifactRef> = {};
-  for (const name of (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
-    files[name] = await store.put({ path: join(dir, name) }, { kind: name === 'model.safetensors' ? 'safetensors' : 'checkpoint-file' });
-  }
-  const manifest = await store.putManifest({ id: ids.checkpointId, kind: 'checkpoint', createdAt: new Date().toISOString(), createdBy: 'drafter-fixture', files, attributes: { modelId: ids.modelId } });
+  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', createdBy: 'drafter-fixture', attributes: { modelId: ids.modelId } });
   return {
     modelId: ids.modelId,
     checkpointId: ids.checkpointId,

@@ -1,9 +1,6 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ArtifactStore } from '@distillery/artifacts';
+import { type ArtifactStore, storeDatasetRows, storeDir } from '@distillery/artifacts';
 import { QUANTIZE_SETS } from '@distillery/compute';
-import type { ArtifactRef, CheckpointBf16, DatasetReady, DrafterReady } from '@distillery/contracts';
+import type { CheckpointBf16, DatasetReady, DrafterReady } from '@distillery/contracts';
 
 const WORDS = 'the customer wants a red sedan with low mileage and asks about financing options for next week'.split(' ');
 
@@ -34,34 +31,8 @@ export function calibrationRows(): {
 export async function publishCalibrationDataset(store: ArtifactStore, options: { readonly datasetId: string; readonly version?: number }): Promise<DatasetReady> {
   const version = options.version ?? 1;
   const rows = calibrationRows();
-  const directory = await mkdtemp(join(tmpdir(), 'distillery-quantizer-fixture-'));
-  try {
-    const parts: Record<string, ArtifactRef> = {};
-    for (const [part, list] of Object.entries(rows)) {
-      const path = join(directory, `${part}.jsonl`);
-      await writeFile(path, list.map((row) => `${JSON.stringify(row)}\n`).join(''), 'utf8');
-      parts[part] = await store.put({ path }, { kind: `dataset-${part}` });
-    }
-    const manifest = await store.putManifest({
-      id: `${options.datasetId}.v${version}`,
-      kind: 'dataset',
-      createdAt: new Date().toISOString(),
-      createdBy: 'quantizer-fixture',
-      files: Object.fromEntries(Object.entries(parts).map(([part, ref]) => [`${part}.jsonl`, ref])),
-    });
-    return { datasetId: options.datasetId, version, manifest, parts, counts: { calibration: rows.calibration.length, eval: rows.eval.length }, lineage: { datasetId: options.datasetId, parentEventIds: [] } };
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
-}
-
-/** Puts every file of a dir into the store under a manifest of `kind`. */
-async function storeDir(store: ArtifactStore, dir: string, manifest: { readonly id: string; readonly kind: string; readonly attributes: Record<string, unknown> }): Promise<{ manifest: ArtifactRef; files: Record<string, ArtifactRef> }> {
-  const files: Record<string, ArtifactRef> = {};
-  for (const name of (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
-    files[name] = await store.put({ path: join(dir, name) }, { kind: name === 'model.safetensors' ? 'safetensors' : `${manifest.kind}-file` });
-  }
-  return { manifest: await store.putManifest({ ...manifest, createdAt: new Date().toISOString(), createdBy: 'quantizer-fixture', files }), files };
+  const { manifest, parts } = await storeDatasetRows(store, rows, { id: `${options.datasetId}.v${version}`, createdBy: 'quantizer-fixture' });
+  return { datasetId: options.datasetId, version, manifest, parts, counts: { calibration: rows.calibration.length, eval: rows.eval.length }, lineage: { datasetId: options.datasetId, parentEventIds: [] } };
 }
 
 /**
@@ -74,7 +45,7 @@ export async function storeCheckpoint(
   dir: string,
   ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string },
 ): Promise<CheckpointBf16> {
-  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', attributes: { modelId: ids.modelId } });
+  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', createdBy: 'quantizer-fixture', attributes: { modelId: ids.modelId } });
   return {
     modelId: ids.modelId,
     checkpointId: ids.checkpointId,
@@ -95,7 +66,7 @@ export async function storeDrafter(
   dir: string,
   ids: { readonly modelId: string; readonly checkpointId: string; readonly drafterId: string; readonly datasetId: string; readonly parentEventIds: readonly string[] },
 ): Promise<DrafterReady> {
-  const { manifest, files } = await storeDir(store, dir, { id: ids.drafterId, kind: 'drafter', attributes: { modelId: ids.modelId, checkpointId: ids.checkpointId } });
+  const { manifest, files } = await storeDir(store, dir, { id: ids.drafterId, kind: 'drafter', createdBy: 'quantizer-fixture', attributes: { modelId: ids.modelId, checkpointId: ids.checkpointId } });
   return {
     modelId: ids.modelId,
     drafterId: ids.drafterId,

@@ -1,8 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ArtifactStore } from '@distillery/artifacts';
-import type { ArtifactRef, DatasetReady } from '@distillery/contracts';
+import { type ArtifactStore, storeDatasetRows } from '@distillery/artifacts';
+import type { DatasetReady } from '@distillery/contracts';
 
 /** The rows of a small dataset in the curator's formats (compute/distillery_compute/data.py reads them). */
 export interface FixtureRows {
@@ -82,31 +79,17 @@ export function fixtureRows(): FixtureRows {
 export async function publishFixtureDataset(store: ArtifactStore, options: { readonly datasetId: string; readonly version?: number; readonly campaignId?: string }): Promise<DatasetReady> {
   const version = options.version ?? 1;
   const rows = fixtureRows();
-  const directory = await mkdtemp(join(tmpdir(), 'distillery-trainer-fixture-'));
-  try {
-    const parts: Record<string, ArtifactRef> = {};
-    for (const [part, list] of Object.entries(rows) as Array<[keyof FixtureRows, ReadonlyArray<object>]>) {
-      const path = join(directory, `${part}.jsonl`);
-      await writeFile(path, list.map((row) => `${JSON.stringify(row)}\n`).join(''), 'utf8');
-      parts[part] = await store.put({ path }, { kind: `dataset-${part}` });
-    }
-    const manifest = await store.putManifest({
-      id: `${options.datasetId}.v${version}`,
-      kind: 'dataset',
-      createdAt: new Date().toISOString(),
-      createdBy: 'trainer-fixture',
-      files: Object.fromEntries(Object.entries(parts).map(([part, ref]) => [`${part}.jsonl`, ref])),
-      parents: options.campaignId ? [{ kind: 'campaign', id: options.campaignId }] : [],
-    });
-    return {
-      datasetId: options.datasetId,
-      version,
-      manifest,
-      parts,
-      counts: { cpt: rows.cpt.length, sft: rows.sft.length, dpo: rows.dpo.length, eval: rows.eval.length },
-      lineage: { ...(options.campaignId ? { campaignId: options.campaignId } : {}), datasetId: options.datasetId, parentEventIds: [] },
-    };
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
+  const { manifest, parts } = await storeDatasetRows(store, { ...rows }, {
+    id: `${options.datasetId}.v${version}`,
+    createdBy: 'trainer-fixture',
+    parents: options.campaignId ? [{ kind: 'campaign', id: options.campaignId }] : [],
+  });
+  return {
+    datasetId: options.datasetId,
+    version,
+    manifest,
+    parts,
+    counts: { cpt: rows.cpt.length, sft: rows.sft.length, dpo: rows.dpo.length, eval: rows.eval.length },
+    lineage: { ...(options.campaignId ? { campaignId: options.campaignId } : {}), datasetId: options.datasetId, parentEventIds: [] },
+  };
 }
