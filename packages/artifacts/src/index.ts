@@ -1,8 +1,9 @@
 /**
  * @distillery/artifacts — the content-addressed artifact store (datasets, checkpoints, reports): sha256
  * addresses, atomic writes, hash-checked reads, and manifests that record lineage
- * campaign → traces → dataset → checkpoint → drafter → fp8. For tests, storeDatasetRows and storeDir store a
- * dataset's parts and a student's or drafter's dir the way the curator and the services do.
+ * campaign → traces → dataset → checkpoint → drafter → fp8. For tests, storeDatasetRows, storeDir and
+ * storeCheckpointDir store a dataset's parts and a student's or drafter's dir the way the curator
+ * and the services do.
  *
  * ```ts
  * import { lineageOf, openArtifactStore } from '@distillery/artifacts';
@@ -38,4 +39,4 @@ export { ArtifactIntegrityError } from './artifact-integrity.error.js';
 export { ArtifactNotFoundError } from './artifact-not-found.error.js';
 export { UnsupportedArtifactUriError } from './unsupported-artifact-uri.error.js';
 export { UnsafeFileNameError } from './unsafe-file-name.error.js';
-export { storeDatasetRows, storeDir } from './testing/fixture-store.js';
+export { storeCheckpointDir, storeDatasetRows, storeDir } from './testing/fixture-store.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileArtifactStore } from '../file-artifact-store.js';
-import { storeDatasetRows, storeDir } from './fixture-store.js';
+import { storeCheckpointDir, storeDatasetRows, storeDir } from './fixture-store.js';
 
 describe('the fixtures’ stored datasets and dirs', () => {
   let dir: string;
@@ -37,5 +37,7 @@ describe('the fixtures’ stored datasets and dirs', () => {
     expect(files['model.safetensors']!.kind).toBe('safetensors');
     expect(files['config.json']!.kind).toBe('checkpoint-file');
     expect(await store.getManifest(manifest)).toMatchObject({ id: 'ck_1', kind: 'checkpoint', createdBy: 'drafter-fixture', attributes: { modelId: 'm' }, files });
+    const checkpoint = await storeCheckpointDir(store, student, { modelId: 'm', checkpointId: 'ck_2', datasetId: 'ds', datasetEventId: 'ev_1', createdBy: 'quantizer-fixture' });
+    expect(checkpoint).toMatchObject({ modelId: 'm', checkpointId: 'ck_2', weights: files['model.safetensors'], lineage: { datasetId: 'ds', checkpointId: 'ck_2', parentEventIds: ['ev_1'] } });
   });
 });

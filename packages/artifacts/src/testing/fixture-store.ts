@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArtifactRef } from '@distillery/contracts';
+import type { ArtifactRef, CheckpointBf16 } from '@distillery/contracts';
 import type { ArtifactStore } from '../artifact-store.port.js';
 import type { ManifestParent } from '../manifest.js';
 
@@ -48,4 +48,25 @@ export async function storeDir(
     files[name] = await store.put({ path: join(dir, name) }, { kind: name === 'model.safetensors' ? 'safetensors' : `${manifest.kind}-file` });
   }
   return { manifest: await store.putManifest({ ...manifest, createdAt: new Date().toISOString(), files }), files };
+}
+
+/**
+ * Stores a student dir (writeMicroCheckpoint's, or the trainer's) the way the trainer does — every
+ * file, a checkpoint manifest listing them — and returns the checkpoints.bf16 message naming the
+ * dataset version it was trained on (`datasetEventId`: that version's datasets.ready event).
+ */
+export async function storeCheckpointDir(
+  store: ArtifactStore,
+  dir: string,
+  ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string; readonly createdBy: string },
+): Promise<CheckpointBf16> {
+  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', createdBy: ids.createdBy, attributes: { modelId: ids.modelId } });
+  return {
+    modelId: ids.modelId,
+    checkpointId: ids.checkpointId,
+    manifest,
+    weights: files['model.safetensors']!,
+    stages: [{ stage: 'sft', metrics: { heldOutLoss: 1 } }],
+    lineage: { datasetId: ids.datasetId, checkpointId: ids.checkpointId, parentEventIds: [ids.datasetEventId] },
+  };
 }

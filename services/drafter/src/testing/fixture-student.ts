@@ -1,4 +1,4 @@
-import { type ArtifactStore, storeDatasetRows, storeDir } from '@distillery/artifacts';
+import { type ArtifactStore, storeCheckpointDir, storeDatasetRows } from '@distillery/artifacts';
 import type { CheckpointBf16, DatasetReady } from '@distillery/contracts';
 
 const WORDS = 'the customer wants a red sedan with low mileage and asks about financing options for next week'.split(' ');
@@ -25,23 +25,11 @@ export async function publishEagleDataset(store: ArtifactStore, options: { reado
   return { datasetId: options.datasetId, version, manifest, parts, counts: { eagle: rows.eagle.length, eval: rows.eval.length }, lineage: { datasetId: options.datasetId, parentEventIds: [] } };
 }
 
-/**
- * Stores a student dir (writeMicroCheckpoint's, or the trainer's) the way the trainer does — every
- * file, a checkpoint manifest listing them — and returns the checkpoints.bf16 message naming the
- * dataset version it was trained on (`datasetEventId`: that version's datasets.ready event).
- */
-export async function storeCheckpoint(
+/** Stores a student dir the way the trainer does and returns its checkpoints.bf16 message (storeCheckpointDir, made by the drafter's fixtures). */
+export function storeCheckpoint(
   store: ArtifactStore,
   dir: string,
   ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string },
 ): Promise<CheckpointBf16> {
-  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', createdBy: 'drafter-fixture', attributes: { modelId: ids.modelId } });
-  return {
-    modelId: ids.modelId,
-    checkpointId: ids.checkpointId,
-    manifest,
-    weights: files['model.safetensors']!,
-    stages: [{ stage: 'sft', metrics: { heldOutLoss: 1 } }],
-    lineage: { datasetId: ids.datasetId, checkpointId: ids.checkpointId, parentEventIds: [ids.datasetEventId] },
-  };
+  return storeCheckpointDir(store, dir, { ...ids, createdBy: 'drafter-fixture' });
 }

@@ -1,4 +1,4 @@
-import { type ArtifactStore, storeDatasetRows, storeDir } from '@distillery/artifacts';
+import { type ArtifactStore, storeCheckpointDir, storeDatasetRows, storeDir } from '@distillery/artifacts';
 import { QUANTIZE_SETS } from '@distillery/compute';
 import type { CheckpointBf16, DatasetReady, DrafterReady } from '@distillery/contracts';
 
@@ -35,25 +35,13 @@ export async function publishCalibrationDataset(store: ArtifactStore, options: {
   return { datasetId: options.datasetId, version, manifest, parts, counts: { calibration: rows.calibration.length, eval: rows.eval.length }, lineage: { datasetId: options.datasetId, parentEventIds: [] } };
 }
 
-/**
- * Stores a student dir (writeMicroCheckpoint's, or the trainer's) the way the trainer does — every
- * file, a checkpoint manifest listing them — and returns the checkpoints.bf16 message naming the
- * dataset version it was trained on (`datasetEventId`: that version's datasets.ready event).
- */
-export async function storeCheckpoint(
+/** Stores a student dir the way the trainer does and returns its checkpoints.bf16 message (storeCheckpointDir, made by the quantizer's fixtures). */
+export function storeCheckpoint(
   store: ArtifactStore,
   dir: string,
   ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string },
 ): Promise<CheckpointBf16> {
-  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', createdBy: 'quantizer-fixture', attributes: { modelId: ids.modelId } });
-  return {
-    modelId: ids.modelId,
-    checkpointId: ids.checkpointId,
-    manifest,
-    weights: files['model.safetensors']!,
-    stages: [{ stage: 'sft', metrics: { heldOutLoss: 1 } }],
-    lineage: { datasetId: ids.datasetId, checkpointId: ids.checkpointId, parentEventIds: [ids.datasetEventId] },
-  };
+  return storeCheckpointDir(store, dir, { ...ids, createdBy: 'quantizer-fixture' });
 }
 
 /**
