@@ -117,8 +117,26 @@ interface TrainingJobView {
   readonly checkpoint: { readonly weights: ArtifactRef } | null;
 }
 
-/** How long awaitStudent goes on asking an API it cannot reach. */
+/** How long a wait on a job goes on asking an API it cannot reach. */
 const UNREACHABLE_MS = 60_000;
+
+/**
+ * getJson for a poll of a job's API that outlasts a minute of failed requests: fetch's TypeError
+ * (the request did not get through: on a machine loaded far past its cores a poll of the
+ * in-process API can time out while the job computes on) is asked again every second.
+ */
+async function pollJson<T>(url: string, what: string): Promise<T> {
+  const since = Date.now();
+  for (;;) {
+    try {
+      return await getJson<T>(url, what);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      if (Date.now() - since > UNREACHABLE_MS) throw new Error(`${what}: GET ${new URL(url).pathname} failed for ${UNREACHABLE_MS / 1000} s: ${error.message}${error.cause ? ` (${String(error.cause)})` : ''}`);
+      await sleep(1_000);
+    }
+  }
+}
 
 /**
  * Follows the trainer service's job for the dataset (it starts on datasets.ready) over the
@@ -129,21 +147,8 @@ export async function awaitStudent(app: RunningApp, dataset: BuiltDataset, optio
   let printedStages = 0;
   let lastProgress = 0;
   let lastAt = '';
-  let unreachableSince: number | undefined;
   for (;;) {
-    let jobs: TrainingJobView[];
-    try {
-      jobs = await getJson<TrainingJobView[]>(`${app.url}/trainer/jobs?datasetId=${encodeURIComponent(dataset.datasetId)}&limit=20`, 'trainer');
-      unreachableSince = undefined;
-    } catch (error) {
-      // fetch's TypeError: the request did not get through (on a machine loaded far past its cores a
-      // poll of the in-process API can time out while the job trains on); asked again for a minute
-      if (!(error instanceof TypeError)) throw error;
-      unreachableSince ??= Date.now();
-      if (Date.now() - unreachableSince > UNREACHABLE_MS) throw new Error(`trainer: GET /trainer/jobs failed for ${UNREACHABLE_MS / 1000} s: ${error.message}${error.cause ? ` (${String(error.cause)})` : ''}`);
-      await sleep(1_000);
-      continue;
-    }
+    const jobs = await pollJson<TrainingJobView[]>(`${app.url}/trainer/jobs?datasetId=${encodeURIComponent(dataset.datasetId)}&limit=20`, 'trainer');
     const job = jobs.find((candidate) => candidate.datasetVersion === dataset.version);
     if (job) {
       for (const { stage, metrics, skipped } of job.stages.slice(printedStages)) {
@@ -191,7 +196,7 @@ export async function awaitDrafter(app: RunningApp, checkpointId: string, option
   let lastAt = '';
   let lastProgress = 0;
   for (;;) {
-    const jobs = await getJson<DrafterJobView[]>(`${app.url}/drafter/jobs?checkpointId=${encodeURIComponent(checkpointId)}&limit=5`, 'drafter');
+    const jobs = await pollJson<DrafterJobView[]>(`${app.url}/drafter/jobs?checkpointId=${encodeURIComponent(checkpointId)}&limit=5`, 'drafter');
     const job = jobs[0];
     if (job?.status === 'succeeded' && job.drafterId) return { jobId: job.id, drafterId: job.drafterId, metrics: job.metrics ?? {} };
     if (job && (job.status === 'failed' || job.status === 'cancelled')) throw new Error(`drafter: job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
@@ -239,7 +244,7 @@ export async function awaitQuantized(app: RunningApp, checkpointId: string, draf
   let lastProgress = 0;
   try {
     for (;;) {
-      const jobs = await getJson<QuantizerJobView[]>(`${app.url}/quantizer/jobs?checkpointId=${encodeURIComponent(checkpointId)}&limit=10`, 'quantizer');
+      const jobs = await pollJson<QuantizerJobView[]>(`${app.url}/quantizer/jobs?checkpointId=${encodeURIComponent(checkpointId)}&limit=10`, 'quantizer');
       const job = jobs.find(wanted);
       const fp8 = announced.find(wanted);
       if (fp8) return { jobId: job?.id ?? '–', fp8, manifest: await readQuantizerManifest(app.platform.artifacts, fp8) };
