@@ -59,6 +59,8 @@ class JobOptions:
     test_max_tokens: int = 2048
     eval_limit: int = 16           # held-out rows decoded for exact match and agreement
     eval_max_tokens: int = 128
+    eval_max_len: int = 1024       # prompt + answer per row in the loss (a batch of 8 such rows' logits: 1.6 GB fp32)
+    loss_rows: int = 48            # held-out rows in the loss, each agent in turn (a forward each, twice)
     spec: SpecConfig = field(default_factory=lambda: SpecConfig(method="chain", tokens=7))
 
 
@@ -185,8 +187,9 @@ def run_job(options: JobOptions) -> dict:
 
     # 4. BF16 against FP8
     emit("stage_start", stage="evaluate")
-    metrics = {"bf16": evaluate(model, tok, eval_rows, limit=options.eval_limit, max_len=options.test_max_tokens),
-               "fp8": evaluate(fp8, tok, eval_rows, limit=options.eval_limit, max_len=options.test_max_tokens)}
+    metrics = {name: evaluate(m, tok, eval_rows, limit=options.eval_limit, max_len=options.eval_max_len,
+                              loss_rows=max(options.loss_rows, options.eval_limit))
+               for name, m in (("bf16", model), ("fp8", fp8))}
     # one request at a time: FP8's rounding of activations turns the last-bit differences of a batched
     # GEMM into different answers now and then, so answers compare only between runs of the same shape
     agreement_prompts = prompts[:options.eval_limit]
