@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ComputeEvent, ComputeLogger } from './compute-event.js';
 import { readProtocol } from './compute-job.js';
 import { requirePython } from './compute-python.js';
+import { ComputeJobCancelledError } from './errors/compute-job-cancelled.error.js';
 import { ComputeJobError } from './errors/compute-job.error.js';
 
 /** What `python -m distillery_compute serve` is asked to serve, and where (compute/README.md, "The inference engine"). */
@@ -59,6 +60,8 @@ export interface StartEngineServerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** How long loading may take before the start fails (default 5 minutes). */
   readonly readyTimeoutMs?: number;
+  /** Aborting it while the server loads kills it; the start rejects with ComputeJobCancelledError (after ready it has no effect: `stop` does). */
+  readonly signal?: AbortSignal;
 }
 
 /** The command line of `serve` after `python -m distillery_compute`. */
@@ -91,6 +94,7 @@ export function startEngineServer(options: ServeOptions, job: StartEngineServerO
     return Promise.reject(error as Error);
   }
   const command = 'python -m distillery_compute serve';
+  if (job.signal?.aborted) return Promise.reject(new ComputeJobCancelledError(command, job.signal.reason));
   const child = spawn(python, ['-m', 'distillery_compute', ...serveArgs(options)], {
     env: { ...process.env, ...job.env, PYTHONUNBUFFERED: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -104,6 +108,7 @@ export function startEngineServer(options: ServeOptions, job: StartEngineServerO
       if (event.event !== 'ready' || ready) return;
       ready = event as ServeReadyEvent;
       clearTimeout(timer);
+      job.signal?.removeEventListener('abort', abort);
       resolve(handle(ready));
     });
     const exited = new Promise<ServeExit>((done) => child.once('close', (code, signal) => done({ code, signal, stderr: [...stderrTail] })));
@@ -111,8 +116,17 @@ export function startEngineServer(options: ServeOptions, job: StartEngineServerO
       child.kill('SIGKILL');
       reject(new ComputeJobError(command, null, 'SIGKILL', stderrTail, `not ready within ${job.readyTimeoutMs ?? 300_000} ms`));
     }, job.readyTimeoutMs ?? 300_000);
+    // Loading is not drained: a start aborted (the service is stopping) kills the server at once.
+    const abort = () => {
+      if (ready) return;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new ComputeJobCancelledError(command, job.signal?.reason));
+    };
+    job.signal?.addEventListener('abort', abort, { once: true });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
+      job.signal?.removeEventListener('abort', abort);
       if (ready) return;
       reject(spawnError ? new ComputeJobError(command, null, null, stderrTail, `could not start (${python}): ${spawnError.message}`) : new ComputeJobError(command, code, signal, stderrTail));
     });

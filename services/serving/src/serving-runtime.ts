@@ -130,9 +130,7 @@ export class ServingRuntime {
     logger.info({ grpc: `${config.DISTILLERY_SERVING_GRPC_HOST}:${grpcPort}`, maxRunning: config.DISTILLERY_SERVING_MAX_RUNNING, maxQueued: config.DISTILLERY_SERVING_MAX_QUEUED }, 'serving API listening');
     const stopParts = async () => {
       clearInterval(sampler);
-      await consumer?.stop();
-      await drafters?.stop();
-      await fp8?.stop();
+      await Promise.all([consumer?.stop(), drafters?.stop(), fp8?.stop()]);
       await grpc.stop();
       await router?.stop();
       if (socketDir) await rm(socketDir, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export interface KafkaBusOptions {
 /** Offsets are committed after at most this many handled records or this long, and always on drain. */
 const COMMIT_EVERY_RECORDS = 100;
 const COMMIT_EVERY_MS = 1_000;
+/** The longest a fetch long-polls the broker for records, and so the longest a consumer's stop waits for one. */
+const FETCH_WAIT_MS = 1_000;
 
 /**
  * The Kafka adapter (kafkajs, kept behind our Bus port so the client can be swapped): an
@@ -132,6 +134,8 @@ export class KafkaBus implements Bus {
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 5)),
       rebalanceTimeout: 30_000,
+      // A fetch waits this long for records at most; stop() waits for the fetch in flight (kafkajs' 5 s made every drain 5 s per consumer).
+      maxWaitTimeInMs: FETCH_WAIT_MS,
       maxBytesPerPartition: Math.max(this.options.maxMessageBytes * 2, 1_048_576),
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 1_000 },
     });

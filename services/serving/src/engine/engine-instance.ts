@@ -16,6 +16,8 @@ export interface EngineInstanceOptions {
   readonly onCrash?: (exit: ServeExit) => void;
   /** First restart delay; doubles up to 30 s while restarts keep failing. */
   readonly restartDelayMs?: number;
+  /** Aborting it kills the process while it loads (the replica is stopping): the start rejects with ComputeJobCancelledError. */
+  readonly signal?: AbortSignal;
 }
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -65,6 +67,7 @@ export class EngineInstance {
     const process = await startEngineServer(this.options.serve, {
       logger: this.options.logger,
       ...(this.options.python ? { python: this.options.python } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     this.process = process;
     this.client = new (engineV1().Engine)(process.ready.address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 * 1024 * 1024 });

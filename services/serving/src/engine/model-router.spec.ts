@@ -204,4 +204,17 @@ describe('the model router taking FP8 versions announced on checkpoints.fp8 (PGl
     expect(await served()).toMatchObject({ precision: 'bf16', format: 'bf16' });
   });
 
+  it('stops at once while an engine is still loading: the load is aborted, not waited for, and nothing is marked refused or retried', async () => {
+    let aborted: unknown;
+    const loading = (options: EngineInstanceOptions) =>
+      new Promise<EngineInstance>((_, reject) => options.signal?.addEventListener('abort', () => reject((aborted = options.signal?.reason) as Error), { once: true }));
+    startRouter({ launch: loading });
+    const waking = router!.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await router!.stop(0); // the stand-in never loads: waiting for it would hang the test
+    await waking;
+    expect((aborted as Error).message).toBe('the serving replica is stopping');
+    expect(changes).toEqual([]);
+    expect((await catalog.versions('student')).map((version) => version.refused)).toEqual([null]);
+  });
 });

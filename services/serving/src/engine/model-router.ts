@@ -109,6 +109,8 @@ export class ModelRouter implements InferenceBackend {
   private reconciling: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Aborted on stop: engines still loading are killed rather than waited for. */
+  private readonly stopping = new AbortController();
   private sockets = 0;
 
   constructor(private readonly options: ModelRouterOptions) {}
@@ -236,7 +238,7 @@ export class ModelRouter implements InferenceBackend {
       // It stops once its requests finished.
       if (replaced && replaced.instance !== instance) void this.stopReplaced(want.version, replaced);
     } catch (error) {
-      await this.failed(want, error);
+      if (!this.stopped) await this.failed(want, error);
     } finally {
       this.loading.delete(key);
     }
@@ -299,6 +301,7 @@ export class ModelRouter implements InferenceBackend {
       },
       logger: this.options.logger,
       ...(this.options.python ? { python: this.options.python } : {}),
+      signal: this.stopping.signal,
       onCrash: (exit) => this.options.onChange?.({ kind: 'crashed', version, reason: `exit ${exit.code ?? exit.signal}` }),
     });
   }
@@ -368,11 +371,13 @@ export class ModelRouter implements InferenceBackend {
 
   /**
    * Stops reading the catalog and every engine: requests in flight get `graceMs` to finish (the
-   * service's drain is bounded by DISTILLERY_SHUTDOWN_TIMEOUT_MS), then the engines are stopped.
+   * service's drain is bounded by DISTILLERY_SHUTDOWN_TIMEOUT_MS), then the engines are stopped;
+   * an engine still loading is killed, not waited for.
    */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.stopping.abort(new Error('the serving replica is stopping'));
     await this.reconciling;
     await Promise.all([...this.loaded.values()].map((loaded) => loaded.instance.stop(graceMs, 3_000)));
     this.loaded.clear();
