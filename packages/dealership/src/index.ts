@@ -36,6 +36,7 @@ export { DealershipBusinessChanges } from './domain/dealership-business-changes.
 export { buildPrompt, renderHistory, type Exemplar, type PromptParts, type PromptProfile } from './prompts/prompt-builder.js';
 export { evaluatorPrompt, explainerPrompt, plannerPrompt, renderNow, understanderPrompt, type AgentPromptInput } from './prompts/agent-prompts.js';
 export { jsonLine, labelled, localNow, offeredTools, readMemory, readPrompt, type Memory, type PromptView } from './prompts/prompt-reading.js';
+export { catalogForRules, readRules } from './prompts/rules-reading.js';
 
 // Plans: the Evaluator's static checks and the Executor's sandbox.
 export { validatePlan, type PlanCheck, type PlanTool, type PlanToolCall, type PlanToolCatalog } from './plans/plan-validator.js';
@@ -48,4 +49,5 @@ export type { SandboxErrorCode, SandboxLimits } from './plans/sandbox-protocol.j
 export { advanceDialogue, EMPTY_DIALOGUE, understandingSchema, type DialogueState, type DialogueTurn, type Understanding } from './pipeline/dialogue-state.js';
 export type { ToolDescription, Toolbox, TurnContext } from './pipeline/toolbox.js';
 export { AGENT_MAX_TOKENS, callAgent, type AgentCallRecord, type AgentRole } from './pipeline/agent-call.js';
-export { DEFAULT_PIPELINE_OPTIONS, FALLBACK_REPLY, planCode, TurnPipeline, type TurnPipelineOptions, type TurnProgress, type TurnResult } from './pipeline/turn-pipeline.js';
+export { sameValue } from './pipeline/same-value.js';
+export { DEFAULT_PIPELINE_OPTIONS, FALLBACK_REPLY, parseJson, planCode, TurnPipeline, verdictSchema, type TurnPipelineOptions, type TurnProgress, type TurnResult } from './pipeline/turn-pipeline.js';

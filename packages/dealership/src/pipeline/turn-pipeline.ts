@@ -35,7 +35,8 @@ export interface TurnResult {
   readonly timings: { readonly modelMs: number; readonly evaluatorMs: number; readonly sandboxMs: number; readonly toolsMs: number };
 }
 
-const verdictSchema = z.object({ approve: z.boolean(), feedback: z.string().default('') });
+/** The LLM Evaluator's verdict, as the pipeline reads it. */
+export const verdictSchema = z.object({ approve: z.boolean(), feedback: z.string().default('') });
 
 /** The safe answer when no valid plan could be made: hand the customer to a person. */
 export const FALLBACK_REPLY = "I'm sorry, I couldn't complete that request. I've asked a member of our sales team to follow up with you.";
@@ -46,7 +47,8 @@ export function planCode(output: string): string {
   return (fenced ? fenced[1]! : output).trim();
 }
 
-function parseJson<T>(schema: z.ZodType<T>, text: string): T | undefined {
+/** An agent's JSON answer as the pipeline reads it: the first `{` to the last `}`, checked by `schema`; undefined when it is not one. */
+export function parseJson<T>(schema: z.ZodType<T>, text: string): T | undefined {
   const start = text.indexOf('{');
   const end = text.lastIndexOf('}');
   if (start < 0 || end < start) return undefined;

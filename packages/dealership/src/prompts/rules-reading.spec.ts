@@ -1,4 +1,5 @@
-import { DEFAULT_RULES, type DealershipRules, renderRules, validatePlan } from '@distillery/dealership';
+import { DEFAULT_RULES, type DealershipRules, renderRules } from '../domain/dealership-rules.js';
+import { validatePlan } from '../plans/plan-validator.js';
 import { describe, expect, it } from 'vitest';
 import { catalogForRules, readRules } from './rules-reading.js';
 
