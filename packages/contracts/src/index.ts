@@ -22,7 +22,8 @@ export { echo, ECHO_LIMIT, safeText, storableText, storableValue, textProblem, v
 export { AGENT_ROLES, agentCallSchema, toolCallSchema, traceRawContract, traceRawSchema, type TraceRaw } from './messages/traces-raw.message.js';
 export { campaignCompletedContract, campaignCompletedSchema, type CampaignCompleted } from './messages/campaigns-completed.message.js';
 export { refinedCallSchema, traceRefinedContract, traceRefinedSchema, type TraceRefined } from './messages/traces-refined.message.js';
-export { DATASET_PARTS, datasetReadyContract, datasetReadySchema, type DatasetReady } from './messages/datasets-ready.message.js';
+export { deploymentGatedContract, deploymentGatedSchema, type DeploymentGated } from './messages/deployments-gated.message.js';
+export { DATASET_PARTS, datasetReadyContract, datasetReadySchema, HELD_OUT_CAMPAIGN_PREFIX, type DatasetReady } from './messages/datasets-ready.message.js';
 export {
   checkpointBf16Contract,
   checkpointBf16Schema,

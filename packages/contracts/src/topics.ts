@@ -7,6 +7,7 @@ export const TOPICS = [
   'checkpoints.bf16',
   'drafters.ready',
   'checkpoints.fp8',
+  'deployments.gated',
 ] as const;
 
 export type TopicName = (typeof TOPICS)[number];

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { computePython, runImportBase } from '@distillery/compute';
 import type { Platform } from '@distillery/service-kit';
-import { Inbox } from '@distillery/storage';
+import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
 import type { ServingConfig } from './config/serving.config.js';
 import { type LocalModel, ModelRouter } from './engine/model-router.js';
 import { InvalidRequestError } from './errors/serving.errors.js';
+import { DeployGate } from './gate/deploy-gate.js';
+import { GateStore } from './gate/gate-store.js';
 import { ServingGrpcServer } from './grpc/serving-grpc.server.js';
 import { Admission } from './inference/admission.js';
 import { ApiKeys } from './inference/api-keys.js';
@@ -38,6 +40,8 @@ export class ServingRuntime {
     readonly grpcPort: number,
     /** Absent in gateway mode. */
     readonly catalog: ModelCatalog | undefined,
+    /** The deploy gate's decisions; absent in gateway mode. */
+    readonly gates: GateStore | undefined,
     readonly router: ModelRouter | undefined,
     private readonly stopParts: () => Promise<void>,
   ) {}
@@ -54,6 +58,8 @@ export class ServingRuntime {
     let drafters: DrafterConsumer | undefined;
     let fp8: Fp8Consumer | undefined;
     let socketDir: string | undefined;
+    let gates: GateStore | undefined;
+    let relay: OutboxRelay | undefined;
     if (config.DISTILLERY_SERVING_UPSTREAM) {
       backend = new UpstreamBackend({ baseUrl: config.DISTILLERY_SERVING_UPSTREAM, ...(config.DISTILLERY_SERVING_UPSTREAM_API_KEY ? { apiKey: config.DISTILLERY_SERVING_UPSTREAM_API_KEY } : {}) });
       logger.info({ upstream: config.DISTILLERY_SERVING_UPSTREAM }, 'gateway mode: completions come from the upstream server');
@@ -69,6 +75,22 @@ export class ServingRuntime {
         logger.info({ preset, dir: base.out, license: base.license }, 'serving a packaged base');
       }
       catalog = new ModelCatalog(platform.database.dataSource);
+      // The gate's decisions go out on deployments.gated through the outbox.
+      relay = new OutboxRelay({ dataSource: platform.database.dataSource, bus: platform.bus, schema: 'serving', logger });
+      relay.start();
+      const relayRef = relay;
+      gates = new GateStore(platform.database.dataSource, new Outbox('serving'), () => relayRef.wake());
+      const gate =
+        config.DISTILLERY_SERVING_GATE === 'on'
+          ? new DeployGate({
+              artifacts: platform.artifacts,
+              store: gates,
+              logger,
+              rows: config.DISTILLERY_SERVING_GATE_ROWS,
+              tolerance: config.DISTILLERY_SERVING_GATE_TOLERANCE,
+              maxTokens: config.DISTILLERY_SERVING_GATE_MAX_TOKENS,
+            })
+          : undefined;
       socketDir = await mkdtemp(join(tmpdir(), 'dsv-'));
       router = new ModelRouter({
         catalog,
@@ -79,6 +101,7 @@ export class ServingRuntime {
         ...(config.DISTILLERY_SERVING_SPECULATIVE !== 'off' ? { speculative: { speculative: config.DISTILLERY_SERVING_SPECULATIVE, draftTokens: config.DISTILLERY_SERVING_DRAFT_TOKENS }, minDrafterSpeedup: config.DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP } : {}),
         ...(config.DISTILLERY_SERVING_PRECISION === 'fp8' ? { fp8: { tolerance: config.DISTILLERY_SERVING_FP8_TOLERANCE } } : {}),
         ...(python ? { python } : {}),
+        ...(gate ? { gate } : {}),
         logger,
         localModels,
         onChange: (change) => {
@@ -133,9 +156,10 @@ export class ServingRuntime {
       await Promise.all([consumer?.stop(), drafters?.stop(), fp8?.stop()]);
       await grpc.stop();
       await router?.stop();
+      await relay?.stop();
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
     };
-    return new ServingRuntime(inference, keys, config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS, grpcPort, catalog, router, stopParts);
+    return new ServingRuntime(inference, keys, config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS, grpcPort, catalog, gates, router, stopParts);
   }
 
   /** The catalog, or a 400 in gateway mode (the upstream decides what it serves). */

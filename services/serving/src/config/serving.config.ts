@@ -36,6 +36,14 @@ export const servingConfigSchema = computeConfigSchema.extend({
   DISTILLERY_SERVING_PRECISION: env.oneOf(['fp8', 'bf16'] as const, 'fp8'),
   /** An FP8 version whose exact match (the quantizer's manifest) is below its BF16 exact match less this is refused, with the figures as the reason. */
   DISTILLERY_SERVING_FP8_TOLERANCE: z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0, 'expected a number between 0 and 1').max(1, 'expected a number between 0 and 1').default(0.05),
+  /** `on`: a new version replaces the one serving only if its agent-level metrics on held-out rows are no worse than the incumbent's less DISTILLERY_SERVING_GATE_TOLERANCE (GET /serving/gates, deployments.gated); `off`: every new version is switched to once loaded. */
+  DISTILLERY_SERVING_GATE: env.oneOf(['on', 'off'] as const, 'on'),
+  /** Held-out rows each engine decodes for the gate, each agent in turn. */
+  DISTILLERY_SERVING_GATE_ROWS: env.int(1, 24),
+  /** How much worse than the incumbent's an agent metric may be (absolute, e.g. 0.05 = five points of a rate). */
+  DISTILLERY_SERVING_GATE_TOLERANCE: z.coerce.number({ error: 'expected a number ≥ 0' }).min(0, 'expected a number ≥ 0').default(0.05),
+  /** Tokens a held-out row's completion may run to. */
+  DISTILLERY_SERVING_GATE_MAX_TOKENS: env.int(1, 256),
 });
 
 export type ServingConfig = z.infer<typeof servingConfigSchema>;

@@ -171,7 +171,11 @@ const PROMPT_FIELDS = new Set(['prompt', 'text', 'transcript', 'token_ids', 'mes
 function toEngineRequest(request: InferenceRequest): EngineGenerateRequest {
   return {
     requestId: randomUUID(),
-    ...('messages' in request.prompt ? { messages: { items: request.prompt.messages.map((message) => ({ role: message.role, content: message.content })) } } : { text: request.prompt.text }),
+    ...('messages' in request.prompt
+      ? { messages: { items: request.prompt.messages.map((message) => ({ role: message.role, content: message.content })) } }
+      : 'transcript' in request.prompt
+        ? { transcript: request.prompt.transcript }
+        : { text: request.prompt.text }),
     maxTokens: request.maxTokens,
     temperature: request.temperature,
     ...(request.topP !== undefined ? { topP: request.topP } : {}),

@@ -11,6 +11,7 @@ import { DrafterRefusedError, materializeDrafter } from '../models/drafter-mater
 import { type Fp8Figures, fp8DrafterRefusal, fp8Figures, fp8QualityRefusal } from '../models/fp8-gate.js';
 import { Fp8DrafterRefusedError, Fp8RefusedError, materializeFp8Drafter, materializeFp8Student, readQuantizerManifest } from '../models/fp8-materializer.js';
 import { type Fp8Version, type ModelCatalog, type ModelVersion, versionName } from '../models/model-catalog.js';
+import type { DeployGate } from '../gate/deploy-gate.js';
 import { EngineInstance, type EngineInstanceOptions } from './engine-instance.js';
 
 /** A model served from a dir this replica has (a packaged base), not announced on checkpoints.bf16. */
@@ -40,7 +41,9 @@ export interface ModelRouterOptions {
   /** How often the catalog is read for new versions and pins (other replicas record them too). */
   readonly reconcileMs?: number;
   /** A version loaded and serving (again, with another drafter or in FP8), a version retired, an engine died, a version, a drafter, an FP8 version or its drafter refused. */
-  readonly onChange?: (change: { readonly kind: 'loaded' | 'retired' | 'crashed' | 'refused' | 'drafter-refused' | 'fp8-refused' | 'fp8-drafter-refused'; readonly version: string; readonly reason?: string }) => void;
+  readonly onChange?: (change: { readonly kind: 'loaded' | 'retired' | 'crashed' | 'refused' | 'gate-refused' | 'drafter-refused' | 'fp8-refused' | 'fp8-drafter-refused'; readonly version: string; readonly reason?: string }) => void;
+  /** Measures a new version against the one serving before switching (DISTILLERY_SERVING_GATE); absent: every new version is switched to once loaded. */
+  readonly gate?: DeployGate;
   /** Starts an engine process (a test's stand-in; default EngineInstance.start). */
   readonly launch?: (options: EngineInstanceOptions) => Promise<EngineInstance>;
 }
@@ -79,6 +82,8 @@ interface Wanted {
   /** Whether the FP8 version's drafter is loaded with it. */
   readonly fp8Drafter?: boolean;
   readonly load: () => Promise<{ readonly instance: EngineInstance; readonly figures?: Fp8Figures }>;
+  /** The operator pinned it: served without the deploy gate. */
+  readonly pinned?: boolean;
 }
 
 /** What one engine process serves: a version, in BF16 or as one FP8 version, with or without a drafter. */
@@ -141,7 +146,7 @@ export class ModelRouter implements InferenceBackend {
   private async reconcile(): Promise<void> {
     const wanted: Wanted[] = [];
     for (const local of this.options.localModels ?? []) wanted.push({ modelId: local.modelId, version: local.version, form: BF16, load: async () => ({ instance: await this.startEngine(local.version, local.dir) }) });
-    for (const { version } of await this.options.catalog.desired()) wanted.push(this.options.fp8 && version.fp8 ? this.wantFp8(version, version.fp8) : this.wantBf16(version));
+    for (const { version, pinned } of await this.options.catalog.desired()) wanted.push({ ...(this.options.fp8 && version.fp8 ? this.wantFp8(version, version.fp8) : this.wantBf16(version)), pinned });
     await Promise.all(wanted.map((want) => this.serve(want)));
   }
 
@@ -214,6 +219,7 @@ export class ModelRouter implements InferenceBackend {
         if (!same) await instance.stop(0);
         return;
       }
+      if (!same && current === undefined && !(await this.passesGate(want, instance))) return;
       // The same version's engine in another form (precision, drafter), read now: another load may have finished meanwhile.
       const replaced = this.loaded.get(want.version);
       const form: EngineForm = want.form.fp8 && started.figures ? { ...want.form, fp8: { ...want.form.fp8, figures: started.figures } } : want.form;
@@ -241,6 +247,30 @@ export class ModelRouter implements InferenceBackend {
       if (!this.stopped) await this.failed(want, error);
     } finally {
       this.loading.delete(key);
+    }
+  }
+
+  /**
+   * Whether a version loaded for the first time here may replace the one serving its model: the
+   * deploy gate measures both on held-out rows (a pinned version is the operator's call and is not
+   * gated). A refused version's engine is stopped; the gate has marked it refused, so the
+   * incumbent goes on serving. An error (an engine dying mid-measure) stops it too and is retried.
+   */
+  private async passesGate(want: Wanted, instance: EngineInstance): Promise<boolean> {
+    const gate = this.options.gate;
+    const incumbentVersion = this.active.get(want.modelId);
+    if (!gate || !want.checkpoint || want.pinned || incumbentVersion === want.version) return true;
+    try {
+      const incumbent = incumbentVersion ? this.loaded.get(incumbentVersion)?.instance : undefined;
+      const gated = await gate.decide({ checkpoint: want.checkpoint, engine: instance }, incumbent, this.stopping.signal);
+      if (gated.decision === 'accepted') return true;
+      await instance.stop(0);
+      this.options.onChange?.({ kind: 'gate-refused', version: want.version, reason: gated.reason });
+      this.options.logger.error({ version: want.version, incumbent: incumbentVersion ?? null, reason: gated.reason }, 'deploy gate refused the version; the incumbent goes on serving');
+      return false;
+    } catch (error) {
+      await instance.stop(0);
+      throw error;
     }
   }
 

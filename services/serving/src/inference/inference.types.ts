@@ -8,7 +8,8 @@ export interface PromptMessage {
 export interface InferenceRequest {
   /** A model id (`student-dealership`: its active version) or one version (`student-dealership@ckpt_0007`). */
   readonly model: string;
-  readonly prompt: { readonly messages: readonly PromptMessage[] } | { readonly text: string };
+  /** Chat messages (the tokenizer's chat template), plain text, or the agents' role-marker transcript exactly as the trainer trains on it (the deploy gate's held-out rows; local engines only). */
+  readonly prompt: { readonly messages: readonly PromptMessage[] } | { readonly text: string } | { readonly transcript: string };
   readonly maxTokens: number;
   readonly temperature: number;
   readonly topP?: number;

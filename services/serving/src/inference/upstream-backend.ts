@@ -37,6 +37,7 @@ export class UpstreamBackend implements InferenceBackend {
   }
 
   async *generate(request: InferenceRequest, signal: AbortSignal): AsyncGenerator<InferenceChunk> {
+    if ('transcript' in request.prompt) throw new InvalidRequestError('prompt', 'a role-marker transcript is decoded by local engines only; the upstream server takes messages or text');
     const chat = 'messages' in request.prompt;
     const body = {
       model: request.model,
