@@ -13,7 +13,7 @@ export interface GateEngine {
  * batches them). In row order; aborting `signal` stops every decode.
  */
 export async function decodeRows(engine: GateEngine, rows: readonly EvalRow[], options: { readonly maxTokens: number; readonly concurrency: number; readonly signal: AbortSignal }): Promise<string[]> {
-  const outputs: string[] = new Array<string>(rows.length).fill('');
+  const outputs: string[] = rows.map(() => '');
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < rows.length; index = next++) {
