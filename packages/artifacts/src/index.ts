@@ -1,7 +1,8 @@
 /**
  * @distillery/artifacts — the content-addressed artifact store (datasets, checkpoints, reports): sha256
  * addresses, atomic writes, hash-checked reads, and manifests that record lineage
- * campaign → traces → dataset → checkpoint → drafter → fp8. For tests, storeDatasetRows, storeDir and
+ * campaign → traces → dataset → checkpoint → drafter → fp8 (`recordTraces` records a set of traces as one
+ * node; `lineageLine` prints a lineage on one line). For tests, storeDatasetRows, storeDir and
  * storeCheckpointDir store a dataset's parts and a student's or drafter's dir the way the curator
  * and the services do.
  *
@@ -17,6 +18,7 @@
  * const path = store.pathOf(train);              // hand this to the Python trainer
  * await linkArtifacts(store, (await store.getManifest(manifest)).files, '/tmp/ds_001'); // its files, re-hashed, as one dir for a job
  * const { chain, problems } = lineageOf('ds_001', await store.listManifests()); // oldest first
+ * lineageLine(chain, 80);                        // newest first: 'dataset ds_001 ← traces(1200) ← campaign camp_1' once those are recorded
  * ```
  */
 export type { ArtifactLocator, ArtifactSource, ArtifactStore, PutMeta } from './artifact-store.port.js';
@@ -33,6 +35,8 @@ export {
   type ManifestParent,
 } from './manifest.js';
 export { lineageOf, type Lineage, type LineageProblem, type LineageSource } from './lineage.js';
+export { lineageLine, lineageProblemPhrases } from './lineage-text.js';
+export { recordTraces, TRACES_FILE, type TraceEntry, type TracesToRecord } from './traces-manifest.js';
 export { canonicalJson } from './canonical-json.js';
 export { linkArtifacts } from './link-artifacts.js';
 export { ArtifactIntegrityError } from './artifact-integrity.error.js';

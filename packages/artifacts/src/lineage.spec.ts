@@ -72,4 +72,29 @@ describe('lineageOf', () => {
     expect(lineage.chain).toEqual([v1, ds]);
     expect(lineage.problems).toEqual([]);
   });
+
+  it('resolves checkpoint → dataset → traces → campaign as the curator records it, with no problems', () => {
+    const campaign = manifest('campaign', 'camp_1');
+    const traces = manifest('traces', 'ds_1.v1.traces', [{ kind: 'campaign', id: 'camp_1' }]);
+    const dataset = manifest('dataset', 'ds_1.v1', [
+      { kind: 'campaign', id: 'camp_1' },
+      { kind: 'traces', id: 'ds_1.v1.traces' },
+    ]);
+    const checkpoint = manifest('checkpoint', 'ckpt_1', [{ kind: 'dataset', id: 'ds_1.v1' }]);
+    const lineage = lineageOf('ckpt_1', [checkpoint, dataset, traces, campaign]);
+    expect(lineage.chain.map((m) => m.kind)).toEqual(['campaign', 'traces', 'dataset', 'checkpoint']);
+    expect(lineage.problems).toEqual([]);
+  });
+
+  it('names a missing node once, however many manifests of the lineage point at it', () => {
+    const traces = manifest('traces', 't', [{ kind: 'campaign', id: 'camp_gone' }]);
+    const dataset = manifest('dataset', 'ds', [
+      { kind: 'campaign', id: 'camp_gone' },
+      { kind: 'traces', id: 't' },
+    ]);
+    const checkpoint = manifest('checkpoint', 'ckpt', [{ kind: 'dataset', id: 'ds' }]);
+    const lineage = lineageOf('ckpt', [checkpoint, dataset, traces]);
+    expect(lineage.problems).toEqual([{ type: 'missing', parent: { kind: 'campaign', id: 'camp_gone' }, referencedBy: 'ds' }]);
+    expect(lineage.chain.map((m) => m.id)).toEqual(['t', 'ds', 'ckpt']);
+  });
 });

@@ -7,7 +7,7 @@ export type LineageProblem =
       readonly type: 'missing';
       /** The parent link that points nowhere (for the start manifest itself: `{ kind: '?', id }`). */
       readonly parent: ManifestParent;
-      /** Id of the manifest holding the dangling link; null when the start manifest itself is unknown. */
+      /** Id of the first manifest found holding the dangling link; null when the start manifest itself is unknown. */
       readonly referencedBy: string | null;
     }
   | {
@@ -30,7 +30,8 @@ export type LineageSource = Manifest | { readonly ref: ArtifactRef; readonly man
  * Walks `parents` links from `manifestId` back to the root(s) and returns the chain oldest first, e.g.
  * campaign → traces → dataset → checkpoint → drafter → fp8. A parent is found by its `sha256` (when both the
  * link and the listing carry one), else by kind + id. With several parents every ancestor appears once, each
- * after all of its own ancestors. Missing parents and cycles go to `problems`; the walk never throws or loops.
+ * after all of its own ancestors. Missing parents and cycles go to `problems`, a missing node once however many
+ * manifests of the lineage name it; the walk never throws or loops.
  */
 export function lineageOf(manifestId: string, manifests: Iterable<LineageSource>): Lineage {
   const byKindId = new Map<string, Manifest>();
@@ -51,6 +52,7 @@ export function lineageOf(manifestId: string, manifests: Iterable<LineageSource>
     return { chain, problems };
   }
 
+  const missing = new Set<string>();
   const done = new Set<Manifest>();
   const path: Manifest[] = [];
   const onPath = new Set<Manifest>();
@@ -66,7 +68,10 @@ export function lineageOf(manifestId: string, manifests: Iterable<LineageSource>
     for (const parent of manifest.parents) {
       const found = (parent.sha256 !== undefined ? bySha.get(parent.sha256) : undefined) ?? byKindId.get(keyOf(parent.kind, parent.id));
       if (found) visit(found);
-      else problems.push({ type: 'missing', parent, referencedBy: manifest.id });
+      else if (!missing.has(keyOf(parent.kind, parent.id))) {
+        missing.add(keyOf(parent.kind, parent.id));
+        problems.push({ type: 'missing', parent, referencedBy: manifest.id });
+      }
     }
     path.pop();
     onPath.delete(manifest);

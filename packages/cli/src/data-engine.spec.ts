@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentsService } from '@distillery/agents';
+import { lineageOf } from '@distillery/artifacts';
 import { DEFAULT_RULES, toolCatalog } from '@distillery/dealership';
 import { subscribeEvents } from '@distillery/bus';
 import { type DatasetReady, datasetReadyContract } from '@distillery/contracts';
@@ -44,7 +45,7 @@ describe('simulate → judge → curate, embedded, 200 conversations', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('builds datasets with no train/eval leakage, chosen ≠ rejected, valid SFT outputs and a context on every CPT document', async () => {
+  it('builds datasets with no train/eval leakage, chosen ≠ rejected, valid SFT outputs, a context on every CPT document and a lineage that resolves to the campaign', async () => {
     const response = await fetch(`${app.url}/simulator/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -67,5 +68,14 @@ describe('simulate → judge → curate, embedded, 200 conversations', () => {
     expect(new Set(rows.eagle.map((row) => row.set))).toEqual(new Set(['in-domain', 'external']));
     expect(new Set(rows.calibration.map((row) => row.set))).toEqual(new Set(['public', 'in-domain', 'mixed']));
     for (const part of ['cpt', 'sft', 'dpo', 'eagle', 'calibration', 'eval'] as const) expect(dataset.counts[part]).toBe(rows[part].length);
+
+    // Every node the dataset names is recorded: dataset → traces → campaign (the simulator writes the campaign's manifest once its completion commits).
+    const { id } = await app.platform.artifacts.getManifest(dataset.manifest);
+    const lineage = async () => lineageOf(id, await app.platform.artifacts.listManifests());
+    await eventually(async () => (await lineage()).problems.length === 0, 'the dataset lineage to resolve', 30_000, 100);
+    const { chain } = await lineage();
+    expect(chain.map((node) => `${node.kind}:${node.id}`)).toEqual(['campaign:camp_engine', `traces:${id}.traces`, `dataset:${id}`]);
+    expect(chain[0]!.metrics).toMatchObject({ conversations: 200, 'conversations.done': 200, turns: progress.turns });
+    expect(chain[1]!.metrics!.traces).toBe(progress.turns);
   }, 600_000);
 });

@@ -17,7 +17,8 @@ commands:
   simulate        start a campaign on a running simulator service and follow it to completion:
                   [--url URL (default $DISTILLERY_SIMULATOR_URL or http://127.0.0.1:7102)] [--spec campaign.json]
                   [--count N] [--seed N] [--concurrency N] [--max-turns N] [--policy reference|llm] [--id CAMPAIGN_ID]
-  status          list runs, datasets, checkpoints, drafters and FP8 builds with their lineage
+  status [--all]  runs, FP8 builds, drafters, checkpoints, datasets, traces and campaigns: the newest
+                  of each kind with its lineage (--all: every one)
 
 environment: DISTILLERY_DATA_DIR (default .distillery), DISTILLERY_HTTP_PORT, DISTILLERY_LOG_LEVEL — see README.md`;
 
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     await simulateCommand(parsed, (line) => process.stdout.write(`${line}\n`));
     return 0;
   }
-  const unknown = rest.filter((arg) => arg !== '--serve');
+  const unknown = rest.filter((arg) => arg !== (command === 'status' ? '--all' : '--serve'));
   if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  if (command === 'status') return statusCommand(process.env, (line) => process.stdout.write(`${line}\n`));
+  if (command === 'status') return statusCommand(process.env, (line) => process.stdout.write(`${line}\n`), { all: rest.includes('--all') });
   process.stderr.write(`distillery: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
   return 2;
 }

@@ -89,7 +89,11 @@ describe.skipIf(!servers)('the curator on Kafka and PostgreSQL', () => {
       Object.fromEntries(Object.values(dataset.parts).map((ref) => [`${ref.kind.replace('dataset-', '')}.jsonl`, ref.sha256])),
     );
     expect(manifest.parents).toEqual(expect.arrayContaining([{ kind: 'campaign', id: campaignId }]));
-    expect(manifest.parents.filter((parent) => parent.kind === 'traces')).toHaveLength(listed.length);
+    const [tracesParent] = manifest.parents.filter((parent) => parent.kind === 'traces');
+    expect(manifest.parents.filter((parent) => parent.kind === 'traces')).toEqual([{ kind: 'traces', id: `${manifest.id}.traces`, sha256: expect.any(String) }]);
+    const traces = (await app.platform.artifacts.listManifests()).find((entry) => entry.ref.sha256 === tracesParent!.sha256)!.manifest;
+    expect(traces.metrics!.traces).toBe(listed.length);
+    expect(fromJsonl((await app.platform.artifacts.get(traces.files['traces.jsonl']!)).toString('utf8'))).toHaveLength(listed.length);
     const splits = manifest.attributes!.splits as { train: string[]; eval: string[] };
     expect([...splits.train, ...splits.eval].sort()).toEqual([...sessions].sort());
     expect(dataset.counts.sft! + dataset.counts.eval!).toBeGreaterThan(0);

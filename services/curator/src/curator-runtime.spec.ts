@@ -65,7 +65,11 @@ describe('the curator, embedded (in-process bus, PGlite)', () => {
     expect(dataset).toMatchObject({ datasetId: 'ds_dealership', lineage: { campaignId: 'camp_1', datasetId: 'ds_dealership' } });
     expect(await count('SELECT count(*)::int AS n FROM curator.refined_turns')).toBe(6);
     const manifest = await app.platform.artifacts.getManifest(dataset.manifest);
-    expect(manifest.parents.filter((parent) => parent.kind === 'traces')).toHaveLength(4);
+    expect(manifest.parents).toEqual([{ kind: 'campaign', id: 'camp_1' }, { kind: 'traces', id: `${manifest.id}.traces`, sha256: expect.any(String) }]);
+    const traces = (await app.platform.artifacts.listManifests()).find((entry) => entry.ref.sha256 === manifest.parents[1]!.sha256)!.manifest;
+    expect(traces).toMatchObject({ kind: 'traces', parents: [{ kind: 'campaign', id: 'camp_1' }], metrics: { traces: 4, conversations: 2 } });
+    const listed = fromJsonl<{ conversationId: string; campaignId: string }>((await app.platform.artifacts.get(traces.files['traces.jsonl']!)).toString('utf8'));
+    expect(listed.map((trace) => `${trace.conversationId}/${trace.campaignId}`).sort()).toEqual(['sess_a/camp_1', 'sess_a/camp_1', 'sess_b/camp_1', 'sess_b/camp_1']);
     const splits = manifest.attributes!.splits as { train: string[]; eval: string[] };
     expect([...splits.train, ...splits.eval].sort()).toEqual(['sess_a', 'sess_b']);
     for (const [part, ref] of Object.entries(dataset.parts)) {

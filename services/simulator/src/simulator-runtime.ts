@@ -12,6 +12,7 @@ import { agentsEndpointOf, openAiEndpointOf, type SimulatorConfig } from './conf
 import type { AgentsPort } from './conversations/agents-port.js';
 import { CampaignNotFoundError } from './errors/campaign-not-found.error.js';
 import { PolicyUnavailableError } from './errors/policy-unavailable.error.js';
+import { CampaignManifestRecorder } from './lineage/campaign-manifest-recorder.js';
 import { llmSimulator } from './policies/llm-simulator.js';
 import { referenceSimulator } from './policies/reference-customer.js';
 import type { UserSimulator } from './policies/user-simulator.js';
@@ -38,6 +39,7 @@ export class SimulatorRuntime {
     readonly store: CampaignStore,
     private readonly supervisor: CampaignSupervisor,
     private readonly relay: OutboxRelay,
+    private readonly manifests: CampaignManifestRecorder,
     private readonly close: () => void,
   ) {}
 
@@ -58,6 +60,7 @@ export class SimulatorRuntime {
     const outbox = new Outbox('simulator');
     const metrics = new SimulatorMetrics(platform.metrics.registry);
     const replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const manifests = new CampaignManifestRecorder({ artifacts: platform.artifacts, store, logger });
     const supervisor = new CampaignSupervisor({
       store,
       owner: replica,
@@ -77,13 +80,16 @@ export class SimulatorRuntime {
           maxAttempts: config.DISTILLERY_SIMULATOR_MAX_ATTEMPTS,
           logger,
           metrics,
-          onCommitted: () => relay.wake(),
+          onCommitted: () => {
+            relay.wake();
+            manifests.record(spec.campaignId);
+          },
         });
       },
     });
     supervisor.start();
     logger.info({ agents: endpoint.address, policies: Object.keys(policies), replica }, 'simulator ready for campaigns');
-    return new SimulatorRuntime(replica, config, store, supervisor, relay, () => client?.close());
+    return new SimulatorRuntime(replica, config, store, supervisor, relay, manifests, () => client?.close());
   }
 
   /** Validates a campaign request (a CampaignRequest) and starts it (InvalidCampaignError, PolicyUnavailableError, CampaignConflictError); the same id and spec again answers the existing one. */
@@ -113,9 +119,10 @@ export class SimulatorRuntime {
     return this.supervisor.settled(campaignId);
   }
 
-  /** Drain: conversations in flight stop between turns and go back to pending, the leases are released, the outbox is published. */
+  /** Drain: conversations in flight stop between turns and go back to pending, the leases are released, the campaign manifests being written are, the outbox is published. */
   async stop(): Promise<void> {
     await this.supervisor.stop();
+    await this.manifests.drain();
     await this.relay.stop();
     this.close();
   }

@@ -37,11 +37,11 @@ export async function storeDatasetRows(
   }
 }
 
-/** Puts every file of a dir (a student's, a drafter's) into the store under a manifest of `kind`, the way the service that made it does. */
+/** Puts every file of a dir (a student's, a drafter's) into the store under a manifest of `kind`, the way the service that made it does; `parents` only where given. */
 export async function storeDir(
   store: ArtifactStore,
   dir: string,
-  manifest: { readonly id: string; readonly kind: 'checkpoint' | 'drafter'; readonly createdBy: string; readonly attributes: Record<string, unknown> },
+  manifest: { readonly id: string; readonly kind: 'checkpoint' | 'drafter'; readonly createdBy: string; readonly attributes: Record<string, unknown>; readonly parents?: ManifestParent[] },
 ): Promise<{ manifest: ArtifactRef; files: Record<string, ArtifactRef> }> {
   const files: Record<string, ArtifactRef> = {};
   for (const name of (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
@@ -53,14 +53,16 @@ export async function storeDir(
 /**
  * Stores a student dir (writeMicroCheckpoint's, or the trainer's) the way the trainer does — every
  * file, a checkpoint manifest listing them — and returns the checkpoints.bf16 message naming the
- * dataset version it was trained on (`datasetEventId`: that version's datasets.ready event).
+ * dataset version it was trained on (`datasetEventId`: that version's datasets.ready event; `datasetManifest`,
+ * when given, becomes the manifest's parent as the trainer links it).
  */
 export async function storeCheckpointDir(
   store: ArtifactStore,
   dir: string,
-  ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string; readonly createdBy: string },
+  ids: { readonly modelId: string; readonly checkpointId: string; readonly datasetId: string; readonly datasetEventId: string; readonly createdBy: string; readonly datasetManifest?: ManifestParent },
 ): Promise<CheckpointBf16> {
-  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', createdBy: ids.createdBy, attributes: { modelId: ids.modelId } });
+  const parents = ids.datasetManifest ? { parents: [ids.datasetManifest] } : {};
+  const { manifest, files } = await storeDir(store, dir, { id: ids.checkpointId, kind: 'checkpoint', createdBy: ids.createdBy, attributes: { modelId: ids.modelId }, ...parents });
   return {
     modelId: ids.modelId,
     checkpointId: ids.checkpointId,

@@ -116,7 +116,7 @@ export class DatasetBuildService {
     const started = performance.now();
     const version = await registry.nextVersion();
     const built = buildDataset(turns, { ...buildOptionsOf(config), version, coverage });
-    const published = await publishDataset(artifacts, built);
+    const published = await publishDataset(artifacts, built, { turns });
     const ready = datasetReadyOf(built, published, { campaignId: coverage.campaignId, parentEventIds: coverage.eventId ? [coverage.eventId] : [] });
     const eventId = await dataSource.transaction(async (manager) => {
       // A campaign is built once: a second builder (another replica) finds it no longer pending and stops.
