@@ -28,3 +28,11 @@ export { ConversationDriver, type ConversationDriverOptions, type ConversationJo
 export { SwitchGate } from './conversations/switch-gate.js';
 export { readReply, type ReplyReading } from './persona/reply-reading.js';
 export { INJECTION_MARKERS } from './persona/utterances.js';
+// The E2E stress test (issue 17, 2): scenarios with business switches, played against any agents backend and judged turn by turn.
+export { generateStressScenarios, STRESS_PERSONA_BASE, STRESS_TURNS, type StressScenarioOptions } from './stress/stress-scenario-generator.js';
+export { changesTheWholeBusiness, STRESS_SWITCH_KINDS, type GoalCheck, type StressScenario, type StressSwitch, type StressSwitchKind, type StressTurn } from './stress/stress-scenario.js';
+export { STRESS_RULES, type StressRule } from './stress/stress-rules.js';
+export { judgeTurn, type TurnFailure, type TurnObservation } from './stress/stress-judge.js';
+export type { StressAgentsPort } from './stress/stress-agents-port.js';
+export { playScenario, runStressScenarios, type ScenarioResult, type StressRunOptions } from './stress/stress-runner.js';
+export { scenarioLine, summarizeStress, summaryLines, type StressSummary } from './stress/stress-report.js';

@@ -106,8 +106,24 @@ export function staticRules(rules: DealershipRules): { [T in ToolName]?: (args: 
   };
 }
 
-export function toolCatalog(rules: DealershipRules): PlanToolCatalog {
-  const checks = staticRules(rules) as Record<string, ((args: Record<string, unknown>) => string[]) | undefined>;
+/** Why a trade-in of `year` is refused at dealership-local `localYear`, or undefined: the tool's check, and the Evaluator's before a plan runs. */
+export function tradeInAgeViolation(rules: DealershipRules, year: number, localYear: number): string | undefined {
+  return Math.max(0, localYear - year) > rules.tradeIn.maxAgeYears ? `vehicles older than ${rules.tradeIn.maxAgeYears} years are not taken in trade` : undefined;
+}
+
+/**
+ * What the Evaluator checks of each tool: its arguments and static rules, and the trade-in age
+ * (at `now`, the clock when absent): a plan that appraises a car the rules refuse is sent back,
+ * as one under the minimum deposit is. The tool keeps its own age check (rule `trade_in_age`).
+ */
+export function toolCatalog(rules: DealershipRules, now?: Date): PlanToolCatalog {
+  const checks: Record<string, ((args: Record<string, unknown>) => string[]) | undefined> = {
+    ...(staticRules(rules) as Record<string, ((args: Record<string, unknown>) => string[]) | undefined>),
+    appraiseTradeIn: (args) => {
+      const violation = typeof args.year === 'number' ? tradeInAgeViolation(rules, args.year, localTime(rules, now ?? new Date()).getUTCFullYear()) : undefined;
+      return violation ? [violation] : [];
+    },
+  };
   return Object.fromEntries(Object.entries(TOOL_ARGS).map(([name, args]) => [name, { args, ...(checks[name] ? { staticRules: checks[name] } : {}) }]));
 }
 
@@ -315,7 +331,8 @@ export class DealershipTools {
   async appraiseTradeIn(args: Args<'appraiseTradeIn'>) {
     const rules = this.rules.tradeIn;
     const age = Math.max(0, this.localNow.getUTCFullYear() - args.year);
-    if (age > rules.maxAgeYears) return fail('RULE_VIOLATION', `vehicles older than ${rules.maxAgeYears} years are not taken in trade`, 'trade_in_age');
+    const tooOld = tradeInAgeViolation(this.rules, args.year, this.localNow.getUTCFullYear());
+    if (tooOld) return fail('RULE_VIOLATION', tooOld, 'trade_in_age');
     const condition = args.condition ?? 'good';
     const base = referencePrice(args.make, args.model);
     const value = Math.max(500, base * (1 - rules.annualDepreciation) ** age * rules.conditionFactor[condition] - args.mileage * rules.perMileDeduction);

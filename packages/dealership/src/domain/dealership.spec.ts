@@ -191,6 +191,11 @@ describe('the dealership', () => {
     expect(validatePlan(`return estimateFinancing({ vin: "${vin}", termMonths: 96 });`, catalog)).toMatchObject({ ok: false, violations: [{ code: 'RULE_VIOLATION' }] });
     expect(validatePlan(`return reserveVehicle({ vin: "${vin}", deposit: 50 });`, catalog)).toMatchObject({ ok: false, violations: [{ code: 'RULE_VIOLATION' }] });
     expect(validatePlan(`return scheduleTestDrive({ vin: "${vin}", slot: "2026-11-28T11:00" });`, catalog).ok).toBe(true);
+    // The trade-in age too, in dealership-local years at the catalog's clock: sent back before it runs (the E2E stress test's trade_in_age switch).
+    const eightYears = toolCatalog({ ...DEFAULT_RULES, tradeIn: { ...DEFAULT_RULES.tradeIn, maxAgeYears: 8 } }, NOW);
+    expect(validatePlan('return appraiseTradeIn({ make: "Honda", model: "Civic", year: 2015, mileage: 90000 });', eightYears)).toMatchObject({ ok: false, violations: [{ code: 'RULE_VIOLATION', message: expect.stringContaining('older than 8 years') }] });
+    expect(validatePlan('return appraiseTradeIn({ make: "Honda", model: "Civic", year: 2018, mileage: 90000 });', eightYears).ok).toBe(true);
+    expect(validatePlan('return appraiseTradeIn({ make: "Honda", model: "Civic", year: 2015, mileage: 90000 });', catalog).ok).toBe(true);
 
     // A rule changed while the service runs applies from the next turn: no more Saturdays.
     await toolbox.updateRules((rules) => {
