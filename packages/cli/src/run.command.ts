@@ -5,10 +5,14 @@ import { DEFAULT_TRAINER_PRESET } from '@distillery/trainer';
 import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ALL_SERVICES } from './all-services.js';
 import { fp8IdOf } from '@distillery/serving';
-import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter, type TrainedStudent } from './loop-stages.js';
-import { describeFp8, fp8Section } from './fp8-report.js';
+import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter } from './loop-stages.js';
+import { collectRunReport } from './report/collect-run-report.js';
+import { describeFp8 } from './report/fp8-figures.js';
+import { renderRunReport } from './report/render-run-report.js';
+import type { StageLine } from './report/run-report-data.js';
+import { writeRunReport } from './report/write-run-report.js';
 import { ProgressPrinter } from './progress.js';
-import { describeServed, replayOnStudent, replayTable, type StudentReplay } from './student-replay.js';
+import { describeServed, replayOnStudent, replayTable } from './student-replay.js';
 import { loadRunConfig } from './run-config.js';
 
 /** Held-out rows whose loss the embedded run measures after each stage (each agent in turn), and how many of them it decodes: two per agent, the same rows at every stage. */
@@ -25,6 +29,9 @@ export interface RunSummary {
   readonly runId: string;
   readonly stagesRun: string[];
   readonly stagesMissing: string[];
+  /** The run's report.html in its folder, `<DISTILLERY_DATA_DIR>/runs/<runId>/`. */
+  readonly reportPath: string;
+  /** The same report.html in the artifact store. */
   readonly reportUri: string;
 }
 
@@ -66,6 +73,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
   const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...training, ...drafting, ...quantizing, ...options.env, DISTILLERY_MODE: 'embedded' };
   checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
+  const startedAt = new Date().toISOString();
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
   const progress = new ProgressPrinter(11 + stages.length);
@@ -80,9 +88,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     async () => (await fetch(`${app.url}/health`)).json() as Promise<{ status: string; details: Record<string, { status: string }> }>,
     (body) => `${body.status} (bus ${body.details.bus?.status}, database ${body.details.database?.status})`,
   );
-  const compute = await progress.run('compute plane', computeInfo, (result) =>
-    result.available ? `torch ${String(result.info.torch_version ?? result.info.torch ?? '?')} on ${String(result.info.device ?? '?')}` : result.reason,
-  );
+  const compute = await progress.run('compute plane', computeInfo, describeCompute);
 
   const stagesRun: string[] = [];
   const stagesMissing: string[] = [];
@@ -169,23 +175,24 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (stage.implemented ? stagesRun : stagesMissing).push(name);
   }
 
-  const report = renderReport({ runId, health: health.status, compute, stagesRun, stagesMissing, campaign: describeCampaign(campaign), student, drafter, quantized, replay });
-  const reportRef = await app.platform.artifacts.put(report, { kind: 'run-report' });
+  const overview = { runId, startedAt, elapsed: progress.elapsed(), mode: 'embedded (in-process bus, PGlite, CPU)', health: health.status, compute: describeCompute(compute), campaign: describeCampaign(campaign), stages: stageLines(stages, stageNotes) };
+  const report = await renderRunReport(collectRunReport({ overview, campaignId: campaign.campaignId, dataset, student, drafter, quantized, replay }));
+  const written = await writeRunReport(app.platform.artifacts, app.platform.config.DISTILLERY_DATA_DIR, runId, report);
   await app.platform.artifacts.putManifest({
     id: runId,
     kind: 'run',
     createdAt: new Date().toISOString(),
     createdBy: 'distillery-cli',
-    files: { report: reportRef },
+    files: written.files,
     parents: [],
     attributes: { mode: 'embedded', health: health.status, compute, stagesRun, stagesMissing },
   });
   process.stdout.write(
     `\nsummary: run ${runId} in ${progress.elapsed()} — ${stagesRun.length} stages run, ${stagesMissing.length} not implemented yet` +
-      `\nreport: ${reportRef.uri}\n`,
+      `\nreport: ${written.htmlPath}\n`,
   );
   if (!options.serve) await app.close();
-  return { summary: { runId, stagesRun, stagesMissing, reportUri: reportRef.uri }, app };
+  return { summary: { runId, stagesRun, stagesMissing, reportPath: written.htmlPath, reportUri: written.files['report.html'].uri }, app };
 }
 
 /** `3 accepted, 1 corrected` */
@@ -205,41 +212,16 @@ function describeDrafter(drafter: TrainedDrafter): string {
   return `mean accepted length ${figure(m.acceptanceLength, 2)} (tree), ${figure(m.chainAcceptanceLength, 2)} (chain); ${figure(m.speedup, 2)}x plain decoding, ${figure(m.sameOutput, 0)}/${figure(m.heldOutPrompts, 0)} outputs unchanged`;
 }
 
-function renderReport(run: { runId: string; health: string; compute: unknown; stagesRun: string[]; stagesMissing: string[]; campaign: string; student: TrainedStudent | undefined; drafter: TrainedDrafter | undefined; quantized: QuantizedStudent | undefined; replay: StudentReplay | undefined }): string {
-  const figure = run.student
-    ? [
-        '## Quality per stage (first version of the paper\'s Figure 3, this run)',
-        '',
-        '| stage | held-out loss | exact match | understander | planner | evaluator | explainer |',
-        '|---|---|---|---|---|---|---|',
-        ...run.student.stages.map(({ stage, metrics }) => {
-          const value = (key: string) => (typeof metrics[key] === 'number' ? (metrics[key] as number).toFixed(3) : '–');
-          return `| ${stage} | ${value('held_out_loss')} | ${value('exact_match')} | ${value('exact_match.understander')} | ${value('exact_match.planner')} | ${value('exact_match.evaluator')} | ${value('exact_match.explainer')} |`;
-        }),
-        '',
-      ]
-    : [];
-  return [
-    `# distillery run ${run.runId}`,
-    '',
-    `- mode: embedded (in-process bus, PGlite, CPU)`,
-    `- platform health: ${run.health}`,
-    `- compute plane: ${JSON.stringify(run.compute)}`,
-    `- simulator campaign: ${run.campaign}`,
-    '',
-    '## Stages',
-    '',
-    '| stage | state |',
-    '|---|---|',
-    ...run.stagesRun.map((stage) => `| ${stage} | run |`),
-    ...run.stagesMissing.map((stage) => `| ${stage} | not implemented yet |`),
-    '',
-    ...figure,
-    ...(run.drafter ? ['## The EAGLE drafter (a short run of the paper\'s Table 2)', '', `${run.drafter.drafterId}: ${describeDrafter(run.drafter)}.`, ''] : []),
-    ...(run.quantized ? fp8Section(run.quantized, run.replay) : []),
-    ...(run.replay ? ['## The student behind the agents: held-out conversations, teacher and student side by side', '', ...replayTable(run.replay), ''] : []),
-    ...(run.replay?.drafter ? [`During the replay the student decoded with drafter ${run.replay.drafter.drafterId}: ${run.replay.drafter.rounds} drafts verified, mean accepted length ${run.replay.drafter.meanAcceptedLength.toFixed(2)}, acceptance by position ${run.replay.drafter.acceptanceByPosition.map((rate) => rate.toFixed(2)).join(' / ')}.`, ''] : []),
-    'The paper-mirroring tables and figures (Table 1, Figures 3–4) appear here once the stages that produce them exist.',
-    '',
-  ].join('\n');
+/** `torch 2.5.1 on cpu`, or why the compute plane is unavailable. */
+function describeCompute(result: Awaited<ReturnType<typeof computeInfo>>): string {
+  return result.available ? `torch ${String(result.info.torch_version ?? result.info.torch ?? '?')} on ${String(result.info.device ?? '?')}` : result.reason;
+}
+
+/** The report's stages table: every stage of the flow, with what it did or the issue that will implement it. */
+function stageLines(stages: ReadonlyArray<{ service: string; name: string; implemented: boolean; issue?: number }>, notes: Readonly<Record<string, string>>): StageLine[] {
+  return stages.map((stage) => {
+    const name = `${stage.service}/${stage.name}`;
+    if (!stage.implemented) return { name, state: 'not implemented', ...(stage.issue ? { note: `issue #${stage.issue}` } : {}) };
+    return { name, state: 'run', note: notes[name] ?? 'implemented' };
+  });
 }
