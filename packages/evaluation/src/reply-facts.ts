@@ -28,7 +28,7 @@ const PATTERNS: ReadonlyArray<readonly [FactKind, RegExp, (match: RegExpMatchArr
   ['date', /\b\d{4}-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/g, (match) => `${match[1]}-${match[2]}`],
   ['date', new RegExp(`\\b${MONTH} (\\d{1,2})(?:st|nd|rd|th)?\\b`, 'g'), (match) => monthDay(match[1]!, match[2]!)],
   ['date', new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MONTH}`, 'g'), (match) => monthDay(match[2]!, match[1]!)],
-  ['time', /\b(1[0-2]|0?[1-9])(?::([0-5]\d))?\s?([ap])\.?m\.?(?![a-z])/gi, (match) => `${pad((Number(match[1]) % 12) + (match[3]!.toLowerCase() === 'p' ? 12 : 0))}:${match[2] ?? '00'}`],
+  ['time', /\b(1[0-2]|0?[1-9])(?::([0-5]\d))?\s?([ap])(?:\.m\.|m\b)/gi, (match) => `${pad((Number(match[1]) % 12) + (match[3]!.toLowerCase() === 'p' ? 12 : 0))}:${match[2] ?? '00'}`],
   ['time', /\b([01]?\d|2[0-3]):([0-5]\d)\b/g, (match) => `${pad(Number(match[1]))}:${match[2]}`],
   ['vehicle', /\b((?:19|20)\d{2}) ([A-Z][A-Za-z-]+) ([A-Z0-9][\w-]*)/g, (match) => (NOT_MAKES.has(match[2]!) ? undefined : `${match[1]} ${match[2]} ${match[3]}`.toLowerCase())],
 ];
