@@ -25,12 +25,11 @@ export async function agentQualitySection(data: RunReportData): Promise<ReportSe
   const values = quality.map((point) => ({ ...point, low: point.low ?? null, high: point.high ?? null }));
   const svg = await renderPlot('agent-quality', {
     data: { values },
-    facet: { field: 'metric', type: 'nominal', sort: metrics, title: null, header: { labelFontSize: 12 } },
-    columns: Math.min(3, metrics.length),
-    resolve: { scale: { x: 'independent', y: 'independent' } },
-    spec: {
-      // an agent's group of bars: 18 px a subject, at least 48
-      width: { step: Math.max(48, 18 * subjects.length) },
+    // a panel a metric, each on its own scale: a rate on 0–1 (so that a stage at zero still reads as zero), anything else from zero
+    concat: metrics.map((metric) => ({
+      title: metric,
+      transform: [{ filter: { field: 'metric', equal: metric } }],
+      width: { step: 18 },
       height: 150,
       encoding: {
         x: { field: 'agent', type: 'nominal', title: null, axis: { labelAngle: 0 } },
@@ -40,9 +39,8 @@ export async function agentQualitySection(data: RunReportData): Promise<ReportSe
         {
           mark: 'bar',
           encoding: {
-            y: { field: 'mean', type: 'quantitative', title: null },
+            y: { field: 'mean', type: 'quantitative', title: null, ...(isRate(metric, quality) ? { scale: { domain: [0, 1] } } : {}) },
             color: { field: 'subject', type: 'nominal', sort: subjects, title: null, legend: { orient: 'top', direction: 'horizontal' } },
-            tooltip: [{ field: 'subject' }, { field: 'agent' }, { field: 'mean', format: '.3f' }, { field: 'n' }],
           },
         },
         {
@@ -51,7 +49,9 @@ export async function agentQualitySection(data: RunReportData): Promise<ReportSe
           encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
         },
       ],
-    },
+    })),
+    columns: 3,
+    resolve: { scale: { x: 'independent', y: 'independent' } },
   });
   const intervals = quality.some((point) => point.low !== undefined && point.high !== undefined);
   const note = `${subjects.join(', ')}: ${metrics.length} metric${metrics.length === 1 ? '' : 's'} by agent${intervals ? '; [low, high] is the 95% interval' : ''}. A metric named …loss is lower-better.`;
@@ -61,6 +61,12 @@ export async function agentQualitySection(data: RunReportData): Promise<ReportSe
     markdown: [note, '', ...markdownTable(table)],
     html: [figure(svg, `Per agent, one bar per ${subjects.length > 1 ? 'stage' : 'subject'}${intervals ? ', error bars the 95% interval' : ''}; each metric on its own scale (…loss: lower is better).`), htmlTable(table)].join('\n'),
   };
+}
+
+/** A metric whose every figure (and interval) lies in 0–1 and that is not a loss: drawn on 0–1. */
+function isRate(metric: string, quality: readonly AgentQuality[]): boolean {
+  const figures = quality.filter((point) => point.metric === metric).flatMap((point) => [point.mean, point.low ?? 0, point.high ?? 0]);
+  return !/loss/.test(metric) && figures.every((figure) => figure >= 0 && figure <= 1);
 }
 
 function distinct(values: readonly string[]): string[] {
