@@ -85,9 +85,12 @@ describe.skipIf(!servers)('the curator on Kafka and PostgreSQL', () => {
       expect(fromJsonl(bytes.toString('utf8'))).toHaveLength(dataset.counts[part as keyof DatasetReady['counts']]!);
     }
     const manifest = await app.platform.artifacts.getManifest(dataset.manifest);
+    const announced = [...Object.values(dataset.parts), dataset.evalHeldOut!.part];
     expect(Object.fromEntries(Object.entries(manifest.files).map(([name, ref]) => [name, ref.sha256]))).toEqual(
-      Object.fromEntries(Object.values(dataset.parts).map((ref) => [`${ref.kind.replace('dataset-', '')}.jsonl`, ref.sha256])),
+      Object.fromEntries(announced.map((ref) => [`${ref.kind.replace('dataset-', '')}.jsonl`, ref.sha256])),
     );
+    expect(dataset.evalHeldOut).toMatchObject({ rows: 0, campaignIds: [] });
+    expect(dataset.duplicates!.eval.after.promptsInTraining.count).toBe(0);
     expect(manifest.parents).toEqual(expect.arrayContaining([{ kind: 'campaign', id: campaignId }]));
     const [tracesParent] = manifest.parents.filter((parent) => parent.kind === 'traces');
     expect(manifest.parents.filter((parent) => parent.kind === 'traces')).toEqual([{ kind: 'traces', id: `${manifest.id}.traces`, sha256: expect.any(String) }]);

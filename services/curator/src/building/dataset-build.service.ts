@@ -1,12 +1,12 @@
 import type { ArtifactStore } from '@distillery/artifacts';
-import { type ArtifactRef, datasetReadyContract } from '@distillery/contracts';
+import { type ArtifactRef, datasetReadyContract, HELD_OUT_CAMPAIGN_PREFIX } from '@distillery/contracts';
 import type { Outbox } from '@distillery/storage';
 import type { Platform } from '@distillery/service-kit';
 import type { DataSource } from 'typeorm';
 import type { CuratorConfig } from '../config/curator.config.js';
-import { buildDataset } from '../dataset/build-dataset.js';
+import { buildDataset, type BuiltDataset } from '../dataset/build-dataset.js';
 import type { BuildCoverage, DatasetBuildOptions } from '../dataset/build-options.js';
-import type { DatasetPart } from '../dataset/dataset-rows.js';
+import type { BuiltPart } from '../dataset/dataset-rows.js';
 import type { RefinedTurn } from '../dataset/refined-turn.js';
 import { UnknownCampaignError } from '../errors/unknown-campaign.error.js';
 import type { CampaignStore, StoredCampaign } from '../store/campaign-store.js';
@@ -21,9 +21,11 @@ export interface DatasetSummary {
   readonly datasetId: string;
   readonly version: number;
   readonly manifest: ArtifactRef;
-  readonly parts: Readonly<Record<DatasetPart, ArtifactRef>>;
-  readonly counts: Readonly<Record<DatasetPart, number>>;
+  readonly parts: Readonly<Record<BuiltPart, ArtifactRef>>;
+  readonly counts: Readonly<Record<BuiltPart, number>>;
   readonly coverage: BuildCoverage;
+  /** Duplicates between each eval part and training, before and after the eval rows whose prompt is in training were dropped. */
+  readonly duplicates: BuiltDataset['duplicates'];
   /** The datasets.ready event written with it. */
   readonly eventId: string;
 }
@@ -69,11 +71,15 @@ export class DatasetBuildService {
 
   constructor(private readonly deps: DatasetBuildDependencies) {}
 
-  /** A completed campaign, once its turns are in or its wait ran out; undefined when another build took it first. */
+  /**
+   * A completed campaign, once its turns are in or its wait ran out; undefined when another build
+   * took it first. A held-out-phrasing campaign's turns are only ever eval-heldout, so its version
+   * is built over every stored turn: the training parts as an `all` build has them, plus its eval.
+   */
   buildCampaign(campaign: StoredCampaign, timedOut: boolean): Promise<DatasetSummary | undefined> {
     return this.serial(async () => {
       const turns = await this.deps.turns.forSessions(campaign.sessionIds);
-      return this.build(turns, await this.campaignCoverage(campaign, turns, 'campaigns.completed', timedOut), campaign);
+      return this.build(await this.withTrainingTurns(campaign, turns), await this.campaignCoverage(campaign, turns, 'campaigns.completed', timedOut), campaign);
     });
   }
 
@@ -87,12 +93,18 @@ export class DatasetBuildService {
       const campaign = await this.deps.campaigns.find(request.campaignId);
       if (campaign) {
         const turns = await this.deps.turns.forSessions(campaign.sessionIds);
-        return (await this.build(turns, await this.campaignCoverage(campaign, turns, 'request', false), campaign, true))!;
+        return (await this.build(await this.withTrainingTurns(campaign, turns), await this.campaignCoverage(campaign, turns, 'request', false), campaign, true))!;
       }
       const turns = await this.deps.turns.forCampaign(request.campaignId);
       if (!turns.length) throw new UnknownCampaignError(request.campaignId);
       return (await this.build(turns, { scope: 'campaign', trigger: 'request', campaignId: request.campaignId, receivedTurns: turns.length, shortfall: 0 }))!;
     });
+  }
+
+  private async withTrainingTurns(campaign: StoredCampaign, turns: readonly RefinedTurn[]): Promise<readonly RefinedTurn[]> {
+    if (!campaign.campaignId.startsWith(HELD_OUT_CAMPAIGN_PREFIX)) return turns;
+    const ids = new Set(turns.map((turn) => turn.turnId));
+    return [...turns, ...(await this.deps.turns.all()).filter((turn) => !ids.has(turn.turnId))];
   }
 
   private async campaignCoverage(campaign: StoredCampaign, turns: readonly RefinedTurn[], trigger: BuildCoverage['trigger'], timedOut: boolean): Promise<BuildCoverage> {
@@ -130,7 +142,7 @@ export class DatasetBuildService {
     }
     this.deps.onCommitted();
     logger.info({ datasetId: built.datasetId, version, counts: built.counts, coverage, ms: Math.round(performance.now() - started) }, 'dataset built');
-    return { datasetId: built.datasetId, version, manifest: published.manifest, parts: published.parts, counts: built.counts, coverage, eventId };
+    return { datasetId: built.datasetId, version, manifest: published.manifest, parts: published.parts, counts: built.counts, coverage, duplicates: built.duplicates, eventId };
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {

@@ -2,16 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ArtifactStore, type ManifestParent, recordTraces, type TraceEntry } from '@distillery/artifacts';
-import type { ArtifactRef, DatasetReady } from '@distillery/contracts';
+import { type ArtifactRef, DATASET_PARTS, type DatasetReady } from '@distillery/contracts';
 import type { BuiltDataset } from '../dataset/build-dataset.js';
-import type { DatasetPart } from '../dataset/dataset-rows.js';
+import { type BuiltPart, EVAL_HELDOUT } from '../dataset/dataset-rows.js';
 import type { RefinedTurn } from '../dataset/refined-turn.js';
 import { DatasetIntegrityError } from '../errors/dataset-integrity.error.js';
 
 /** A dataset in the artifact store: its manifest and each part, by ref. */
 export interface PublishedDataset {
   readonly manifest: ArtifactRef;
-  readonly parts: Readonly<Record<DatasetPart, ArtifactRef>>;
+  readonly parts: Readonly<Record<BuiltPart, ArtifactRef>>;
 }
 
 export interface PublishOptions {
@@ -31,7 +31,7 @@ export async function publishDataset(store: ArtifactStore, built: BuiltDataset, 
   const createdAt = options.createdAt ?? new Date().toISOString();
   const directory = await mkdtemp(join(tmpdir(), 'distillery-curator-'));
   try {
-    const parts = {} as Record<DatasetPart, ArtifactRef>;
+    const parts = {} as Record<BuiltPart, ArtifactRef>;
     for (const file of Object.values(built.files)) {
       const path = join(directory, file.name);
       await writeFile(path, file.text, 'utf8');
@@ -71,14 +71,20 @@ async function recordTracesOf(store: ArtifactStore, built: BuiltDataset, turns: 
   return [...others, node];
 }
 
-/** The datasets.ready message of a published dataset. */
+/**
+ * The datasets.ready message of a published dataset: the announced parts in `parts` and `counts`,
+ * `eval-heldout` in `evalHeldOut` (a consumer that knows only `parts` reads the message as before),
+ * and the eval parts' duplicate rates.
+ */
 export function datasetReadyOf(built: BuiltDataset, published: PublishedDataset, lineage: { campaignId?: string; parentEventIds?: readonly string[] }): DatasetReady {
   return {
     datasetId: built.datasetId,
     version: built.version,
     manifest: published.manifest,
-    parts: published.parts,
-    counts: built.counts,
+    parts: Object.fromEntries(DATASET_PARTS.map((part) => [part, published.parts[part]])),
+    counts: Object.fromEntries(DATASET_PARTS.map((part) => [part, built.counts[part]])),
     lineage: { ...(lineage.campaignId ? { campaignId: lineage.campaignId } : {}), datasetId: built.datasetId, parentEventIds: [...(lineage.parentEventIds ?? [])] },
+    evalHeldOut: { part: published.parts[EVAL_HELDOUT], rows: built.counts[EVAL_HELDOUT], campaignIds: [...built.heldOutCampaignIds] },
+    duplicates: { eval: built.duplicates.eval, evalHeldOut: built.duplicates[EVAL_HELDOUT] },
   };
 }

@@ -59,9 +59,23 @@ describe('a dataset of 200 reference conversations (real prompts, the teacher er
     expect(trained.filter((row) => row.agent === 'planner' && !validatePlan(row.output, catalog).ok)).toEqual([]);
     expect(trained.filter((row) => row.agent === 'understander' && !understandingSchema.safeParse(JSON.parse(row.output)).success)).toEqual([]);
     const kept = turns.flatMap((turn) => turn.calls).filter((call) => call.verdict !== 'rejected').length;
-    const attributes = built.manifest.attributes as { sft: { dropped: Record<string, number> }; eval: { dropped: Record<string, number> } };
+    const attributes = built.manifest.attributes as { sft: { dropped: Record<string, number> }; eval: { dropped: Record<string, number>; droppedPromptInTraining: number } };
     const dropped = [attributes.sft.dropped, attributes.eval.dropped].flatMap((counts) => Object.values(counts)).reduce((sum, n) => sum + n, 0);
-    expect(built.counts.sft + built.counts.eval + dropped).toBe(kept);
+    expect(built.counts.sft + built.counts.eval + attributes.eval.droppedPromptInTraining + dropped).toBe(kept);
+  });
+
+  it('drops the eval rows whose prompt is a training prompt, recording the duplicate rates before and after', () => {
+    const trainingPrompts = new Set([...built.rows.sft, ...built.rows.dpo].map((row) => row.prompt));
+    expect(built.rows.eval.filter((row) => trainingPrompts.has(row.prompt))).toEqual([]);
+    const check = built.duplicates.eval;
+    // The scripted conversations repeat their wording: a quarter of the held-out prompts are training prompts.
+    expect(check.dropped).toBeGreaterThan(10);
+    expect(check.before.promptsInTraining).toMatchObject({ count: check.dropped, of: built.counts.eval + check.dropped });
+    expect(check.after.promptsInTraining).toEqual({ count: 0, of: built.counts.eval, rate: 0 });
+    expect(check.before.outputsInSft.count).toBeGreaterThan(check.after.outputsInSft.count);
+    expect(check.after.utterancesInCpt.of).toBeGreaterThan(0);
+    expect((built.manifest.attributes!.duplicates as { eval: unknown }).eval).toEqual(check);
+    expect(built.counts['eval-heldout']).toBe(0);
   });
 
   it('pairs every corrected training call, and makes a tenth of the DPO set hard negatives that break the rule they target', () => {

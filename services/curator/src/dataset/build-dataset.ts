@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_VEHICLE_COUNT, generateVehicles, toolCatalog } from '@distillery/dealership';
 import { canonicalJson, type ManifestInput, type ManifestParent } from '@distillery/artifacts';
+import { HELD_OUT_CAMPAIGN_PREFIX } from '@distillery/contracts';
 import { estimateTokens } from '@distillery/llm';
 import { WordnetCorpus } from '../public-corpus/wordnet-corpus.js';
 import { type BuildCoverage, DEFAULT_BUILD_OPTIONS, type DatasetBuildOptions } from './build-options.js';
 import { buildCalibrationRows } from './calibration-builder.js';
 import { conversationDocument } from './conversation-documents.js';
 import { buildCptRows } from './cpt-builder.js';
-import type { DatasetPart, DatasetRows } from './dataset-rows.js';
+import { type BuiltPart, type DatasetRows, EVAL_HELDOUT } from './dataset-rows.js';
 import { dealershipDocuments, type DomainDocument } from './domain-documents.js';
 import { buildJudgePairs } from './dpo-builder.js';
 import { buildEagleRows } from './eagle-builder.js';
+import { dropPromptsInTraining, type HeldOutCheck, trainingTextOf } from './eval-duplicates.js';
 import { splitByConversation } from './eval-split.js';
 import { buildHardNegatives } from './hard-negatives.js';
 import { toJsonl } from './jsonl.js';
@@ -18,27 +20,29 @@ import { byConversation, type RefinedTurn, sortTurns } from './refined-turn.js';
 import { buildSftRows } from './sft-builder.js';
 import { type TokenStats, tokenStats } from './token-stats.js';
 
-export const PART_FILES: Readonly<Record<DatasetPart, string>> = {
+export const PART_FILES: Readonly<Record<BuiltPart, string>> = {
   cpt: 'cpt.jsonl',
   sft: 'sft.jsonl',
   dpo: 'dpo.jsonl',
   eagle: 'eagle.jsonl',
   calibration: 'calibration.jsonl',
   eval: 'eval.jsonl',
+  [EVAL_HELDOUT]: 'eval-heldout.jsonl',
 };
 
 /** The fields of each part's rows, for a reader of the manifest. */
-const FORMATS: Readonly<Record<DatasetPart, string>> = {
+const FORMATS: Readonly<Record<BuiltPart, string>> = {
   cpt: '{id, text, context, source, kind} — context is C_x, kept out of the loss',
   sft: '{id, agent, prompt, output, conversationId, turnId, verdict} — prompt is the recorded transcript, output y*',
   dpo: '{id, agent, prompt, chosen, rejected, source, conversationId, kind?, rule?} — source judge or hard-negative',
   eagle: '{id, set, prompt, source, agent?} — set in-domain or external',
   calibration: '{id, set, bucket, tokens, text, source} — set public, in-domain or mixed; tokens = bucket',
-  eval: 'as sft, for the held-out conversations only',
+  eval: 'as sft, for the held-out conversations only, less the rows whose prompt is a training prompt',
+  [EVAL_HELDOUT]: 'as eval, for the conversations of held-out-phrasing campaigns (ids beginning heldout_)',
 };
 
 export interface DatasetFile {
-  readonly part: DatasetPart;
+  readonly part: BuiltPart;
   readonly name: string;
   readonly text: string;
   readonly sha256: string;
@@ -50,8 +54,12 @@ export interface BuiltDataset {
   readonly datasetId: string;
   readonly version: number;
   readonly rows: DatasetRows;
-  readonly files: Readonly<Record<DatasetPart, DatasetFile>>;
-  readonly counts: Readonly<Record<DatasetPart, number>>;
+  readonly files: Readonly<Record<BuiltPart, DatasetFile>>;
+  readonly counts: Readonly<Record<BuiltPart, number>>;
+  /** The held-out-phrasing campaigns whose turns make `eval-heldout`. */
+  readonly heldOutCampaignIds: readonly string[];
+  /** Duplicates between each eval part and training, before and after the eval rows whose prompt is in training were dropped. */
+  readonly duplicates: { readonly eval: HeldOutCheck; readonly [EVAL_HELDOUT]: HeldOutCheck };
   readonly manifest: Omit<ManifestInput, 'files' | 'createdAt'> & { readonly parents: ManifestParent[] };
 }
 
@@ -59,9 +67,16 @@ function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/** A turn of a held-out-phrasing campaign: it goes to `eval-heldout` only. */
+export function isHeldOutTurn(turn: RefinedTurn): boolean {
+  return turn.campaignId?.startsWith(HELD_OUT_CAMPAIGN_PREFIX) ?? false;
+}
+
 /**
  * Builds every part of a dataset from refined turns — a plain function, no database, bus or store:
- * the held-out split by conversation; SFT (prompt, y*) for accepted and corrected calls, validated;
+ * the held-out split by conversation (less the eval rows whose prompt is a training prompt, the
+ * duplicate rates recorded before and after); the turns of held-out-phrasing campaigns as
+ * `eval-heldout`, in no training part; SFT (prompt, y*) for accepted and corrected calls, validated;
  * DPO pairs from corrections plus rule-boundary hard negatives; CPT documents about the dealership
  * and its conversations mixed with public WordNet text, each with its context C_x; EAGLE prompts
  * (in-domain and external); calibration sets (public, in-domain, mixed) bucketed by token length;
@@ -79,14 +94,16 @@ export function buildDataset(turns: readonly RefinedTurn[], overrides: Partial<D
   const corpus = options.corpus ?? WordnetCorpus.load();
   const catalog = toolCatalog(options.rules);
   const sorted = sortTurns(turns);
-  const conversations = byConversation(sorted);
+  const heldOutTurns = sorted.filter(isHeldOutTurn);
+  const conversations = byConversation(sorted.filter((turn) => !isHeldOutTurn(turn)));
   const split = splitByConversation(conversations.keys(), options);
   const trainIds = new Set(split.train);
   const trainTurns = sorted.filter((turn) => trainIds.has(turn.conversationId));
-  const evalTurns = sorted.filter((turn) => !trainIds.has(turn.conversationId));
+  const evalTurns = sorted.filter((turn) => !trainIds.has(turn.conversationId) && !isHeldOutTurn(turn));
 
   const sft = buildSftRows(trainTurns, catalog);
   const evaluation = buildSftRows(evalTurns, catalog);
+  const heldOutEvaluation = buildSftRows(heldOutTurns, catalog);
   const judged = buildJudgePairs(trainTurns, catalog);
   const prices = new Map(generateVehicles(options.dealershipSeed, DEFAULT_VEHICLE_COUNT).map((vehicle) => [vehicle.vin, vehicle.price]));
   const hard = buildHardNegatives(sft.rows, judged.rows.length, { rules: options.rules, catalog, priceOf: (vin) => prices.get(vin) }, {
@@ -105,25 +122,32 @@ export function buildDataset(turns: readonly RefinedTurn[], overrides: Partial<D
     corpus,
     { seed: options.seed, buckets: options.calibrationBuckets, perBucket: options.calibrationPerBucket, mixedPublicShare: options.mixedPublicShare },
   );
-  const rows: DatasetRows = { cpt: cpt.rows, sft: sft.rows, dpo: [...judged.rows, ...hard.rows], eagle, calibration, eval: evaluation.rows };
+  const dpo = [...judged.rows, ...hard.rows];
+  const training = trainingTextOf({ sft: sft.rows, dpo, cpt: cpt.rows });
+  const heldOut = { eval: dropPromptsInTraining(evaluation.rows, training), [EVAL_HELDOUT]: dropPromptsInTraining(heldOutEvaluation.rows, training) };
+  const duplicates = { eval: heldOut.eval.check, [EVAL_HELDOUT]: heldOut[EVAL_HELDOUT].check };
+  const heldOutCampaignIds = [...new Set(heldOutTurns.flatMap((turn) => (turn.campaignId ? [turn.campaignId] : [])))].sort();
+  const rows: DatasetRows = { cpt: cpt.rows, sft: sft.rows, dpo, eagle, calibration, eval: heldOut.eval.rows, [EVAL_HELDOUT]: heldOut[EVAL_HELDOUT].rows };
 
-  const parts = Object.keys(PART_FILES) as DatasetPart[];
+  const parts = Object.keys(PART_FILES) as BuiltPart[];
   const files = Object.fromEntries(
     parts.map((part) => {
       const text = toJsonl(rows[part]);
       return [part, { part, name: PART_FILES[part], text, sha256: sha256(text), rows: rows[part].length }];
     }),
-  ) as Record<DatasetPart, DatasetFile>;
-  const counts = Object.fromEntries(parts.map((part) => [part, rows[part].length])) as Record<DatasetPart, number>;
+  ) as Record<BuiltPart, DatasetFile>;
+  const counts = Object.fromEntries(parts.map((part) => [part, rows[part].length])) as Record<BuiltPart, number>;
 
   const t = estimateTokens;
-  const tokens: Record<DatasetPart, TokenStats> = {
+  const evalTokens = (list: DatasetRows['eval']) => tokenStats(list.map((row) => t(row.prompt) + t(row.output)));
+  const tokens: Record<BuiltPart, TokenStats> = {
     cpt: tokenStats(rows.cpt.map((row) => t(row.context) + t(row.text))),
     sft: tokenStats(rows.sft.map((row) => t(row.prompt) + t(row.output))),
     dpo: tokenStats(rows.dpo.map((row) => t(row.prompt) + Math.max(t(row.chosen), t(row.rejected)))),
     eagle: tokenStats(rows.eagle.map((row) => t(row.prompt))),
     calibration: tokenStats(rows.calibration.map((row) => row.tokens)),
-    eval: tokenStats(rows.eval.map((row) => t(row.prompt) + t(row.output))),
+    eval: evalTokens(rows.eval),
+    [EVAL_HELDOUT]: evalTokens(rows[EVAL_HELDOUT]),
   };
 
   const campaignIds = [...new Set([...(options.coverage?.campaignId ? [options.coverage.campaignId] : []), ...sorted.flatMap((turn) => (turn.campaignId ? [turn.campaignId] : []))])].sort();
@@ -137,6 +161,7 @@ export function buildDataset(turns: readonly RefinedTurn[], overrides: Partial<D
     conversations: conversations.size,
     'conversations.train': split.train.length,
     'conversations.eval': split.eval.length,
+    'conversations.eval_heldout': new Set(heldOutTurns.map((turn) => turn.conversationId)).size,
     turns: sorted.length,
     calls: sorted.reduce((sum, turn) => sum + turn.calls.length, 0),
     shortfall: coverage.shortfall,
@@ -146,6 +171,13 @@ export function buildDataset(turns: readonly RefinedTurn[], overrides: Partial<D
     'sft.dropped': Object.values(sft.dropped).reduce((sum, n) => sum + n, 0),
     'sft.excluded_rejected': sft.excluded.rejected,
   };
+  for (const [part, check] of Object.entries(duplicates)) {
+    const key = part.replace('-', '_');
+    metrics[`${key}.dropped_prompt_in_training`] = check.dropped;
+    for (const [stage, measured] of Object.entries({ before: check.before, after: check.after })) {
+      for (const [name, share] of Object.entries(measured)) metrics[`${key}.duplicates.${name}.${stage}`] = share.rate;
+    }
+  }
   for (const part of parts) {
     metrics[`${part}.rows`] = counts[part];
     metrics[`${part}.tokens`] = tokens[part].tokens;
@@ -159,6 +191,8 @@ export function buildDataset(turns: readonly RefinedTurn[], overrides: Partial<D
     rows,
     files,
     counts,
+    heldOutCampaignIds,
+    duplicates,
     manifest: {
       id: `${options.datasetId}.v${options.version}`,
       kind: 'dataset',
@@ -184,9 +218,24 @@ export function buildDataset(turns: readonly RefinedTurn[], overrides: Partial<D
         counts,
         hashes: Object.fromEntries(parts.map((part) => [PART_FILES[part], files[part].sha256])),
         inputs: { turns: sorted.length, conversations: conversations.size, sha256: sha256(sorted.map((turn) => canonicalJson({ ...turn, eventId: undefined })).join('\n')), coverage },
-        splits: { by: 'conversation', evalShare: options.evalShare, train: split.train, eval: split.eval },
+        splits: {
+          by: 'conversation',
+          evalShare: options.evalShare,
+          train: split.train,
+          eval: split.eval,
+          evalHeldOut: { by: `campaign id beginning ${HELD_OUT_CAMPAIGN_PREFIX}`, campaignIds: heldOutCampaignIds, conversations: [...new Set(heldOutTurns.map((turn) => turn.conversationId))] },
+        },
         sft: { rows: sft.rows.length, excluded: sft.excluded, dropped: sft.dropped },
-        eval: { rows: evaluation.rows.length, excluded: evaluation.excluded, dropped: evaluation.dropped },
+        eval: { rows: rows.eval.length, excluded: evaluation.excluded, dropped: evaluation.dropped, droppedPromptInTraining: duplicates.eval.dropped },
+        [EVAL_HELDOUT]: { rows: rows[EVAL_HELDOUT].length, excluded: heldOutEvaluation.excluded, dropped: heldOutEvaluation.dropped, droppedPromptInTraining: duplicates[EVAL_HELDOUT].dropped },
+        duplicates: {
+          measures: {
+            promptsInTraining: 'eval rows whose prompt is an SFT or DPO prompt, character for character',
+            outputsInSft: 'eval rows whose output is an SFT output, character for character',
+            utterancesInCpt: "distinct customer utterances (the Understander's input) of the eval rows that are a whole line of the CPT text or context (a `Customer: …` line by its words)",
+          },
+          ...duplicates,
+        },
         dpo: {
           judgePairs: judged.rows.length,
           dropped: judged.dropped,

@@ -20,7 +20,7 @@ describe('datasetProblems', () => {
     expect(datasetProblems(rows, catalog)).toEqual([]);
   });
 
-  it('names leakage, identical pairs, refused outputs, missing contexts and calibration rows off their bucket', () => {
+  it('names leakage, eval prompts in training, identical pairs, refused outputs, missing contexts and calibration rows off their bucket', () => {
     const held = rows.eval[0]!;
     const broken: DatasetRows = {
       ...rows,
@@ -28,6 +28,7 @@ describe('datasetProblems', () => {
       dpo: [...rows.dpo, { ...rows.dpo[0]!, id: 'dpo:same', chosen: 'x', rejected: ' x ' }],
       cpt: [...rows.cpt, { ...rows.cpt[0]!, id: 'cpt:bare', context: ' ' }, { ...rows.cpt[0]!, id: `conversation:${held.conversationId}`, kind: 'conversation' }],
       calibration: [...rows.calibration, { ...rows.calibration[0]!, id: 'cal:off', tokens: rows.calibration[0]!.bucket + 1 }],
+      'eval-heldout': [{ ...held, id: 'heldout:dup', prompt: rows.dpo[0]!.prompt }],
     };
     const problems = datasetProblems(broken, catalog);
     expect(problems).toContain(`sft sft:leak: conversation ${held.conversationId} is also in the eval split`);
@@ -36,6 +37,7 @@ describe('datasetProblems', () => {
     expect(problems).toContain('dpo dpo:same: chosen = rejected');
     expect(problems).toContain('cpt cpt:bare: no context field');
     expect(problems.some((problem) => problem.startsWith('calibration cal:off:'))).toBe(true);
-    expect(problems).toHaveLength(6);
+    expect(problems).toContain('eval-heldout heldout:dup: prompt is also a training prompt');
+    expect(problems).toHaveLength(7);
   });
 });

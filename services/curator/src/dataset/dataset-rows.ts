@@ -1,6 +1,10 @@
 import type { DATASET_PARTS } from '@distillery/contracts';
 
 export type DatasetPart = (typeof DATASET_PARTS)[number];
+/** The eval part of held-out-phrasing campaigns' turns; announced apart from `parts` (datasets.ready `evalHeldOut`). */
+export const EVAL_HELDOUT = 'eval-heldout';
+/** Every part a build writes: the announced parts and `eval-heldout`. */
+export type BuiltPart = DatasetPart | typeof EVAL_HELDOUT;
 export type AgentName = 'understander' | 'planner' | 'evaluator' | 'executor' | 'explainer';
 
 /**
@@ -70,4 +74,6 @@ export interface DatasetRows {
   readonly eagle: readonly EagleRow[];
   readonly calibration: readonly CalibrationRow[];
   readonly eval: readonly SftRow[];
+  /** As eval, from held-out-phrasing campaigns (utterance templates and personas no training campaign uses). */
+  readonly 'eval-heldout': readonly SftRow[];
 }
