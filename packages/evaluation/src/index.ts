@@ -17,7 +17,7 @@ export { UnreadableEvalRowError } from './unreadable-eval-row.error.js';
 export { UnknownAgentError } from './unknown-agent.error.js';
 export type { CallScore, MetricScores } from './call-score.js';
 export { scoreCall, scoreCalls, type ScoreOptions } from './score-call.js';
-export { MAIN_METRICS, PROPORTION_METRICS, fullMarks, summarize, turnOutcomes, type MetricSummary, type TurnOutcome } from './summarize.js';
+export { LOWER_IS_BETTER_METRICS, MAIN_METRICS, PROPORTION_METRICS, fullMarks, summarize, turnOutcomes, type MetricSummary, type TurnOutcome } from './summarize.js';
 export { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrapMeanInterval, wilsonInterval, type Interval } from './confidence-intervals.js';
 
 // The parts, for callers that score one aspect (the stress test, the report's drill-downs).

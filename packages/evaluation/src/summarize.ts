@@ -17,6 +17,9 @@ export interface MetricSummary {
 /** The metrics that are 0 or 1 per call: their mean is a proportion. The others (entity_f1, complete, rule_violations) are means. */
 export const PROPORTION_METRICS: ReadonlySet<string> = new Set(['parsed', 'intent_accuracy', 'plan_valid', 'execution_equivalent', 'decision_accuracy', 'faithful', 'whole_turn_success']);
 
+/** The metrics where more is worse (counts of violations); every other metric is better higher. */
+export const LOWER_IS_BETTER_METRICS: ReadonlySet<string> = new Set(['rule_violations']);
+
 /**
  * Each agent's main metrics: a call has full marks when all of its agent's main metrics are 1 (a
  * valid plan also has no rule violations). A turn succeeds when every one of its scored calls has.
