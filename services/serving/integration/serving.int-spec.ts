@@ -24,6 +24,14 @@ import { announceCheckpoint, tamper } from '../src/testing/announce-checkpoint.j
 
 const BASE = 'smollm2-135m';
 const STUDENT = 'student-serving-test';
+/** Held-out Understander rows for the deploy gate (the metrics' numbers do not matter here: both versions have the same weights). */
+const GATE_ROWS = ['any hybrid SUVs under 35k?', 'hi there', 'what are your opening hours?', 'can I book a test drive on Saturday?'].map((utterance, i) => ({
+  id: `gate_${i}`,
+  agent: 'understander',
+  prompt: `<|system|>\nYou are the Understander: reply with one JSON object {"intents": [..], "entities": {..}, "state": {..}, "outOfScope": boolean}.\n<|user|>\n${utterance}`,
+  output: JSON.stringify({ intents: [['search_inventory', 'greeting', 'dealership_info', 'schedule_test_drive'][i]], entities: {}, state: {}, outOfScope: false }),
+  turnId: `turn_${i}`,
+}));
 
 describe.skipIf(!computePython())('the serving service in front of real engines', () => {
   let app: RunningApp;
@@ -45,6 +53,8 @@ describe.skipIf(!computePython())('the serving service in front of real engines'
         DISTILLERY_SERVING_GRPC_PORT: '0',
         DISTILLERY_SERVING_MAX_RUNNING: '6',
         DISTILLERY_SERVING_MAX_QUEUED: '6',
+        DISTILLERY_SERVING_GATE_ROWS: '2',
+        DISTILLERY_SERVING_GATE_MAX_TOKENS: '16',
       },
     });
     client = new OpenAI({ baseURL: `${app.url}/v1`, apiKey: 'dev-key', maxRetries: 0 });
@@ -193,7 +203,7 @@ describe.skipIf(!computePython())('the serving service in front of real engines'
     }
   });
 
-  it('switches to a new version under load without failing a request, refuses a tampered one, rolls back in one call', async () => {
+  it('switches to a new version under load without failing a request once the deploy gate measured it against the incumbent, refuses a tampered one, rolls back in one call', async () => {
     const baseDir = join(dataDir, 'bases', BASE);
     const v1 = `${STUDENT}@ckpt_1`;
     const v2 = `${STUDENT}@ckpt_2`;
@@ -217,8 +227,12 @@ describe.skipIf(!computePython())('the serving service in front of real engines'
     };
     const workers = Array.from({ length: 3 }, worker);
     await eventually(() => answered.length >= 3, 'answers from the first version', 60_000, 100);
-    await announceCheckpoint(app, baseDir, { modelId: STUDENT, checkpointId: 'ckpt_2' });
-    await eventually(async () => (await aliasOf(STUDENT)) === v2, `${v2} served`, 120_000, 200);
+    // The same weights as v1's: the gate decodes its held-out rows on both engines, under the load, and finds v2 no worse.
+    await announceCheckpoint(app, baseDir, { modelId: STUDENT, checkpointId: 'ckpt_2' }, {}, GATE_ROWS);
+    await eventually(async () => (await aliasOf(STUDENT)) === v2, `${v2} served`, 240_000, 200);
+    const gates = (await (await fetch(`${app.url}/serving/gates?model=${STUDENT}`, { headers: { authorization: 'Bearer dev-key' } })).json()) as { gates: Array<{ checkpointId: string; decision: string; incumbent: string | null; evalRows: number; rows: Array<{ agent: string; metric: string; ok: boolean }> }> };
+    expect(gates.gates.map((gate) => [gate.checkpointId, gate.decision, gate.incumbent, gate.evalRows])).toEqual([['ckpt_2', 'accepted', v1, 2], ['ckpt_1', 'accepted', null, 0]]);
+    expect(gates.gates[0]!.rows.filter((row) => row.agent === 'understander').map((row) => row.metric).sort()).toEqual(['entity_f1', 'intent_accuracy', 'parsed']);
     const switchedAt = answered.length;
     await eventually(() => answered.length >= switchedAt + 3, 'answers after the switch', 60_000, 100);
     load = false;
@@ -237,7 +251,7 @@ describe.skipIf(!computePython())('the serving service in front of real engines'
     const rollback = await fetch(`${app.url}/serving/models/${STUDENT}/rollback`, { method: 'POST', headers: { authorization: 'Bearer dev-key' } });
     expect(await rollback.json()).toEqual({ pinned: v1 });
     await eventually(async () => (await aliasOf(STUDENT)) === v1, `${v1} served again after the rollback`, 120_000, 200);
-  });
+  }, 480_000);
 
   it('fails the requests of an engine killed mid-stream with a clear error, restarts it, serves later requests', async () => {
     const version = (await aliasOf(BASE))!;
