@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPlot } from './plot.js';
+import { drawPlot, renderPlot } from './plot.js';
 import { PlotRenderError } from './plot-render.error.js';
 import { wellFormedProblem } from './testing/well-formed.js';
 
@@ -25,6 +25,11 @@ describe('a report plot', () => {
   it('names the plot when its spec cannot be drawn', async () => {
     await expect(renderPlot('broken', { data: { values: [] }, mark: 'no-such-mark' } as never)).rejects.toThrow(PlotRenderError);
     await expect(renderPlot('broken', { data: { values: [] }, mark: 'no-such-mark' } as never)).rejects.toThrow(/^plot broken: /);
+  });
+
+  it('on a page, says in its place that it was not drawn rather than failing the report', async () => {
+    const html = await drawPlot('broken', { data: { values: [] }, mark: 'no-such-mark' } as never);
+    expect(html).toMatch(/^<p class="missing">plot broken: .+ \(not drawn; the table below has its figures\)<\/p>$/);
   });
 });
 

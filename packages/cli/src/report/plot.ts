@@ -1,5 +1,6 @@
 import { logger, None, parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { escapeHtml } from './html.js';
 import { PlotRenderError } from './plot-render.error.js';
 
 /** The look every plot of the report shares: the page's font, no frame around a view, quiet axes. */
@@ -29,6 +30,20 @@ export async function renderPlot(id: string, spec: TopLevelSpec): Promise<string
     throw new PlotRenderError(id, error);
   } finally {
     view?.finalize();
+  }
+}
+
+/**
+ * renderPlot for a page: the SVG, or — when the spec cannot be drawn — a line saying so in its
+ * place, so that one plot that fails leaves the report (and the run that writes it) whole; the
+ * section's tables show the same figures.
+ */
+export async function drawPlot(id: string, spec: TopLevelSpec): Promise<string> {
+  try {
+    return await renderPlot(id, spec);
+  } catch (error) {
+    if (!(error instanceof PlotRenderError)) throw error;
+    return `<p class="missing">${escapeHtml(`${error.message} (not drawn; the table below has its figures)`)}</p>`;
   }
 }
 

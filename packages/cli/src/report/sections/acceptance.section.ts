@@ -1,5 +1,5 @@
 import { figure, paragraph } from '../html.js';
-import { renderPlot } from '../plot.js';
+import { drawPlot } from '../plot.js';
 import type { ReportSection } from '../report-section.js';
 import type { RunReportData } from '../run-report-data.js';
 import { htmlTable, markdownTable, type Table } from '../table.js';
@@ -10,7 +10,7 @@ export async function acceptanceSection(data: RunReportData): Promise<ReportSect
   if (!acceptance || acceptance.rates.length === 0) return undefined;
   const table: Table = { header: ['draft position', 'accepted'], rows: acceptance.rates.map((rate, index) => [String(index + 1), rate.toFixed(2)]) };
   const line = `${acceptance.drafterId} during the replay: ${acceptance.rounds} drafts verified, mean accepted length ${acceptance.meanAcceptedLength.toFixed(2)}.`;
-  const svg = await renderPlot('acceptance', {
+  const svg = await drawPlot('acceptance', {
     width: { step: 36 },
     height: 160,
     data: { values: acceptance.rates.map((rate, index) => ({ position: index + 1, rate })) },

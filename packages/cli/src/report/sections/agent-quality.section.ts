@@ -1,6 +1,6 @@
 import { withInterval } from '../format.js';
 import { figure } from '../html.js';
-import { renderPlot } from '../plot.js';
+import { drawPlot } from '../plot.js';
 import type { ReportSection } from '../report-section.js';
 import type { AgentQuality, RunReportData } from '../run-report-data.js';
 import { htmlTable, markdownTable, type Table } from '../table.js';
@@ -23,7 +23,7 @@ export async function agentQualitySection(data: RunReportData): Promise<ReportSe
     rows: lines.map(([metric, agent]) => [metric, agent, ...subjects.map((subject) => cell(find(metric, agent, subject)))]),
   };
   const values = quality.map((point) => ({ ...point, low: point.low ?? null, high: point.high ?? null }));
-  const svg = await renderPlot('agent-quality', {
+  const svg = await drawPlot('agent-quality', {
     data: { values },
     // a panel a metric, each on its own scale: a rate on 0–1 (so that a stage at zero still reads as zero), anything else from zero
     concat: metrics.map((metric) => ({

@@ -1,6 +1,6 @@
 import { fixed } from '../format.js';
 import { figure } from '../html.js';
-import { renderPlot } from '../plot.js';
+import { drawPlot } from '../plot.js';
 import type { ReportSection } from '../report-section.js';
 import type { RunReportData } from '../run-report-data.js';
 import { htmlTable, markdownTable, type Table } from '../table.js';
@@ -19,7 +19,7 @@ export async function dpoMarginSection(data: RunReportData): Promise<ReportSecti
       ['preference accuracy, last steps\' mean', fixed(dpo.metrics.preference_accuracy, 2)],
     ],
   };
-  const svg = await renderPlot('dpo-margin', {
+  const svg = await drawPlot('dpo-margin', {
     width: 420,
     height: 180,
     layer: [

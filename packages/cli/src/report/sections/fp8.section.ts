@@ -1,6 +1,6 @@
 import { fixed, inPaperClipUnit, megabytes } from '../format.js';
 import { figure, paragraph } from '../html.js';
-import { renderPlot } from '../plot.js';
+import { drawPlot } from '../plot.js';
 import type { ReportSection } from '../report-section.js';
 import type { RunReportData } from '../run-report-data.js';
 import { htmlTable, markdownTable, type Table } from '../table.js';
@@ -37,7 +37,7 @@ export async function fp8Section(data: RunReportData): Promise<ReportSection | u
   const after = `Greedy agreement (FP8 answers equal to BF16's): ${fixed(fp8.greedyAgreement, 2)}; ${megabytes(fp8.savedBytes)} saved.${fp8.served ? ` Serving served it ${fp8.served} for the replay.` : ''}`;
   const plot = fp8.clipRates.length
     ? figure(
-        await renderPlot('clip-rates', {
+        await drawPlot('clip-rates', {
           width: 420,
           height: 200,
           data: { values: fp8.clipRates.map((rate) => ({ set: SET_NAMES[rate.set] ?? rate.set, length: rate.length, clip: inPaperClipUnit(rate.clipRate) })) },

@@ -1,5 +1,5 @@
 import { escapeHtml, figure, paragraph } from '../html.js';
-import { renderPlot } from '../plot.js';
+import { drawPlot } from '../plot.js';
 import type { ReportSection } from '../report-section.js';
 import type { GateFigure, RunReportData } from '../run-report-data.js';
 import { htmlTable, markdownTable, type Table } from '../table.js';
@@ -23,7 +23,7 @@ export async function gateSection(data: RunReportData): Promise<ReportSection | 
   );
   const plot = points.length
     ? figure(
-        await renderPlot('gate', {
+        await drawPlot('gate', {
           width: 360,
           height: { step: 22 },
           data: { values: points },

@@ -1,6 +1,6 @@
 import { fixed } from '../format.js';
 import { figure } from '../html.js';
-import { renderPlot } from '../plot.js';
+import { drawPlot } from '../plot.js';
 import type { ReportSection } from '../report-section.js';
 import type { RunReportData } from '../run-report-data.js';
 import { htmlTable, markdownTable, type Table } from '../table.js';
@@ -21,7 +21,7 @@ export async function lossCurvesSection(data: RunReportData): Promise<ReportSect
       fixed(metrics.held_out_loss, 3),
     ]),
   };
-  const svg = await renderPlot('loss-curves', {
+  const svg = await drawPlot('loss-curves', {
     data: { values: trained.flatMap(({ stage, curve }) => curve.map((point) => ({ stage, step: point.step, loss: point.loss }))) },
     facet: { column: { field: 'stage', type: 'nominal', sort: trained.map(({ stage }) => stage), title: null } },
     resolve: { scale: { x: 'independent', y: 'independent' } },
