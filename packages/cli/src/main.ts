@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * distillery — `./distillery run` runs the whole loop embedded; `./distillery simulate` starts a
- * campaign on a simulator service; `./distillery status` shows runs,
+ * campaign on a simulator service; `./distillery stress` runs the E2E stress test against the
+ * agents (the reference teacher by default); `./distillery status` shows runs,
  * datasets, checkpoints and their lineage. `--help` for the options.
  */
 import { ConfigError } from '@distillery/config';
@@ -9,6 +10,7 @@ import { drainOnSignals } from '@distillery/service-kit';
 import { runCommand } from './run.command.js';
 import { parseSimulateArguments, simulateCommand } from './simulate.command.js';
 import { statusCommand } from './status.command.js';
+import { parseStressArguments, stressCommand } from './stress.command.js';
 
 const USAGE = `usage: distillery <command> [options]
 
@@ -17,6 +19,9 @@ commands:
   simulate        start a campaign on a running simulator service and follow it to completion:
                   [--url URL (default $DISTILLERY_SIMULATOR_URL or http://127.0.0.1:7102)] [--spec campaign.json]
                   [--count N] [--seed N] [--concurrency N] [--max-turns N] [--policy reference|llm] [--id CAMPAIGN_ID]
+  stress          the E2E stress test: scenarios of 10 turns with business switches mid-conversation, judged turn by turn:
+                  [--scenarios 120] [--turns 10] [--seed 9001] [--runs k] [--concurrency 4] [--dealership-seed N]
+                  [--agents HOST:PORT (default: the reference teacher, started here)] [--require-pass-rate PERCENT]
   status [--all]  runs, FP8 builds, drafters, checkpoints, datasets, traces and campaigns: the newest
                   of each kind with its lineage (--all: every one)
 
@@ -34,6 +39,16 @@ async function main(argv: string[]): Promise<number> {
     }
     await simulateCommand(parsed, (line) => process.stdout.write(`${line}\n`));
     return 0;
+  }
+  if (command === 'stress') {
+    let parsed;
+    try {
+      parsed = parseStressArguments(rest, process.env);
+    } catch (error) {
+      process.stderr.write(`distillery stress: ${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    return (await stressCommand(parsed, (line) => process.stdout.write(`${line}\n`))).exitCode;
   }
   const unknown = rest.filter((arg) => arg !== (command === 'status' ? '--all' : '--serve'));
   if (command === undefined || command === '--help' || command === '-h') {

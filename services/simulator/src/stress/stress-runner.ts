@@ -81,7 +81,8 @@ export async function playScenario(scenario: StressScenario, options: StressRunO
   const fail = (turn: number, failures: readonly { kind: TurnFailure['kind'] | 'error'; reason: string }[]) => {
     if (!failures.length) return;
     failedTurns += 1;
-    firstFailure ??= { turn, ...failures[0]! };
+    // A broken rule says more than the goal it spoiled: it leads.
+    firstFailure ??= { turn, ...(failures.find((failure) => failure.kind === 'rule') ?? failures[0]!) };
   };
   try {
     const session = await agents.createSession({
