@@ -101,7 +101,7 @@ export class ServingRuntime {
         ...(config.DISTILLERY_SERVING_SPECULATIVE !== 'off' ? { speculative: { speculative: config.DISTILLERY_SERVING_SPECULATIVE, draftTokens: config.DISTILLERY_SERVING_DRAFT_TOKENS }, minDrafterSpeedup: config.DISTILLERY_SERVING_MIN_DRAFTER_SPEEDUP } : {}),
         ...(config.DISTILLERY_SERVING_PRECISION === 'fp8' ? { fp8: { tolerance: config.DISTILLERY_SERVING_FP8_TOLERANCE } } : {}),
         ...(python ? { python } : {}),
-        ...(gate ? { gate } : {}),
+        ...(gate ? { gate, gateBaseline: config.DISTILLERY_SERVING_GATE_BASELINE } : {}),
         logger,
         localModels,
         onChange: (change) => {

@@ -38,6 +38,8 @@ export const servingConfigSchema = computeConfigSchema.extend({
   DISTILLERY_SERVING_FP8_TOLERANCE: z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0, 'expected a number between 0 and 1').max(1, 'expected a number between 0 and 1').default(0.05),
   /** `on`: a new version replaces the one serving only if its agent-level metrics on held-out rows are no worse than the incumbent's less DISTILLERY_SERVING_GATE_TOLERANCE (GET /serving/gates, deployments.gated); `off`: every new version is switched to once loaded. */
   DISTILLERY_SERVING_GATE: env.oneOf(['on', 'off'] as const, 'on'),
+  /** `base`: a model's first version must be no worse than the pretrained base it was distilled from, when DISTILLERY_SERVING_BASE serves that base here; `none`: a first version is served on its own figures. */
+  DISTILLERY_SERVING_GATE_BASELINE: env.oneOf(['base', 'none'] as const, 'base'),
   /** Held-out rows each engine decodes for the gate, each agent in turn. */
   DISTILLERY_SERVING_GATE_ROWS: env.int(1, 24),
   /** How much worse than the incumbent's an agent metric may be (absolute, e.g. 0.05 = five points of a rate). */

@@ -60,8 +60,8 @@ describe('the model router behind the deploy gate (PGlite, engines stood in for,
     };
     return stand as unknown as EngineInstance;
   };
-  const announce = async (checkpointId: string): Promise<CheckpointBf16> => {
-    const checkpoint = await storeGatedCheckpoint(store, { modelId: 'student', checkpointId }, ROWS);
+  const announce = async (checkpointId: string, basePreset?: string): Promise<CheckpointBf16> => {
+    const checkpoint = await storeGatedCheckpoint(store, { modelId: 'student', checkpointId, ...(basePreset ? { basePreset } : {}) }, ROWS);
     await db.dataSource.transaction((entity) => catalog.record(entity, checkpoint, `evt_${checkpointId}`));
     return checkpoint;
   };
@@ -85,7 +85,15 @@ describe('the model router behind the deploy gate (PGlite, engines stood in for,
     store = new FileArtifactStore(pathToFileURL(join(dir, 'store')).href);
     engines = [];
     changes = [];
-    router = new ModelRouter({
+    router = startRouter();
+    return async () => {
+      await router?.stop(0);
+      for (const table of ['gates', 'pins', 'versions', 'outbox']) await db.dataSource.query(`DELETE FROM serving.${table}`);
+      await rm(dir, { recursive: true, force: true });
+    };
+  });
+  const startRouter = (options: Partial<ConstructorParameters<typeof ModelRouter>[0]> = {}) =>
+    new ModelRouter({
       catalog,
       artifacts: store,
       modelsDir: join(dir, 'models'),
@@ -96,13 +104,8 @@ describe('the model router behind the deploy gate (PGlite, engines stood in for,
       reconcileMs: 60_000,
       onChange: (change) => void changes.push({ kind: change.kind, version: change.version }),
       launch,
+      ...options,
     });
-    return async () => {
-      await router?.stop(0);
-      for (const table of ['gates', 'pins', 'versions', 'outbox']) await db.dataSource.query(`DELETE FROM serving.${table}`);
-      await rm(dir, { recursive: true, force: true });
-    };
-  });
 
   it('keeps the incumbent serving through a refusal, then switches to a version as good as it', async () => {
     await announce('ckpt_1');
@@ -134,5 +137,19 @@ describe('the model router behind the deploy gate (PGlite, engines stood in for,
     await settle();
     expect(await served()).toBe('student@ckpt_4');
     expect(await gates.decided('student', 'ckpt_4')).toBeUndefined();
+  });
+
+  it('measures a model’s first version against the pretrained base it was distilled from when this replica serves the base', async () => {
+    await router!.stop(0);
+    router = startRouter({ gateBaseline: 'base', localModels: [{ modelId: 'smollm2-135m', version: 'smollm2-135m@abc', dir }] });
+    await announce('ckpt_2', 'smollm2-135m');
+    await settle();
+    expect(await gates.decided('student', 'ckpt_2')).toMatchObject({ decision: 'refused', incumbent: 'smollm2-135m@abc', reason: expect.stringMatching(/^worse than smollm2-135m@abc beyond the tolerance/) });
+    expect(await served()).toBeUndefined();
+    expect((await router!.models()).map((model) => model.id)).toContain('smollm2-135m');
+    await announce('ckpt_3', 'smollm2-135m');
+    await settle();
+    expect(await served()).toBe('student@ckpt_3');
+    expect(await gates.decided('student', 'ckpt_3')).toMatchObject({ decision: 'accepted', incumbent: 'smollm2-135m@abc' });
   });
 });

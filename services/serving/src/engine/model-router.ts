@@ -44,6 +44,8 @@ export interface ModelRouterOptions {
   readonly onChange?: (change: { readonly kind: 'loaded' | 'retired' | 'crashed' | 'refused' | 'gate-refused' | 'drafter-refused' | 'fp8-refused' | 'fp8-drafter-refused'; readonly version: string; readonly reason?: string }) => void;
   /** Measures a new version against the one serving before switching (DISTILLERY_SERVING_GATE); absent: every new version is switched to once loaded. */
   readonly gate?: DeployGate;
+  /** `base`: a model's first version is gated against the pretrained base it was distilled from when this replica serves that base (DISTILLERY_SERVING_BASE); `none`: it is served on its own figures. */
+  readonly gateBaseline?: 'base' | 'none';
   /** Starts an engine process (a test's stand-in; default EngineInstance.start). */
   readonly launch?: (options: EngineInstanceOptions) => Promise<EngineInstance>;
 }
@@ -253,12 +255,14 @@ export class ModelRouter implements InferenceBackend {
   /**
    * Whether a version loaded for the first time here may replace the one serving its model: the
    * deploy gate measures both on held-out rows (a pinned version is the operator's call and is not
-   * gated). A refused version's engine is stopped; the gate has marked it refused, so the
+   * gated). A model's first version is measured against its pretrained base when this replica
+   * serves that base and gateBaseline is `base`. A refused version's engine is stopped; the gate has marked it refused, so the
    * incumbent goes on serving. An error (an engine dying mid-measure) stops it too and is retried.
    */
   private async passesGate(want: Wanted, instance: EngineInstance): Promise<boolean> {
     const gate = this.options.gate;
-    const incumbentVersion = this.active.get(want.modelId);
+    const preset = this.options.gateBaseline === 'base' ? want.checkpoint?.base?.preset : undefined;
+    const incumbentVersion = this.active.get(want.modelId) ?? (preset ? this.active.get(preset) : undefined);
     if (!gate || !want.checkpoint || want.pinned || incumbentVersion === want.version) return true;
     try {
       const incumbent = incumbentVersion ? this.loaded.get(incumbentVersion)?.instance : undefined;
