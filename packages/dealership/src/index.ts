@@ -37,6 +37,7 @@ export { buildPrompt, renderHistory, type Exemplar, type PromptParts, type Promp
 export { evaluatorPrompt, explainerPrompt, plannerPrompt, renderNow, understanderPrompt, type AgentPromptInput } from './prompts/agent-prompts.js';
 export { jsonLine, labelled, localNow, offeredTools, readMemory, readPrompt, type Memory, type PromptView } from './prompts/prompt-reading.js';
 export { catalogForRules, readRules } from './prompts/rules-reading.js';
+export { unsupportedClaims, unsupportedStatements } from './prompts/explanation-facts.js';
 
 // Plans: the Evaluator's static checks and the Executor's sandbox.
 export { validatePlan, type PlanCheck, type PlanTool, type PlanToolCall, type PlanToolCatalog } from './plans/plan-validator.js';

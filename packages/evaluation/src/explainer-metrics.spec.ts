@@ -40,6 +40,14 @@ describe('the Explainer metrics', () => {
     expect(invented('info', 'Call the Airport lot on +1 555 0199.')).toEqual(['states the phone "+1 555 0199", which the tool results do not contain']);
   });
 
+  it('find a booking the results do not show unfaithful, and a failure told as a failure faithful', () => {
+    expect(explain('search', 'The 2019 Toyota Corolla is $9,800. It is booked for you.')).toMatchObject({
+      metrics: { faithful: 0 },
+      problems: ['claims "It is booked for you." but the results hold no test-drive booking', expect.stringMatching(/^leaves out/)],
+    });
+    expect(explain('booking', "You're booked for the 2019 Toyota Corolla on Dec 12 at 12:00 (td_56b72c7a31).").metrics).toEqual({ faithful: 1, complete: 1 });
+  });
+
   it('take facts in any wording the results back: "noon" times as 12pm, a short phone number, dates spelled out', () => {
     expect(explain('booking', 'See you on 12 December at 12pm for the 2019 Toyota Corolla (td_56b72c7a31).').metrics).toEqual({ faithful: 1, complete: 1 });
     expect(explain('info', 'The Airport lot (555 0180) opens 9:00 on weekdays.').metrics.faithful).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unsupportedStatements } from './explanation-facts.js';
+import { unsupportedClaims, unsupportedStatements } from './explanation-facts.js';
 
 const vehicle = { vin: 'YCDTTUXP8K9DFM576', year: 2019, make: 'Ford', model: 'Mustang Mach-E', trim: 'Limited', price: 23_700, mileage: 77_250 };
 const search = { intents: ['search_inventory'], search: { ok: true, total: 1, vehicles: [vehicle] } };
@@ -32,5 +32,10 @@ describe('unsupportedStatements', () => {
       'claims "Good news though: it\'s all confirmed for you." but the results hold no completed action',
     ]);
     expect(unsupportedStatements('', search)).toEqual([]);
+  });
+
+  it('gives the claims alone to a reader of the facts', () => {
+    expect(unsupportedClaims('We also have a 2025 Toyota Supra GR for $52,900. Everything is booked and confirmed.', search)).toEqual(['claims "Everything is booked and confirmed." but the results hold no test-drive booking']);
+    expect(unsupportedClaims('Sorry, the 2019 Ford Mustang Mach-E is already booked at 10:00.', taken)).toEqual([]);
   });
 });
