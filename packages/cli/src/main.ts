@@ -21,7 +21,8 @@ commands:
                   [--count N] [--seed N] [--concurrency N] [--max-turns N] [--policy reference|llm] [--id CAMPAIGN_ID]
   stress          the E2E stress test: scenarios of 10 turns with business switches mid-conversation, judged turn by turn:
                   [--scenarios 120] [--turns 10] [--seed 9001] [--runs k] [--concurrency 4] [--dealership-seed N]
-                  [--agents HOST:PORT (default: the reference teacher, started here)] [--require-pass-rate PERCENT]
+                  [--agents HOST:PORT | --backend reference|serving|openai (agents started here, default the reference teacher)]
+                  [--require-pass-rate PERCENT]
   status [--all]  runs, FP8 builds, drafters, checkpoints, datasets, traces and campaigns: the newest
                   of each kind with its lineage (--all: every one)
 

@@ -1,10 +1,10 @@
 import type { BusinessChange } from '@distillery/proto';
 import { describe, expect, it } from 'vitest';
-import { embeddedTeacher, parseStressArguments, type StressBackend, stressCommand } from './stress.command.js';
+import { embeddedAgents, parseStressArguments, type StressBackend, stressCommand } from './stress.command.js';
 
 describe('distillery stress', () => {
   it('reads its flags, with the paper-sized defaults, and names a bad argument', () => {
-    expect(parseStressArguments([], {})).toEqual({ scenarios: 120, turns: 10, seed: 9001, runs: 1, concurrency: 4, dealershipSeed: 7, apiKey: 'dev-key' });
+    expect(parseStressArguments([], {})).toEqual({ scenarios: 120, turns: 10, seed: 9001, runs: 1, concurrency: 4, dealershipSeed: 7, backend: 'reference', apiKey: 'dev-key' });
     expect(parseStressArguments(['--scenarios', '12', '--runs', '3', '--agents', 'grpc://10.0.0.5:7201', '--require-pass-rate', '99.5'], { DISTILLERY_STRESS_API_KEY: 'ops-key' })).toMatchObject({
       scenarios: 12,
       runs: 3,
@@ -18,7 +18,14 @@ describe('distillery stress', () => {
     expect(() => parseStressArguments(['--require-pass-rate', '120'], {})).toThrow('--require-pass-rate: expected a percentage from 0 to 100');
     expect(() => parseStressArguments(['--seed'], {})).toThrow('--seed needs a value');
     expect(() => parseStressArguments(['--frobnicate', '1'], {})).toThrow('unknown option --frobnicate');
+    expect(parseStressArguments(['--backend', 'serving'], {}).backend).toBe('serving');
+    expect(() => parseStressArguments(['--backend', 'student'], {})).toThrow('--backend: expected one of reference, serving, openai, got "student"');
+    expect(() => parseStressArguments(['--backend', 'serving', '--agents', '127.0.0.1:7201'], {})).toThrow('with --agents the backend is whatever those agents run');
   });
+
+  it('starts the embedded agents on the backend asked for, configured from the environment, and names what is missing', async () => {
+    await expect(stressCommand(parseStressArguments(['--scenarios', '1', '--backend', 'openai'], {}), () => undefined, undefined, {})).rejects.toThrow(/DISTILLERY_OPENAI_BASE_URL: required when DISTILLERY_AGENTS_BACKEND=openai/);
+  }, 60_000);
 
   it('passes the reference teacher on every turn of a dozen scenarios with every kind of business switch (100%)', async () => {
     const lines: string[] = [];
@@ -29,6 +36,8 @@ describe('distillery stress', () => {
     expect(outcome.runs[0]!.every((result) => result.turnsPlayed === 10)).toBe(true);
     expect(lines.filter((line) => / pass — /.test(line))).toHaveLength(12);
     expect(lines).toContain('pass^1: 100.00% (12/12 scenarios passed every run)');
+    expect(lines[0]).toMatch(/^distillery stress — 12 scenarios × 10 turns \(seed 9001\); switches: /);
+    for (const kind of ['vehicle sold', 'rule change', 'tool off', 'tool on']) expect(lines[0]).toMatch(new RegExp(`\\d+ ${kind}`));
     // Every kind of switch is in the dozen: a car sold, a rule changed, a tool switched off and back on.
     for (const variant of ['vehicle sold', 'rule change', 'tool off on']) expect(outcome.runs[0]!.some((result) => result.description.includes(`(${variant})`))).toBe(true);
   }, 300_000);
@@ -36,7 +45,7 @@ describe('distillery stress', () => {
   it('fails the scenarios of an agents backend that ignores a car being sold, on the turn after the sale and for that reason', async () => {
     // The backend answers the sale but never makes it: the car stays on sale under the agents.
     const ignoringSales = async (): Promise<StressBackend> => {
-      const teacher = await embeddedTeacher(7);
+      const teacher = await embeddedAgents(7);
       const port = teacher.port;
       return {
         name: 'the reference teacher, blind to sold cars',
