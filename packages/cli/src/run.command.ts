@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { computeInfo } from '@distillery/compute';
+import { computeInfo, IMPORTABLE_BASES } from '@distillery/compute';
 import { traceRawContract } from '@distillery/contracts';
 import { DEFAULT_TRAINER_PRESET } from '@distillery/trainer';
 import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ALL_SERVICES } from './all-services.js';
 import { fp8IdOf } from '@distillery/serving';
 import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter } from './loop-stages.js';
+import { awaitGate, gateReportOf, gateTable } from './deploy-gate-step.js';
 import { collectRunReport } from './report/collect-run-report.js';
 import { describeFp8 } from './report/fp8-figures.js';
 import { renderRunReport } from './report/render-run-report.js';
@@ -70,8 +71,12 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   // the production ones average ~1,250 and a third pass 2,048): the student is trained on what the
   // agents send, in a third less CPU time. DISTILLERY_AGENTS_PROMPT_PROFILE=production to override.
   const prompts = { DISTILLERY_AGENTS_PROMPT_PROFILE: 'compact' };
+  // Serving's deploy gate measures the student against the pretrained base it was distilled from
+  // (the run's first version of the model has no other incumbent): serving serves that base too,
+  // and the gate decodes DISTILLERY_SERVING_GATE_ROWS held-out rows on both (8 here: a minute or two on 2 cores).
+  const gating = trainSteps > 0 && (IMPORTABLE_BASES as readonly string[]).includes(preset) ? { DISTILLERY_SERVING_BASE: preset, DISTILLERY_SERVING_GATE_ROWS: '8', DISTILLERY_SERVING_GATE_MAX_TOKENS: '192' } : {};
   // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
-  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...training, ...drafting, ...quantizing, ...options.env, DISTILLERY_MODE: 'embedded' };
+  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...gating, ...training, ...drafting, ...quantizing, ...options.env, DISTILLERY_MODE: 'embedded' };
   checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
   const startedAt = new Date().toISOString();
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
@@ -115,6 +120,20 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
           (trained) => `${trained.checkpointId} (job ${trained.jobId}) on checkpoints.bf16, weights ${trained.weights}`,
         )
       : undefined;
+  const gate =
+    student && options.env.DISTILLERY_SERVING_GATE !== 'off'
+      ? await progress.run(
+          'serving: the deploy gate, the student against the incumbent on held-out rows',
+          () => awaitGate(app, student.checkpointId),
+          (outcome) => ('gated' in outcome ? `${outcome.gated.decision} (against ${outcome.gated.incumbent ?? 'no incumbent'}): ${outcome.gated.reason}` : `refused before the gate: ${outcome.refusedBefore}`),
+        )
+      : undefined;
+  if (gate && 'gated' in gate) {
+    process.stdout.write(`\n${gateTable(gate.gated).join('\n')}\n\n`);
+    stageNotes['serving/deploy-gate'] = `${gate.gated.decision} against ${gate.gated.incumbent ?? 'no incumbent'} on ${gate.gated.evalRows} held-out rows`;
+  }
+  // A student the gate (or serving) refused is not served: nothing to replay on it.
+  const served = !gate || ('gated' in gate && gate.gated.decision === 'accepted');
   const drafter: TrainedDrafter | undefined =
     student && drafterSteps > 0
       ? await progress.run(
@@ -144,7 +163,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   }
   const replayConversations = settings.DISTILLERY_RUN_REPLAY_CONVERSATIONS;
   const replay =
-    student && replayConversations > 0
+    student && served && replayConversations > 0
       ? await progress.run(
           `serving: the student behind the agents, ${replayConversations} held-out conversations replayed`,
           () => replayOnStudent(app, dataset, student.checkpointId, {
@@ -176,7 +195,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   }
 
   const overview = { runId, startedAt, elapsed: progress.elapsed(), mode: 'embedded (in-process bus, PGlite, CPU)', health: health.status, compute: describeCompute(compute), campaign: describeCampaign(campaign), stages: stageLines(stages, stageNotes) };
-  const report = await renderRunReport(collectRunReport({ overview, campaignId: campaign.campaignId, dataset, student, drafter, quantized, replay }));
+  const report = await renderRunReport(collectRunReport({ overview, campaignId: campaign.campaignId, dataset, student, drafter, quantized, replay, ...(gate && 'gated' in gate ? { gate: gateReportOf(gate.gated) } : {}) }));
   const written = await writeRunReport(app.platform.artifacts, app.platform.config.DISTILLERY_DATA_DIR, runId, report);
   await app.platform.artifacts.putManifest({
     id: runId,

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { BuiltDataset } from './loop-stages.js';
 
 /** The model id the trainer announces the student as (DISTILLERY_TRAINER_MODEL_ID's default). */
-const STUDENT_MODEL = 'student-dealership';
+export const STUDENT_MODEL = 'student-dealership';
 /** The key the embedded agents (and the simulator) use: the default DISTILLERY_AGENTS_API_KEYS. */
 const AGENTS_KEY = 'dev-key';
 /** What the agents answer when no valid plan was found (turn-pipeline.ts's FALLBACK_REPLY starts so). */

@@ -17,7 +17,7 @@ export const servingService: ServiceDefinition = {
   consumes: ['checkpoints.bf16', 'drafters.ready', 'checkpoints.fp8'],
   produces: [],
   loadConfig: loadServingConfig,
-  stages: [{ name: 'engine', implemented: true }, { name: 'speculative-decoding', implemented: true }, { name: 'fp8', implemented: true }],
+  stages: [{ name: 'engine', implemented: true }, { name: 'speculative-decoding', implemented: true }, { name: 'fp8', implemented: true }, { name: 'deploy-gate', implemented: true }],
   migrations: [serviceSchemaMigration('serving', 1764000000008), ServingModels1764100000008, ServingDrafters1764200000008, ServingFp81764300000008, ServingGates1764400000008],
   httpErrorShape: { pathPrefix: '/v1/', shape: openAiErrorBody },
   module: ServingModule,
