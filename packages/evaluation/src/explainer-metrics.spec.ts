@@ -40,6 +40,12 @@ describe('the Explainer metrics', () => {
     expect(invented('info', 'Call the Airport lot on +1 555 0199.')).toEqual(['states the phone "+1 555 0199", which the tool results do not contain']);
   });
 
+  it('take a fact the customer stated as echoed, not invented', () => {
+    // The customer asked for "sedns below 38k": the results hold no 38,000.
+    expect(explain('search', 'Here are sedans below $38k: the 2019 Toyota Corolla for $9,800.').problems.filter((problem) => problem.startsWith('states'))).toEqual([]);
+    expect(explain('search', 'Here are sedans below $39k.').problems.filter((problem) => problem.startsWith('states'))).toEqual(['states the price "$39k", which the tool results do not contain']);
+  });
+
   it('find a booking the results do not show unfaithful, and a failure told as a failure faithful', () => {
     expect(explain('search', 'The 2019 Toyota Corolla is $9,800. It is booked for you.')).toMatchObject({
       metrics: { faithful: 0 },

@@ -1,4 +1,4 @@
-import { jsonLine, type PromptView, unsupportedClaims } from '@distillery/dealership';
+import { jsonLine, labelled, type PromptView, unsupportedClaims } from '@distillery/dealership';
 import type { MetricScores } from './call-score.js';
 import { replyFacts, unsupportedFacts } from './reply-facts.js';
 
@@ -13,7 +13,7 @@ export function scoreExplanation(reference: string, candidate: string, view: Pro
   const results = view && jsonLine<unknown>(view.input, 'Results');
   const problems: string[] = [];
   if (results === undefined) problems.push('the prompt has no readable Results line: every fact the reply states counts as unsupported');
-  const invented = unsupportedFacts(candidate, results ?? {});
+  const invented = unsupportedFacts(candidate, results ?? {}, view ? labelled(view.input, 'Customer') : '');
   problems.push(...invented.map((fact) => `states the ${fact.kind} "${fact.text.trim()}", which the tool results do not contain`));
   const claims = unsupportedClaims(candidate, results ?? {});
   problems.push(...claims);

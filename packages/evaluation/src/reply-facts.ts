@@ -24,6 +24,7 @@ const PATTERNS: ReadonlyArray<readonly [FactKind, RegExp, (match: RegExpMatchArr
   ['phone', /(?:\+\d{1,3}[ .-]?)?(?:\(\d{3}\)|\b\d{3})[ .-]\d{3,4}(?:[ .-]\d{4})?\b/g, (match) => match[0].replace(/\D/g, '')],
   ['price', /\$\s?(\d[\d,]*(?:\.\d+)?)(\s?[kK]\b)?/g, (match) => String(amount(match[1]!) * (match[2] ? 1000 : 1))],
   ['mileage', /\b(\d[\d,]*)\s?(?:mi|miles)\b/g, (match) => String(amount(match[1]!))],
+  ['price', /\b(\d[\d,]*(?:\.\d+)?)\s?[kK]\b/g, (match) => String(amount(match[1]!) * 1000)],
   ['percent', /\b(\d+(?:\.\d+)?)\s?%/g, (match) => String(Number(match[1]))],
   ['date', /\b\d{4}-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/g, (match) => `${match[1]}-${match[2]}`],
   ['date', new RegExp(`\\b${MONTH} (\\d{1,2})(?:st|nd|rd|th)?\\b`, 'g'), (match) => monthDay(match[1]!, match[2]!)],
@@ -34,10 +35,11 @@ const PATTERNS: ReadonlyArray<readonly [FactKind, RegExp, (match: RegExpMatchArr
 ];
 
 /**
- * The facts a reply states: prices ($, `35k`), mileages, percentages (APR), VINs, booking,
- * reservation and ticket ids, phone numbers, dates (ISO, `Dec 12`, `12 December`), times (`12:00`,
- * `3pm`) and vehicles (`2021 Ford Mustang`). Words one pattern took are not read again by a later
- * one (the date and time of an ISO slot are read once each, a VIN's digits are no phone number).
+ * The facts a reply states: prices (`$35,000`, `$35k`, `35k`), mileages, percentages (APR), VINs,
+ * booking, reservation and ticket ids, phone numbers, dates (ISO, `Dec 12`, `12 December`), times
+ * (`12:00`, `3pm`) and vehicles (`2021 Ford Mustang`). Words one pattern took are not read again by
+ * a later one (the date and time of an ISO slot are read once each, a VIN's digits are no phone
+ * number).
  */
 export function replyFacts(reply: string): ReplyFact[] {
   let text = reply;
@@ -111,8 +113,13 @@ function supported(fact: ReplyFact, evidence: ResultEvidence): boolean {
   }
 }
 
-/** The facts of a reply its tool results do not back (a made-up price, VIN, booking, date, vehicle…). */
-export function unsupportedFacts(reply: string, results: unknown): ReplyFact[] {
+/**
+ * The facts of a reply its tool results do not back (a made-up price, VIN, booking, date,
+ * vehicle…). A fact the customer stated themselves (`customerSaid`: "under $35k", "at 3pm") is
+ * echoed, not made up.
+ */
+export function unsupportedFacts(reply: string, results: unknown, customerSaid = ''): ReplyFact[] {
   const evidence = evidenceOf(results);
-  return replyFacts(reply).filter((fact) => !supported(fact, evidence));
+  const echoed = new Set(replyFacts(customerSaid).map((fact) => `${fact.kind}:${fact.value}`));
+  return replyFacts(reply).filter((fact) => !supported(fact, evidence) && !echoed.has(`${fact.kind}:${fact.value}`));
 }
