@@ -15,6 +15,7 @@ interface ResponseSetter {
 /**
  * Campaigns over HTTP:
  *   curl -s -XPOST 127.0.0.1:7102/simulator/campaigns -H 'content-type: application/json' -d '{"count":200,"seed":7,"concurrency":8}'
+ *   curl -s -XPOST 127.0.0.1:7102/simulator/campaigns -H 'content-type: application/json' -d '{"count":50,"seed":8,"phrasing":"held-out"}'  # heldout_… id: the curator's eval-heldout
  *   curl -s 127.0.0.1:7102/simulator/campaigns                         # every campaign, oldest first
  *   curl -s 127.0.0.1:7102/simulator/campaigns/camp_1                  # progress: conversations by status, EXIT reasons, turns
  *   curl -s '127.0.0.1:7102/simulator/campaigns/camp_1/conversations?transcripts=true'   # the first 100, in index order

@@ -1,6 +1,7 @@
 import { BODIES, CREDIT_TIERS, FUELS } from '@distillery/dealership';
 import { echo, safeText } from '@distillery/contracts';
 import { z } from 'zod';
+import { PHRASING_SIDES } from '../persona/phrasing-side.js';
 
 /** The customer goals a campaign draws from (the intent and capability set N of the paper's S(H, N, I, E, Φ_S)). */
 export const GOAL_KINDS = ['browse', 'test_drive', 'financing', 'trade_in', 'reservation', 'opening_hours', 'cancel_test_drive', 'hand_off'] as const;
@@ -21,7 +22,11 @@ export const DEFAULT_INTENT_MIX: Readonly<Record<GoalKind, number>> = {
   hand_off: 0.1,
 };
 
-/** Seed topics (I): what the customers come in about; the reference personas read body, fuel and feature words in them. */
+/**
+ * Seed topics (I): what the customers come in about; the reference personas read body, fuel and
+ * feature words in them. A request without topics gets its phrasing's side of these (phrasing-side:
+ * the last third are held out).
+ */
 export const DEFAULT_TOPICS: readonly string[] = [
   'a family SUV with room for everyone',
   'a cheap first car for a student',
@@ -130,7 +135,15 @@ export const campaignSpecSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(256).default(4),
   policy: z.enum(['reference', 'llm']).optional(),
   intentMix: weights(GOAL_KINDS, 'intent').default(DEFAULT_INTENT_MIX),
-  topics: z.array(safeText(MAX_TOPIC_LENGTH).min(1)).min(1).max(MAX_TOPICS).default([...DEFAULT_TOPICS]),
+  /** Absent: the phrasing's side of DEFAULT_TOPICS. Topics given are used as given, whatever the phrasing. */
+  topics: z.array(safeText(MAX_TOPIC_LENGTH).min(1)).min(1).max(MAX_TOPICS).optional(),
+  /**
+   * `training` (the default) or `held-out`: which side of the reference customer's wordings and
+   * the built-in persona traits the campaign plays (phrasing-side). A held-out campaign's id begins
+   * with `heldout_` (HELD_OUT_CAMPAIGN_PREFIX), which tells the curator to keep its turns for the
+   * eval-heldout part only; a training campaign's id may not.
+   */
+  phrasing: z.enum(PHRASING_SIDES).default('training'),
   environment: environmentSchema,
   personaTraits: personaTraitsSchema,
   /** Share of conversations in which the customer tries a prompt injection (once). */
@@ -146,8 +159,9 @@ export const campaignSpecSchema = z.strictObject({
 export type CampaignRequest = z.input<typeof campaignSpecSchema>;
 
 /** A campaign spec with every default filled in, the policy resolved and the id assigned: what is stored and replayed. */
-export type CampaignSpec = Omit<z.output<typeof campaignSpecSchema>, 'campaignId' | 'policy' | 'environment'> & {
+export type CampaignSpec = Omit<z.output<typeof campaignSpecSchema>, 'campaignId' | 'policy' | 'environment' | 'topics'> & {
   readonly campaignId: string;
+  readonly topics: string[];
   readonly policy: 'reference' | 'llm';
   readonly environment: z.output<typeof environmentSchema> & { readonly dealershipSeed: number };
 };

@@ -2,9 +2,11 @@ import { type CustomerEntity, DEFAULT_CUSTOMER_COUNT, DEFAULT_VEHICLE_COUNT, gen
 import type { CampaignSpec, GoalKind, SwitchKind } from '../campaigns/campaign-spec.js';
 import { rulesFor, TOOL_OF_GOAL, VEHICLE_GOALS } from '../conversations/business-switches.js';
 import { bodyWord, dollars, spokenHour, thousands } from './phrasing.js';
+import { onSide, type PhrasingSide } from './phrasing-side.js';
 import type { Goal, Persona, PlannedSwitch, TradeIn, VehicleCriteria, WeekdayName } from './persona.js';
 import { Draws, mixSeed } from './seeded.js';
 
+/** What a hand-off customer wants a person for; split into training and held-out sides (phrasing-side). */
 const HAND_OFF_TOPICS = ['warranty coverage', 'an extended warranty', 'a fleet purchase for my company', 'a complaint about my last service visit', 'shipping a car out of state', 'a lease buyout'];
 const TEST_DRIVE_DAYS: readonly WeekdayName[] = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const CONDITIONS = ['excellent', 'good', 'good', 'fair', 'poor'] as const;
@@ -51,8 +53,11 @@ function topicHints(topic: string): TopicHints {
 export class PersonaGenerator {
   private readonly vehicles: readonly VehicleEntity[];
   private readonly customers: readonly CustomerEntity[];
+  /** A spec stored before campaigns had a phrasing plays the training side. */
+  private readonly phrasing: PhrasingSide;
 
   constructor(private readonly spec: CampaignSpec) {
+    this.phrasing = spec.phrasing ?? 'training';
     const { inventory, customers, dealershipSeed } = spec.environment;
     const makes = inventory.makes?.map((make) => make.toLowerCase());
     const all = generateVehicles(dealershipSeed, DEFAULT_VEHICLE_COUNT).filter((vehicle) => vehicle.status === 'available' && vehicle.price >= 9_000);
@@ -95,6 +100,7 @@ export class PersonaGenerator {
     return {
       index,
       seed: mixSeed(this.spec.seed, index, 0x5a17),
+      phrasing: this.phrasing,
       customerRef: customer.id,
       name: customer.name,
       creditTier: customer.creditTier,
@@ -169,7 +175,7 @@ export class PersonaGenerator {
         return { kind, ...(lot ? { lot } : {}), description: `find out the opening hours${lot ? ` and where the ${lot} lot is` : ''}` };
       }
       case 'hand_off': {
-        const handOffTopic = draws.pick(HAND_OFF_TOPICS);
+        const handOffTopic = draws.pick(onSide(HAND_OFF_TOPICS, this.phrasing));
         return { kind, handOffTopic, description: `talk to a salesperson about ${handOffTopic}` };
       }
     }

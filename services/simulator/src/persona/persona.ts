@@ -1,4 +1,5 @@
 import type { GoalKind, SwitchKind } from '../campaigns/campaign-spec.js';
+import type { PhrasingSide } from './phrasing-side.js';
 
 export const WEEKDAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 export type WeekdayName = (typeof WEEKDAY_NAMES)[number];
@@ -79,6 +80,8 @@ export interface Persona {
   readonly index: number;
   /** Seeds the persona's own choices during the conversation (phrasing, picks). */
   readonly seed: number;
+  /** The side of the wordings and traits this persona draws from (the campaign's `phrasing`); absent: training. */
+  readonly phrasing?: PhrasingSide;
   readonly customerRef: string;
   readonly name: string;
   readonly creditTier: string | null;

@@ -82,12 +82,15 @@ describe('spoken forms', () => {
 });
 
 describe('Utterances and INJECTION_MARKERS', () => {
-  it('marks every injection attempt, and no other utterance, even with typos', () => {
+  it.each([
+    ['training', 4],
+    ['held-out', 2],
+  ] as const)('marks every injection attempt, and no other utterance, even with typos (%s wordings)', (side, injectionWordings) => {
     const draws = new Draws(21);
-    const say = new Utterances(draws);
+    const say = new Utterances(draws, side);
     const injections = Array.from({ length: 100 }, () => say.injection());
     expect(injections.filter((text) => !INJECTION_MARKERS.test(text))).toEqual([]);
-    expect(new Set(injections).size).toBe(6);
+    expect(new Set(injections).size).toBe(injectionWordings);
     const criteria = { body: 'suv', fuel: 'hybrid', maxPrice: 31_000, minYear: 2021 };
     const others = Array.from({ length: 100 }, () => [
       say.search(criteria, 'a family SUV with room for everyone', draws.chance(0.5)),
@@ -114,12 +117,15 @@ describe('Utterances and INJECTION_MARKERS', () => {
     expect([...others, ...typed].filter((text) => INJECTION_MARKERS.test(text))).toEqual([]);
   });
 
-  it('puts what the request needs in each wording', () => {
-    const say = new Utterances(new Draws(4));
+  it.each(['training', 'held-out'] as const)('puts what the request needs in each wording (%s wordings)', (side) => {
+    const say = new Utterances(new Draws(4), side);
     for (let index = 0; index < 50; index++) {
       expect(say.testDrive('the first one', 'friday', 15, false)).toMatch(/the first one.*friday.*(3pm|15:00)/);
       expect(say.financing(`VIN ${VIN}`, 48, 2_500, undefined, false)).toMatch(new RegExp(`VIN ${VIN}.*48 months with \\$2,500 down`));
       expect(say.reserve('it', 750, false)).toMatch(/\$750/);
+      const indirect = say.financing(`VIN ${VIN}`, 48, 2_500, 'fair', true);
+      for (const needed of [`VIN ${VIN}`, '48 months with $2,500 down', 'fair credit']) expect(indirect).toContain(needed);
+      expect(say.reserve('it', 750, true)).toMatch(/reserve it.* with a \$750 deposit/);
       expect(say.search({ body: 'truck', maxPrice: 28_000 }, 'a pickup truck that can tow a boat', false)).toMatch(/trucks? (under|below) (28k|\$28,000)/);
     }
   });

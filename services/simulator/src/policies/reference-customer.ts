@@ -61,7 +61,7 @@ export class ReferenceCustomer implements SimulatedCustomer {
 
   constructor(private readonly persona: Persona) {
     this.draws = new Draws(persona.seed);
-    this.say = new Utterances(this.draws);
+    this.say = new Utterances(this.draws, persona.phrasing);
     const goal = persona.goal;
     this.criteria = goal.criteria;
     this.day = goal.day;
