@@ -1,4 +1,4 @@
-import type { MetricSummary } from '@distillery/evaluation';
+import { LOWER_IS_BETTER_METRICS, type MetricSummary } from '@distillery/evaluation';
 
 /** One agent metric, incumbent against candidate. */
 export interface GateRow {
@@ -27,9 +27,9 @@ export interface GateVerdict {
   readonly rows: readonly GateRow[];
 }
 
-/** Metrics where more is worse: counts of business-rule violations. */
+/** Every metric but those where more is worse (counts of business-rule violations). */
 function higherIsBetter(metric: string): boolean {
-  return !metric.endsWith('violations');
+  return !LOWER_IS_BETTER_METRICS.has(metric);
 }
 
 const figureOf = (summary: MetricSummary): Figure => ({ mean: summary.mean, low: summary.low, high: summary.high, n: summary.n });
