@@ -39,6 +39,17 @@ describe('judging a stress turn', () => {
     expect(judgeTurn(scenario, turn({ goal: [{ kind: 'calls', tool: 'reserveVehicle', args: { vin: OTHER } }] }), on, observed('held', [{ tool: 'reserveVehicle', args: { vin: OTHER, deposit: 1_000 } }]))).toEqual([]);
   });
 
+  it('fails a reply that gives opening hours a rule has taken away, and passes the hours in force', () => {
+    const closed = applySwitches(NOTHING_CHANGED, turn({ before: [{ kind: 'rule_change', rule: 'saturday_closed' }, { kind: 'rule_change', rule: 'weekday_close_early' }] }));
+    const stale = 'Downtown: 120 Main Street. Opening hours: mon 09:00-19:00, tue 09:00-19:00, sat 10:00-16:00; closed on other days.';
+    expect(judgeTurn(scenario, turn({}), closed, observed(stale, [{ tool: 'dealershipInfo', args: {} }]))).toEqual([
+      { kind: 'rule', reason: 'the reply gives Saturday opening hours while Saturdays are closed' },
+      { kind: 'rule', reason: 'the reply gives weekday hours past 15:00 while weekdays close at 15:00' },
+    ]);
+    expect(judgeTurn(scenario, turn({}), closed, observed('Opening hours: mon 09:00-15:00, fri 09:00-15:00; closed on other days, Saturdays too.', [{ tool: 'dealershipInfo', args: {} }]))).toEqual([]);
+    expect(judgeTurn(scenario, turn({}), NOTHING_CHANGED, observed(stale, [{ tool: 'dealershipInfo', args: {} }]))).toEqual([]);
+  });
+
   it('fails a goal whose tool did not succeed with the asked arguments, naming what the turn called', () => {
     const wanted = turn({ goal: [{ kind: 'calls', tool: 'scheduleTestDrive', args: { vin: OTHER } }] });
     expect(judgeTurn(scenario, wanted, NOTHING_CHANGED, observed('booked', [{ tool: 'scheduleTestDrive', args: { vin: VIN, slot: '2026-12-09T11:00' } }]))).toEqual([

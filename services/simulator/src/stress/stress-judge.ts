@@ -56,8 +56,9 @@ export const NOTHING_CHANGED: BusinessInForce = { sold: new Map(), toolsOff: new
 /**
  * Judges one turn: its goal checks, then every business rule the scenario has switched so far
  * (whatever the turn is about): no sold vehicle offered, driven, priced or reserved, and none
- * named in the reply as if still for sale; no switched-off tool called; no call the changed rules
- * forbid — a plan that makes one does not respect the rule, even when the tool then refuses it.
+ * named in the reply as if still for sale; no opening hours in the reply that a rule has taken
+ * away; no switched-off tool called; no call the changed rules forbid — a plan that makes one does
+ * not respect the rule, even when the tool then refuses it.
  */
 export function judgeTurn(scenario: StressScenario, turn: StressTurn, business: BusinessInForce, observed: TurnObservation): TurnFailure[] {
   const calls = observedCalls(observed.trace);
@@ -71,6 +72,10 @@ export function judgeTurn(scenario: StressScenario, turn: StressTurn, business: 
       if (call.ok && OFFERING_TOOLS.has(call.tool) && call.args.vin === vin) failures.push({ kind: 'rule', reason: `${call.tool} succeeded on VIN ${vin}, sold before turn ${soldAt}` });
     }
     if (observed.reply.includes(vin) && !/\bsold\b/i.test(observed.reply)) failures.push({ kind: 'rule', reason: `the reply offers VIN ${vin} without saying it was sold (before turn ${soldAt})` });
+  }
+  for (const name of business.rules) {
+    const stale = stressRule(name).replyBreaks?.(observed.reply);
+    if (stale) failures.push({ kind: 'rule', reason: stale });
   }
   for (const call of calls) {
     if (business.toolsOff.has(call.tool)) failures.push({ kind: 'rule', reason: `called ${call.tool}, which is switched off` });

@@ -25,6 +25,8 @@ export interface StressRule {
   readonly judgedOn: 'plan' | 'tool';
   /** Why the call breaks the rule, or undefined when it does not. `prices` by VIN, for share-of-price rules. */
   readonly breaks: (call: ObservedCall, prices: Readonly<Record<string, number>>) => string | undefined;
+  /** Why a reply states what the rule no longer allows (opening hours that are gone), or undefined. */
+  readonly replyBreaks?: (reply: string) => string | undefined;
 }
 
 const weekdayOf = (slot: unknown) => (typeof slot === 'string' ? new Date(`${slot.slice(0, 10)}T00:00:00Z`).getUTCDay() : undefined);
@@ -41,6 +43,7 @@ export const STRESS_RULES: Readonly<Record<string, StressRule>> = {
     refusalWords: ['closed'],
     judgedOn: 'plan',
     breaks: (call) => (call.tool === 'scheduleTestDrive' && weekdayOf(call.args.slot) === 6 ? `a test drive on a Saturday (${String(call.args.slot)}) while Saturdays are closed` : undefined),
+    replyBreaks: (reply) => (/\bsat(urday)?s?\b[ :]*(from )?\d{1,2}(:\d{2})? ?(am|pm)?\s*(-|–|to)/i.test(reply) ? 'the reply gives Saturday opening hours while Saturdays are closed' : undefined),
   },
   shorter_terms: {
     patch: RULE_SWITCHES.shorter_terms!.patch,
@@ -85,6 +88,7 @@ export const STRESS_RULES: Readonly<Record<string, StressRule>> = {
       const [day, hour] = [weekdayOf(call.args.slot), hourOf(call.args.slot)];
       return day !== undefined && day >= 1 && day <= 5 && hour !== undefined && hour >= EARLY_CLOSE ? `a test drive at ${String(call.args.slot)} while weekdays close at 15:00` : undefined;
     },
+    replyBreaks: (reply) => (/\b(mon|tue|wed|thu|fri)[a-z]*\b[ :]*(from )?\d{1,2}(:\d{2})? ?(am|pm)?\s*(-|–|to)\s*(1[6-9]|2[0-3]):\d{2}/i.test(reply) ? 'the reply gives weekday hours past 15:00 while weekdays close at 15:00' : undefined),
   },
 };
 

@@ -38,9 +38,9 @@ const SWITCHABLE: Readonly<Record<Family, { readonly variants: readonly Variant[
   test_drive: { variants: ['vehicle_sold', 'rule_change', 'tool_off_on'], rules: ['saturday_closed', 'weekday_close_early'], tool: 'scheduleTestDrive' },
   financing: { variants: ['vehicle_sold', 'rule_change', 'tool_off_on'], rules: ['shorter_terms', 'min_down_raised'], tool: 'estimateFinancing' },
   reservation: { variants: ['vehicle_sold', 'rule_change', 'tool_off_on'], rules: ['deposit_raised'], tool: 'reserveVehicle' },
-  browse: { variants: ['vehicle_sold', 'tool_off_on'], rules: [], tool: 'getVehicle' },
+  browse: { variants: ['vehicle_sold', 'rule_change', 'tool_off_on'], rules: ['saturday_closed', 'weekday_close_early'], tool: 'getVehicle' },
   trade_in: { variants: ['rule_change', 'tool_off_on'], rules: ['trade_in_age'], tool: 'appraiseTradeIn' },
-  opening_hours: { variants: ['vehicle_sold', 'tool_off_on'], rules: [], tool: 'dealershipInfo' },
+  opening_hours: { variants: ['vehicle_sold', 'rule_change', 'tool_off_on'], rules: ['saturday_closed', 'weekday_close_early'], tool: 'dealershipInfo' },
 };
 const VARIANT_ROTATION: readonly Variant[] = ['vehicle_sold', 'rule_change', 'tool_off_on'];
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'] as const;
@@ -163,6 +163,12 @@ function buildTurns(family: Family, variant: Variant, persona: Persona, target: 
   const on: StressSwitch = { kind: 'tool_on', tool };
   const ruleSwitch = (name: string): StressSwitch => ({ kind: 'rule_change', rule: name });
   const refusal = (name: string) => stressRule(name).refusalWords;
+  // The opening hours change: asked right after, the reply gives only the hours in force, and a test drive outside them is refused.
+  const hoursChanged = (): Draft[] => {
+    const name = rule ?? 'saturday_closed';
+    const drive = name === 'saturday_closed' ? say.testDrive(target.vin, 'saturday', 11) : say.testDrive(target.vin, day, 17);
+    return [{ ...say.hours(), before: [ruleSwitch(name)] }, refused(drive, ['scheduleTestDrive'], refusal(name), `tells the customer the dealership is closed then (${stressRule(name).description})`)];
+  };
   const ending = goal.kind === 'hand_off' ? say.handOff(goal.handOffTopic ?? 'warranty coverage') : say.bye();
 
   switch (family) {
@@ -205,6 +211,7 @@ function buildTurns(family: Family, variant: Variant, persona: Persona, target: 
       return [say.greet(), say.search(target), say.available(target.vin), ...middle, say.hours(), say.location(lot), variant === 'vehicle_sold' ? soldNews(say.available(target.vin)) : say.thanks(), say.tradeIn(recentYear, recentCar, miles, condition), ending];
     }
     case 'browse': {
+      if (variant === 'rule_change') return [say.greet(), say.search(target), say.details(target.vin), ...hoursChanged(), say.location(lot), say.available(target.vin), say.financing(other.vin, months, roundUp(other.price * 0.25, 100)), say.thanks(), ending];
       const middle: Draft[] =
         variant === 'vehicle_sold'
           ? [{ ...soldNews(say.available(target.vin)), before: [sold] }, say.details(other.vin)]
@@ -224,7 +231,9 @@ function buildTurns(family: Family, variant: Variant, persona: Persona, target: 
       const middle: Draft[] =
         variant === 'tool_off_on'
           ? [{ ...toolOff(say.hours(), tool), before: [off] }, { ...say.hours(), before: [on] }]
-          : [{ ...soldNews(say.details(target.vin)), before: [sold] }, say.details(other.vin)];
+          : variant === 'rule_change'
+            ? hoursChanged()
+            : [{ ...soldNews(say.details(target.vin)), before: [sold] }, say.details(other.vin)];
       return [say.greet(), say.search(target), say.details(target.vin), ...middle, say.location(lot), say.hours(), say.financing(other.vin, months, roundUp(other.price * 0.25, 100)), say.thanks(), ending];
     }
   }
