@@ -1,18 +1,23 @@
-"""Quality figures of a model on held-out SFT rows: loss on the outputs and greedy exact match, per agent role.
+"""Quality figures of a model on held-out SFT rows: loss on the outputs and greedy exact match, per agent role,
+and the decoded outputs themselves (the trainer scores them with the agent-level metrics).
 
-    from distillery_compute.evaluate import evaluate
+    from distillery_compute.evaluate import evaluate, evaluate_with_outputs
     metrics = evaluate(model, tok, rows, limit=24, max_len=1024)
     # {"held_out_loss": 1.93, "held_out_loss.planner": 2.1, ..., "exact_match": 0.25,
     #  "exact_match.planner": 0.5, ..., "eval_rows": 120, "decoded_rows": 24}
+    metrics, outputs = evaluate_with_outputs(model, tok, rows, limit=24, max_len=1024)
+    # outputs: [{"id": "eval_12", "agent": "planner", "output": "const car = ..."}, ...] (the decoded rows)
 
 Rows are the curator's held-out split in the SFT format ({"id", "agent", "prompt",
 "output"}). held_out_loss is the mean token cross-entropy over every row's output
 tokens and eos (exactly what SFT minimises, data.encode_sft), over all rows (or
-`loss_rows` of them, each role in turn). exact_match decodes greedily from the prompt as
-serving feeds it (ChatTokenizer.encode_prompt: our markers, or the tokenizer's own chat
-template) through the inference engine (engine/, all rows at once), and compares the text up to eos with the target output
-(surrounding whitespace ignored); it decodes at most `limit` rows, taken in turn from
-each role so that every role is measured. The run's evaluation is in stages.py.
+`loss_rows` of them, each role in turn). At most `limit` rows, taken in turn from each role
+so that every role is measured, are decoded greedily from the prompt as serving feeds it
+(ChatTokenizer.encode_prompt: our markers, or the tokenizer's own chat template) through the
+inference engine (engine/, all rows at once), each in full: up to eos or the target's length +
+EXTRA_NEW_TOKENS tokens. exact_match compares each decoded text with the target output
+(surrounding whitespace ignored); the same texts are the outputs the trainer scores per agent
+(stages.py writes them to <stage>/eval_outputs.jsonl). The run's evaluation is in stages.py.
 """
 
 from collections import defaultdict
@@ -137,7 +142,8 @@ def held_out_texts(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[
                    extra_tokens: int = EXTRA_NEW_TOKENS, stop_on_mismatch: bool = False) -> list[str]:
     """Each row's greedy output, decoded from its prompt as serving feeds it (the most recent turns kept
     within max_len, as in training), up to the target's length + extra_tokens. stop_on_mismatch ends a
-    row once its text can no longer equal the target (all exact match needs)."""
+    row once its text can no longer equal the target (all a caller that wants exact match alone needs;
+    evaluate decodes in full, for the agent-level metrics)."""
     prompts, max_new, checks = [], [], []
     for row in rows:
         n = len(tok.encode(row["output"])) + extra_tokens
@@ -151,15 +157,20 @@ def held_out_texts(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[
     return greedy_texts(model, tok, prompts, max_new, checks if stop_on_mismatch else None)
 
 
-def exact_matches(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int) -> list[bool]:
-    """Whether greedy decoding from each row's prompt reproduces its output (then eos or the length cap)."""
-    texts = held_out_texts(model, tok, rows, max_len, stop_on_mismatch=True)
-    return [text.strip() == row["output"].strip() for text, row in zip(texts, rows)]
+def is_exact_match(text: str, row: Mapping[str, str]) -> bool:
+    """Whether a decoded text is the row's output (surrounding whitespace ignored)."""
+    return text.strip() == row["output"].strip()
 
 
 def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,
              max_len: int, loss_rows: int = 0) -> dict[str, float]:
-    """held_out_loss and exact_match, overall and as "<metric>.<agent>", plus the row counts (module docstring).
+    """held_out_loss and exact_match, overall and as "<metric>.<agent>", plus the row counts (module docstring)."""
+    return evaluate_with_outputs(model, tok, rows, limit, max_len, loss_rows)[0]
+
+
+def evaluate_with_outputs(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,
+                          max_len: int, loss_rows: int = 0) -> tuple[dict[str, float], list[dict[str, str]]]:
+    """(evaluate()'s figures, the decoded outputs: one {"id", "agent", "output"} per decoded row, in decoding order).
 
     loss_rows > 0 measures the loss on that many rows only, each role in turn (rows_to_decode);
     the decoded rows are the first `limit` of those."""
@@ -170,9 +181,11 @@ def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, s
     try:
         losses = output_losses(model, tok, rows, max_len)
         decoded = rows_to_decode(rows, limit)
-        hits = exact_matches(model, tok, decoded, max_len) if decoded else []
+        # in full, not stopped at the first wrong token: the agent-level metrics read the whole output
+        texts = held_out_texts(model, tok, decoded, max_len) if decoded else []
     finally:
         model.train(was_training)
+    hits = [is_exact_match(text, row) for text, row in zip(texts, decoded)]
 
     metrics = {"held_out_loss": sum(s for s, _ in losses) / max(1, sum(n for _, n in losses))}
     for role in sorted({row["agent"] for row in rows}):
@@ -183,4 +196,5 @@ def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, s
     for role in sorted({row["agent"] for row in decoded}):
         mine = [hit for row, hit in zip(decoded, hits) if row["agent"] == role]
         metrics[f"exact_match.{role}"] = sum(mine) / len(mine)
-    return metrics | {"eval_rows": len(rows), "decoded_rows": len(decoded)}
+    outputs = [{"id": row["id"], "agent": row["agent"], "output": text} for row, text in zip(decoded, texts)]
+    return metrics | {"eval_rows": len(rows), "decoded_rows": len(decoded)}, outputs

@@ -18,14 +18,17 @@ other settings or other input files is refused):
     run.json                 the settings and the sha256 of every input file
     <stage>/state/           training.train's resumable state (bootstrap, cpt, sft, dpo)
     <stage>/checkpoint/      HF checkpoint (bf16) + manifest.json + the tokenizer files
+    <stage>/eval_outputs.jsonl  with --eval: each decoded held-out row's greedy output, {"id", "agent", "output"}
+                             (evaluate.py; the trainer service scores them with the agent-level metrics)
     <stage>/metrics.json     written last: the stage is done when it exists and the checkpoint verifies
-    base/metrics.json        with --base and --eval: the base's own figures
+    base/metrics.json        with --base and --eval: the base's own figures (and base/eval_outputs.jsonl)
     student/                 a copy of the last stage's checkpoint
     report.json              {"stages": [{"stage", "metrics", "checkpoint"}], "student", "tokenizer", "wall_s"}
 
 Running the same command again skips finished stages and resumes the one cut short
 from its state (training.train): the student is bit-identical to an uninterrupted run.
 With --eval, every stage (and the base) is measured on the held-out rows: evaluate.py.
+expand, whose figures are its start's (run_stage), copies its start's eval_outputs.jsonl.
 
 Under torchrun (distributed.py) every rank runs the same stages and trains its shard;
 rank 0 alone trains the tokenizer, gathers each trained model, writes run.json, the
@@ -51,7 +54,7 @@ from distillery_compute import distributed, progress
 from distillery_compute.checkpoint import MANIFEST, ChecksumError, load_checkpoint, save_checkpoint, verify_manifest
 from distillery_compute.dpo import dpo_step
 from distillery_compute.data import encode_rows
-from distillery_compute.evaluate import evaluate
+from distillery_compute.evaluate import evaluate_with_outputs
 from distillery_compute.expansion import ExpansionPlan, expand_blocks, expansion_plan, freeze_for_expansion
 from distillery_compute.merge import linear_merge, lora_scalings, merge_lora, task_arithmetic_merge
 from distillery_compute.model import ModelArgs, Transformer, count_params
@@ -89,6 +92,7 @@ MIN_BOOTSTRAP_VOCAB = 384   # 8 specials + 256 bytes + some merges (micro's 256 
 
 
 EVAL_KEYS = ("held_out_loss", "exact_match", "eval_rows", "decoded_rows")   # evaluate.py's figures
+EVAL_OUTPUTS = "eval_outputs.jsonl"   # a measured stage's decoded held-out outputs, beside its metrics.json
 
 
 class RunError(ValueError):
@@ -345,6 +349,15 @@ def write_json(path: Path, obj) -> None:
     os.replace(tmp, path)
 
 
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    """One JSON object a line, written as write_json writes (a kill leaves the old file or the new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    os.replace(tmp, path)
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -371,11 +384,14 @@ def claim_run_dir(options: RunOptions, inputs: dict[str, Path], base: Path | Non
 
 # ---------------------------------------------------------------------------- the run
 
-def measure(ckpt: Path, rows: list[dict], options: RunOptions) -> dict:
-    """evaluate.py's figures for a checkpoint as saved (bf16 weights, its own tokenizer files)."""
+def measure(ckpt: Path, rows: list[dict], options: RunOptions, stage: str) -> dict:
+    """evaluate.py's figures for a checkpoint as saved (bf16 weights, its own tokenizer files); its
+    decoded outputs go to <stage>/eval_outputs.jsonl."""
     model, _, tok = load_start(ckpt, options)
-    return evaluate(model, tok, rows, options.eval_limit, stage_config("sft", options.preset).max_len,
-                    loss_rows=options.eval_rows)
+    metrics, outputs = evaluate_with_outputs(model, tok, rows, options.eval_limit,
+                                             stage_config("sft", options.preset).max_len, loss_rows=options.eval_rows)
+    write_jsonl(stage_dir(options, stage) / EVAL_OUTPUTS, outputs)
+    return metrics
 
 
 def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], start: Path | None,
@@ -414,8 +430,11 @@ def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], star
                 # as much as the start's evaluation (minutes for a 135M model on CPU)
                 metrics |= {k: v for k, v in start_metrics.items() if k.startswith(EVAL_KEYS)}
                 metrics["eval_from"] = "base"
+                base_outputs = stage_dir(options, "base") / EVAL_OUTPUTS
+                if base_outputs.is_file():   # and so are its outputs
+                    shutil.copyfile(base_outputs, stage_dir(options, stage) / EVAL_OUTPUTS)
             elif rows.get("eval"):
-                metrics |= measure(ckpt, rows["eval"], options)
+                metrics |= measure(ckpt, rows["eval"], options, stage)
             metrics["wall_s"] = round(time.monotonic() - t0, 3)
             write_json(stage_dir(options, stage) / "metrics.json", metrics)   # last: it marks the stage done
         distributed.barrier()
@@ -424,7 +443,7 @@ def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], star
 
 
 def evaluate_base(options: RunOptions, rows: dict[str, list[dict]], base: Path) -> tuple[dict, bool]:
-    """The given base's figures, measured once per run dir (base/metrics.json)."""
+    """The given base's figures, measured once per run dir (base/metrics.json, after base/eval_outputs.jsonl)."""
     progress.emit("stage_start", stage="base")
     path = stage_dir(options, "base") / "metrics.json"
     skipped = path.is_file()
@@ -434,7 +453,7 @@ def evaluate_base(options: RunOptions, rows: dict[str, list[dict]], base: Path) 
     else:
         metrics = {}
         if distributed.is_main():   # rank 0 measures; the others wait
-            metrics = measure(base, rows["eval"], options)
+            metrics = measure(base, rows["eval"], options, "base")
             write_json(path, metrics)
         distributed.barrier()
     progress.emit("stage_done", stage="base", checkpoint=str(base), metrics=metrics, skipped=skipped)

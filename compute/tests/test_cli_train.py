@@ -81,6 +81,9 @@ def test_a_run_writes_every_stage_a_report_and_a_student_transformers_loads(fini
         assert Path(report["stages"][STAGES.index(stage)]["checkpoint"]) == run_dir / stage / "checkpoint"
         assert {"held_out_loss", "exact_match"} <= metrics[stage].keys()
         assert all(f"exact_match.{r}" in metrics[stage] and f"held_out_loss.{r}" in metrics[stage] for r in ROLES)
+        # and its decoded held-out outputs beside its metrics, one a decoded row
+        outputs = [json.loads(line) for line in (run_dir / stage / "eval_outputs.jsonl").read_text().splitlines()]
+        assert len(outputs) == metrics[stage]["decoded_rows"] == 6 and {o["agent"] for o in outputs} == set(ROLES)
     assert metrics["expand"]["layers_after"] == 2 * metrics["expand"]["layers_before"] == 4
     # expansion is an identity, and evaluation reads the saved checkpoints: the same figures
     assert metrics["expand"]["held_out_loss"] == metrics["bootstrap"]["held_out_loss"]
@@ -162,9 +165,12 @@ def test_expand_reports_its_starts_figures_which_measuring_it_gives(data, finish
     assert stages["expand"]["eval_from"] == "base" and "eval_from" not in stages["sft"]
     assert (stages["base"]["eval_rows"], stages["base"]["decoded_rows"]) == (4, 3)
     measured = measure(tmp_path / "run" / "expand" / "checkpoint", read_jsonl(data["eval"], "sft"),
-                       RunOptions(run_dir=tmp_path / "run", preset="micro", eval_limit=3, eval_rows=4))
+                       RunOptions(run_dir=tmp_path / "run", preset="micro", eval_limit=3, eval_rows=4), "remeasured")
     for key, value in measured.items():
         assert stages["expand"][key] == stages["base"][key] == pytest.approx(value, abs=1e-6), key
+    # so are its outputs: copied from the base's, and what measuring it decodes
+    outputs = {name: (tmp_path / "run" / name / "eval_outputs.jsonl").read_text() for name in ("base", "expand", "remeasured")}
+    assert outputs["expand"] == outputs["base"] == outputs["remeasured"] and len(outputs["base"].splitlines()) == 3
 
 
 # ---------------------------------------------------------------------------- bad input

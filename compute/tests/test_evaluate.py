@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from distillery_compute.data import encode_sft
-from distillery_compute.evaluate import evaluate, greedy_decode, rows_to_decode
+from distillery_compute.evaluate import evaluate, evaluate_with_outputs, greedy_decode, held_out_texts, rows_to_decode
 
 ROWS = [{"id": str(i), "agent": agent, "prompt": f"<|user|>\nquestion {i} for the {agent}", "output": f"answer {i}!"}
         for i, agent in enumerate(["planner", "explainer", "planner", "understander", "planner"])]
@@ -52,24 +52,51 @@ def test_greedy_decode_stops_at_eos_or_the_cap(tok):
     assert greedy_decode(oracle, prompt, 2, tok.eos_id) == target[:2]
 
 
-def test_exact_match_stops_decoding_once_the_output_can_no_longer_match(tok):
-    """A model that goes wrong at once costs a forward or two, not the target's length."""
-    row = {**ROWS[0], "output": "answer 0! " * 20}
-    oracle = oracle_for(tok, [row], {0: "nonsense " * 20})
-    calls = 0
-    forward = oracle.forward
+def counting(oracle: Oracle) -> list[int]:
+    """Counts the oracle's forwards from now on: the returned list's one element."""
+    calls, forward = [0], oracle.forward
 
     def counted(ids, attention_mask=None):
-        nonlocal calls
-        calls += 1
+        calls[0] += 1
         return forward(ids, attention_mask)
 
     oracle.forward = counted
-    metrics = evaluate(oracle, tok, [row], limit=1, max_len=512)
+    return calls
+
+
+def test_evaluation_decodes_a_wrong_output_in_full_and_returns_it(tok):
+    """The agent-level metrics read the whole output: a row that goes wrong at once is still decoded
+    to eos (or the target's length + EXTRA_NEW_TOKENS), and exact match is judged on that text."""
+    row = {**ROWS[0], "output": "answer 0! " * 20}
+    oracle = oracle_for(tok, [row], {0: "nonsense " * 3})
+    calls = counting(oracle)
+    metrics, outputs = evaluate_with_outputs(oracle, tok, [row], limit=1, max_len=512)
     assert metrics["exact_match"] == 0.0
-    assert calls <= 1 + 3   # the loss batch, then decoding stops within the first word
+    assert outputs == [{"id": "0", "agent": "planner", "output": "nonsense " * 3}]
+    assert calls[0] == 1 + len(tok.encode("nonsense " * 3)) + 1   # the loss batch, every token, then eos
 
     assert evaluate(oracle_for(tok, [row]), tok, [row], limit=1, max_len=512)["exact_match"] == 1.0
+
+
+def test_held_out_texts_can_stop_once_the_output_can_no_longer_match(tok):
+    """For a caller that wants exact match alone: a model that goes wrong at once costs a forward or two."""
+    row = {**ROWS[0], "output": "answer 0! " * 20}
+    oracle = oracle_for(tok, [row], {0: "nonsense " * 20})
+    calls = counting(oracle)
+    [text] = held_out_texts(oracle, tok, [row], max_len=512, stop_on_mismatch=True)
+    assert calls[0] <= 3 and not row["output"].startswith(text.strip())   # stopped within the first word
+    assert held_out_texts(oracle, tok, [row], max_len=512)[0].strip() == ("nonsense " * 20).strip()
+
+
+def test_the_outputs_are_the_decoded_rows_each_role_in_turn(tok):
+    wrong = {2: "answer 7!"}
+    metrics, outputs = evaluate_with_outputs(oracle_for(tok, ROWS, wrong), tok, ROWS, limit=4, max_len=256)
+    assert [o["id"] for o in outputs] == [r["id"] for r in rows_to_decode(ROWS, 4)] == ["1", "0", "3", "2"]
+    assert all(o["agent"] == ROWS[int(o["id"])]["agent"] for o in outputs)
+    assert {o["id"]: o["output"] for o in outputs}["2"] == "answer 7!"
+    assert [o["output"] for o in outputs if o["id"] != "2"] == [ROWS[i]["output"] for i in (1, 0, 3)]
+    assert metrics["exact_match"] == 0.75 and metrics["decoded_rows"] == len(outputs)
+    assert evaluate_with_outputs(oracle_for(tok, ROWS), tok, ROWS, limit=0, max_len=256)[1] == []
 
 
 def test_a_perfect_model_scores_1_and_near_zero_loss_and_a_wrong_role_scores_0(tok):

@@ -159,3 +159,47 @@ def test_sft_lora_merged_equals_unmerged_in_the_forward_pass():
         merged = merged_model(peft_model, args)
         torch.testing.assert_close(merged(tokens), unmerged, rtol=1e-5, atol=1e-5)
     assert type(merged) is Transformer and not any("lora" in k for k in merged.state_dict())
+
+
+# ---------------------------------------------------------------------------- held-out outputs beside the metrics
+
+@pytest.fixture(scope="module")
+def micro_base(tok_dir, tmp_path_factory) -> Path:
+    """A micro checkpoint (untrained) with the tokenizer beside it, as a --base."""
+    from distillery_compute.tokenizer import ChatTokenizer
+    model, args = micro(ChatTokenizer.load(tok_dir).vocab_size, seed=3)
+    return save_stage(StageOutput(model, args), tok_dir, RunOptions(run_dir=tmp_path_factory.mktemp("base"), preset="micro"),
+                      "import")
+
+
+def read_outputs(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_the_base_and_each_stage_write_their_decoded_outputs_and_expand_copies_the_bases(micro_base, tmp_path, capsys):
+    from distillery_compute.evaluate import held_out_texts, rows_to_decode
+    from distillery_compute.stages import EVAL_OUTPUTS, evaluate_base, load_start, measure, run_stage
+    options = RunOptions(run_dir=tmp_path, preset="micro", eval_limit=4, expand_every=1)
+    rows = {"eval": ROWS["eval"]}
+    base_metrics, skipped = evaluate_base(options, rows, micro_base)
+    assert not skipped and base_metrics["decoded_rows"] == 4
+
+    # the decoded rows, each role in turn, with the text greedy decoding gives the checkpoint as saved
+    outputs = read_outputs(tmp_path / "base" / EVAL_OUTPUTS)
+    decoded = rows_to_decode(ROWS["eval"], 4)
+    assert [(o["id"], o["agent"]) for o in outputs] == [(r["id"], r["agent"]) for r in decoded]
+    model, _, tok = load_start(micro_base, options)
+    max_len = stage_config("sft", "micro").max_len
+    assert [o["output"] for o in outputs] == held_out_texts(model, tok, decoded, max_len)
+    assert base_metrics["exact_match"] == sum(o["output"].strip() == r["output"].strip()
+                                              for o, r in zip(outputs, decoded)) / 4
+
+    # expand computes the base's logits exactly: its figures and outputs are the base's, copied
+    ckpt, metrics, _ = run_stage("expand", options, rows, micro_base, None, base_metrics)
+    assert metrics["eval_from"] == "base"
+    assert (tmp_path / "expand" / EVAL_OUTPUTS).read_bytes() == (tmp_path / "base" / EVAL_OUTPUTS).read_bytes()
+
+    # a measured stage writes its own beside its metrics (here the expanded checkpoint, measured)
+    measured = measure(ckpt, ROWS["eval"], options, "sft")
+    assert measured["decoded_rows"] == 4
+    assert read_outputs(tmp_path / "sft" / EVAL_OUTPUTS) == outputs
