@@ -44,21 +44,7 @@ describe('distillery stress', () => {
 
   it('fails the scenarios of an agents backend that ignores a car being sold, on the turn after the sale and for that reason', async () => {
     // The backend answers the sale but never makes it: the car stays on sale under the agents.
-    const ignoringSales = async (): Promise<StressBackend> => {
-      const teacher = await embeddedAgents(7);
-      const port = teacher.port;
-      return {
-        name: 'the reference teacher, blind to sold cars',
-        close: () => teacher.close(),
-        port: {
-          createSession: (request) => port.createSession(request),
-          sendMessage: (request) => port.sendMessage(request),
-          getTurnTrace: (sessionId, turnId) => port.getTurnTrace(sessionId, turnId),
-          applyBusinessChange: (change: BusinessChange) =>
-            change.vehicleStatus ? Promise.resolve({ rulesVersion: 1, rulesJson: '{}', previousRulesJson: '{}', previousVehicleStatus: 'sold' }) : port.applyBusinessChange(change),
-        },
-      };
-    };
+    const ignoringSales = () => blindTo((change) => change.vehicleStatus !== undefined, 'the reference teacher, blind to sold cars');
     const lines: string[] = [];
     const outcome = await stressCommand(parseStressArguments(['--scenarios', '12', '--require-pass-rate', '100'], {}), (line) => lines.push(line), ignoringSales);
     const results = outcome.runs[0]!;
@@ -74,4 +60,34 @@ describe('distillery stress', () => {
     expect(outcome.exitCode).toBe(1);
     expect(lines.at(-1)).toMatch(/^pass\^1 \d+\.\d\d% is below the required 100%$/);
   }, 300_000);
+
+  it('fails the scenarios of an agents backend that ignores rule changes and tools switched off, for the rule it broke', async () => {
+    const blind = () => blindTo((change) => change.rulesPatch !== undefined || change.toolAvailability !== undefined, 'the reference teacher, blind to rules and tools');
+    const outcome = await stressCommand(parseStressArguments(['--scenarios', '12'], {}), () => undefined, blind);
+    const results = outcome.runs[0]!;
+    const switched = results.filter((result) => /\((rule change|tool off on)\)/.test(result.description));
+    expect(switched.length).toBeGreaterThanOrEqual(6);
+    for (const result of switched) {
+      expect(result.passed).toBe(false);
+      expect(result.firstFailure).toMatchObject({ kind: 'rule', reason: expect.stringMatching(/^(planned |made |the reply gives |called \w+, which is switched off)/) });
+      expect([3, 4]).toContain(result.firstFailure!.turn);
+    }
+    expect(results.filter((result) => !switched.includes(result)).every((result) => result.passed)).toBe(true);
+  }, 300_000);
 });
+
+/** The embedded teacher behind a port that answers the business changes `ignored` picks without making them. */
+async function blindTo(ignored: (change: BusinessChange) => boolean, name: string): Promise<StressBackend> {
+  const teacher = await embeddedAgents(7);
+  const port = teacher.port;
+  return {
+    name,
+    close: () => teacher.close(),
+    port: {
+      createSession: (request) => port.createSession(request),
+      sendMessage: (request) => port.sendMessage(request),
+      getTurnTrace: (sessionId, turnId) => port.getTurnTrace(sessionId, turnId),
+      applyBusinessChange: (change) => (ignored(change) ? Promise.resolve({ rulesVersion: 1, rulesJson: '{}', previousRulesJson: '{}', previousVehicleStatus: 'sold' }) : port.applyBusinessChange(change)),
+    },
+  };
+}
