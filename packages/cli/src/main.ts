@@ -3,10 +3,11 @@
  * distillery — `./distillery run` runs the whole loop embedded; `./distillery simulate` starts a
  * campaign on a simulator service; `./distillery stress` runs the E2E stress test against the
  * agents (the reference teacher by default); `./distillery status` shows runs,
- * datasets, checkpoints and their lineage. `--help` for the options.
+ * datasets, checkpoints and their lineage; `./distillery console` serves the web console on them. `--help` for the options.
  */
 import { ConfigError } from '@distillery/config';
 import { drainOnSignals } from '@distillery/service-kit';
+import { consoleCommand } from './console.command.js';
 import { runCommand } from './run.command.js';
 import { parseSimulateArguments, simulateCommand } from './simulate.command.js';
 import { statusCommand } from './status.command.js';
@@ -15,7 +16,10 @@ import { parseStressArguments, stressCommand } from './stress.command.js';
 const USAGE = `usage: distillery <command> [options]
 
 commands:
-  run [--serve]   run the whole loop embedded (in-process bus, PGlite, CPU); --serve keeps /health and /metrics up
+  run [--serve]   run the whole loop embedded (in-process bus, PGlite, CPU), its progress live on the web console at
+                  <url>/console; --serve keeps the platform (/health, /metrics, /console) up afterwards
+  console         the web console on the data dir's runs, datasets, checkpoints and traces, with a chat playground:
+                  the embedded platform at http://127.0.0.1:7100/console (DISTILLERY_HTTP_PORT) until Ctrl-C
   simulate        start a campaign on a running simulator service and follow it to completion:
                   [--url URL (default $DISTILLERY_SIMULATOR_URL or http://127.0.0.1:7102)] [--spec campaign.json]
                   [--count N] [--seed N] [--concurrency N] [--max-turns N] [--policy reference|llm] [--id CAMPAIGN_ID]
@@ -51,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return (await stressCommand(parsed, (line) => process.stdout.write(`${line}\n`))).exitCode;
   }
-  const unknown = rest.filter((arg) => arg !== (command === 'status' ? '--all' : '--serve'));
+  const unknown = rest.filter((arg) => command === 'console' || arg !== (command === 'status' ? '--all' : '--serve'));
   if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
@@ -64,11 +68,21 @@ async function main(argv: string[]): Promise<number> {
     const serve = rest.includes('--serve');
     const { app } = await runCommand({ env: process.env, serve });
     if (serve) {
-      process.stdout.write(`serving ${app.url}/health and ${app.url}/metrics — Ctrl-C to drain and stop\n`);
+      process.stdout.write(`serving ${app.url}/health, ${app.url}/metrics and the console at ${app.url}/console — Ctrl-C to drain and stop\n`);
       drainOnSignals(app);
       return -1;
     }
     return 0;
+  }
+  if (command === 'console') {
+    if (rest.length > 0) {
+      process.stderr.write(`distillery console: unknown option ${rest.join(' ')}\n${USAGE}\n`);
+      return 2;
+    }
+    const app = await consoleCommand(process.env);
+    process.stdout.write(`console: ${app.url}/console (data in ${app.platform.config.DISTILLERY_DATA_DIR}) — Ctrl-C to stop\n`);
+    drainOnSignals(app);
+    return -1;
   }
   if (command === 'status') return statusCommand(process.env, (line) => process.stdout.write(`${line}\n`), { all: rest.includes('--all') });
   process.stderr.write(`distillery: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);

@@ -1,7 +1,11 @@
+import { LiveRunBoard } from '@distillery/console';
+
 /** Progress lines for long commands: `[step/total] label … detail (1.2 s)`, and a closing summary. */
 export class ProgressPrinter {
   private step = 0;
   private readonly started = Date.now();
+  /** The same steps for the web console (`/console` shows them while the run goes on). */
+  readonly live = new LiveRunBoard();
 
   constructor(
     private readonly total: number,
@@ -12,13 +16,17 @@ export class ProgressPrinter {
     const step = ++this.step;
     const started = Date.now();
     this.write(`[${step}/${this.total}] ${label} …`);
+    this.live.begin(step, this.total, label);
     const result = await work();
-    this.write(`[${step}/${this.total}] ${label}: ${describe(result)} (${seconds(Date.now() - started)})`);
+    const detail = describe(result);
+    this.live.finish(step, detail);
+    this.write(`[${step}/${this.total}] ${label}: ${detail} (${seconds(Date.now() - started)})`);
     return result;
   }
 
   note(label: string, detail: string): void {
-    this.write(`[${++this.step}/${this.total}] ${label}: ${detail}`);
+    this.live.note(++this.step, this.total, label, detail);
+    this.write(`[${this.step}/${this.total}] ${label}: ${detail}`);
   }
 
   elapsed(): string {

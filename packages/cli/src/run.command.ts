@@ -3,6 +3,7 @@ import { computeInfo, IMPORTABLE_BASES } from '@distillery/compute';
 import { traceRawContract } from '@distillery/contracts';
 import { DEFAULT_TRAINER_PRESET } from '@distillery/trainer';
 import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/service-kit';
+import { ConsoleModule } from '@distillery/console';
 import { ALL_SERVICES } from './all-services.js';
 import { fp8IdOf } from '@distillery/serving';
 import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter } from './loop-stages.js';
@@ -85,8 +86,8 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
   const app = await progress.run(
     'platform',
-    () => startApp(ALL_SERVICES, { name: 'embedded', env, defaultPort: 0 }),
-    (running) => `${ALL_SERVICES.length} services up at ${running.url} (data in ${running.platform.config.DISTILLERY_DATA_DIR})`,
+    () => startApp(ALL_SERVICES, { name: 'embedded', env, defaultPort: 0, modules: [ConsoleModule.forRoot({ liveRun: { runId, board: progress.live } })] }),
+    (running) => `${ALL_SERVICES.length} services up at ${running.url} (console ${running.url}/console, data in ${running.platform.config.DISTILLERY_DATA_DIR})`,
   );
   const health = await progress.run(
     'health',

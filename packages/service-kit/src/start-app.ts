@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
@@ -28,6 +28,8 @@ export interface StartAppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The port when DISTILLERY_HTTP_PORT is not set (0: any free port). */
   readonly defaultPort: number;
+  /** Nest modules served next to the services' (the CLI's web console, @distillery/console); the platform is injectable in them. */
+  readonly modules?: ReadonlyArray<Type | DynamicModule>;
 }
 
 @Module({})
@@ -46,7 +48,7 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
   try {
     const root: DynamicModule = {
       module: DistilleryAppModule,
-      imports: [PlatformModule.forRoot(platform, services), ...services.flatMap((service) => (service.module ? [service.module] : []))],
+      imports: [PlatformModule.forRoot(platform, services), ...services.flatMap((service) => (service.module ? [service.module] : [])), ...(options.modules ?? [])],
     };
     const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false });
     // The HTTP edge of every service: JSON bodies only (415), no bad text or over-long parameter (400 naming the field), bounded error bodies.
