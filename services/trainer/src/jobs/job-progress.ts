@@ -1,6 +1,7 @@
 import type { ComputeEvent } from '@distillery/compute';
 import { finiteOrNull, type JobSnapshot, NO_PROGRESS, TrackedProgress } from '@distillery/jobs';
-import { type LossPoint, MAX_CURVE_POINTS, type StageResult } from './stage-result.js';
+import type { MetricSummary } from '@distillery/evaluation';
+import { type LossPoint, MAX_CURVE_POINTS, type StageResult, withAgentMetrics } from './stage-result.js';
 
 /** What a training job's row says about its progress: each stage finished so far, besides what every job says. */
 export interface TrainingSnapshot extends JobSnapshot {
@@ -38,6 +39,14 @@ export class JobProgress extends TrackedProgress<TrainingSnapshot> {
       this.curve = [];
       this.update({ stage, stages: [...this.snapshot.stages.filter((done) => done.stage !== stage), result] });
     }
+  }
+
+  /**
+   * Adds what the trainer measured after the compute job to a finished stage: its agent-level
+   * metrics (the summaries, and their means as `agent.<agent>.<metric>` figures).
+   */
+  addAgentMetrics(stage: string, summaries: readonly MetricSummary[]): void {
+    this.update({ stages: this.snapshot.stages.map((done) => (done.stage === stage ? withAgentMetrics(done, summaries) : done)) });
   }
 
   private record(event: ComputeEvent): void {

@@ -1,3 +1,5 @@
+import type { MetricSummary } from '@distillery/evaluation';
+
 /** One point of a stage's loss curve: an optimizer step's loss (and DPO's reward margin) as the step's progress line gave it. */
 export interface LossPoint {
   readonly step: number;
@@ -18,6 +20,12 @@ export interface StageResult {
    * resumed after a give-back starts its curve at the step it resumed from.
    */
   readonly curve?: readonly LossPoint[];
+  /**
+   * The agent-level metrics of the stage's decoded held-out outputs with their 95% intervals,
+   * scored by the trainer after the compute job (their means are also in `metrics` as
+   * `agent.<agent>.<metric>`); absent for a stage that decoded nothing.
+   */
+  readonly agentMetrics?: readonly MetricSummary[];
 }
 
 /** The most points a stage's curve keeps in the job's row: past it, every other point is dropped. */
@@ -26,4 +34,14 @@ export const MAX_CURVE_POINTS = 500;
 /** The numeric, finite figures of a stage: what messages and manifests carry. */
 export function numericMetrics(metrics: Readonly<Record<string, unknown>>): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])));
+}
+
+/** The means of agent-level summaries as stage figures: `agent.<agent>.<metric>` (`agent.turn.whole_turn_success` for whole turns). */
+export function agentFigures(summaries: readonly MetricSummary[]): Record<string, number> {
+  return Object.fromEntries(summaries.map((summary) => [`agent.${summary.agent}.${summary.metric}`, summary.mean]));
+}
+
+/** A stage's result with its agent-level metrics: the summaries kept, their means added to its figures (agentFigures). */
+export function withAgentMetrics(result: StageResult, summaries: readonly MetricSummary[]): StageResult {
+  return { ...result, metrics: { ...result.metrics, ...agentFigures(summaries) }, agentMetrics: summaries };
 }

@@ -7,7 +7,7 @@ export interface FixtureRows {
   readonly sft: ReadonlyArray<{ id: string; agent: string; prompt: string; output: string }>;
   readonly dpo: ReadonlyArray<{ id: string; agent: string; prompt: string; chosen: string; rejected: string }>;
   /** Held-out rows, as sft. */
-  readonly eval: ReadonlyArray<{ id: string; agent: string; prompt: string; output: string }>;
+  readonly eval: ReadonlyArray<{ id: string; agent: string; prompt: string; output: string; turnId?: string }>;
 }
 
 const VEHICLES = [
@@ -74,11 +74,15 @@ export function fixtureRows(): FixtureRows {
 /**
  * Stores the fixture parts and a dataset manifest in the artifact store and returns the
  * datasets.ready message a curator would have sent for them (tests of the trainer, before or
- * without a curator).
+ * without a curator). `evalRows` replaces the held-out part (the fixture's calls are in a compact
+ * form the agent-level metrics cannot read; a test of them brings rows in the agents' own form).
  */
-export async function publishFixtureDataset(store: ArtifactStore, options: { readonly datasetId: string; readonly version?: number; readonly campaignId?: string }): Promise<DatasetReady> {
+export async function publishFixtureDataset(
+  store: ArtifactStore,
+  options: { readonly datasetId: string; readonly version?: number; readonly campaignId?: string; readonly evalRows?: FixtureRows['eval'] },
+): Promise<DatasetReady> {
   const version = options.version ?? 1;
-  const rows = fixtureRows();
+  const rows = { ...fixtureRows(), ...(options.evalRows ? { eval: options.evalRows } : {}) };
   const { manifest, parts } = await storeDatasetRows(store, { ...rows }, {
     id: `${options.datasetId}.v${version}`,
     createdBy: 'trainer-fixture',

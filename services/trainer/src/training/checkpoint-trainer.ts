@@ -1,14 +1,17 @@
 import { DatasetPartMissingError, JobRunDirs } from '@distillery/jobs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ArtifactStore } from '@distillery/artifacts';
 import { runTrainJob, type TrainEvent } from '@distillery/compute';
 import type { CheckpointBf16, DatasetReady } from '@distillery/contracts';
+import { type MetricSummary, readEvalRows } from '@distillery/evaluation';
 import { importsBase } from '../config/trainer.config.js';
-import { numericMetrics } from '../jobs/stage-result.js';
+import { agentFigures, numericMetrics, withAgentMetrics } from '../jobs/stage-result.js';
 import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
 import type { TrainingContext, TrainingRunner } from '../queue/training-runner.js';
 import { BaseImporter } from './base-importer.js';
 import { publishCheckpoint } from './publish-checkpoint.js';
+import { scoreStageOutputs } from './stage-agent-metrics.js';
 
 /** The parts the stages train on; `eval` (held-out) is used when present. */
 export const REQUIRED_PARTS = ['cpt', 'sft', 'dpo'] as const;
@@ -35,7 +38,9 @@ export function checkpointIdOf(jobId: string): string {
  * The real TrainingRunner: resolves the dataset's parts in the artifact store (sha256 verified),
  * imports (or verifies) the packaged base when the preset trains on one (BaseImporter),
  * runs `python -m distillery_compute train` in the job's run dir (resuming it when it exists),
- * folds its progress into the job and the logs, and publishes the student with its manifest.
+ * folds its progress into the job and the logs, scores each stage's decoded held-out outputs with
+ * the agent-level metrics (into the stage's figures, the job's row and the checkpoint manifest),
+ * and publishes the student with its manifest.
  */
 export class CheckpointTrainer {
   private readonly bases: BaseImporter;
@@ -90,7 +95,13 @@ export class CheckpointTrainer {
         },
       },
     );
-    const stages = done.stages.map((stage) => ({ stage: stage.stage, metrics: stage.metrics, skipped: stage.skipped === true }));
+    const measured = parts.eval ? await this.agentMetricsOf(runDir, done.stages.map((stage) => stage.stage), parts.eval, context) : new Map<string, MetricSummary[]>();
+    for (const [stage, summaries] of measured) context.progress.addAgentMetrics(stage, summaries);
+    const stages = done.stages.map((stage) => {
+      const result = { stage: stage.stage, metrics: stage.metrics, skipped: stage.skipped === true };
+      const summaries = measured.get(stage.stage);
+      return summaries ? withAgentMetrics(result, summaries) : result;
+    });
     return publishCheckpoint(artifacts, {
       checkpointId: checkpointIdOf(job.id),
       modelId: job.modelId,
@@ -105,6 +116,16 @@ export class CheckpointTrainer {
       wallSeconds: done.wall_s,
     });
   };
+
+  /** Each stage's agent-level metrics over the outputs it decoded (stages that decoded none are absent), a log line each. */
+  private async agentMetricsOf(runDir: string, stages: readonly string[], evalPath: string, context: TrainingContext): Promise<Map<string, MetricSummary[]>> {
+    const started = Date.now();
+    const measured = await scoreStageOutputs(runDir, stages, readEvalRows(await readFile(evalPath, 'utf8')));
+    for (const [stage, summaries] of measured) {
+      context.logger.info({ stage, metrics: agentFigures(summaries), seconds: (Date.now() - started) / 1_000 }, 'training: agent-level metrics of the stage’s held-out outputs');
+    }
+    return measured;
+  }
 
   /** The local path of each part the stages read, each verified against its sha256 first. */
   private async partsOf(dataset: DatasetReady): Promise<{ cpt: string; sft: string; dpo: string; eval?: string }> {

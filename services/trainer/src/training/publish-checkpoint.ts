@@ -59,8 +59,10 @@ export interface CheckpointToPublish {
 /**
  * Puts every file of the student dir into the artifact store (each checked against the sha256 the
  * compute plane's manifest.json lists), then the checkpoint manifest — files, training settings,
- * model config, each stage's figures, lineage to the dataset's manifest, the pretrained base and its
- * licence when the student has one — and returns the checkpoints.bf16 message that announces it.
+ * model config, each stage's figures, the agent-level metrics with their intervals per stage
+ * (`attributes.agentMetrics`: `{ [stage]: MetricSummary[] }`, their means also among the stage's
+ * figures as `agent.<agent>.<metric>`), lineage to the dataset's manifest, the pretrained base and
+ * its licence when the student has one — and returns the checkpoints.bf16 message that announces it.
  */
 export async function publishCheckpoint(store: ArtifactStore, input: CheckpointToPublish): Promise<CheckpointBf16> {
   const parents = [input.dataset.manifest.sha256];
@@ -76,6 +78,9 @@ export async function publishCheckpoint(store: ArtifactStore, input: CheckpointT
   files['report.json'] = await store.put({ path: input.reportPath }, { kind: 'training-report', parents });
 
   const stages = input.stages.map((stage) => ({ stage: stage.stage, metrics: numericMetrics(stage.metrics) }));
+  // the intervals of each stage's agent-level metrics, kept once: in attributes.agentMetrics, not in attributes.stages
+  const agentMetrics = Object.fromEntries(input.stages.flatMap((stage) => (stage.agentMetrics ? [[stage.stage, stage.agentMetrics]] : [])));
+  const stageResults = input.stages.map(({ agentMetrics: _summaries, ...stage }) => stage);
   const base = pretrainedBaseOf(listed);
   const manifest = await store.putManifest({
     id: input.checkpointId,
@@ -91,7 +96,8 @@ export async function publishCheckpoint(store: ArtifactStore, input: CheckpointT
       format: 'bf16',
       training: input.settings,
       model: JSON.parse(await readFile(join(input.studentDir, 'config.json'), 'utf8')) as unknown,
-      stages: input.stages,
+      stages: stageResults,
+      ...(Object.keys(agentMetrics).length ? { agentMetrics } : {}),
       dataset: { datasetId: input.dataset.datasetId, version: input.dataset.version, manifest: input.dataset.manifest, eventId: input.datasetEventId, counts: input.dataset.counts },
       wallSeconds: input.wallSeconds,
       ...(base ? { base } : {}),
