@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine (`npm test`; CI's .ci/run calls exactly this):
-# installs what it needs (npm packages, the compute venv with torch, the Kafka jars, PostgreSQL),
+# installs what it needs (npm packages, the compute venv with torch, the Kafka jars, PostgreSQL,
+# Debian's chromium for the web console's browser test),
 # builds, lints, checks generated files for drift, starts Kafka and PostgreSQL on 127.0.0.1,
 # runs the unit, integration and compute tests, stops the servers, and prints one summary line.
 set -euo pipefail
@@ -10,11 +11,21 @@ started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 logs=$(mktemp -d "${TMPDIR:-/tmp}/distillery-test.XXXXXX")
 
+# Debian's chromium for the console's browser test (packages/console/integration), kept once installed.
+install_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium
+}
+
 # Slow downloads first, in the background, while npm installs and tsc builds.
-step "fetching the Kafka broker and PostgreSQL in the background (logs in $logs)"
+step "fetching the Kafka broker, PostgreSQL and Chromium in the background (logs in $logs)"
 bash infra/kafka/kafka.sh fetch >"$logs/kafka-fetch.log" 2>&1 &
 kafka_fetch=$!
-bash infra/postgres/postgres.sh install >"$logs/postgres-install.log" 2>&1 &
+# One apt-get at a time: chromium after PostgreSQL.
+{ bash infra/postgres/postgres.sh install >"$logs/postgres-install.log" 2>&1 && install_chromium >"$logs/chromium-install.log" 2>&1; } &
 postgres_install=$!
 
 step "npm packages"
@@ -37,7 +48,7 @@ bash compute/bootstrap.sh
 
 step "servers"
 wait "$kafka_fetch" || { cat "$logs/kafka-fetch.log"; exit 1; }
-wait "$postgres_install" || { cat "$logs/postgres-install.log"; exit 1; }
+wait "$postgres_install" || { cat "$logs/postgres-install.log" "$logs/chromium-install.log" 2>/dev/null; exit 1; }
 stop_servers() {
   bash infra/kafka/kafka.sh stop || true
   bash infra/postgres/postgres.sh stop || true
@@ -48,6 +59,8 @@ bash infra/kafka/kafka.sh start
 bash infra/postgres/postgres.sh start
 export DISTILLERY_TEST_KAFKA_BROKERS="$(bash infra/kafka/kafka.sh brokers)"
 export DISTILLERY_TEST_DATABASE_URL="$(bash infra/postgres/postgres.sh url)"
+# The console's browser test saves a screenshot of each page here.
+export DISTILLERY_CONSOLE_SCREENSHOTS="$logs/console-screenshots"
 
 status=0
 step "unit tests (vitest)"
@@ -61,4 +74,5 @@ compute/.venv/bin/python -m pytest compute/tests -q --junitxml="$logs/compute.xm
 
 step "summary"
 node scripts/test-summary.mjs "$logs/unit.json" "$logs/integration.json" "$logs/compute.xml"
+echo "console screenshots: $DISTILLERY_CONSOLE_SCREENSHOTS"
 exit $status
