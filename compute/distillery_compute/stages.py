@@ -340,22 +340,22 @@ def save_stage(output: StageOutput, tok_dir: Path, options: RunOptions, stage: s
     return out
 
 
-def write_json(path: Path, obj) -> None:
+def write_text(path: Path, text: str) -> None:
     """Written to a temporary file and renamed: a kill leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w") as f:
-        f.write(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n")
+        f.write(text)
     os.replace(tmp, path)
+
+
+def write_json(path: Path, obj) -> None:
+    write_text(path, json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n")
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
-    """One JSON object a line, written as write_json writes (a kill leaves the old file or the new one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    os.replace(tmp, path)
+    """One JSON object a line."""
+    write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def sha256(path: Path) -> str:
