@@ -8,6 +8,7 @@ import { ALL_SERVICES } from './all-services.js';
 import { fp8IdOf } from '@distillery/serving';
 import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter } from './loop-stages.js';
 import { awaitGate, gateReportOf, gateTable } from './deploy-gate-step.js';
+import { gateEvaluations, teacherEvaluation } from './teacher-evaluation.js';
 import { collectRunReport } from './report/collect-run-report.js';
 import { describeFp8 } from './report/fp8-figures.js';
 import { renderRunReport } from './report/render-run-report.js';
@@ -82,7 +83,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const startedAt = new Date().toISOString();
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
-  const progress = new ProgressPrinter(11 + stages.length);
+  const progress = new ProgressPrinter(13 + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
   const app = await progress.run(
     'platform',
@@ -195,8 +196,22 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (stage.implemented ? stagesRun : stagesMissing).push(name);
   }
 
+  // The teacher's own outputs on the held-out rows, scored as every model is: Figure 3's reference row.
+  const teacher = await progress.run('evaluation: the teacher’s agent-level figures on the held-out rows', () => teacherEvaluation(app, dataset), (result) =>
+    result ? `${result.summaries.filter((summary) => summary.agent === 'turn').map((summary) => `whole-turn success ${summary.mean.toFixed(2)} [${summary.low.toFixed(2)}, ${summary.high.toFixed(2)}] on ${summary.n} turns`).join('') || `${result.summaries.length} figures`}` : 'no teacher outputs in the eval part',
+  );
   const overview = { runId, startedAt, elapsed: progress.elapsed(), mode: 'embedded (in-process bus, PGlite, CPU)', health: health.status, compute: describeCompute(compute), campaign: describeCampaign(campaign), stages: stageLines(stages, stageNotes) };
-  const report = await renderRunReport(collectRunReport({ overview, campaignId: campaign.campaignId, dataset, student, drafter, quantized, replay, ...(gate && 'gated' in gate ? { gate: gateReportOf(gate.gated) } : {}) }));
+  const report = await renderRunReport(collectRunReport({
+      overview,
+      campaignId: campaign.campaignId,
+      dataset,
+      student,
+      drafter,
+      quantized,
+      replay,
+      evaluations: [...(teacher ? [teacher] : []), ...(gate && 'gated' in gate ? gateEvaluations(gate.gated) : [])],
+      ...(gate && 'gated' in gate ? { gate: gateReportOf(gate.gated) } : {}),
+    }));
   const written = await writeRunReport(app.platform.artifacts, app.platform.config.DISTILLERY_DATA_DIR, runId, report);
   await app.platform.artifacts.putManifest({
     id: runId,

@@ -37,7 +37,7 @@ const FORMATS: Readonly<Record<BuiltPart, string>> = {
   dpo: '{id, agent, prompt, chosen, rejected, source, conversationId, kind?, rule?} — source judge or hard-negative',
   eagle: '{id, set, prompt, source, agent?} — set in-domain or external',
   calibration: '{id, set, bucket, tokens, text, source} — set public, in-domain or mixed; tokens = bucket',
-  eval: 'as sft, for the held-out conversations only, less the rows whose prompt is a training prompt',
+  eval: 'as sft plus teacherOutput (the teacher’s own y), for the held-out conversations only, less the rows whose prompt is a training prompt',
   [EVAL_HELDOUT]: 'as eval, for the conversations of held-out-phrasing campaigns (ids beginning heldout_)',
 };
 
@@ -102,8 +102,8 @@ export function buildDataset(turns: readonly RefinedTurn[], overrides: Partial<D
   const evalTurns = sorted.filter((turn) => !trainIds.has(turn.conversationId) && !isHeldOutTurn(turn));
 
   const sft = buildSftRows(trainTurns, catalog);
-  const evaluation = buildSftRows(evalTurns, catalog);
-  const heldOutEvaluation = buildSftRows(heldOutTurns, catalog);
+  const evaluation = buildSftRows(evalTurns, catalog, { withTeacherOutput: true });
+  const heldOutEvaluation = buildSftRows(heldOutTurns, catalog, { withTeacherOutput: true });
   const judged = buildJudgePairs(trainTurns, catalog);
   const prices = new Map(generateVehicles(options.dealershipSeed, DEFAULT_VEHICLE_COUNT).map((vehicle) => [vehicle.vin, vehicle.price]));
   const hard = buildHardNegatives(sft.rows, judged.rows.length, { rules: options.rules, catalog, priceOf: (vin) => prices.get(vin) }, {

@@ -31,6 +31,8 @@ export interface SftRow {
   readonly conversationId: string;
   readonly turnId: string;
   readonly verdict: 'accepted' | 'corrected';
+  /** Held-out rows only: the teacher's own output y before the judge refined it (the teacher's agent-level figures are y scored against y*). */
+  readonly teacherOutput?: string;
 }
 
 /** Preference pairs: the judge's corrections (chosen y*, rejected y) and the hard negatives. */

@@ -21,6 +21,12 @@ describe('buildSftRows', () => {
     expect(sft.rows[0]).toMatchObject({ id: 'turn_c1_0:call_1', prompt: turn.calls[0]!.prompt, conversationId: 'c1', turnId: 'turn_c1_0' });
     expect(sft.excluded).toEqual({ rejected: 1 });
     expect(sft.dropped).toEqual({});
+    expect(sft.rows.every((row) => row.teacherOutput === undefined)).toBe(true);
+  });
+
+  it('keeps the teacher’s own y beside y* on held-out rows (withTeacherOutput)', () => {
+    const turn = turnOf('c1', 0, [callOf('planner', 'return openingHours({});', { refined: 'const info = dealershipInfo({});\nreturn { info };' })]);
+    expect(buildSftRows([turn], catalog, { withTeacherOutput: true }).rows.map((row) => [row.output, row.teacherOutput])).toEqual([['const info = dealershipInfo({});\nreturn { info };', 'return openingHours({});']]);
   });
 
   it('drops and counts outputs that fail their validator', () => {

@@ -14,8 +14,9 @@ export interface SftBuild {
 /**
  * (prompt, y*) for every call the judge accepted or corrected, y* being the refined output; a
  * rejected call is left out, and a y* that fails its agent's validator is dropped and counted.
+ * `withTeacherOutput` (the held-out rows) keeps the teacher's own y beside y* as `teacherOutput`.
  */
-export function buildSftRows(turns: readonly RefinedTurn[], catalog: PlanToolCatalog): SftBuild {
+export function buildSftRows(turns: readonly RefinedTurn[], catalog: PlanToolCatalog, options: { readonly withTeacherOutput?: boolean } = {}): SftBuild {
   const rows: SftRow[] = [];
   const dropped: Record<string, number> = {};
   let rejected = 0;
@@ -31,7 +32,16 @@ export function buildSftRows(turns: readonly RefinedTurn[], catalog: PlanToolCat
         dropped[key] = (dropped[key] ?? 0) + 1;
         continue;
       }
-      rows.push({ id: callRowId(turn, call), agent: call.agent, prompt: call.prompt, output: call.refined, conversationId: turn.conversationId, turnId: turn.turnId, verdict: call.verdict });
+      rows.push({
+        id: callRowId(turn, call),
+        agent: call.agent,
+        prompt: call.prompt,
+        output: call.refined,
+        conversationId: turn.conversationId,
+        turnId: turn.turnId,
+        verdict: call.verdict,
+        ...(options.withTeacherOutput ? { teacherOutput: call.output } : {}),
+      });
     }
   }
   return { rows, excluded: { rejected }, dropped };
