@@ -5,6 +5,7 @@ import { ArtifactsController } from './artifacts/artifacts.controller.js';
 import { AgentsChat } from './chat/agents-chat.js';
 import { ChatController } from './chat/chat.controller.js';
 import { CONSOLE_OPTIONS, type ConsoleOptions } from './console-options.js';
+import { FaviconController } from './http/favicon.controller.js';
 import { RunsController } from './runs/runs.controller.js';
 import { TraceReader } from './traces/trace-reader.js';
 import { TracesController } from './traces/traces.controller.js';
@@ -19,7 +20,7 @@ export class ConsoleModule {
   static forRoot(options: ConsoleOptions = {}): DynamicModule {
     return {
       module: ConsoleModule,
-      controllers: [RunsController, ArtifactsController, TracesController, ChatController],
+      controllers: [RunsController, ArtifactsController, TracesController, ChatController, FaviconController],
       providers: [
         { provide: CONSOLE_OPTIONS, useValue: options },
         { provide: TraceReader, inject: [DATABASE], useFactory: (database: Database) => new TraceReader(database) },

@@ -27,7 +27,7 @@ export class RunsController {
   @Header('content-type', 'text/html; charset=utf-8')
   async runs(): Promise<string> {
     const runs = await this.runManifests();
-    const live = this.options.liveRun ? html`<h2>In progress</h2><section id="live" data-source="/console/live">${liveView(this.options.liveRun, runs.find((run) => run.id === this.options.liveRun?.runId))}</section>` : '';
+    const live = this.options.liveRun ? html`<h2>This process's run</h2><section id="live" data-source="/console/live">${liveView(this.options.liveRun, runs.find((run) => run.id === this.options.liveRun?.runId))}</section>` : '';
     return page('Runs', html`${live}<h2>Runs (${runs.length})</h2>${runsView(runs)}`, { section: '/console' });
   }
 

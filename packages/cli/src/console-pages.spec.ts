@@ -5,9 +5,8 @@ import { agentsService } from '@distillery/agents';
 import { judgeService } from '@distillery/judge';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { eventually } from '@distillery/testing';
+import { ConsoleModule, LiveRunBoard } from '@distillery/console';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleModule } from './console.module.js';
-import { LiveRunBoard } from './live/live-run-board.js';
 
 const HOSTILE = `<script>alert("pwned")</script><img src=x onerror='alert(1)'> & more`;
 const HOSTILE_ESCAPED = '&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;&lt;img src=x onerror=&#39;alert(1)&#39;&gt; &amp; more';
@@ -163,6 +162,11 @@ describe('the console, against the agents and the judge embedded', () => {
     expect(page.status).toBe(400);
     expect(page.text).toContain(message);
     expect(carriesMarkup(page.text)).toBe(false);
+  });
+
+  it('answers the browser\'s /favicon.ico with an empty 204, so a report page logs no failed request', async () => {
+    const icon = await get('/favicon.ico');
+    expect({ status: icon.status, text: icon.text }).toEqual({ status: 204, text: '' });
   });
 
   it('answers a chat message it cannot send with a 400 JSON body naming the field', async () => {
