@@ -23,10 +23,11 @@ from distillery_compute.eagle.drafter import DrafterConfig, Eagle3Drafter, load_
 from distillery_compute.eagle.vocab import vocab_maps
 from distillery_compute.engine import Engine, SamplingParams
 from distillery_compute.engine.speculative import SpecConfig
-from distillery_compute.evaluate import greedy_decode
+from distillery_compute.evaluate import greedy_decode, held_out_texts
 from distillery_compute.fp8.calibrate import (MinMax, clip_stats, group_of, observe, quantizable, quantize_model,
                                               serving_ids, watch)
 from distillery_compute.fp8.export import quantization_config
+from distillery_compute.fp8.job import JobOptions, read_eval, run_job
 from distillery_compute.fp8.linear import FP8Linear, FP8Matmul, scaled_mm, scaled_mm_problems
 from distillery_compute.fp8.numerics import E4M3_MAX, FP8, TINY_SCALE, dequantize, quantize, scale_of
 from distillery_compute.model import ModelArgs, Transformer, init_weights
@@ -341,21 +342,59 @@ def test_speculation_on_an_fp8_target_with_an_fp8_drafter_is_lossless(quantized,
 
 # ------------------------------------------------------------------ the job
 
-@pytest.mark.slow
-def test_the_quantize_job_calibrates_sweeps_quantizes_evaluates_and_refuses_bad_input(target, tok_dir, tmp_path):
+def job_inputs(target, tok_dir, tmp_path, agents=("planner",) * 4):
+    """A checkpoint of `target` with the tokenizer's files, calibration.jsonl (every set at 16 and 64
+    tokens, 2 texts each) and eval.jsonl (a row per agent of `agents`); the checkpoint's dir."""
     files = {name: (tok_dir / name).read_bytes() for name in ("tokenizer.json", "tokenizer_config.json")}
     ckpt = save_checkpoint(target.float(), ARGS, tmp_path / "ckpt", torch.float32, extra_files=files)
     target.double()
-    drafter = untrained_drafter(Transformer(ARGS))
-    save_drafter(drafter, tmp_path / "drafter")
     rng = random.Random(0)
     words = "the customer wants a red sedan with low mileage and asks about financing".split()
     line = lambda n: " ".join(rng.choice(words) for _ in range(n))   # noqa: E731
     rows = [{"id": f"c{i}", "set": s, "bucket": b, "tokens": b, "text": f"<|user|>\n{line(b)}", "source": "public"}
             for s in ("public", "in-domain", "mixed") for b in (16, 64) for i in range(2)]
     (tmp_path / "calibration.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"agent": "planner", "prompt": f"<|user|>\n{line(8)}",
-                                                             "output": line(6)}) + "\n" for _ in range(4)))
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"id": f"e{i}", "agent": agent, "prompt": f"<|user|>\n{line(8)}",
+                                                             "output": line(6)}) + "\n" for i, agent in enumerate(agents)))
+    return ckpt
+
+
+@pytest.mark.slow   # ~35 s on 2 cores: four engines and a loss pass on the micro model
+def test_the_quantize_job_writes_each_precisions_full_outputs_of_the_same_held_out_rows(target, tok, tok_dir, tmp_path):
+    ckpt = job_inputs(target, tok_dir, tmp_path, agents=("planner", "explainer", "understander") * 2)
+    run = tmp_path / "run"
+    manifest = run_job(JobOptions(checkpoint=ckpt, calibration_rows=tmp_path / "calibration.jsonl",
+                                  eval_rows=tmp_path / "eval.jsonl", run_dir=run, length=16, samples=1, test_limit=2,
+                                  test_max_tokens=64, eval_limit=4, eval_max_tokens=4, eval_max_len=128, loss_rows=4))
+    assert manifest["eval_outputs"] == {"bf16": "eval_outputs.bf16.jsonl", "fp8": "eval_outputs.fp8.jsonl"}
+    rows = {row["id"]: row for row in map(json.loads, (tmp_path / "eval.jsonl").read_text().splitlines())}
+    decoded = [rows[i] for i in ("e1", "e0", "e2", "e4")]   # the 4 loss rows, each agent in turn (agents sorted), file order
+    bf16, _ = load_checkpoint(ckpt, dtype=torch.float32)
+    fp8, _ = load_checkpoint(run / "student", dtype=torch.float32)
+    for precision, model in (("bf16", bf16), ("fp8", fp8)):
+        written = [json.loads(line) for line in (run / f"eval_outputs.{precision}.jsonl").read_text().splitlines()]
+        assert [(o["id"], o["agent"]) for o in written] == [(r["id"], r["agent"]) for r in decoded]
+        # in full: the model's whole greedy answer, not cut where it first leaves the reference
+        full = held_out_texts(model.eval(), tok, decoded, max_len=128)
+        assert [o["output"] for o in written] == full
+        assert any(len(tok.encode(text)) > 1 and not row["output"].startswith(text.strip()) for text, row in zip(full, decoded))
+    assert manifest["metrics"]["bf16"]["decoded_rows"] == 4 and manifest["metrics"]["fp8"]["decoded_rows"] == 4
+
+
+def test_the_quantize_job_reads_eval_rows_by_id_or_line_and_refuses_a_row_without_an_agent(tmp_path):
+    rows = [{"id": "turn_1:call_2", "agent": "planner", "prompt": "p", "output": "o"}, {"agent": "explainer", "prompt": "p", "output": "o"}]
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert [row["id"] for row in read_eval(tmp_path / "eval.jsonl")] == ["turn_1:call_2", "eval.jsonl:2"]
+    (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "a", "prompt": "p", "output": "o"}) + "\n")
+    with pytest.raises(ValueError, match="eval.jsonl:1: an eval row needs a string agent, prompt and output"):
+        read_eval(tmp_path / "eval.jsonl")
+
+
+@pytest.mark.slow
+def test_the_quantize_job_calibrates_sweeps_quantizes_evaluates_and_refuses_bad_input(target, tok_dir, tmp_path):
+    ckpt = job_inputs(target, tok_dir, tmp_path)
+    drafter = untrained_drafter(Transformer(ARGS))
+    save_drafter(drafter, tmp_path / "drafter")
     command = [sys.executable, "-m", "distillery_compute", "quantize", "--checkpoint", str(ckpt),
                "--calibration", str(tmp_path / "calibration.jsonl"), "--eval-rows", str(tmp_path / "eval.jsonl"),
                "--run-dir", str(tmp_path / "run"), "--drafter", str(tmp_path / "drafter"), "--length", "64",

@@ -9,9 +9,11 @@
      `test_max_tokens`) against every calibration at once: run_dir/sweep.json;
   3. the student quantized with the chosen calibration (`set` at `length`, default mixed at 2,048,
      the paper's deployed default) -> run_dir/student, the compressed-tensors layout (export.py);
-  4. evaluation, BF16 against FP8: held-out loss and exact match per agent (evaluate.py), greedy
-     agreement (identical answers to held-out prompts through the engine, one request at a time),
-     decode tokens/s and memory on disk;
+  4. evaluation, BF16 against FP8: held-out loss and exact match per agent (evaluate.py), each
+     precision's decoded held-out rows in full -> run_dir/eval_outputs.bf16.jsonl and
+     eval_outputs.fp8.jsonl ({"id", "agent", "output"} a row, the same rows for both: the quantizer
+     scores them with the agent-level metrics), greedy agreement (identical answers to held-out
+     prompts through the engine, one request at a time), decode tokens/s and memory on disk;
   5. with a drafter: it is calibrated on its own inputs while it drafts for the FP8 student (the
      quantized target's features, on the chosen calibration texts), quantized -> run_dir/drafter,
      and the acceptance of the BF16 and the FP8 drafter on the FP8 student measured (chain), with
@@ -33,15 +35,22 @@ from distillery_compute.checkpoint import CONFIG, WEIGHTS, load_checkpoint, save
 from distillery_compute.engine import Engine, SamplingParams
 from distillery_compute.eagle.measure import measure
 from distillery_compute.engine.speculative import SpecConfig
-from distillery_compute.evaluate import evaluate
+from distillery_compute.evaluate import evaluate_with_outputs
 from distillery_compute.fp8.calibrate import MinMax, clip_stats, observe, quantizable, quantize_model, serving_ids, watch
 from distillery_compute.fp8.export import quantization_config
 from distillery_compute.progress import emit
+from distillery_compute.stages import write_jsonl
 from distillery_compute.tokenizer import CONFIG_FILE, SPECIAL_MAP_FILE, TOKENIZER_FILE, ChatTokenizer
 
 FORMAT = "fp8-e4m3-w8a8-static-per-tensor"
 SETS = ("public", "in-domain", "mixed")
 TOKENIZER_FILES = (TOKENIZER_FILE, CONFIG_FILE, SPECIAL_MAP_FILE)
+PRECISIONS = ("bf16", "fp8")
+
+
+def eval_outputs_file(precision: str) -> str:
+    """Where, in the run dir, a precision's decoded held-out rows go."""
+    return f"eval_outputs.{precision}.jsonl"
 
 
 @dataclass
@@ -85,14 +94,17 @@ def read_calibration(path: Path) -> dict[tuple[str, int], list[str]]:
 
 
 def read_eval(path: Path) -> list[dict]:
+    """eval.jsonl's rows; ValueError naming the line of a malformed row."""
     rows = []
     for n, line in enumerate(Path(path).read_text().splitlines(), 1):
         if not line.strip():
             continue
         row = json.loads(line)
-        if not isinstance(row, dict) or not isinstance(row.get("prompt"), str) or not isinstance(row.get("output"), str):
-            raise ValueError(f"{path}:{n}: an eval row needs a string prompt and output")
-        rows.append(row)
+        if not isinstance(row, dict) or not all(isinstance(row.get(key), str) for key in ("agent", "prompt", "output")) \
+                or not isinstance(row.get("id", ""), str):
+            raise ValueError(f"{path}:{n}: an eval row needs a string agent, prompt and output (and id, if any)")
+        # the curator's rows have ids (the decoded outputs name their rows by them); a hand-made file's are its line numbers
+        rows.append({"id": f"{Path(path).name}:{n}"} | row)
     if not rows:
         raise ValueError(f"{path}: no eval rows")
     return rows
@@ -187,9 +199,12 @@ def run_job(options: JobOptions) -> dict:
 
     # 4. BF16 against FP8
     emit("stage_start", stage="evaluate")
-    metrics = {name: evaluate(m, tok, eval_rows, limit=options.eval_limit, max_len=options.eval_max_len,
-                              loss_rows=max(options.loss_rows, options.eval_limit))
-               for name, m in (("bf16", model), ("fp8", fp8))}
+    metrics = {}
+    for name, m in zip(PRECISIONS, (model, fp8)):
+        metrics[name], outputs = evaluate_with_outputs(m, tok, eval_rows, limit=options.eval_limit,
+                                                       max_len=options.eval_max_len,
+                                                       loss_rows=max(options.loss_rows, options.eval_limit))
+        write_jsonl(run / eval_outputs_file(name), outputs)
     # one request at a time: FP8's rounding of activations turns the last-bit differences of a batched
     # GEMM into different answers now and then, so answers compare only between runs of the same shape
     agreement_prompts = prompts[:options.eval_limit]
@@ -231,6 +246,7 @@ def run_job(options: JobOptions) -> dict:
         "sweep": {"test": clips["test"], "sets": table},
         "scales": scales,
         "metrics": metrics,
+        "eval_outputs": {name: eval_outputs_file(name) for name in PRECISIONS},
         "acceptance": acceptance,
         "memory": memory,
     }

@@ -147,6 +147,31 @@ describe('publishing the FP8 student and drafter', () => {
     });
   });
 
+  it("adds both precisions' agent-level metrics: their means among the figures, the summaries with intervals in the attributes", async () => {
+    const line = (metric: string, mean: number) => ({ metric, agent: 'understander', n: 4, mean, low: mean / 2, high: (1 + mean) / 2, interval: 'wilson' as const });
+    const agentMetrics = { bf16: [line('intent_accuracy', 0.75)], fp8: [line('intent_accuracy', 0.5)] };
+    const run = await runDir();
+    const { fp8, metrics } = await publishFp8(store, {
+      fp8Id: 'fp8_0002',
+      jobId: 'job_0002',
+      checkpoint,
+      checkpointEventId: 'evt_ckpt',
+      checkpointManifest: await store.getManifest(checkpoint.manifest),
+      drafter,
+      dataset,
+      datasetManifest: await store.getManifest(dataset.manifest),
+      settings,
+      ...run,
+      agentMetrics,
+      wallSeconds: 20.4,
+    });
+    expect(metrics).toMatchObject({ 'bf16.agent.understander.intent_accuracy': 0.75, 'fp8.agent.understander.intent_accuracy': 0.5, fp8ExactMatch: 0.5 });
+    const manifest = await store.getManifest(fp8.manifest);
+    expect(manifest.metrics).toEqual(metrics);
+    expect(manifest.attributes).toMatchObject({ agentMetrics });
+    expect(checkpointFp8Schema.parse(fp8)).toEqual(fp8);
+  });
+
   it('announces the student alone without a drafter', async () => {
     const { fp8, stored } = await publish(await runDir({ drafter: false }), false);
     expect(fp8.drafterId).toBeUndefined();

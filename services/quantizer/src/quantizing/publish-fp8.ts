@@ -7,6 +7,7 @@ import type { QuantizerDataset } from '../catalog/dataset-catalog.js';
 import { Fp8IntegrityError } from '../errors/fp8-integrity.error.js';
 import type { StoredFp8 } from '../jobs/quantizer-job.entity.js';
 import type { QuantizingSettings } from '../jobs/quantizing-settings.js';
+import { agentFigures, type PrecisionAgentMetrics } from './precision-agent-metrics.js';
 
 /** The weights file of a model dir. */
 const WEIGHTS_FILE = 'model.safetensors';
@@ -54,6 +55,8 @@ export interface Fp8ToPublish {
   /** The run's manifest.json, where the compute job wrote it, and what it says. */
   readonly runManifestPath: string;
   readonly runManifest: QuantizeRunManifest;
+  /** The BF16 and FP8 students' agent-level metrics on the same held-out rows (scorePrecisionOutputs). */
+  readonly agentMetrics?: PrecisionAgentMetrics;
   readonly wallSeconds: number;
   readonly createdAt?: string;
 }
@@ -117,8 +120,10 @@ async function storeModelDir(store: ArtifactStore, what: 'student' | 'drafter', 
  * Puts the FP8 student dir (every file, checked against its manifest.json) and, with a drafter, the
  * FP8 drafter dir (config.json, model.safetensors, manifest.json) into the artifact store, each under
  * a manifest of its own that serving lays out as the engine's dir (`fp8-student`, `fp8-drafter`);
- * then the run's manifest.json under the fp8 manifest — settings, calibration, clip rates, figures,
- * lineage to the checkpoint's, the drafter's and the dataset's manifests — and returns the
+ * then the run's manifest.json under the fp8 manifest — settings, calibration, clip rates, figures
+ * (with the agent-level metrics' means as `bf16.agent.<agent>.<metric>` and `fp8.agent.…`, their
+ * summaries with intervals in `attributes.agentMetrics`), lineage to the checkpoint's, the
+ * drafter's and the dataset's manifests — and returns the
  * checkpoints.fp8 message that announces them. The student must have been quantized from the
  * announced checkpoint's weights and the drafter from the announced drafter's (Fp8IntegrityError).
  */
@@ -160,7 +165,7 @@ export async function publishFp8(store: ArtifactStore, input: Fp8ToPublish): Pro
 
   const parents = [checkpoint.manifest.sha256, dataset.manifest.sha256, ...(drafter ? [drafter.ready.manifest.sha256] : [])];
   const runFile = await store.put({ path: input.runManifestPath }, { kind: 'fp8-job-manifest', parents });
-  const metrics = fp8Metrics(run);
+  const metrics = { ...fp8Metrics(run), ...(input.agentMetrics ? agentFigures(input.agentMetrics) : {}) };
   const clipRates = { ...Object.fromEntries(Object.entries(run.clip_rates.layers).filter(([, value]) => rate(value))), total: run.clip_rates.total };
   const manifest = await store.putManifest({
     id: input.fp8Id,
@@ -187,6 +192,7 @@ export async function publishFp8(store: ArtifactStore, input: Fp8ToPublish): Pro
       clipRates: run.clip_rates,
       sweep: run.sweep,
       evaluation: { bf16: run.metrics.bf16, fp8: run.metrics.fp8, decode: run.metrics.decode, greedyAgreement: run.metrics.greedy_agreement, agreementPrompts: run.metrics.agreement_prompts },
+      ...(input.agentMetrics ? { agentMetrics: input.agentMetrics } : {}),
       acceptance: run.acceptance,
       memory: run.memory,
       dataset: { datasetId: dataset.datasetId, version: dataset.version, manifest: dataset.manifest, eventId: dataset.eventId },

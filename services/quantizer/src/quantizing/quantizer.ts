@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ArtifactStore, linkArtifacts } from '@distillery/artifacts';
 import { type QuantizeEvent, type QuantizeRunManifest, runQuantizeJob } from '@distillery/compute';
+import { readEvalRows } from '@distillery/evaluation';
 import { JobRunDirs } from '@distillery/jobs';
 import type { CheckpointCatalog, KnownCheckpoint } from '../catalog/checkpoint-catalog.js';
 import type { QuantizerDataset, QuantizerDatasetCatalog } from '../catalog/dataset-catalog.js';
@@ -12,6 +13,7 @@ import type { QuantizerJobEntity } from '../jobs/quantizer-job.entity.js';
 import type { QuantizedOutcome } from '../jobs/quantizer-job-store.js';
 import type { QuantizingContext, QuantizingRunner } from '../queue/quantizing-runner.js';
 import { CalibrationCache, type CalibrationInputs } from './calibration-cache.js';
+import { scorePrecisionOutputs } from './precision-agent-metrics.js';
 import { type DrafterInput, publishFp8 } from './publish-fp8.js';
 
 /** A progress line reaches the logs at most this often per job (every line reaches the job's row, once a second). */
@@ -46,7 +48,9 @@ interface DrafterFiles {
  * version's calibration.jsonl and eval.jsonl (`dataset/`, verified), seeds `fp8/` with the
  * calibration an earlier job made on the same student and data, runs `python -m distillery_compute
  * quantize` there (`fp8/`: calibration, sweep, student, drafter, manifest.json — the same dir
- * resumes), folds its progress into the job and the logs, and publishes the FP8 models.
+ * resumes), folds its progress into the job and the logs, scores the held-out rows the job decoded
+ * in BF16 and in FP8 with the agent-level metrics (@distillery/evaluation), and publishes the FP8
+ * models with them.
  */
 export class Quantizer {
   private readonly calibrations: CalibrationCache;
@@ -127,6 +131,8 @@ export class Quantizer {
     await this.calibrations.keep(calibration, fp8Dir);
     const runManifestPath = resolve(fp8Dir, done.manifest);
     const runManifest = JSON.parse(await readFile(runManifestPath, 'utf8')) as QuantizeRunManifest;
+    const agentMetrics = await scorePrecisionOutputs(fp8Dir, readEvalRows(await readFile(join(inputs, 'eval.jsonl'), 'utf8')));
+    context.logger.info({ agentMetrics: Object.fromEntries(Object.entries(agentMetrics).map(([precision, summaries]) => [precision, summaries.map((line) => `${line.agent} ${line.metric} ${line.mean.toFixed(3)}`)])) }, 'agent-level metrics of BF16 and FP8 on the held-out rows');
     const fp8Id = fp8IdOf(job.id);
     const published = await publishFp8(artifacts, {
       fp8Id,
@@ -140,6 +146,7 @@ export class Quantizer {
       settings,
       runManifestPath,
       runManifest,
+      agentMetrics,
       wallSeconds: done.wall_s,
     });
     return { fp8Id, ...published };
