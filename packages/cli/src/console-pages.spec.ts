@@ -135,7 +135,7 @@ describe('the console, against the agents and the judge embedded', () => {
     const again = await chat({ backend: 'teacher', text: 'And a Civic?', sessionId });
     expect(again.status).toBe(200);
     expect(again.body.sessionId).toBe(sessionId);
-  });
+  }, 120_000);
 
   it.each([
     ['/console/runs/run_nope', 'no run &quot;run_nope&quot; in the artifact store'],
