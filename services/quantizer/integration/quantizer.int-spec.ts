@@ -139,6 +139,12 @@ describe.skipIf(!computePython())('the quantizer, embedded, running the compute 
     const manifest = await store.getManifest(fp8.manifest);
     expect(manifest).toMatchObject({ kind: 'fp8', createdBy: 'quantizer', attributes: { checkpointId: 'ckpt_1', calibration: { set: 'mixed', length: 32, samples: 2 }, dataset: { datasetId: DATASET, version: 1 } } });
     expect(manifest.parents.map((parent) => parent.kind)).toEqual(['checkpoint', 'dataset']);
+    // the held-out rows decoded in BF16 and in FP8, scored with the agent-level metrics (the fixture's rows are the Explainer's)
+    const agentMetrics = (manifest.attributes as { agentMetrics?: Record<string, Array<{ agent: string; metric: string; n: number }>> }).agentMetrics;
+    for (const precision of ['bf16', 'fp8']) {
+      expect(agentMetrics?.[precision]?.find((line) => line.agent === 'explainer' && line.metric === 'faithful')?.n).toBeGreaterThan(0);
+      expect(manifest.metrics?.[`${precision}.agent.explainer.faithful`]).toEqual(expect.any(Number));
+    }
 
     const job = (await jobOf('ckpt_1'))!;
     expect(job).toMatchObject({ status: 'succeeded', fp8Id: manifest.id, eventId, attempts: 1, error: null, dataset: { datasetId: DATASET, version: 1 }, results: { calibration: 'computed' } });
