@@ -1,33 +1,31 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentsService } from '@distillery/agents';
-import { understandingSchema } from '@distillery/dealership';
+import { FALLBACK_REPLY } from '@distillery/dealership';
 import type { CheckpointFp8 } from '@distillery/contracts';
+import { bootstrapMeanInterval, type CallScore, type EvalRow, type MetricSummary, PlanExecutor, readEvalRows, scoreCall, summarize, wilsonInterval } from '@distillery/evaluation';
 import { AgentsClient, type TurnTrace__Output } from '@distillery/proto';
 import { fp8IdOf, ServingLifecycle } from '@distillery/serving';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
-import { z } from 'zod';
 import type { BuiltDataset } from './loop-stages.js';
+import { withInterval } from './report/format.js';
 
 /** The model id the trainer announces the student as (DISTILLERY_TRAINER_MODEL_ID's default). */
 export const STUDENT_MODEL = 'student-dealership';
 /** The key the embedded agents (and the simulator) use: the default DISTILLERY_AGENTS_API_KEYS. */
 const AGENTS_KEY = 'dev-key';
-/** What the agents answer when no valid plan was found (turn-pipeline.ts's FALLBACK_REPLY starts so). */
-const FALLBACK = "I'm sorry, I couldn't complete that request.";
 
-/** One column of the side-by-side table: rates over the replayed turns. */
+/**
+ * One column of the side-by-side table: the agent-level metrics (@distillery/evaluation) of the
+ * replayed turns' calls, per agent, then the turn-level figures of agent `turn`:
+ * `whole_turn_success`, `completed` (no fallback reply), `plan_first_try` (a valid plan without a
+ * replan) and `seconds` (per turn, measured on the student only). Each a mean with its 95% interval.
+ */
 export interface ReplayScores {
   readonly turns: number;
-  readonly understanderJson: number;
-  readonly intentsMatch: number;
-  readonly entitiesMatch: number;
-  readonly planValid: number;
-  readonly planFirstTry: number;
-  readonly executesAsTeacher: number;
-  readonly replyFaithful: number;
+  readonly metrics: readonly MetricSummary[];
+  /** The share of turns completed (`turn` `completed`'s mean), for a one-line summary. */
   readonly turnsCompleted: number;
-  readonly secondsPerTurn: number;
 }
 
 /** How serving served the version during the replay, and what it refused of what the run made. */
@@ -51,16 +49,13 @@ export interface StudentReplay {
   readonly drafter?: { readonly drafterId: string; readonly rounds: number; readonly meanAcceptedLength: number; readonly acceptanceByPosition: readonly number[] };
 }
 
-const goldRowSchema = z.object({ agent: z.string(), output: z.string(), turnId: z.string(), conversationId: z.string() });
-
 /**
  * The loop closed: the student the trainer announced is served by the serving service (it loads
  * checkpoints.bf16 itself), a second agents service answers on its `serving` backend, and the
  * curator's held-out conversations (never trained on) are replayed through it turn by turn. Each
- * turn is scored for the teacher (its recorded turn) and the student alike against the judge's
- * refined outputs of the held-out rows: Understander intents and entities, Planner plans valid and
- * executing the teacher's tool calls, Explainer replies faithful to the tool results, turns
- * completed without the fallback.
+ * turn's Understander, Planner and Explainer calls are scored with the agent-level metrics
+ * (scoreReplayedTurn) against the judge's refined outputs of the same turn (the dataset's eval rows),
+ * for the teacher (its recorded calls) and the student alike, with the turn-level facts beside them.
  */
 export async function replayOnStudent(
   app: RunningApp,
@@ -89,15 +84,8 @@ export async function replayOnStudent(
 
   const manifest = await app.platform.artifacts.getManifest(dataset.manifestUri);
   const held = ((manifest.attributes as { splits?: { eval?: string[] } }).splits?.eval ?? []).slice(0, options.conversations);
-  const gold = new Map<string, Map<string, string>>(); // turnId → agent → refined output
   const evalRef = manifest.files['eval.jsonl'];
-  if (evalRef) {
-    for (const line of (await app.platform.artifacts.get(evalRef)).toString('utf8').split('\n').filter(Boolean)) {
-      const row = goldRowSchema.parse(JSON.parse(line));
-      if (!gold.has(row.turnId)) gold.set(row.turnId, new Map());
-      gold.get(row.turnId)!.set(row.agent, row.output);
-    }
-  }
+  const gold = goldByTurn(evalRef ? readEvalRows((await app.platform.artifacts.get(evalRef)).toString('utf8')) : []);
 
   const port = await freePort();
   const dataDir = join(app.platform.config.DISTILLERY_DATA_DIR, 'student-agents');
@@ -117,8 +105,9 @@ export async function replayOnStudent(
   });
   const teacherClient = new AgentsClient({ address: `127.0.0.1:${options.env.DISTILLERY_AGENTS_GRPC_PORT}`, apiKey: AGENTS_KEY, timeoutMs: 60_000 });
   const studentClient = new AgentsClient({ address: `127.0.0.1:${port}`, apiKey: AGENTS_KEY, timeoutMs: 600_000 });
-  const teacherTurns: Scored[] = [];
-  const studentTurns: Scored[] = [];
+  const executor = new PlanExecutor();
+  const teacherTurns: ReplayedTurn[] = [];
+  const studentTurns: ReplayedTurn[] = [];
   try {
     for (const [index, conversationId] of held.entries()) {
       const recorded = await teacherClient.getSession(conversationId);
@@ -129,9 +118,9 @@ export async function replayOnStudent(
         const answer = await studentClient.sendMessage({ sessionId: session.sessionId, text: turn.userMessage });
         const seconds = (performance.now() - started) / 1_000;
         const student = await studentClient.getTurnTrace(session.sessionId, answer.turnId);
-        const refined = gold.get(turn.turnId) ?? new Map<string, string>();
-        teacherTurns.push(score(teacher, teacher, refined, 0));
-        studentTurns.push(score(student, teacher, refined, seconds));
+        const refined = gold.get(turn.turnId) ?? new Map<string, EvalRow>();
+        teacherTurns.push(await scoreReplayedTurn(teacher, refined, executor));
+        studentTurns.push(await scoreReplayedTurn(student, refined, executor, seconds));
         if (answer.ended) break;
       }
       options.print(`      conversation ${index + 1}/${held.length} (${recorded.turns.length} turns): student turns so far ${studentTurns.length}, completed ${studentTurns.filter((turn) => turn.completed).length}`);
@@ -140,13 +129,14 @@ export async function replayOnStudent(
     teacherClient.close();
     studentClient.close();
     await studentAgents.close();
+    await executor.close();
   }
   const engine = (await serving.router?.health())?.find((candidate) => candidate.version === version);
   const health = engine?.drafterId ? engine.health : undefined;
   const drafter = health && engine?.drafterId
     ? { drafterId: engine.drafterId, rounds: Number(health.specRounds), meanAcceptedLength: health.meanAcceptedLength, acceptanceByPosition: [...health.acceptanceByPosition] }
     : undefined;
-  return { version, servedAs, conversations: held.length, teacher: summarize(teacherTurns), student: summarize(studentTurns), ...(drafter ? { drafter } : {}) };
+  return { version, servedAs, conversations: held.length, teacher: summarizeReplay(teacherTurns), student: summarizeReplay(studentTurns), ...(drafter ? { drafter } : {}) };
 }
 
 /**
@@ -185,90 +175,88 @@ export function describeServed(served: ServedAs): string {
   return `${precision} ${served.drafterId ? `with drafter ${served.drafterId}` : 'without a drafter'}${served.refusals.length ? ` (${served.refusals.join('; ')})` : ''}`;
 }
 
-/** One replayed turn, scored. */
-export interface Scored {
-  readonly understanderJson: boolean;
-  readonly intentsMatch: boolean;
-  readonly entitiesMatch: boolean;
-  readonly planValid: boolean;
-  readonly planFirstTry: boolean;
-  readonly executesAsTeacher: boolean;
-  readonly replyFaithful: boolean;
-  readonly completed: boolean;
-  readonly seconds: number;
-}
+/** The trace's agents whose calls a replayed turn scores, as the eval rows name them. The Evaluator is left out: it is asked only about complex plans, so whether a turn has its call depends on the plan. */
+const REPLAYED_AGENTS = { UNDERSTANDER: 'understander', PLANNER: 'planner', EXPLAINER: 'explainer' } as const;
 
-function understanding(text: string | undefined): z.infer<typeof understandingSchema> | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed = understandingSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
+/** The eval rows of each turn by agent (turnId → agent → row); where a turn has several of an agent (replans), the last, the one the turn used. */
+export function goldByTurn(rows: readonly EvalRow[]): Map<string, Map<string, EvalRow>> {
+  const gold = new Map<string, Map<string, EvalRow>>();
+  for (const row of rows) {
+    if (row.turnId === undefined) continue;
+    const turn = gold.get(row.turnId) ?? new Map<string, EvalRow>();
+    turn.set(row.agent, row);
+    gold.set(row.turnId, turn);
   }
+  return gold;
 }
 
-/** Object keys sorted at every depth, so two equal values print the same. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => (inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b))) : inner));
+/** One replayed turn: its calls scored with the agent-level metrics, and what the metrics do not cover. */
+export interface ReplayedTurn {
+  readonly calls: readonly CallScore[];
+  /** The turn ended in a reply, not the fallback (no valid plan within the replans). */
+  readonly completed: boolean;
+  /** The first plan was valid (no replan). */
+  readonly planFirstTry: boolean;
+  /** The student's seconds for the turn; the teacher's recorded turns are not timed. */
+  readonly seconds?: number;
 }
 
-/** Every number the reply states is one the tool results (or the customer) gave: no price, year or mileage made up. */
-function faithful(trace: TurnTrace__Output): boolean {
-  if (!trace.reply.trim() || trace.reply.startsWith(FALLBACK)) return false;
-  const sources = `${trace.toolCalls.map((call) => call.resultJson ?? '').join(' ')} ${trace.userMessage}`.replace(/,/g, '');
-  return (trace.reply.replace(/,/g, '').match(/\d+(?:\.\d+)?/g) ?? []).every((number) => sources.includes(number));
+/**
+ * Scores a turn's Understander, Planner and Explainer calls (the last call of each, the one the turn
+ * used) with @distillery/evaluation's scoreCall against the refined outputs of the same turn: a
+ * call the turn lacks scores as an empty output (a Planner never asked has no plan). The row is the
+ * eval row, prompt and reference, except that an Explainer call is read against its own prompt:
+ * its `Results:` are those of the plan this agent ran (the student's own search, its own booking
+ * ids), so `faithful` asks whether the reply states only what its own tools returned.
+ */
+export async function scoreReplayedTurn(trace: TurnTrace__Output, gold: ReadonlyMap<string, EvalRow>, executor: PlanExecutor, seconds?: number): Promise<ReplayedTurn> {
+  const calls: CallScore[] = [];
+  for (const [name, agent] of Object.entries(REPLAYED_AGENTS)) {
+    const row = gold.get(agent);
+    if (!row) continue;
+    const call = trace.calls.filter((candidate) => candidate.agent === name).at(-1);
+    const prompt = agent === 'explainer' && call?.prompt ? call.prompt : row.prompt;
+    calls.push(await scoreCall({ ...row, prompt }, call?.output ?? '', { executor }));
+  }
+  const completed = trace.reply.trim() !== '' && trace.reply.trim() !== FALLBACK_REPLY;
+  return { calls, completed, planFirstTry: trace.planCode !== '' && trace.replans === 0, ...(seconds === undefined ? {} : { seconds }) };
 }
 
-export function score(trace: TurnTrace__Output, teacher: TurnTrace__Output, gold: ReadonlyMap<string, string>, seconds: number): Scored {
-  const said = understanding(trace.calls.find((call) => call.agent === 'UNDERSTANDER')?.output);
-  const wanted = understanding(gold.get('understander'));
-  const toolCalls = (turn: TurnTrace__Output) => canonical(turn.toolCalls.map((call) => ({ tool: call.tool, args: call.argsJson })));
-  return {
-    understanderJson: said !== undefined,
-    intentsMatch: !!said && !!wanted && canonical([...said.intents].sort()) === canonical([...wanted.intents].sort()),
-    entitiesMatch: !!said && !!wanted && canonical(said.entities) === canonical(wanted.entities),
-    planValid: trace.planCode !== '',
-    planFirstTry: trace.planCode !== '' && trace.replans === 0,
-    executesAsTeacher: trace.planCode !== '' && toolCalls(trace) === toolCalls(teacher),
-    replyFaithful: faithful(trace),
-    completed: !trace.reply.startsWith(FALLBACK),
-    seconds,
-  };
-}
+const share = (metric: string, n: number, successes: number): MetricSummary => ({ metric, agent: 'turn', n, mean: n ? successes / n : 0, ...wilsonInterval(successes, n), interval: 'wilson' });
 
-export function summarize(turns: readonly Scored[]): ReplayScores {
-  const rate = (pick: (turn: Scored) => boolean) => (turns.length ? turns.filter(pick).length / turns.length : 0);
+/** The turns' agent-level summaries (@distillery/evaluation's summarize: per agent metric, then whole-turn success), then the turn-level facts, each with its 95% interval. */
+export function summarizeReplay(turns: readonly ReplayedTurn[]): ReplayScores {
+  const seconds = turns.flatMap((turn) => (turn.seconds === undefined ? [] : [turn.seconds]));
+  const completed = turns.filter((turn) => turn.completed).length;
   return {
     turns: turns.length,
-    understanderJson: rate((turn) => turn.understanderJson),
-    intentsMatch: rate((turn) => turn.intentsMatch),
-    entitiesMatch: rate((turn) => turn.entitiesMatch),
-    planValid: rate((turn) => turn.planValid),
-    planFirstTry: rate((turn) => turn.planFirstTry),
-    executesAsTeacher: rate((turn) => turn.executesAsTeacher),
-    replyFaithful: rate((turn) => turn.replyFaithful),
-    turnsCompleted: rate((turn) => turn.completed),
-    secondsPerTurn: turns.length ? turns.reduce((sum, turn) => sum + turn.seconds, 0) / turns.length : 0,
+    turnsCompleted: turns.length ? completed / turns.length : 0,
+    metrics: [
+      ...summarize(turns.flatMap((turn) => turn.calls)),
+      share('completed', turns.length, completed),
+      share('plan_first_try', turns.length, turns.filter((turn) => turn.planFirstTry).length),
+      ...(seconds.length ? [{ metric: 'seconds', agent: 'turn', n: seconds.length, mean: seconds.reduce((sum, value) => sum + value, 0) / seconds.length, ...bootstrapMeanInterval(seconds), interval: 'bootstrap' as const }] : []),
+    ],
   };
 }
 
-/** The side-by-side table, as markdown rows (the run report) or printed. */
+/** What a turn-level figure means, in the table. */
+const TURN_LABELS: Readonly<Record<string, string>> = {
+  whole_turn_success: 'turn: every scored call with full marks',
+  completed: 'turn: completed (no fallback)',
+  plan_first_try: 'turn: plan valid on the first try',
+  seconds: 'turn: seconds',
+};
+
+/** The side-by-side table, as markdown rows (the run report) or printed: each metric's mean [95% interval], teacher and student. */
 export function replayTable(replay: StudentReplay): string[] {
-  const rows: Array<[string, keyof ReplayScores]> = [
-    ['Understander: JSON of the schema', 'understanderJson'],
-    ['Understander: intents = refined', 'intentsMatch'],
-    ['Understander: entities = refined', 'entitiesMatch'],
-    ['Planner: plan valid (passed the Evaluator)', 'planValid'],
-    ['Planner: valid on the first try', 'planFirstTry'],
-    ['Executor: same tool calls as the teacher', 'executesAsTeacher'],
-    ['Explainer: reply faithful to the tool results', 'replyFaithful'],
-    ['turns completed (no fallback)', 'turnsCompleted'],
-  ];
+  const key = (line: MetricSummary) => `${line.agent}\u0000${line.metric}`;
+  const [teacher, student] = [new Map(replay.teacher.metrics.map((line) => [key(line), line])), new Map(replay.student.metrics.map((line) => [key(line), line]))];
+  const rows = [...new Map([...replay.teacher.metrics, ...replay.student.metrics].map((line) => [key(line), line])).values()];
+  const cell = (line: MetricSummary | undefined) => (line ? withInterval(line.mean, line.low, line.high, 2) : '–');
   return [
-    `| per agent, ${replay.teacher.turns} held-out turns of ${replay.conversations} conversations | teacher | student (${replay.version}) |`,
+    `| ${replay.teacher.turns} held-out turns of ${replay.conversations} conversations: mean [95% interval] | teacher | student (${replay.version}) |`,
     '|---|---|---|',
-    ...rows.map(([label, key]) => `| ${label} | ${replay.teacher[key].toFixed(2)} | ${replay.student[key].toFixed(2)} |`),
-    `| seconds per turn (student on CPU) | – | ${replay.student.secondsPerTurn.toFixed(1)} |`,
+    ...rows.map((line) => `| ${line.agent === 'turn' ? (TURN_LABELS[line.metric] ?? `turn: ${line.metric}`) : `${line.agent}: ${line.metric}`} | ${cell(teacher.get(key(line)))} | ${cell(student.get(key(line)))} |`),
   ];
 }

@@ -62,7 +62,7 @@ describe('the run report', () => {
     expect(markdown).toContain('| BF16 + EAGLE (tree) | 26.2 | 2.41 | 1.31× plain BF16 | drafter job dj_1 (4 held-out prompts) |');
     expect(markdown).toContain('| chain | 2.12 | 1.10× | – |');
     expect(markdown).toContain('| 3 | 0.25 |');
-    expect(markdown).toContain('| Planner: plan valid (passed the Evaluator) | 1.00 | 0.50 |');
+    expect(markdown).toContain('| planner: plan_valid | 1.00 [0.50, 1.00] | 0.50 [0.25, 0.75] |');
     expect(markdown).toContain('**refused: student-dealership@ckpt_0007 against student-dealership@ckpt_0006**');
     expect(markdown).toContain('| planner | plan_valid | 0.700 [0.550, 0.820] n=40 | 0.500 [0.350, 0.650] n=40 | 0.05 | NO |');
     expect(markdown).toContain('campaign `camp_1` → dataset `ds_dealership v1` → checkpoint `ckpt_0007`');

@@ -1,7 +1,7 @@
 import { checkpointFp8Contract, type CheckpointFp8 } from '@distillery/contracts';
 import type { QuantizerManifest } from '@distillery/serving';
 import type { QuantizedStudent } from '../../loop-stages.js';
-import type { StudentReplay } from '../../student-replay.js';
+import type { ReplayScores, StudentReplay } from '../../student-replay.js';
 import type { RunReportData } from '../run-report-data.js';
 
 /** A quantize run's manifest.json as the compute plane writes it, trimmed to what the report reads. */
@@ -16,7 +16,11 @@ export const fixtureQuantizerManifest: QuantizerManifest = {
 const fixtureFp8: CheckpointFp8 = { ...checkpointFp8Contract.example, calibration: { set: 'mixed', samples: 1 } };
 export const fixtureQuantized: QuantizedStudent = { jobId: 'qj_1', fp8: fixtureFp8, manifest: fixtureQuantizerManifest };
 
-const scores = (rate: number) => ({ turns: 4, understanderJson: rate, intentsMatch: rate, entitiesMatch: rate, planValid: rate, planFirstTry: rate, executesAsTeacher: rate, replyFaithful: rate, turnsCompleted: rate, secondsPerTurn: rate * 10 });
+const scores = (rate: number): ReplayScores => ({
+  turns: 4,
+  turnsCompleted: rate,
+  metrics: ([['understander', 'intent_accuracy'], ['planner', 'plan_valid'], ['explainer', 'faithful'], ['turn', 'completed']] as const).map(([agent, metric]) => ({ metric, agent, n: 4, mean: rate, low: rate / 2, high: (1 + rate) / 2, interval: 'wilson' as const })),
+});
 
 /** A replay of 2 held-out conversations on an FP8 student with its drafter. */
 export const fixtureReplay: StudentReplay = {
