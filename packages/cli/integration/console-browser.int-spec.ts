@@ -7,6 +7,7 @@ import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALL_SERVICES } from '../src/all-services.js';
+import { studentAgentsFor } from '../src/console.command.js';
 import { awaitDataset, awaitRefined, simulateCampaign } from '../src/loop-stages.js';
 import { ProgressPrinter } from '../src/progress.js';
 import { collectRunReport } from '../src/report/collect-run-report.js';
@@ -76,7 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('the console
     };
     app = await progress.run(
       'platform',
-      () => startApp(ALL_SERVICES, { name: 'console-browser', defaultPort: 0, env, modules: [ConsoleModule.forRoot({ liveRun: { runId, board: progress.live } })] }),
+      () => startApp(ALL_SERVICES, { name: 'console-browser', defaultPort: 0, env, modules: [ConsoleModule.forRoot({ liveRun: { runId, board: progress.live }, student: studentAgentsFor(() => app, env) })] }),
       (running) => `${ALL_SERVICES.length} services up at ${running.url}`,
     );
     context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
@@ -172,6 +173,9 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('the console
 
   it("sends a chat message to the agents and shows the reply and the turn's trace", async () => {
     await visit('/console/chat');
+    // No training here: serving serves no student, so the chat offers the teacher only and says why.
+    expect(await textOf('#student-note')).toBe('No student: the serving service serves no student-dealership yet (a `./distillery run` that trains makes one).');
+    expect(await page.locator('input[value="student"]').isDisabled()).toBe(true);
     await page.fill('#chat-form textarea', 'Hi, do you have an SUV under $30,000?');
     await Promise.all([page.waitForURL(/\/console\/chat\?backend=teacher&session=sess_/, { timeout: 60_000 }), page.click('#chat-form button')]);
     expect((await textOf('.chat-reply')).trim()).not.toBe('');

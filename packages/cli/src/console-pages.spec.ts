@@ -5,7 +5,7 @@ import { agentsService } from '@distillery/agents';
 import { judgeService } from '@distillery/judge';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { eventually } from '@distillery/testing';
-import { ConsoleModule, LiveRunBoard } from '@distillery/console';
+import { ConsoleModule, LiveRunBoard, type StudentAgents } from '@distillery/console';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HOSTILE = `<script>alert("pwned")</script><img src=x onerror='alert(1)'> & more`;
@@ -119,6 +119,7 @@ describe('the console, against the agents and the judge embedded', () => {
     expect(conversation.status).toBe(200);
     expect(conversation.text).toContain(`Do you have a RAV4? ${HOSTILE_ESCAPED}`);
     expect(conversation.text).toContain('Trace of the last turn');
+    expect(conversation.text).toContain('value="student" disabled');
     expect(carriesMarkup(conversation.text)).toBe(false);
 
     const sessions = await get('/console/traces');
@@ -173,10 +174,81 @@ describe('the console, against the agents and the judge embedded', () => {
     expect(await chat({ backend: 'teacher', text: '  ' })).toEqual({ status: 400, body: { statusCode: 400, message: "text: expected the customer's message, 1 to 2000 characters" } });
     const student = await chat({ backend: 'student', text: 'hello' });
     expect(student.status).toBe(400);
-    expect(student.body.message).toMatch(/^backend: the student is not offered here yet/);
+    expect(student.body.message).toBe("backend: no student: this console was not given the student's agents (`distillery console` offers them once the serving service serves a student)");
     expect((await chat({ backend: 'teacher', text: 'hello', sessionId: '../../etc' })).body.message).toMatch(/^sessionId: expected an id/);
     const unknown = await chat({ backend: 'teacher', text: 'hello', sessionId: 'sess_nope' });
     expect(unknown.status).toBe(404);
-    expect(unknown.body.message).toMatch(/^the agents have no session "sess_nope"/);
+    expect(unknown.body.message).toMatch(/^the teacher's agents have no session "sess_nope"/);
+  });
+});
+
+/**
+ * The chat's student: the console talks to the agents it is given for the student over gRPC, and
+ * shows the conversation and the last turn's trace from them (their store is not the platform's).
+ * Here a second agents service stands at that address; what backend it runs on is its own affair.
+ */
+describe("the console's chat with the student's agents", () => {
+  let app: RunningApp;
+  let studentAgents: RunningApp;
+  let dataDirs: string[];
+  let studentPort: number;
+  let closed = 0;
+  const post = async (message: Record<string, unknown>) => {
+    const response = await fetch(`${app.url}/console/chat/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    dataDirs = [await mkdtemp(join(tmpdir(), 'distillery-console-student-')), await mkdtemp(join(tmpdir(), 'distillery-console-platform-'))];
+    studentPort = await freePort();
+    studentAgents = await startApp([agentsService], { name: 'student-agents', defaultPort: 0, env: { DISTILLERY_DATA_DIR: dataDirs[0]!, DISTILLERY_LOG_LEVEL: 'silent', DISTILLERY_AGENTS_GRPC_PORT: String(studentPort) } });
+    const student: StudentAgents = {
+      unavailable: async () => undefined,
+      connect: async () => ({ address: `127.0.0.1:${studentPort}`, apiKey: 'dev-key' }),
+      close: async () => void closed++,
+    };
+    app = await startApp([agentsService, judgeService], {
+      name: 'console-student-spec',
+      defaultPort: 0,
+      env: { DISTILLERY_DATA_DIR: dataDirs[1]!, DISTILLERY_LOG_LEVEL: 'silent', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()) },
+      modules: [ConsoleModule.forRoot({ student })],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await studentAgents?.close();
+    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("sends the message to the student's agents, not the platform's, and shows the conversation and its last trace escaped", async () => {
+    const first = await post({ backend: 'student', text: `Any RAV4? ${HOSTILE}` });
+    expect(first.status).toBe(200);
+    const { sessionId } = first.body as { sessionId: string };
+    // The session lives in the student's agents: the platform's traces browser does not know it.
+    expect((await fetch(`${app.url}/console/traces/${sessionId}`)).status).toBe(404);
+    const again = await post({ backend: 'student', text: 'And a Civic?', sessionId });
+    expect(again.body.sessionId).toBe(sessionId);
+
+    const page = await (await fetch(`${app.url}/console/chat?backend=student&session=${sessionId}`)).text();
+    expect(page).toContain(`Any RAV4? ${HOSTILE_ESCAPED}`);
+    expect(page).toContain('And a Civic?');
+    expect(page).toContain('value="student" checked');
+    expect(page).toContain('Trace of the last turn');
+    expect(page).toContain('<pre id="user-message">And a Civic?</pre>');
+    expect(page).toContain("No verdicts: the student&#39;s turns are not sent to the judge.");
+    expect(page).toContain('<h3>understander');
+    expect(carriesMarkup(page)).toBe(false);
+  });
+
+  it("answers a session the student's agents do not know with a 404 naming it", async () => {
+    const response = await fetch(`${app.url}/console/chat?backend=student&session=sess_nope`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('the student&#39;s agents have no session &quot;sess_nope&quot;');
+  });
+
+  it("stops the student's agents with the console", async () => {
+    await app.close();
+    expect(closed).toBe(1);
   });
 });

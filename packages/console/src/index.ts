@@ -14,6 +14,7 @@
  */
 export { ConsoleModule } from './console.module.js';
 export type { ConsoleOptions } from './console-options.js';
+export type { AgentsAddress, StudentAgents } from './chat/student-agents.js';
 export { LiveRunBoard, type LiveRun, type LiveStep } from './live/live-run-board.js';
 export { escapeHtml, html, SafeHtml } from './html/html.js';
 export { ConsoleNotFoundError } from './http/console-not-found.error.js';
