@@ -8,7 +8,7 @@ import { ALL_SERVICES } from './all-services.js';
 import { fp8IdOf } from '@distillery/serving';
 import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter } from './loop-stages.js';
 import { awaitGate, gateReportOf, gateTable } from './deploy-gate-step.js';
-import { gateEvaluations, teacherEvaluation } from './teacher-evaluation.js';
+import { gateEvaluations, quantizerEvaluations, teacherEvaluation } from './teacher-evaluation.js';
 import { collectRunReport } from './report/collect-run-report.js';
 import { describeFp8 } from './report/fp8-figures.js';
 import { renderRunReport } from './report/render-run-report.js';
@@ -209,7 +209,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
       drafter,
       quantized,
       replay,
-      evaluations: [...(teacher ? [teacher] : []), ...(gate && 'gated' in gate ? gateEvaluations(gate.gated) : [])],
+      evaluations: [...(teacher ? [teacher] : []), ...(gate && 'gated' in gate ? gateEvaluations(gate.gated) : []), ...(quantized ? await quantizerEvaluations(app, quantized) : [])],
       ...(gate && 'gated' in gate ? { gate: gateReportOf(gate.gated) } : {}),
     }));
   const written = await writeRunReport(app.platform.artifacts, app.platform.config.DISTILLERY_DATA_DIR, runId, report);

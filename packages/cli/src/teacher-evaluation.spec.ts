@@ -6,7 +6,8 @@ import { FileArtifactStore, storeDatasetRows } from '@distillery/artifacts';
 import type { DeploymentGated } from '@distillery/contracts';
 import type { RunningApp } from '@distillery/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gateEvaluations, teacherEvaluation } from './teacher-evaluation.js';
+import type { QuantizedStudent } from './loop-stages.js';
+import { gateEvaluations, quantizerEvaluations, teacherEvaluation } from './teacher-evaluation.js';
 
 const understanding = (intent: string) => JSON.stringify({ intents: [intent], entities: {}, state: {}, outOfScope: false });
 const row = (id: string, refined: string, teacherOutput?: string) => ({ id, agent: 'understander', prompt: `<|system|>\nYou are the Understander.\n<|user|>\nmessage ${id}`, output: refined, turnId: `turn_${id}`, ...(teacherOutput === undefined ? {} : { teacherOutput }) });
@@ -40,5 +41,16 @@ describe('Figure 3’s subjects beside the stages', () => {
       { subject: 'smollm2-135m@abc (gate)', summaries: [{ metric: 'plan_valid', agent: 'planner', ...figure(0.4) }] },
       { subject: 'student@ckpt_1 (gate)', summaries: [{ metric: 'plan_valid', agent: 'planner', ...figure(0.6) }] },
     ]);
+  });
+
+  it('takes the quantizer’s BF16 and FP8 figures from its manifest, and none when it kept none', async () => {
+    const summary = { metric: 'faithful', agent: 'explainer', n: 4, mean: 0.75, low: 0.3, high: 0.95, interval: 'wilson' };
+    const manifest = await store.putManifest({ id: 'fp8_abc', kind: 'fp8', createdAt: new Date().toISOString(), createdBy: 'quantizer', files: {}, attributes: { agentMetrics: { bf16: [summary], fp8: [{ ...summary, mean: 0.5 }] } } });
+    expect(await quantizerEvaluations(app(), { fp8: { manifest } } as unknown as QuantizedStudent)).toEqual([
+      { subject: 'student BF16 (quantizer)', summaries: [summary] },
+      { subject: 'student FP8 (quantizer)', summaries: [{ ...summary, mean: 0.5 }] },
+    ]);
+    const bare = await store.putManifest({ id: 'fp8_def', kind: 'fp8', createdAt: new Date().toISOString(), createdBy: 'quantizer', files: {} });
+    expect(await quantizerEvaluations(app(), { fp8: { manifest: bare } } as unknown as QuantizedStudent)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { DeploymentGated } from '@distillery/contracts';
 import { type MetricSummary, readEvalRows, scoreCalls, summarize } from '@distillery/evaluation';
 import type { RunningApp } from '@distillery/service-kit';
-import type { BuiltDataset } from './loop-stages.js';
+import type { BuiltDataset, QuantizedStudent } from './loop-stages.js';
 
 /** One subject's agent-level figures, as the run report's Figure 3 takes them. */
 export interface SubjectEvaluation {
@@ -34,4 +34,11 @@ export function gateEvaluations(gated: DeploymentGated): SubjectEvaluation[] {
     ...(gated.incumbent ? [{ subject: `${gated.incumbent} (gate)`, summaries: of('incumbent') }] : []),
     { subject: `${gated.modelId}@${gated.checkpointId} (gate)`, summaries: of('candidate') },
   ];
+}
+
+/** The quantizer's figures of the student in BF16 and in FP8 on the same held-out rows (its manifest's `attributes.agentMetrics`), as Figure 3's deployables; none when it kept none. */
+export async function quantizerEvaluations(app: RunningApp, quantized: QuantizedStudent): Promise<SubjectEvaluation[]> {
+  const manifest = await app.platform.artifacts.getManifest(quantized.fp8.manifest);
+  const measured = (manifest.attributes?.agentMetrics ?? {}) as Partial<Record<'bf16' | 'fp8', MetricSummary[]>>;
+  return (['bf16', 'fp8'] as const).flatMap((precision) => (measured[precision]?.length ? [{ subject: `student ${precision.toUpperCase()} (quantizer)`, summaries: measured[precision] }] : []));
 }
