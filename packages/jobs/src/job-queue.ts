@@ -125,7 +125,8 @@ export abstract class JobQueue<Job extends JobRow, Snapshot extends JobSnapshot,
   private async pass(): Promise<void> {
     const first = this.checkedStale === undefined;
     if (first || Date.now() - this.checkedStale! > this.leaseMs / 2) {
-      const requeued = await this.options.store.requeueStale(this.leaseMs, first && this.options.requeueAllOnStart === true);
+      // Never the jobs running here: a beat late on a loaded machine does not make this replica a stopped one.
+      const requeued = await this.options.store.requeueStale(this.leaseMs, first && this.options.requeueAllOnStart === true, [...this.active.keys()]);
       if (requeued.length) this.options.logger.info({ jobs: requeued }, `${this.noun}s left running by a stopped replica queued again`);
       this.checkedStale = Date.now();
     }

@@ -100,6 +100,17 @@ describe('the job store on PGlite', () => {
     }
   });
 
+  it('queues again a job whose beats stopped, but never one the asking replica names as running there', async () => {
+    const stale = await enqueue('stale');
+    const mine = await enqueue('mine');
+    await store.claim('replica-a');
+    await store.claim('replica-a');
+    await db.dataSource.query(`UPDATE sampler.jobs SET heartbeat_at = now() - interval '2 minutes'`);
+    expect(await store.requeueStale(60_000, false, [mine.id])).toEqual([stale.id]);
+    expect((await store.get(mine.id)).status).toBe('running');
+    expect((await store.get(stale.id)).status).toBe('queued');
+  });
+
   it('lists the newest first, by status and the service’s own columns, counts by status, and names its own error for an unknown id', async () => {
     for (const name of ['one', 'two', 'three']) await enqueue(name);
     // A second apart, so that the order does not rest on the clock's resolution.

@@ -124,12 +124,16 @@ export abstract class JobStore<Job extends JobRow, Snapshot extends JobSnapshot,
     return rows.length > 0;
   }
 
-  /** Queues again the running jobs whose replica stopped beating for `leaseMs` (all of them with `all`: nobody else can run them). */
-  async requeueStale(leaseMs: number, all = false): Promise<string[]> {
+  /**
+   * Queues again the running jobs whose replica stopped beating for `leaseMs` (all of them with
+   * `all`: nobody else can run them), except `spare`: the jobs the caller itself is running (alive,
+   * however late a beat of theirs is on a machine loaded past its cores).
+   */
+  async requeueStale(leaseMs: number, all = false, spare: readonly string[] = []): Promise<string[]> {
     const [rows] = (await this.dataSource.query(
       `UPDATE ${this.table} SET status = ${REQUEUED_STATUS}, finished_at = ${REQUEUED_FINISHED_AT}, runner = NULL, updated_at = now()
-       WHERE status = 'running' AND ($1 OR heartbeat_at IS NULL OR heartbeat_at < now() - $2::float8 * interval '1 millisecond') RETURNING id`,
-      [all, leaseMs],
+       WHERE status = 'running' AND ($1 OR heartbeat_at IS NULL OR heartbeat_at < now() - $2::float8 * interval '1 millisecond') AND NOT (id = ANY($3::text[])) RETURNING id`,
+      [all, leaseMs, [...spare]],
     )) as [Array<{ id: string }>, number];
     return rows.map((row) => row.id);
   }
