@@ -13,7 +13,7 @@ const student = {
   stages: [
     { stage: 'base', metrics: { held_out_loss: 3, 'held_out_loss.planner': 3.5, 'exact_match.planner': 0, eval_from: 'base' } },
     { stage: 'expand', metrics: { new_blocks: [2, 5] } },
-    { stage: 'dpo', metrics: { 'exact_match.planner': 0.5, 'held_out_loss.planner': 1.5, reward_margin: 0.1 }, curve: [{ step: 1, loss: 0.69, rewardMargin: 0 }, { step: 2, loss: 0.6 }] },
+    { stage: 'dpo', metrics: { 'exact_match.planner': 0.5, 'held_out_loss.planner': 1.5, 'agent.planner.execution_equivalent': 0.75, reward_margin: 0.1 }, curve: [{ step: 1, loss: 0.69, rewardMargin: 0 }, { step: 2, loss: 0.6 }] },
   ],
 } as unknown as TrainedStudent;
 
@@ -34,6 +34,7 @@ describe('the report’s data from what the run made', () => {
       { subject: 'base', metric: 'exact_match', agent: 'planner', mean: 0 },
       { subject: 'dpo', metric: 'exact_match', agent: 'planner', mean: 0.5 },
       { subject: 'dpo', metric: 'held_out_loss', agent: 'planner', mean: 1.5 },
+      { subject: 'dpo', metric: 'execution_equivalent', agent: 'planner', mean: 0.75 },
     ]);
   });
 

@@ -22,8 +22,9 @@ export interface RunOutcome {
 /** A stage's curve as the trainer's job view keeps it (`stages[].curve`). */
 const curveSchema = z.array(z.object({ step: z.number(), loss: z.number(), rewardMargin: z.number().optional() }));
 
-/** The per-agent figures the trainer measures after each stage: `<metric>.<agent>`. */
+/** The per-agent figures the trainer measures after each stage: `<metric>.<agent>`, and the agent-level metrics `agent.<agent>.<metric>`. */
 const PER_AGENT = /^(exact_match|held_out_loss)\.(.+)$/;
+const AGENT_LEVEL = /^agent\.([^.]+)\.(.+)$/;
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -65,7 +66,9 @@ function stageQuality(training: TrainingReport): AgentQuality[] {
   return training.stages.flatMap(({ stage, metrics }) =>
     Object.entries(metrics).flatMap(([key, mean]) => {
       const match = PER_AGENT.exec(key);
-      return match ? [{ subject: stage, metric: match[1]!, agent: match[2]!, mean }] : [];
+      if (match) return [{ subject: stage, metric: match[1]!, agent: match[2]!, mean }];
+      const agentLevel = AGENT_LEVEL.exec(key);
+      return agentLevel ? [{ subject: stage, metric: agentLevel[2]!, agent: agentLevel[1]!, mean }] : [];
     }),
   );
 }
