@@ -1,11 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { agentsService } from '@distillery/agents';
 import { ConsoleModule, type StudentAgents } from '@distillery/console';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { ServingLifecycle } from '@distillery/serving';
 import { ALL_SERVICES } from './all-services.js';
-import { STUDENT_MODEL } from './student-replay.js';
+import { STUDENT_MODEL, startStudentAgents } from './student-agents.js';
 
 /** Where the console listens unless DISTILLERY_HTTP_PORT says otherwise (the services alone use 7101–7108). */
 export const CONSOLE_PORT = 7100;
@@ -54,24 +51,7 @@ export function studentAgentsFor(platform: () => RunningApp | undefined, env: Re
     },
     async connect() {
       agents ??= (async () => {
-        const app = running();
-        const port = await freePort();
-        const dataDir = join(app.platform.config.DISTILLERY_DATA_DIR, 'student-agents');
-        await mkdir(dataDir, { recursive: true });
-        const started = await startApp([agentsService], {
-          name: 'agents-on-student',
-          defaultPort: 0,
-          env: {
-            ...env,
-            DISTILLERY_DATA_DIR: dataDir,
-            DISTILLERY_HTTP_PORT: '0',
-            DISTILLERY_AGENTS_GRPC_PORT: String(port),
-            DISTILLERY_AGENTS_BACKEND: 'serving',
-            DISTILLERY_SERVING_URL: `${app.url}/v1`,
-            DISTILLERY_SERVING_MODEL: STUDENT_MODEL,
-          },
-        });
-        return { app: started, port };
+        return startStudentAgents(running(), env);
       })();
       agents.catch(() => (agents = undefined));
       return { address: `127.0.0.1:${(await agents).port}`, apiKey };

@@ -2,7 +2,7 @@ import type { DeploymentGated } from '@distillery/contracts';
 import type { RunningApp } from '@distillery/service-kit';
 import { ServingLifecycle } from '@distillery/serving';
 import type { GateReport } from './report/run-report-data.js';
-import { STUDENT_MODEL } from './student-replay.js';
+import { STUDENT_MODEL } from './student-agents.js';
 
 /** How the run's student fared at serving's deploy gate: its decision, or why serving never gated it. */
 export type GateOutcome = { readonly gated: DeploymentGated } | { readonly refusedBefore: string };

@@ -1,17 +1,14 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { agentsService } from '@distillery/agents';
 import { FALLBACK_REPLY } from '@distillery/dealership';
 import type { CheckpointFp8 } from '@distillery/contracts';
 import { bootstrapMeanInterval, type CallScore, type EvalRow, type MetricSummary, PlanExecutor, readEvalRows, scoreCall, summarize, wilsonInterval } from '@distillery/evaluation';
 import { AgentsClient, type TurnTrace__Output } from '@distillery/proto';
 import { fp8IdOf, ServingLifecycle } from '@distillery/serving';
-import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
+import type { RunningApp } from '@distillery/service-kit';
 import type { BuiltDataset } from './loop-stages.js';
+import { STUDENT_MODEL, startStudentAgents } from './student-agents.js';
 import { withInterval } from './report/format.js';
 
 /** The model id the trainer announces the student as (DISTILLERY_TRAINER_MODEL_ID's default). */
-export const STUDENT_MODEL = 'student-dealership';
 /** The key the embedded agents (and the simulator) use: the default DISTILLERY_AGENTS_API_KEYS. */
 const AGENTS_KEY = 'dev-key';
 
@@ -87,22 +84,7 @@ export async function replayOnStudent(
   const evalRef = manifest.files['eval.jsonl'];
   const gold = goldByTurn(evalRef ? readEvalRows((await app.platform.artifacts.get(evalRef)).toString('utf8')) : []);
 
-  const port = await freePort();
-  const dataDir = join(app.platform.config.DISTILLERY_DATA_DIR, 'student-agents');
-  await mkdir(dataDir, { recursive: true });
-  const studentAgents = await startApp([agentsService], {
-    name: 'agents-on-student',
-    defaultPort: 0,
-    env: {
-      ...options.env,
-      DISTILLERY_DATA_DIR: dataDir,
-      DISTILLERY_HTTP_PORT: '0',
-      DISTILLERY_AGENTS_GRPC_PORT: String(port),
-      DISTILLERY_AGENTS_BACKEND: 'serving',
-      DISTILLERY_SERVING_URL: `${app.url}/v1`,
-      DISTILLERY_SERVING_MODEL: STUDENT_MODEL,
-    },
-  });
+  const { app: studentAgents, port } = await startStudentAgents(app, options.env);
   const teacherClient = new AgentsClient({ address: `127.0.0.1:${options.env.DISTILLERY_AGENTS_GRPC_PORT}`, apiKey: AGENTS_KEY, timeoutMs: 60_000 });
   const studentClient = new AgentsClient({ address: `127.0.0.1:${port}`, apiKey: AGENTS_KEY, timeoutMs: 600_000 });
   const executor = new PlanExecutor();

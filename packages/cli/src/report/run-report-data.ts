@@ -75,14 +75,7 @@ export interface TrainingStageReport {
 }
 
 /** An agent-level metric as packages/evaluation summarizes it: mean and 95% interval over n calls or turns. */
-export interface MetricSummary {
-  readonly metric: string;
-  readonly agent: string;
-  readonly n: number;
-  readonly mean: number;
-  readonly low: number;
-  readonly high: number;
-}
+export type { MetricSummary } from '@distillery/evaluation';
 
 /** One bar of Figure 3: a metric of one agent for one subject (a training stage, the teacher, a deployable). */
 export interface AgentQuality {
