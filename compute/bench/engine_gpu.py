@@ -4,6 +4,8 @@ generate() on the same weights; then the GPU tests. One prepared run for a lent 
 
     compute/.venv/bin/python compute/bench/engine_gpu.py [--preset llama-3.1-8b] [--new-tokens 128]
     python -m pytest compute/tests -q -m gpu
+    compute/.venv/bin/python compute/bench/table1.py --device cuda --checkpoint STUDENT --drafter DRAFTER \
+        --fp8-run QUANTIZE_RUN --prompts eval.jsonl --limit 24 --concurrency 4 --max-tokens 128   # Table 1, real artifacts
 
 Speculative decoding: the same prompt decoded with an oracle proposer (it drafts the engine's own
 greedy continuation, so every draft is accepted: mean accepted length k + 1) as a chain of k = 2..6

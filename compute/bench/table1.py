@@ -49,6 +49,8 @@ import torch
 from distillery_compute.eagle.drafter import load_drafter
 from distillery_compute.engine import Engine, SamplingParams
 from distillery_compute.engine.speculative import SpecConfig
+from distillery_compute.model import Transformer
+from distillery_compute.tokenizer import ChatTokenizer
 
 DRAFT_TOKENS = 7   # serve's --draft-tokens default
 WARM_UP = "Hello! Is the dealership open on Sunday?"
@@ -98,6 +100,7 @@ class Row:
     draft_time_share: float | None = None
     compared_with: str | None = None              # the row whose outputs this one is compared with
     identical: int | None = None
+    first_differences: list[int] = field(default_factory=list)   # where each differing output first differs (token)
     load: tuple[float, float] | None = None       # 1-minute load average before and after
 
 
@@ -138,8 +141,7 @@ def percentile(values: list[float], q: float) -> float:
 def drive(engine: Engine, calls: list[Call], *, concurrency: int, max_tokens: int) -> tuple[list[dict], float]:
     """Every call through the engine with at most `concurrency` in flight; per call its latency (add to
     its last token), tokens and text; and the wall time of the whole."""
-    warm = SamplingParams(max_tokens=8)
-    engine.add("warm-up", warm, text=WARM_UP)
+    engine.add("warm-up", SamplingParams(max_tokens=4), text=WARM_UP)
     while engine.has_work():
         engine.step()
     engine.reset_speculation()
@@ -169,46 +171,49 @@ class EngineSource:
     speculative rows (from_checkpoint's steps: load_checkpoint, the tokenizer, load_drafter)."""
 
     def __init__(self, artifacts: Artifacts, *, device: str | None, dtype: torch.dtype | None, max_seqs: int,
-                 num_blocks: Callable[[Engine], int] | None = None):
+                 num_blocks: Callable[[ChatTokenizer], int] | None = None):
         self.artifacts, self.device, self.dtype, self.max_seqs = artifacts, device, dtype, max_seqs
         self.num_blocks = num_blocks
-        self._plain: tuple[str, Engine] | None = None
+        self._loaded: tuple[str, Transformer, ChatTokenizer] | None = None
 
     @property
-    def tokenizer(self):
+    def tokenizer(self) -> ChatTokenizer | None:
         """The last loaded checkpoint's tokenizer (None before any loaded)."""
-        return self._plain[1].tokenizer if self._plain else None
+        return self._loaded[2] if self._loaded else None
 
     def engine(self, config: Config) -> Engine:
-        """The configuration's engine; raises ValueError/OSError (a reason to skip the row) when it cannot load."""
+        """The configuration's engine, with a fresh KV cache; raises ValueError or OSError (the reason
+        to skip the row) when its artifacts are missing or do not load."""
         checkpoint = self.artifacts.checkpoint[config.precision]
         if checkpoint is None:
             raise TableInputError(f"no {config.precision} checkpoint given")
         drafter = self.artifacts.drafter[config.precision] if config.method else None
         if config.method and drafter is None:
             raise TableInputError(f"no drafter for the {config.precision} student given")
-        if self._plain is None or self._plain[0] != config.precision:
-            self._plain = None
+        if self._loaded is None or self._loaded[0] != config.precision:
+            self._loaded = None
             gc.collect()
-            # serve's loading (manifests verified, the tokenizer found); the smallest KV cache: the
-            # measured engines below get their own over the same model
-            self._plain = config.precision, Engine.from_checkpoint(checkpoint, device=self.device, dtype=self.dtype,
-                                                                   num_blocks=1)
-        plain = self._plain[1]
-        kw = {"max_seqs": self.max_seqs} | ({"num_blocks": self.num_blocks(plain)} if self.num_blocks else {})
+            # serve's loading (manifests verified, the tokenizer found), with the smallest KV cache; only
+            # the model and the tokenizer are kept: each row's engine fuses and packs the weights anew
+            loaded = Engine.from_checkpoint(checkpoint, device=self.device, dtype=self.dtype, num_blocks=1)
+            self._loaded = config.precision, loaded.model, loaded.tokenizer
+            del loaded
+            gc.collect()
+        _, model, tokenizer = self._loaded
+        kw = {"max_seqs": self.max_seqs} | ({"num_blocks": self.num_blocks(tokenizer)} if self.num_blocks else {})
         if config.method is None:
-            return Engine(plain.model, plain.tokenizer, **kw)
-        loaded = load_drafter(drafter, plain.model).eval()
-        return Engine(plain.model, plain.tokenizer, drafter=loaded,
+            return Engine(model, tokenizer, **kw)
+        return Engine(model, tokenizer, drafter=load_drafter(drafter, model).eval(),
                       speculative=SpecConfig(method=config.method, tokens=DRAFT_TOKENS), **kw)
 
 
-def kv_blocks_for(calls: list[Call], *, concurrency: int, max_tokens: int, block_size: int = 16) -> Callable[[Engine], int]:
+def kv_blocks_for(calls: list[Call], *, concurrency: int, max_tokens: int,
+                  block_size: int = 16) -> Callable[[ChatTokenizer], int]:
     """A KV cache that keeps every prompt's blocks for the prefix cache and room for `concurrency`
     answers with their drafts: what serving's 2 GiB default holds for these calls, without taking
     2 GiB of a shared machine per configuration."""
-    def blocks(engine: Engine) -> int:
-        prompts = sum(-(-len(engine.encode(transcript=c.prompt)) // block_size) for c in calls)
+    def blocks(tokenizer: ChatTokenizer) -> int:
+        prompts = sum(-(-len(tokenizer.encode_prompt(c.prompt)) // block_size) for c in calls)
         return prompts + concurrency * (-(-(max_tokens + 2 * DRAFT_TOKENS + 2) // block_size) + 1)
     return blocks
 
@@ -239,8 +244,15 @@ def run_table(source: EngineSource, calls: list[Call], *, concurrency: int, max_
         if reference is not row and reference is not None and not reference.skipped:
             row.compared_with = reference.config
             row.identical = sum(a["token_ids"] == b["token_ids"] for a, b in zip(row.calls, reference.calls))
+            row.first_differences = [first_difference(a["token_ids"], b["token_ids"]) for a, b in
+                                     zip(row.calls, reference.calls) if a["token_ids"] != b["token_ids"]]
         log(progress(row, len(calls)))
     return list(rows.values())
+
+
+def first_difference(a: list[int], b: list[int]) -> int:
+    """The first token position where two outputs differ (the shorter's length when one extends the other)."""
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
 # ------------------------------------------------------------------ figures
@@ -262,24 +274,34 @@ def progress(row: Row, n: int) -> str:
             f"{f['qps']:.2f} QPS, {f['tokens_per_s']:.1f} tok/s{al}{same} (load {row.load[0]:.1f} -> {row.load[1]:.1f})")
 
 
-def teacher_rows(path: Path, calls: list[Call], count_tokens: Callable[[str], int]) -> list[Row]:
-    """The teacher rows of teacher-calls-bench.ts's JSON, on exactly these calls (ids checked)."""
+def read_teacher_json(path: Path, calls: list[Call]) -> dict:
+    """teacher-calls-bench.ts's JSON, checked to time exactly these calls."""
     if not path.is_file():
         raise TableInputError(f"--teacher-json {path}: no such file")
     data = json.loads(path.read_text())
     want = [c.id for c in calls]
-    rows = []
     for teacher in data.get("teachers", []):
         got = [c["id"] for c in teacher["calls"]]
         if got != want:
             raise TableInputError(f"--teacher-json {path}: {teacher['name']} timed {len(got)} calls that are not this "
                                   f"table's {len(want)} (run it with the same --prompts and --limit)")
+    return data
+
+
+def teacher_rows(data: dict, count_tokens: Callable[[str], int]) -> list[Row]:
+    """The teacher rows of read_teacher_json's data; output tokens counted with the student's tokenizer."""
+    rows = []
+    for teacher in data.get("teachers", []):
         row = Row(f"teacher: {teacher['name']}", teacher.get("model", "-"), seconds=teacher["wallSeconds"])
         row.calls = [{"id": c["id"], "agent": c["agent"], "seconds": c["seconds"], "text": c["output"],
                       "output_tokens": count_tokens(c["output"])} for c in teacher["calls"]]
         rows.append(row)
-    rows += [Row(f"teacher: {s['name']}", "-", skipped=s["reason"]) for s in data.get("skipped", [])]
-    return rows
+    return rows + [Row(f"teacher: {s['name']}", "-", skipped=s["reason"]) for s in data.get("skipped", [])]
+
+
+def number(value: float) -> str:
+    """Three significant figures, whole numbers with separators from 1,000."""
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
 def render(rows: list[Row], calls: list[Call]) -> str:
@@ -288,19 +310,23 @@ def render(rows: list[Row], calls: list[Call]) -> str:
     base_qps = figures(base, None)["qps"] if base else None
     reference = {c.id: c.output for c in calls}
     out = ["| configuration | decoding | mean accepted length | P50 latency (s) | P90 latency (s) | QPS "
-           "| output tokens/s | speed-up | identical outputs | = reference output |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "| output tokens/s | speed-up | identical outputs | = reference output | load before → after |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         if row.skipped:
-            out.append(f"| {row.config} | {row.decoding} | skipped: {row.skipped} | | | | | | | |")
+            out.append(f"| {row.config} | {row.decoding} | skipped: {row.skipped} | | | | | | | | |")
             continue
         f = figures(row, base_qps, lambda c: c.get("output_tokens", len(c.get("token_ids", []))))
         al = f"{row.mean_accepted_length:.2f}" if row.mean_accepted_length else "–"
         same = f"{row.identical}/{len(row.calls)} vs {row.compared_with}" if row.compared_with else "–"
+        if row.first_differences:
+            same += f" (first difference at token {', '.join(map(str, row.first_differences))})"
         ref = sum(c["text"].strip() == reference[c["id"]].strip() for c in row.calls)
-        speedup = f"{f['speedup']:.2f}x" if f["speedup"] else "–"
-        out.append(f"| {row.config} | {row.decoding} | {al} | {f['p50_s']:.3f} | {f['p90_s']:.3f} | {f['qps']:.2f} "
-                   f"| {f['tokens_per_s']:.1f} | {speedup} | {same} | {ref}/{len(row.calls)} |")
+        speedup = f"{f['speedup']:,.2f}x" if f["speedup"] else "–"
+        load = f"{row.load[0]:.1f} → {row.load[1]:.1f}" if row.load else "–"
+        out.append(f"| {row.config} | {row.decoding} | {al} | {number(f['p50_s'])} | {number(f['p90_s'])} "
+                   f"| {number(f['qps'])} | {number(f['tokens_per_s'])} | {speedup} | {same} | {ref}/{len(row.calls)} "
+                   f"| {load} |")
     agents = sorted({c.agent for c in calls})
     out += ["", "P90 latency per agent call (s):", "",
             "| configuration | " + " | ".join(f"{a} ({sum(c.agent == a for c in calls)})" for a in agents) + " |",
@@ -308,7 +334,7 @@ def render(rows: list[Row], calls: list[Call]) -> str:
     for row in rows:
         if not row.skipped:
             cells = [percentile([c["seconds"] for c in row.calls if c["agent"] == a], 0.9) for a in agents]
-            out.append(f"| {row.config} | " + " | ".join(f"{v:.3f}" for v in cells) + " |")
+            out.append(f"| {row.config} | " + " | ".join(number(v) for v in cells) + " |")
     return "\n".join(out)
 
 
@@ -355,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--device cuda: no CUDA device available")
     device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
     calls = read_calls(args.prompts, args.limit)
+    teachers = read_teacher_json(args.teacher_json, calls) if args.teacher_json else None
     fp8 = args.fp8_run
     artifacts = Artifacts(
         checkpoint={"bf16": args.checkpoint, "fp8": fp8 / "student" if fp8 else None},
@@ -366,10 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{len(calls)} calls, concurrency {args.concurrency}, at most {args.max_tokens} tokens, {where}")
     rows = run_table(source, calls, concurrency=args.concurrency, max_tokens=args.max_tokens,
                      configs=tuple(c for c in CONFIGS if c.name in chosen), log=log)
-    if args.teacher_json:
+    if teachers is not None:
         if source.tokenizer is None:
             raise TableInputError("--teacher-json: no student loaded to count the teacher's output tokens with")
-        rows = teacher_rows(args.teacher_json, calls, lambda text: len(source.tokenizer.encode(text))) + rows
+        rows = teacher_rows(teachers, lambda text: len(source.tokenizer.encode(text))) + rows
     meta = {"device": where, "dtype": "bf16" if device == "cuda" else "fp32", "concurrency": args.concurrency,
             "max_tokens": args.max_tokens, "prompts": str(args.prompts), "checkpoint": str(args.checkpoint),
             "drafter": str(args.drafter) if args.drafter else None, "fp8_run": str(fp8) if fp8 else None,
