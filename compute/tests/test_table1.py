@@ -97,8 +97,9 @@ def test_a_row_whose_artifacts_are_missing_is_skipped_with_the_reason(artifacts,
     broken = table1.Artifacts(checkpoint={"bf16": artifacts.checkpoint["bf16"], "fp8": tmp_path / "nothing"},
                               drafter={"bf16": None, "fp8": None})
     source = table1.EngineSource(broken, device="cpu", dtype=torch.float64, max_seqs=1)
-    rows = {r.config: r for r in table1.run_table(source, calls, concurrency=1, max_tokens=4)}
+    rows = {r.config: r for r in table1.run_table(source, calls, concurrency=1, max_tokens=4, rounds=2)}
     assert rows["bf16"].skipped is None
+    assert len(rows["bf16"].round_seconds) == 2 and rows["bf16"].seconds == pytest.approx(min(rows["bf16"].round_seconds), abs=1e-3)
     assert "no drafter for the bf16 student" in rows["eagle-chain"].skipped
     assert "nothing" in rows["fp8"].skipped
 
