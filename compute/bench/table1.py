@@ -423,8 +423,8 @@ def main(argv: list[str] | None = None) -> int:
             "drafter": str(args.drafter) if args.drafter else None, "fp8_run": str(fp8) if fp8 else None,
             "draft_tokens": DRAFT_TOKENS, "command": shlex.join([sys.executable, *sys.argv])}
     print(f"\n{len(calls)} held-out agent calls ({args.prompts}), greedy, at most {args.max_tokens} tokens, "
-          f"{args.concurrency} in flight, fastest of {args.rounds} round(s); {where}, {meta['dtype']} compute; chain of {DRAFT_TOKENS}, tree depth "
-          f"{DRAFT_TOKENS} top_k 2 7 nodes; speed-up = QPS / BF16 plain QPS\n")
+          f"{args.concurrency} in flight, fastest of {args.rounds} round(s); {where}, {meta['dtype']} compute; "
+          f"chain of {DRAFT_TOKENS}, tree depth {DRAFT_TOKENS} top_k 2 7 nodes; speed-up = QPS / BF16 plain QPS\n")
     print(render(rows, calls))
     print(f"\n    {meta['command']}")
     if args.json:
