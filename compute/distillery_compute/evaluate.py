@@ -14,12 +14,13 @@ tokens and eos (exactly what SFT minimises, data.encode_sft), over all rows (or
 `loss_rows` of them, each role in turn). At most `limit` rows, taken in turn from each role
 so that every role is measured, are decoded greedily from the prompt as serving feeds it
 (ChatTokenizer.encode_prompt: our markers, or the tokenizer's own chat template) through the
-inference engine (engine/, all rows at once), each in full: up to eos or the target's length +
-EXTRA_NEW_TOKENS tokens. exact_match compares each decoded text with the target output
+inference engine (engine/, all rows at once), each in full: up to eos or twice the target's length
++ EXTRA_NEW_TOKENS tokens (OUTPUT_HEADROOM). exact_match compares each decoded text with the target output
 (surrounding whitespace ignored); the same texts are the outputs the trainer scores per agent
 (stages.py writes them to <stage>/eval_outputs.jsonl). The run's evaluation is in stages.py.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
@@ -33,6 +34,11 @@ from distillery_compute.model import KVCache, Transformer
 from distillery_compute.tokenizer import ChatTokenizer
 
 EXTRA_NEW_TOKENS = 4   # decode up to the target's length + this: enough to see a wrong or missing eos
+# The decoded outputs are also scored whole (the agent-level metrics parse them): an answer a little
+# longer than the reference cut at its length + 4 tokens is unreadable JSON. On a real held-out
+# sample every output of a trained student ran into that cap, so evaluate decodes up to
+# (1 + OUTPUT_HEADROOM) x the target's length + EXTRA_NEW_TOKENS.
+OUTPUT_HEADROOM = 1.0
 
 
 def _autocast(device: torch.device):
@@ -139,14 +145,15 @@ def greedy_texts(model: nn.Module, tok: ChatTokenizer, prompts: Sequence[Sequenc
 
 
 def held_out_texts(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], max_len: int,
-                   extra_tokens: int = EXTRA_NEW_TOKENS, stop_on_mismatch: bool = False) -> list[str]:
+                   extra_tokens: int = EXTRA_NEW_TOKENS, stop_on_mismatch: bool = False,
+                   headroom: float = 0.0) -> list[str]:
     """Each row's greedy output, decoded from its prompt as serving feeds it (the most recent turns kept
-    within max_len, as in training), up to the target's length + extra_tokens. stop_on_mismatch ends a
+    within max_len, as in training), up to (1 + headroom) x the target's length + extra_tokens. stop_on_mismatch ends a
     row once its text can no longer equal the target (all a caller that wants exact match alone needs;
     evaluate decodes in full, for the agent-level metrics)."""
     prompts, max_new, checks = [], [], []
     for row in rows:
-        n = len(tok.encode(row["output"])) + extra_tokens
+        n = math.ceil(len(tok.encode(row["output"])) * (1 + headroom)) + extra_tokens
         prompts.append(tok.encode_prompt(row["prompt"])[-max(1, max_len - n):])
         max_new.append(n)
         target = row["output"].strip()
@@ -182,7 +189,7 @@ def evaluate_with_outputs(model: nn.Module, tok: ChatTokenizer, rows: Sequence[M
         losses = output_losses(model, tok, rows, max_len)
         decoded = rows_to_decode(rows, limit)
         # in full, not stopped at the first wrong token: the agent-level metrics read the whole output
-        texts = held_out_texts(model, tok, decoded, max_len) if decoded else []
+        texts = held_out_texts(model, tok, decoded, max_len, headroom=OUTPUT_HEADROOM) if decoded else []
     finally:
         model.train(was_training)
     hits = [is_exact_match(text, row) for text, row in zip(texts, decoded)]

@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 from distillery_compute.data import encode_sft
-from distillery_compute.evaluate import evaluate, evaluate_with_outputs, greedy_decode, held_out_texts, rows_to_decode
+from distillery_compute.evaluate import (EXTRA_NEW_TOKENS, evaluate, evaluate_with_outputs, greedy_decode, held_out_texts,
+                                         rows_to_decode)
 
 ROWS = [{"id": str(i), "agent": agent, "prompt": f"<|user|>\nquestion {i} for the {agent}", "output": f"answer {i}!"}
         for i, agent in enumerate(["planner", "explainer", "planner", "understander", "planner"])]
@@ -76,6 +77,18 @@ def test_evaluation_decodes_a_wrong_output_in_full_and_returns_it(tok):
     assert calls[0] == 1 + len(tok.encode("nonsense " * 3)) + 1   # the loss batch, every token, then eos
 
     assert evaluate(oracle_for(tok, [row]), tok, [row], limit=1, max_len=512)["exact_match"] == 1.0
+
+
+def test_an_answer_longer_than_the_reference_is_decoded_whole(tok):
+    """Cut at the target's length + EXTRA_NEW_TOKENS, a longer answer would be unreadable to the
+    agent-level metrics: the outputs have room for up to twice the target's length."""
+    row = {**ROWS[0], "output": '{"intents": ["greeting"]}'}
+    longer = '{"intents": ["greeting"], "entities": {}}'
+    n, m = len(tok.encode(row["output"])), len(tok.encode(longer))
+    assert n + EXTRA_NEW_TOKENS < m <= 2 * n + EXTRA_NEW_TOKENS   # the case: past the old cap, within the new one
+    metrics, outputs = evaluate_with_outputs(oracle_for(tok, [row], {0: longer}), tok, [row], limit=1, max_len=512)
+    assert outputs[0]["output"] == longer and metrics["exact_match"] == 0.0
+    assert held_out_texts(oracle_for(tok, [row], {0: longer}), tok, [row], max_len=512)[0] != longer   # the exact-match cap
 
 
 def test_held_out_texts_can_stop_once_the_output_can_no_longer_match(tok):

@@ -177,7 +177,7 @@ def read_outputs(path: Path) -> list[dict]:
 
 
 def test_the_base_and_each_stage_write_their_decoded_outputs_and_expand_copies_the_bases(micro_base, tmp_path, capsys):
-    from distillery_compute.evaluate import held_out_texts, rows_to_decode
+    from distillery_compute.evaluate import OUTPUT_HEADROOM, held_out_texts, rows_to_decode
     from distillery_compute.stages import EVAL_OUTPUTS, evaluate_base, load_start, measure, run_stage
     options = RunOptions(run_dir=tmp_path, preset="micro", eval_limit=4, expand_every=1)
     rows = {"eval": ROWS["eval"]}
@@ -190,7 +190,7 @@ def test_the_base_and_each_stage_write_their_decoded_outputs_and_expand_copies_t
     assert [(o["id"], o["agent"]) for o in outputs] == [(r["id"], r["agent"]) for r in decoded]
     model, _, tok = load_start(micro_base, options)
     max_len = stage_config("sft", "micro").max_len
-    assert [o["output"] for o in outputs] == held_out_texts(model, tok, decoded, max_len)
+    assert [o["output"] for o in outputs] == held_out_texts(model, tok, decoded, max_len, headroom=OUTPUT_HEADROOM)
     assert base_metrics["exact_match"] == sum(o["output"].strip() == r["output"].strip()
                                               for o, r in zip(outputs, decoded)) / 4
 
