@@ -14,6 +14,8 @@
  */
 export { readEvalRows, SCORED_AGENTS, type EvalRow, type ScoredAgent } from './eval-row.js';
 export { UnreadableEvalRowError } from './unreadable-eval-row.error.js';
+export { UnreadableEvalOutputsError } from './unreadable-eval-outputs.error.js';
+export { readDecodedOutputs, scoreDecoded, type DecodedRow } from './decoded-outputs.js';
 export { UnknownAgentError } from './unknown-agent.error.js';
 export type { CallScore, MetricScores } from './call-score.js';
 export { scoreCall, scoreCalls, type ScoreOptions } from './score-call.js';

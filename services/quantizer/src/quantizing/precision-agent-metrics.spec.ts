@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalRow } from '@distillery/evaluation';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UnreadableEvalOutputsError } from '../errors/unreadable-eval-outputs.error.js';
+import { UnreadableEvalOutputsError } from '@distillery/evaluation';
 import { agentFigures, scorePrecisionOutputs } from './precision-agent-metrics.js';
 
 const understanding = '{"intents":["search_inventory"],"entities":{"body":"sedan","maxPrice":15000},"state":{},"outOfScope":false}';

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type EvalRow, type MetricSummary, PlanExecutor, SCORED_AGENTS, scoreCalls, summarize } from '@distillery/evaluation';
-import { z } from 'zod';
-import { UnreadableEvalOutputsError } from '../errors/unreadable-eval-outputs.error.js';
+import { type DecodedRow, type EvalRow, type MetricSummary, PlanExecutor, readDecodedOutputs, scoreDecoded, UnreadableEvalOutputsError } from '@distillery/evaluation';
 
 /** The two precisions the quantize job decodes the held-out rows in. */
 export const PRECISIONS = ['bf16', 'fp8'] as const;
@@ -16,14 +14,12 @@ export function evalOutputsFile(precision: Precision): string {
 /** Each precision's agent-level metrics (@distillery/evaluation's summaries, with their 95% intervals). */
 export type PrecisionAgentMetrics = Readonly<Record<Precision, readonly MetricSummary[]>>;
 
-const outputSchema = z.object({ id: z.string().min(1), agent: z.string().min(1), output: z.string() });
-
 /**
  * A precision's decoded outputs paired with their held-out rows (by id), in file order, rows of
  * agents that are not scored left out. A missing file, or a line that is not an output of a row of
  * `rows` (same id, same agent), throws UnreadableEvalOutputsError.
  */
-export async function readPrecisionOutputs(runDir: string, precision: Precision, rows: ReadonlyMap<string, EvalRow>): Promise<Array<{ readonly row: EvalRow; readonly output: string }>> {
+export async function readPrecisionOutputs(runDir: string, precision: Precision, rows: ReadonlyMap<string, EvalRow>): Promise<DecodedRow[]> {
   const path = join(runDir, evalOutputsFile(precision));
   let text: string;
   try {
@@ -32,21 +28,7 @@ export async function readPrecisionOutputs(runDir: string, precision: Precision,
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UnreadableEvalOutputsError(path, 0, 'missing: the quantize job writes each precision\'s decoded held-out rows there');
     throw error;
   }
-  const decoded: Array<{ row: EvalRow; output: string }> = [];
-  for (const [index, line] of text.split('\n').entries()) {
-    if (!line.trim()) continue;
-    let parsed: z.infer<typeof outputSchema>;
-    try {
-      parsed = outputSchema.parse(JSON.parse(line));
-    } catch (error) {
-      throw new UnreadableEvalOutputsError(path, index + 1, `not an {"id", "agent", "output"} object (${(error as Error).message.split('\n')[0]})`);
-    }
-    const row = rows.get(parsed.id);
-    if (!row) throw new UnreadableEvalOutputsError(path, index + 1, `id ${JSON.stringify(parsed.id)} is no held-out row of the job's dataset`);
-    if (row.agent !== parsed.agent) throw new UnreadableEvalOutputsError(path, index + 1, `row ${parsed.id} is the ${row.agent}'s, not the ${parsed.agent}'s`);
-    if ((SCORED_AGENTS as readonly string[]).includes(row.agent)) decoded.push({ row, output: parsed.output });
-  }
-  return decoded;
+  return readDecodedOutputs(text, path, rows);
 }
 
 /**
@@ -61,9 +43,7 @@ export async function scorePrecisionOutputs(runDir: string, evalRows: readonly E
   try {
     const scored: Partial<Record<Precision, MetricSummary[]>> = {};
     for (const precision of PRECISIONS) {
-      const decoded = await readPrecisionOutputs(runDir, precision, rows);
-      const outputs = new Map(decoded.map(({ row, output }) => [row.id, output]));
-      scored[precision] = summarize(await scoreCalls(decoded.map(({ row }) => row), (row) => outputs.get(row.id) ?? '', { executor }));
+      scored[precision] = await scoreDecoded(await readPrecisionOutputs(runDir, precision, rows), { executor });
     }
     return scored as PrecisionAgentMetrics;
   } finally {

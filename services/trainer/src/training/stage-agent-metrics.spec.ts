@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalRow } from '@distillery/evaluation';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UnreadableEvalOutputsError } from '../errors/unreadable-eval-outputs.error.js';
+import { UnreadableEvalOutputsError } from '@distillery/evaluation';
 import { EVAL_OUTPUTS_FILE, readStageOutputs, scoreStageOutputs } from './stage-agent-metrics.js';
 
 const ROWS: EvalRow[] = [

@@ -1,19 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type EvalRow, type MetricSummary, PlanExecutor, SCORED_AGENTS, scoreCalls, summarize } from '@distillery/evaluation';
-import { z } from 'zod';
-import { UnreadableEvalOutputsError } from '../errors/unreadable-eval-outputs.error.js';
+import { type DecodedRow, type EvalRow, type MetricSummary, PlanExecutor, readDecodedOutputs, scoreDecoded } from '@distillery/evaluation';
 
 /** A measured stage's decoded held-out outputs, `<runDir>/<stage>/eval_outputs.jsonl` (compute/distillery_compute/stages.py). */
 export const EVAL_OUTPUTS_FILE = 'eval_outputs.jsonl';
-
-const outputSchema = z.object({ id: z.string().min(1), agent: z.string().min(1), output: z.string() });
-
-/** One held-out row the stage's model decoded, and what it wrote. */
-interface DecodedRow {
-  readonly row: EvalRow;
-  readonly output: string;
-}
 
 /**
  * A stage's decoded outputs paired with their held-out rows (by id), in file order; undefined when
@@ -30,21 +20,7 @@ export async function readStageOutputs(runDir: string, stage: string, rows: Read
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const decoded: DecodedRow[] = [];
-  for (const [index, line] of text.split('\n').entries()) {
-    if (!line.trim()) continue;
-    let parsed: z.infer<typeof outputSchema>;
-    try {
-      parsed = outputSchema.parse(JSON.parse(line));
-    } catch (error) {
-      throw new UnreadableEvalOutputsError(path, index + 1, `not an {"id", "agent", "output"} object (${(error as Error).message.split('\n')[0]})`);
-    }
-    const row = rows.get(parsed.id);
-    if (!row) throw new UnreadableEvalOutputsError(path, index + 1, `id ${JSON.stringify(parsed.id)} is no held-out row of the job's dataset`);
-    if (row.agent !== parsed.agent) throw new UnreadableEvalOutputsError(path, index + 1, `row ${parsed.id} is the ${row.agent}'s, not the ${parsed.agent}'s`);
-    if ((SCORED_AGENTS as readonly string[]).includes(row.agent)) decoded.push({ row, output: parsed.output });
-  }
-  return decoded;
+  return readDecodedOutputs(text, path, rows);
 }
 
 /**
@@ -62,13 +38,7 @@ export async function scoreStageOutputs(runDir: string, stages: readonly string[
     for (const stage of stages) {
       const decoded = await readStageOutputs(runDir, stage, rows);
       if (!decoded?.length) continue;
-      const outputs = new Map(decoded.map(({ row, output }) => [row.id, output]));
-      const scores = await scoreCalls(
-        decoded.map(({ row }) => row),
-        (row) => outputs.get(row.id) ?? '',
-        { executor },
-      );
-      scored.set(stage, summarize(scores));
+      scored.set(stage, await scoreDecoded(decoded, { executor }));
     }
     return scored;
   } finally {

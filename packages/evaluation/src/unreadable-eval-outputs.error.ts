@@ -1,4 +1,4 @@
-/** Thrown when a precision's eval_outputs.<precision>.jsonl of a quantize run is missing, or has a line that is not an output of a held-out row of the job's dataset. */
+/** Thrown when a model's decoded held-out outputs are missing, or a line of them is not an output of a held-out row of the dataset. */
 export class UnreadableEvalOutputsError extends Error {
   override readonly name = 'UnreadableEvalOutputsError';
 
