@@ -23,7 +23,7 @@ from distillery_compute.eagle.drafter import DrafterConfig, Eagle3Drafter, load_
 from distillery_compute.eagle.vocab import vocab_maps
 from distillery_compute.engine import Engine, SamplingParams
 from distillery_compute.engine.speculative import SpecConfig
-from distillery_compute.evaluate import greedy_decode, held_out_texts
+from distillery_compute.evaluate import OUTPUT_HEADROOM, greedy_decode, held_out_texts
 from distillery_compute.fp8.calibrate import (MinMax, clip_stats, group_of, observe, quantizable, quantize_model,
                                               serving_ids, watch)
 from distillery_compute.fp8.export import quantization_config
@@ -375,7 +375,7 @@ def test_the_quantize_job_writes_each_precisions_full_outputs_of_the_same_held_o
         written = [json.loads(line) for line in (run / f"eval_outputs.{precision}.jsonl").read_text().splitlines()]
         assert [(o["id"], o["agent"]) for o in written] == [(r["id"], r["agent"]) for r in decoded]
         # in full: the model's whole greedy answer, not cut where it first leaves the reference
-        full = held_out_texts(model.eval(), tok, decoded, max_len=128)
+        full = held_out_texts(model.eval(), tok, decoded, max_len=128, headroom=OUTPUT_HEADROOM)   # as evaluate decodes
         assert [o["output"] for o in written] == full
         assert any(len(tok.encode(text)) > 1 and not row["output"].startswith(text.strip()) for text, row in zip(full, decoded))
     assert manifest["metrics"]["bf16"]["decoded_rows"] == 4 and manifest["metrics"]["fp8"]["decoded_rows"] == 4
