@@ -18,6 +18,12 @@ export interface CompletionRequest {
   readonly seed?: number;
   /** Deadline for this call. */
   readonly signal?: AbortSignal;
+  /**
+   * The model name on the endpoint for this call, instead of the adapter's own (the agents'
+   * per-session serving model, so one session's turns reach one version). The reference model
+   * ignores it.
+   */
+  readonly model?: string;
 }
 
 export interface Completion {

@@ -34,6 +34,19 @@ describe('OpenAiModel against a local OpenAI-compatible server', () => {
     expect(received.at(-1)).toMatchObject({ seed: 7, temperature: 0 });
   });
 
+  it("asks for the request's model over its own, and records the model that answered", async () => {
+    const model = new OpenAiModel({ baseUrl, model: 'student-dealership', backend: 'serving' });
+    server.handle(() => completion('ok', 'student-dealership@ckpt_abc'));
+    const pinned = await model.complete({ role: 'planner', messages: [{ role: 'user', content: 'x' }], model: 'student-dealership@ckpt_abc' });
+    expect(received.at(-1)).toMatchObject({ model: 'student-dealership@ckpt_abc' });
+    expect(pinned).toMatchObject({ backend: 'serving', model: 'student-dealership@ckpt_abc' });
+    // A server that names no model: the call records the one it asked for.
+    server.handle(() => ({ status: 200, body: { choices: [{ message: { content: 'ok' } }] } }));
+    expect(await model.complete({ role: 'planner', messages: [], model: 'student-dealership@ckpt_abc' })).toMatchObject({ model: 'student-dealership@ckpt_abc' });
+    expect(await model.complete({ role: 'planner', messages: [] })).toMatchObject({ model: 'student-dealership' });
+    expect(received.at(-1)).toMatchObject({ model: 'student-dealership' });
+  });
+
   it('retries 429 and 5xx, then succeeds', async () => {
     let calls = 0;
     server.handle(() => (++calls < 3 ? { status: calls === 1 ? 429 : 503, body: { error: 'busy' } } : completion('ok')));

@@ -57,7 +57,7 @@ export class OpenAiModel implements ModelPort {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
         body: JSON.stringify({
-          model: this.options.model,
+          model: request.model ?? this.options.model,
           messages: request.messages,
           ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
@@ -83,7 +83,7 @@ export class OpenAiModel implements ModelPort {
     return {
       text,
       backend: this.backend,
-      model: parsed.model ?? this.options.model,
+      model: parsed.model ?? request.model ?? this.options.model,
       inputTokens: parsed.usage?.prompt_tokens ?? 0,
       outputTokens: parsed.usage?.completion_tokens ?? 0,
       tokensEstimated: parsed.usage === undefined,

@@ -5,6 +5,7 @@ import { Outbox, OutboxRelay } from '@distillery/storage';
 import { parseApiKeys } from './api/api-keys.js';
 import { AgentsGrpcServer } from './api/agents-grpc.server.js';
 import { ConversationService } from './api/conversation.service.js';
+import { sessionModel } from './api/pinned-model.js';
 import { RateLimiter } from './api/rate-limiter.js';
 import { AgentsMetrics } from './agents-metrics.js';
 import type { AgentsConfig } from './config/agents.config.js';
@@ -42,7 +43,7 @@ export class AgentsRuntime {
     const metrics = new AgentsMetrics(platform.metrics.registry);
     const conversations = new ConversationService(
       store,
-      (onProgress) => new TurnPipeline(model, toolbox, sandbox, options, onProgress),
+      (onProgress, session) => new TurnPipeline(sessionModel(model, session), toolbox, sandbox, options, onProgress),
       undefined,
       (source, fallback, timings) => metrics.turn(source, fallback, timings),
     );
@@ -53,6 +54,7 @@ export class AgentsRuntime {
       onUnexpected: (error, method) => platform.logger.error({ err: error, method }, 'agents API call failed'),
       ...(domain.createBusinessChanges ? { businessChanges: domain.createBusinessChanges(platform) } : {}),
       adminTenants: config.DISTILLERY_AGENTS_ADMIN_TENANTS,
+      backend: config.DISTILLERY_AGENTS_BACKEND,
       onBusinessChange: (change, tenant, reason) => platform.logger.info({ change, tenant, reason }, 'business changed'),
     });
     const port = await server.start(config.DISTILLERY_AGENTS_GRPC_HOST, config.DISTILLERY_AGENTS_GRPC_PORT);

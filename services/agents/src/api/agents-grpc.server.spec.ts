@@ -1,7 +1,7 @@
 import { EmbeddedBus, subscribeEvents } from '@distillery/bus';
 import { type TraceRaw, traceRawContract } from '@distillery/contracts';
 import { type BusinessChange, InvalidBusinessChangeError, PlanSandbox, type Toolbox, TurnPipeline } from '@distillery/dealership';
-import { ModelCallError, ReferenceModel } from '@distillery/llm';
+import { type CompletionRequest, ModelCallError, type ModelPort, ReferenceModel } from '@distillery/llm';
 import { agentsV1 } from '@distillery/proto';
 import { type Database, Outbox, OutboxRelay } from '@distillery/storage';
 import { Client as RawClient, credentials, Metadata, status } from '@grpc/grpc-js';
@@ -11,6 +11,7 @@ import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { AgentsGrpcServer } from './agents-grpc.server.js';
 import { ConversationService } from './conversation.service.js';
+import { sessionModel } from './pinned-model.js';
 import { RateLimiter } from './rate-limiter.js';
 
 const toolbox: Toolbox = {
@@ -303,5 +304,102 @@ describe('the DealershipAdminService (business changes over gRPC)', () => {
     expect(answer).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^rules_patch\.merge_patch_json is not JSON/) });
     expect((answer as { details: string }).details.length).toBeLessThan(300);
     expect(applied).toHaveLength(3); // the first test's, nothing more
+  });
+});
+
+describe('a session that pins its serving model (metadata serving_model)', () => {
+  let db: Database;
+  const sandbox = new PlanSandbox();
+  const servers: AgentsGrpcServer[] = [];
+  const clients: Client[] = [];
+  let serving: Client;
+  let reference: Client;
+  /** Every model request the turns made, with the session whose turn made it. */
+  const requests: Array<{ sessionId: string; request: CompletionRequest }> = [];
+  const version = 'student-dealership@ckpt_abc';
+
+  beforeAll(async () => {
+    db = await openAgentsMemoryDatabase();
+    const policy = new ReferenceModel({
+      understander: () => '{"intents":["dealership_info"],"entities":{},"state":{}}',
+      planner: () => 'return { info: dealershipInfo({}) };',
+      explainer: () => 'We are open 9-18.',
+    });
+    const store = new SessionStore(db.dataSource, new Outbox('agents'), () => undefined);
+    // A stand-in for the serving service: it records each request and answers as the version asked for.
+    const conversations = new ConversationService(store, (onProgress, session) => {
+      const recording: ModelPort = {
+        backend: 'serving',
+        model: 'student-dealership',
+        complete: async (request) => {
+          requests.push({ sessionId: session.id, request });
+          return { ...(await policy.complete(request)), backend: 'serving', model: request.model ?? 'student-dealership' };
+        },
+      };
+      return new TurnPipeline(sessionModel(recording, session), toolbox, sandbox, undefined, onProgress);
+    });
+    for (const backend of ['serving', 'reference']) {
+      const server = new AgentsGrpcServer(store, conversations, {
+        apiKeys: new Map([['admin-key', 'ops'], ['app-key', 'shop']]),
+        rateLimiter: new RateLimiter({ perMinute: 6_000, burst: 100 }),
+        maxMessageChars: 200,
+        adminTenants: new Set(['ops']),
+        backend,
+      });
+      servers.push(server);
+      clients.push(new (agentsV1().AgentService)(`127.0.0.1:${await server.start('127.0.0.1', 0)}`, credentials.createInsecure()));
+    }
+    [serving, reference] = clients as [Client, Client];
+  }, 60_000);
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    for (const server of servers) await server.stop(100);
+    await sandbox.close();
+    await db?.close();
+  });
+
+  const create = (client: Client, key: string, metadata: Record<string, string>) =>
+    unary<{ sessionId: string; metadata: Record<string, string> }>((callback) => client.createSession({ customerRef: 'gate', source: 'SIMULATION', metadata }, withKey(key), callback));
+  const send = (sessionId: string) => unary<{ turnId: string; reply: string }>((callback) => serving.sendMessage({ sessionId, text: 'when are you open?' }, withKey('admin-key'), callback));
+
+  it("sends every model call of a pinned session's turns to its model; the trace names it; other sessions keep the default", async () => {
+    const pinned = await create(serving, 'admin-key', { serving_model: version, run: 'gate-1' });
+    expect(pinned.metadata).toEqual({ serving_model: version, run: 'gate-1' });
+    const unpinned = await create(serving, 'admin-key', { run: 'gate-1' });
+    const turn = await send(pinned.sessionId);
+    expect(turn.reply).toBe('We are open 9-18.');
+    await send(unpinned.sessionId);
+
+    const of = (sessionId: string) => requests.filter((entry) => entry.sessionId === sessionId).map((entry) => entry.request);
+    expect(of(pinned.sessionId).map((request) => request.role)).toEqual(['understander', 'planner', 'explainer']);
+    expect(of(pinned.sessionId).every((request) => request.model === version)).toBe(true);
+    expect(of(unpinned.sessionId)).toHaveLength(3);
+    expect(of(unpinned.sessionId).every((request) => request.model === undefined)).toBe(true);
+    const trace = await unary<{ calls: Array<{ model: string; backend: string }> }>((callback) =>
+      serving.getTurnTrace({ sessionId: pinned.sessionId, turnId: turn.turnId }, withKey('admin-key'), callback),
+    );
+    expect(trace.calls.map((call) => call.model)).toEqual([version, version, version]);
+  });
+
+  it('refuses a pin from a tenant that is not an admin (PERMISSION_DENIED) and on another backend (INVALID_ARGUMENT)', async () => {
+    await expect(create(serving, 'app-key', { serving_model: version })).rejects.toMatchObject({
+      code: status.PERMISSION_DENIED,
+      details: 'metadata.serving_model: tenant shop may not pin the serving model (DISTILLERY_AGENTS_ADMIN_TENANTS)',
+    });
+    await expect(create(reference, 'admin-key', { serving_model: version })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: "metadata.serving_model pins a model of the serving service, but this agents service's backend is reference, not serving (DISTILLERY_AGENTS_BACKEND)",
+    });
+    // Sessions without a pin are as before, on either backend and for any tenant.
+    await expect(create(reference, 'app-key', { run: 'x' })).resolves.toMatchObject({ metadata: { run: 'x' } });
+  });
+
+  it('refuses a pin that names no model or one over 256 characters', async () => {
+    await expect(create(serving, 'admin-key', { serving_model: '' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^metadata\.serving_model is empty/) });
+    await expect(create(serving, 'admin-key', { serving_model: 'm'.repeat(257) })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: 'metadata.serving_model is 257 characters, over the 256-character limit',
+    });
+    await expect(create(serving, 'admin-key', { serving_model: 'm'.repeat(256) })).resolves.toMatchObject({ metadata: { serving_model: 'm'.repeat(256) } });
   });
 });

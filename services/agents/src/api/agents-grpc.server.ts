@@ -15,7 +15,7 @@ import type { TurnEntity } from '../sessions/turn.entity.js';
 import { ApiError } from './api-error.js';
 import type { ConversationService } from './conversation.service.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { checkCreateSession, checkGetSession, checkGetTurnTrace, checkSendMessage, checkText, FIELD_LIMITS } from './request-checks.js';
+import { checkCreateSession, checkGetSession, checkGetTurnTrace, checkSendMessage, checkServingModel, checkText, FIELD_LIMITS } from './request-checks.js';
 import { AGENTS, TurnProgressStream } from './turn-progress-stream.js';
 
 export interface AgentsApiOptions {
@@ -27,8 +27,10 @@ export interface AgentsApiOptions {
   readonly onUnexpected?: (error: unknown, method: string) => void;
   /** The business changes the DealershipAdminService applies; without them the service is not offered. */
   readonly businessChanges?: BusinessChanges;
-  /** Tenants allowed to change the business (DISTILLERY_AGENTS_ADMIN_TENANTS). */
+  /** Tenants allowed to change the business and to pin a session's serving model (DISTILLERY_AGENTS_ADMIN_TENANTS). */
   readonly adminTenants?: ReadonlySet<string>;
+  /** The backend the turns use (DISTILLERY_AGENTS_BACKEND): only `serving` lets a session pin its model (metadata `serving_model`). */
+  readonly backend?: string;
   /** Told of every business change applied, for the log. */
   readonly onBusinessChange?: (change: BusinessChange, tenant: string, reason: string) => void;
 }
@@ -111,6 +113,7 @@ export class AgentsGrpcServer {
       CreateSession: (call, callback) =>
         this.respond(callback, async () => {
           const tenant = this.accept(call, checkCreateSession);
+          checkServingModel(call.request.metadata, tenant, this.options);
           const session = await this.store.create({
             tenant,
             customerRef: call.request.customerRef,

@@ -1,5 +1,6 @@
 import type { DialogueState, TurnPipeline, TurnProgress } from '@distillery/dealership';
 import { status } from '@grpc/grpc-js';
+import type { SessionEntity } from '../sessions/session.entity.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { TurnEntity } from '../sessions/turn.entity.js';
 import { ApiError } from './api-error.js';
@@ -34,7 +35,8 @@ export interface TurnReply {
 export class ConversationService {
   constructor(
     private readonly store: SessionStore,
-    private readonly pipeline: (onProgress: (progress: TurnProgress) => void) => TurnPipeline,
+    /** A turn's pipeline; its model calls go through `sessionModel(model, session)` (pinned-model.ts), so a pinned session's calls name its model. */
+    private readonly pipeline: (onProgress: (progress: TurnProgress) => void, session: SessionEntity) => TurnPipeline,
     private readonly clock: () => Date = () => new Date(),
     /** Told of every turn answered (not of a retried message found answered). */
     private readonly onTurn: (source: string, fallback: boolean, timings: TurnTimings) => void = () => undefined,
@@ -49,7 +51,7 @@ export class ConversationService {
       if (earlier) return replyOf(earlier, session.ended, 0);
     }
     if (session.ended) throw new ApiError(status.FAILED_PRECONDITION, `session ${session.id} has ended`);
-    const result = await this.pipeline(onProgress).run(message.text, session.dialogue as unknown as DialogueState, {
+    const result = await this.pipeline(onProgress, session).run(message.text, session.dialogue as unknown as DialogueState, {
       tenant: session.tenant,
       customerId: session.customerRef,
       now: this.clock(),

@@ -2,6 +2,7 @@ import { echo, textProblem } from '@distillery/contracts';
 import type { CreateSessionRequest__Output, GetSessionRequest__Output, GetTurnTraceRequest__Output, SendMessageRequest__Output } from '@distillery/proto';
 import { status } from '@grpc/grpc-js';
 import { ApiError } from './api-error.js';
+import { SERVING_MODEL_KEY } from './pinned-model.js';
 
 /**
  * The longest value each string field of the agents API accepts, in characters; the customer's
@@ -15,6 +16,8 @@ export const FIELD_LIMITS = {
   metadataEntries: 32,
   metadataKey: 64,
   metadataValue: 512,
+  /** metadata `serving_model`, as DISTILLERY_SERVING_MODEL. */
+  servingModel: 256,
   reason: 512,
   mergePatchJson: 16_384,
 } as const;
@@ -45,6 +48,28 @@ export function checkCreateSession(request: CreateSessionRequest__Output): void 
     if (problem) throw invalid(`metadata key ${echo(key)} ${problem}`);
     checkText(`metadata[${echo(key)}]`, value, FIELD_LIMITS.metadataValue);
   }
+}
+
+/** Who may pin a session's serving model: the agents' backend (DISTILLERY_AGENTS_BACKEND) and its admin tenants. */
+export interface ServingModelPolicy {
+  readonly backend?: string;
+  readonly adminTenants?: ReadonlySet<string>;
+}
+
+/**
+ * Refuses a new session's `serving_model` metadata (pinned-model.ts) unless it names a model
+ * (1–256 characters), the caller's tenant is an admin tenant (else PERMISSION_DENIED, before
+ * anything of the service's setup is told) and the backend is `serving` (else INVALID_ARGUMENT:
+ * no other backend has serving models to pick from). Run after `checkCreateSession`.
+ */
+export function checkServingModel(metadata: Readonly<Record<string, string>>, tenant: string, policy: ServingModelPolicy): void {
+  const model = metadata[SERVING_MODEL_KEY];
+  if (model === undefined) return;
+  const field = `metadata.${SERVING_MODEL_KEY}`;
+  if (!model) throw invalid(`${field} is empty; name a model of the serving service (e.g. student-dealership@ckpt_0007)`);
+  checkText(field, model, FIELD_LIMITS.servingModel);
+  if (!policy.adminTenants?.has(tenant)) throw new ApiError(status.PERMISSION_DENIED, `${field}: tenant ${tenant} may not pin the serving model (DISTILLERY_AGENTS_ADMIN_TENANTS)`);
+  if (policy.backend !== 'serving') throw invalid(`${field} pins a model of the serving service, but this agents service's backend is ${policy.backend ?? 'unset'}, not serving (DISTILLERY_AGENTS_BACKEND)`);
 }
 
 export function checkSendMessage(request: SendMessageRequest__Output, maxMessageChars: number): void {
