@@ -8,6 +8,7 @@ import type { ServingConfig } from './config/serving.config.js';
 import { type LocalModel, ModelRouter } from './engine/model-router.js';
 import { InvalidRequestError } from './errors/serving.errors.js';
 import { DeployGate } from './gate/deploy-gate.js';
+import { SimulatorStressProbe } from './gate/gate-e2e.js';
 import { GateStore } from './gate/gate-store.js';
 import { ServingGrpcServer } from './grpc/serving-grpc.server.js';
 import { Admission } from './inference/admission.js';
@@ -89,6 +90,16 @@ export class ServingRuntime {
               rows: config.DISTILLERY_SERVING_GATE_ROWS,
               tolerance: config.DISTILLERY_SERVING_GATE_TOLERANCE,
               maxTokens: config.DISTILLERY_SERVING_GATE_MAX_TOKENS,
+              ...(config.DISTILLERY_SERVING_GATE_E2E_URL
+                ? {
+                    e2e: new SimulatorStressProbe({
+                      baseUrl: config.DISTILLERY_SERVING_GATE_E2E_URL,
+                      scenarios: config.DISTILLERY_SERVING_GATE_E2E_SCENARIOS,
+                      turns: config.DISTILLERY_SERVING_GATE_E2E_TURNS,
+                      timeoutMs: config.DISTILLERY_SERVING_GATE_E2E_TIMEOUT_MS,
+                    }),
+                  }
+                : {}),
             })
           : undefined;
       socketDir = await mkdtemp(join(tmpdir(), 'dsv-'));

@@ -15,11 +15,20 @@ describe('the serving config', () => {
     expect(config.DISTILLERY_SERVING_FP8_TOLERANCE).toBe(0.2);
   });
 
+  it('gates on agent metrics alone unless the simulator is named, then on 12 stress scenarios of 10 turns a version', () => {
+    expect(loadServingConfig({}).DISTILLERY_SERVING_GATE_E2E_URL).toBeUndefined();
+    const config = loadServingConfig({ DISTILLERY_SERVING_GATE_E2E_URL: 'http://127.0.0.1:7101' });
+    expect([config.DISTILLERY_SERVING_GATE_E2E_SCENARIOS, config.DISTILLERY_SERVING_GATE_E2E_TURNS]).toEqual([12, 10]);
+  });
+
   it.each([
     ['DISTILLERY_SERVING_PRECISION', 'int8', 'expected one of fp8, bf16'],
     ['DISTILLERY_SERVING_FP8_TOLERANCE', '1.5', 'expected a number between 0 and 1'],
     ['DISTILLERY_SERVING_FP8_TOLERANCE', '-0.1', 'expected a number between 0 and 1'],
     ['DISTILLERY_SERVING_FP8_TOLERANCE', 'lots', 'expected a number between 0 and 1'],
+    ['DISTILLERY_SERVING_GATE_E2E_URL', 'simulator:7101', 'expected an http(s) URL'],
+    ['DISTILLERY_SERVING_GATE_E2E_SCENARIOS', '121', 'expected an integer from 1 to 120'],
+    ['DISTILLERY_SERVING_GATE_E2E_TURNS', '0', 'expected an integer from 1 to 10'],
   ])('fails fast on %s=%s, naming the variable', (name, value, expected) => {
     const failure = (() => {
       try {

@@ -152,4 +152,30 @@ describe('the model router behind the deploy gate (PGlite, engines stood in for,
     expect(await served()).toBe('student@ckpt_3');
     expect(await gates.decided('student', 'ckpt_3')).toMatchObject({ decision: 'accepted', incumbent: 'smollm2-135m@abc' });
   });
+
+  it('lets the gate’s E2E test reach the version under the gate by its name, and only while it is gated', async () => {
+    await announce('ckpt_1');
+    await settle();
+    const reached: string[] = [];
+    // The stand-in for the simulator's stress run: the agents' calls for `version` come back to this router.
+    const e2e = {
+      async passRate(version: string) {
+        const answer = router!.route(version);
+        reached.push(answer.version);
+        return { passed: 3, scenarios: 4, runId: `stress_${version}` };
+      },
+    };
+    await router!.stop(0);
+    router = startRouter({ gate: new DeployGate({ artifacts: store, store: gates, logger: pino({ level: 'silent' }), rows: 8, tolerance: 0.05, maxTokens: 32, e2e }) });
+    await settle();
+    await announce('ckpt_3');
+    await settle();
+    expect(reached).toEqual(['student@ckpt_3', 'student@ckpt_1']);
+    expect((await gates.decided('student', 'ckpt_3'))!.rows.find((row) => row.agent === 'e2e')).toMatchObject({ metric: 'pass_rate', candidate: { mean: 0.75 }, incumbent: { mean: 0.75 }, ok: true });
+    expect(await served()).toBe('student@ckpt_3');
+    await announce('ckpt_2');
+    await settle();
+    // Refused on its agent metrics: after the gate, nothing answers for it.
+    expect(() => router!.route('student@ckpt_2')).toThrow(/student@ckpt_2/);
+  });
 });

@@ -110,6 +110,8 @@ export class ModelRouter implements InferenceBackend {
   private readonly loaded = new Map<string, Loaded>();
   private readonly active = new Map<string, string>();
   private readonly loading = new Set<string>();
+  /** Versions under the deploy gate: loaded, not serving, but answering requests that name them (the gate's E2E test reaches them through the agents). */
+  private readonly gating = new Map<string, EngineInstance>();
   /** An engine (engineKey) whose load failed for a reason other than its artifacts: not retried before this time. */
   private readonly retryAfter = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -264,9 +266,10 @@ export class ModelRouter implements InferenceBackend {
     const preset = this.options.gateBaseline === 'base' ? want.checkpoint?.base?.preset : undefined;
     const incumbentVersion = this.active.get(want.modelId) ?? (preset ? this.active.get(preset) : undefined);
     if (!gate || !want.checkpoint || want.pinned || incumbentVersion === want.version) return true;
+    this.gating.set(want.version, instance);
     try {
       const incumbent = incumbentVersion ? this.loaded.get(incumbentVersion)?.instance : undefined;
-      const gated = await gate.decide({ checkpoint: want.checkpoint, engine: instance }, incumbent, this.stopping.signal);
+      const gated = await gate.decide({ checkpoint: want.checkpoint, engine: instance }, incumbent, this.stopping.signal).finally(() => this.gating.delete(want.version));
       if (gated.decision === 'accepted') return true;
       await instance.stop(0);
       this.options.onChange?.({ kind: 'gate-refused', version: want.version, reason: gated.reason });
@@ -355,12 +358,12 @@ export class ModelRouter implements InferenceBackend {
     this.options.logger.info({ version, precision: replaced.form.precision, drafter: replaced.form.drafterId }, 'the version’s previous engine stopped');
   }
 
-  /** The instance a request names: a model id (its active version) or a loaded version. */
+  /** The instance a request names: a model id (its active version), a loaded version, or a version under the deploy gate. */
   route(model: string): EngineInstance {
     const version = this.active.get(model) ?? model;
-    const loaded = this.loaded.get(version);
-    if (!loaded) throw new ModelNotFoundError(model, [...this.active.keys(), ...this.loaded.keys()]);
-    return loaded.instance;
+    const instance = this.loaded.get(version)?.instance ?? this.gating.get(version);
+    if (!instance) throw new ModelNotFoundError(model, [...this.active.keys(), ...this.loaded.keys()]);
+    return instance;
   }
 
   async *generate(request: InferenceRequest, signal: AbortSignal): AsyncGenerator<InferenceChunk> {

@@ -13,6 +13,8 @@ import { ServingFp81764300000008 } from '../models/serving-fp8.migration.js';
 import { ServingModels1764100000008 } from '../models/serving-models.migration.js';
 import { storeGatedCheckpoint } from '../testing/gated-checkpoint.js';
 import { DeployGate } from './deploy-gate.js';
+import { GateE2eError } from './gate.errors.js';
+import type { E2eProbe } from './gate-e2e.js';
 import type { GateEngine } from './gate-outputs.js';
 import { GateStore } from './gate-store.js';
 import { ServingGates1764400000008 } from './serving-gates.migration.js';
@@ -50,7 +52,16 @@ describe('the deploy gate (PGlite, a stored dataset and checkpoint, engines stoo
   let store: FileArtifactStore;
   let gates: GateStore;
   let wakes = 0;
-  const gate = () => new DeployGate({ artifacts: store, store: gates, logger: pino({ level: 'silent' }), rows: 8, tolerance: 0.05, maxTokens: 64 });
+  const gate = (e2e?: E2eProbe) => new DeployGate({ artifacts: store, store: gates, logger: pino({ level: 'silent' }), rows: 8, tolerance: 0.05, maxTokens: 64, ...(e2e ? { e2e } : {}) });
+  /** A stress test whose pass count per version is given; it records the versions it was asked to play, in order. */
+  const stress = (passed: Record<string, number>, scenarios = 10): E2eProbe & { played: string[] } => ({
+    played: [],
+    async passRate(version) {
+      this.played.push(version);
+      if (!(version in passed)) throw new GateE2eError(`the simulator's stress run for ${version} failed: agents unreachable`);
+      return { passed: passed[version]!, scenarios, runId: `stress_${version}` };
+    },
+  });
   const signal = new AbortController().signal;
   const teacher = (row: EvalRow) => row.output;
   const confused = (row: EvalRow) => (row.id === 'a' || row.id === 'c' ? understanding(['greeting'], {}) : row.output);
@@ -108,5 +119,32 @@ describe('the deploy gate (PGlite, a stored dataset and checkpoint, engines stoo
     const unmeasurable = { ...first, checkpointId: 'ckpt_5', manifest, weights };
     const gated = await gate().decide({ checkpoint: unmeasurable, engine: engine('student@ckpt_5', teacher) }, engine('student@ckpt_4', teacher), signal);
     expect(gated).toMatchObject({ decision: 'refused', dataset: null, evalRows: 0, reason: expect.stringMatching(/^cannot be measured: checkpoint ckpt_5: its manifest names no dataset/) });
+  });
+
+  it('plays the E2E stress test on the candidate, then the incumbent, and refuses a candidate whose pass rate is worse beyond the tolerance', async () => {
+    const checkpoint = await storeGatedCheckpoint(store, { modelId: 'student', checkpointId: 'ckpt_6' }, ROWS);
+    await db.dataSource.query(`INSERT INTO serving.versions (model_id, checkpoint_id, event_id, checkpoint) VALUES ('student', 'ckpt_6', 'evt_6', $1)`, [JSON.stringify(checkpoint)]);
+    const probe = stress({ 'student@ckpt_6': 7, 'student@ckpt_1': 9 });
+    const gated = await gate(probe).decide({ checkpoint, engine: engine('student@ckpt_6', teacher) }, engine('student@ckpt_1', teacher), signal);
+    expect(probe.played).toEqual(['student@ckpt_6', 'student@ckpt_1']);
+    expect(gated.decision).toBe('refused');
+    expect(gated.reason).toMatch(/: e2e pass_rate 0\.700 against 0\.900$/);
+    const row = gated.rows.find((candidate) => candidate.agent === 'e2e')!;
+    expect(row).toMatchObject({ metric: 'pass_rate', higherIsBetter: true, ok: false, candidate: { mean: 0.7, n: 10 }, incumbent: { mean: 0.9, n: 10 } });
+    expect(row.candidate.low).toBeLessThan(0.7);
+    expect(row.candidate.high).toBeGreaterThan(0.7);
+    // Every agent metric tied: the E2E row alone decided.
+    expect(gated.rows.filter((other) => other.agent !== 'e2e').every((other) => other.ok)).toBe(true);
+  });
+
+  it('accepts a candidate whose pass rate is within the tolerance; a stress run that fails is an error (retried), not a verdict', async () => {
+    const checkpoint = await storeGatedCheckpoint(store, { modelId: 'student', checkpointId: 'ckpt_7' }, ROWS);
+    const accepted = await gate(stress({ 'student@ckpt_7': 19, 'student@ckpt_1': 19 }, 20)).decide({ checkpoint, engine: engine('student@ckpt_7', teacher) }, engine('student@ckpt_1', teacher), signal);
+    expect(accepted).toMatchObject({ decision: 'accepted', reason: "no metric worse than student@ckpt_1's by more than 0.05" });
+    const next = await storeGatedCheckpoint(store, { modelId: 'student', checkpointId: 'ckpt_8' }, ROWS);
+    await expect(gate(stress({ 'student@ckpt_8': 5 })).decide({ checkpoint: next, engine: engine('student@ckpt_8', teacher) }, engine('student@ckpt_1', teacher), signal)).rejects.toThrow(
+      /stress run for student@ckpt_1 failed: agents unreachable/,
+    );
+    expect(await gates.decided('student', 'ckpt_8')).toBeUndefined();
   });
 });

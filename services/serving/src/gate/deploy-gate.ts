@@ -3,6 +3,7 @@ import type { CheckpointBf16, DeploymentGated } from '@distillery/contracts';
 import { type EvalRow, type MetricSummary, scoreCalls, summarize } from '@distillery/evaluation';
 import type { Logger } from 'pino';
 import { decideGate, type GateVerdict } from './gate-decision.js';
+import { type E2eProbe, e2eSummary } from './gate-e2e.js';
 import { GateInputError } from './gate.errors.js';
 import { decodeRows, type GateEngine } from './gate-outputs.js';
 import { type GateDataset, readGateRows } from './gate-rows.js';
@@ -20,6 +21,8 @@ export interface DeployGateOptions {
   readonly maxTokens: number;
   /** Rows an engine decodes at once. */
   readonly concurrency?: number;
+  /** The E2E stress test, played against both versions after the held-out rows (DISTILLERY_SERVING_GATE_E2E_URL); none: agent metrics alone. */
+  readonly e2e?: E2eProbe;
 }
 
 /** The version the router wants to serve, loaded in its engine but not serving yet. */
@@ -31,8 +34,11 @@ export interface GateCandidate {
 /**
  * The deploy gate between a new student version and the one serving: both engines decode the same
  * held-out rows (the eval part of the dataset the candidate was trained on), every completion is
- * scored with the agent-level metrics (@distillery/evaluation), and the candidate is served only if
- * no agent metric is worse than the incumbent's beyond the tolerance. The decision, its figures and
+ * scored with the agent-level metrics (@distillery/evaluation), then, when an E2E probe is
+ * configured, the E2E stress test is played through the agents against each version (one after the
+ * other: its business switches change the agents' whole dealership); the candidate is served only if
+ * no agent metric and not the E2E pass rate is worse than the incumbent's beyond the tolerance. The
+ * E2E test failing to run is an error, not a verdict: the version is tried again later. The decision, its figures and
  * its lineage are recorded in serving.gates and published on deployments.gated (one transaction);
  * a refused version is marked refused, so the incumbent goes on serving. A version decided before
  * (by this or another replica) is not measured again.
@@ -79,7 +85,20 @@ export class DeployGate {
     }
     this.options.logger.info({ version: candidate.engine.version, incumbent: incumbent?.version ?? null, rows: measured.rows.length, dataset: measured.dataset.datasetId }, 'deploy gate: decoding the held-out rows');
     const [mine, theirs] = await Promise.all([this.measure(candidate.engine, measured.rows, signal), incumbent ? this.measure(incumbent, measured.rows, signal) : Promise.resolve(null)]);
+    const { e2e } = this.options;
+    if (e2e) {
+      mine.push(await this.endToEnd(e2e, candidate.engine, signal));
+      if (incumbent && theirs) theirs.push(await this.endToEnd(e2e, incumbent, signal));
+    }
     return { verdict: decideGate(mine, theirs, this.options.tolerance, incumbent?.version), measured };
+  }
+
+  /** The E2E stress test played through the agents against `engine`'s version, as the gate's `e2e pass_rate` row. */
+  private async endToEnd(e2e: E2eProbe, engine: GateEngine, signal: AbortSignal): Promise<MetricSummary> {
+    this.options.logger.info({ version: engine.version }, 'deploy gate: the E2E stress test through the agents');
+    const outcome = await e2e.passRate(engine.version, signal);
+    this.options.logger.info({ version: engine.version, passed: outcome.passed, scenarios: outcome.scenarios, stressRun: outcome.runId }, 'deploy gate: E2E stress test done');
+    return e2eSummary(outcome);
   }
 
   /** Every row decoded by `engine` and scored, summarised per agent metric (with 95% intervals). */

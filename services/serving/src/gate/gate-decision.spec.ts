@@ -10,7 +10,7 @@ describe('the deploy gate’s rule', () => {
   it('accepts a candidate no worse than the incumbent less the tolerance, and names it', () => {
     const verdict = decideGate([summary('planner', 'execution_equivalent', 0.56), summary('planner', 'rule_violations', 0.14), summary('understander', 'intent_accuracy', 0.95)], incumbent, 0.05, 'student@ckpt_1');
     expect(verdict.decision).toBe('accepted');
-    expect(verdict.reason).toBe("no agent metric worse than student@ckpt_1's by more than 0.05");
+    expect(verdict.reason).toBe("no metric worse than student@ckpt_1's by more than 0.05");
     expect(verdict.rows.every((row) => row.ok)).toBe(true);
     expect(verdict.rows[0]).toMatchObject({ agent: 'planner', metric: 'execution_equivalent', incumbent: { mean: 0.6, n: 20 }, candidate: { mean: 0.56 }, higherIsBetter: true, tolerance: 0.05 });
   });

@@ -36,7 +36,7 @@ const figureOf = (summary: MetricSummary): Figure => ({ mean: summary.mean, low:
 
 /**
  * The deploy gate's rule: a candidate replaces the incumbent only if none of its agent metrics (as
- * both were measured on the same held-out rows) is worse than the incumbent's by more than
+ * both were measured on the same held-out rows), nor its E2E pass rate (the same scenarios), is worse than the incumbent's by more than
  * `tolerance` (absolute: 0.05 is five points of a rate). Without an incumbent the candidate is
  * accepted on its own figures. A metric the incumbent was not measured on does not decide.
  */
@@ -49,7 +49,7 @@ export function decideGate(candidate: readonly MetricSummary[], incumbent: reado
   });
   if (!incumbent) return { decision: 'accepted', reason: 'no incumbent: the first version of the model is served on its own figures', rows };
   const worse = rows.filter((row) => !row.ok);
-  if (worse.length === 0) return { decision: 'accepted', reason: `no agent metric worse than ${incumbentName ?? 'the incumbent'}'s by more than ${tolerance}`, rows };
+  if (worse.length === 0) return { decision: 'accepted', reason: `no metric worse than ${incumbentName ?? 'the incumbent'}'s by more than ${tolerance}`, rows };
   const named = worse.map((row) => `${row.agent} ${row.metric} ${row.candidate.mean.toFixed(3)} against ${row.incumbent!.mean.toFixed(3)}`).join('; ');
   return { decision: 'refused', reason: `worse than ${incumbentName ?? 'the incumbent'} beyond the tolerance ${tolerance}: ${named}`, rows };
 }

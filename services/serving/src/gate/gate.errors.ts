@@ -7,3 +7,8 @@ export class GateInputError extends Error {
 export class GateRefusedError extends Error {
   override readonly name = 'GateRefusedError';
 }
+
+/** The E2E stress test could not measure a version: the simulator did not answer, or its run failed or ran out of time. */
+export class GateE2eError extends Error {
+  override readonly name = 'GateE2eError';
+}
