@@ -30,6 +30,13 @@ describe('the run’s deploy-gate step', () => {
     ]);
   });
 
+  it('names the E2E stress scenarios when the gate played them', () => {
+    const e2e = { agent: 'e2e', metric: 'pass_rate', incumbent: { mean: 0, low: 0, high: 0.79, n: 1 }, candidate: { mean: 0, low: 0, high: 0.79, n: 1 }, higherIsBetter: true, ok: true };
+    const table = gateTable({ ...GATED, rows: [...GATED.rows, e2e] });
+    expect(table[0]).toBe('deploy gate: student-dealership@ckpt_2 against smollm2-135m@abc, 8 held-out rows, 1 E2E stress scenarios, tolerance 0.05');
+    expect(table).toContain(`  ${'e2e pass_rate'.padEnd(28)}  ${'0.00 [0.00, 0.79]'.padEnd(20)}  ${'0.00 [0.00, 0.79]'.padEnd(20)}  yes`);
+  });
+
   it('gives the report the decision, both versions and every row with its interval', () => {
     expect(gateReportOf(GATED)).toEqual({
       decision: 'refused',

@@ -31,8 +31,9 @@ const figure = (value: { readonly mean: number; readonly low: number; readonly h
 export function gateTable(gated: DeploymentGated): string[] {
   const against = gated.incumbent ?? 'no incumbent';
   const width = Math.max(28, ...gated.rows.map((row) => `${row.agent} ${row.metric}`.length));
+  const e2e = gated.rows.find((row) => row.agent === 'e2e');
   return [
-    `deploy gate: ${STUDENT_MODEL}@${gated.checkpointId} against ${against}, ${gated.evalRows} held-out rows, tolerance ${gated.tolerance}`,
+    `deploy gate: ${STUDENT_MODEL}@${gated.checkpointId} against ${against}, ${gated.evalRows} held-out rows${e2e ? `, ${e2e.candidate.n} E2E stress scenarios` : ''}, tolerance ${gated.tolerance}`,
     `  ${'agent metric'.padEnd(width)}  ${'incumbent'.padEnd(20)}  ${'candidate'.padEnd(20)}  ok`,
     ...gated.rows.map((row) => `  ${`${row.agent} ${row.metric}`.padEnd(width)}  ${figure(row.incumbent).padEnd(20)}  ${figure(row.candidate).padEnd(20)}  ${row.ok ? 'yes' : 'NO'}`),
     `  → ${gated.decision}: ${gated.reason}`,

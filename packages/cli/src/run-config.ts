@@ -19,6 +19,10 @@ export const runConfigSchema = z.object({
   DISTILLERY_RUN_QUANTIZE_EVAL_ROWS: env.int(1, 2),
   /** Held-out conversations replayed through the agents on the served student after training; 0 replays none. */
   DISTILLERY_RUN_REPLAY_CONVERSATIONS: env.int(0, 3),
+  /** Stress scenarios the deploy gate plays through the agents on the student and on the base (its E2E pass rate); 0: the gate decides on agent metrics alone. */
+  DISTILLERY_RUN_GATE_E2E_SCENARIOS: env.int(0, 1),
+  /** Turns each of those scenarios plays, of its ten. */
+  DISTILLERY_RUN_GATE_E2E_TURNS: z.coerce.number({ error: 'expected an integer from 1 to 10' }).int('expected an integer from 1 to 10').min(1, 'expected an integer from 1 to 10').max(10, 'expected an integer from 1 to 10').default(4),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

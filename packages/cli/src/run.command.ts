@@ -16,6 +16,7 @@ import type { StageLine } from './report/run-report-data.js';
 import { writeRunReport } from './report/write-run-report.js';
 import { ProgressPrinter } from './progress.js';
 import { describeServed, replayOnStudent, replayTable } from './student-replay.js';
+import { startStudentAgents } from './student-agents.js';
 import { loadRunConfig } from './run-config.js';
 
 /** Held-out rows whose loss the embedded run measures after each stage (each agent in turn), and how many of them it decodes: two per agent, the same rows at every stage. */
@@ -77,8 +78,24 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   // (the run's first version of the model has no other incumbent): serving serves that base too,
   // and the gate decodes DISTILLERY_SERVING_GATE_ROWS held-out rows on both (8 here: a minute or two on 2 cores).
   const gating = trainSteps > 0 && (IMPORTABLE_BASES as readonly string[]).includes(preset) ? { DISTILLERY_SERVING_BASE: preset, DISTILLERY_SERVING_GATE_ROWS: '8', DISTILLERY_SERVING_GATE_MAX_TOKENS: '192' } : {};
+  // The gate also plays DISTILLERY_RUN_GATE_E2E_SCENARIOS stress scenarios (of DISTILLERY_RUN_GATE_E2E_TURNS
+  // turns) on the student and on the base: serving asks the simulator's stress-run API, which plays them
+  // through a third agents service on the serving backend (started below, on a port fixed now), each
+  // session pinned to the version under test. Both addresses must be known before the platform boots.
+  const e2eScenarios = Object.keys(gating).length ? settings.DISTILLERY_RUN_GATE_E2E_SCENARIOS : 0;
+  const httpPort = options.env.DISTILLERY_HTTP_PORT ?? String(await freePort());
+  const gateAgentsPort = await freePort();
+  const endToEnd = e2eScenarios > 0
+    ? {
+        DISTILLERY_HTTP_PORT: httpPort,
+        DISTILLERY_SERVING_GATE_E2E_URL: `http://127.0.0.1:${httpPort}`,
+        DISTILLERY_SERVING_GATE_E2E_SCENARIOS: String(e2eScenarios),
+        DISTILLERY_SERVING_GATE_E2E_TURNS: String(settings.DISTILLERY_RUN_GATE_E2E_TURNS),
+        DISTILLERY_SIMULATOR_STRESS_AGENTS_ADDRESS: `127.0.0.1:${gateAgentsPort}`,
+      }
+    : {};
   // The simulator is the one tenant here, so the agents' per-tenant rate limit is lifted for the run.
-  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...gating, ...training, ...drafting, ...quantizing, ...options.env, DISTILLERY_MODE: 'embedded' };
+  const env = { DISTILLERY_LOG_LEVEL: 'warn', DISTILLERY_AGENTS_GRPC_PORT: String(await freePort()), DISTILLERY_SERVING_GRPC_PORT: String(await freePort()), DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000', ...prompts, ...gating, ...endToEnd, ...training, ...drafting, ...quantizing, ...options.env, DISTILLERY_MODE: 'embedded' };
   checkConfig(ALL_SERVICES, env); // every setting checked before anything starts or prints
   const startedAt = new Date().toISOString();
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
@@ -96,6 +113,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (body) => `${body.status} (bus ${body.details.bus?.status}, database ${body.details.database?.status})`,
   );
   const compute = await progress.run('compute plane', computeInfo, describeCompute);
+  const gateAgents = e2eScenarios > 0 ? await startStudentAgents(app, env, { name: 'gate-agents', port: gateAgentsPort }) : undefined;
 
   const stagesRun: string[] = [];
   const stagesMissing: string[] = [];
@@ -226,7 +244,10 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     `\nsummary: run ${runId} in ${progress.elapsed()} — ${stagesRun.length} stages run, ${stagesMissing.length} not implemented yet` +
       `\nreport: ${written.htmlPath}\n`,
   );
-  if (!options.serve) await app.close();
+  if (!options.serve) {
+    await gateAgents?.app.close();
+    await app.close();
+  }
   return { summary: { runId, stagesRun, stagesMissing, reportPath: written.htmlPath, reportUri: written.files['report.html'].uri }, app };
 }
 

@@ -8,15 +8,21 @@ export const STUDENT_MODEL = 'student-dealership';
 
 /**
  * A second agents service whose five agents call the student through the platform's serving
- * service (DISTILLERY_AGENTS_BACKEND=serving), its sessions under `<data dir>/student-agents`: the
- * run's replay and the console's chat talk to the student through it. Returns it and its gRPC port.
+ * service (DISTILLERY_AGENTS_BACKEND=serving), its sessions and dealership under `<data dir>/<name>`
+ * (`student-agents`): the run's replay and the console's chat talk to the student through it, and
+ * the deploy gate's E2E test (`gate-agents`, on a port chosen before the platform started, its
+ * sessions pinned to the version under test). Returns it and its gRPC port.
  */
-export async function startStudentAgents(platform: RunningApp, env: Readonly<Record<string, string | undefined>>): Promise<{ app: RunningApp; port: number }> {
-  const port = await freePort();
-  const dataDir = join(platform.platform.config.DISTILLERY_DATA_DIR, 'student-agents');
+export async function startStudentAgents(
+  platform: RunningApp,
+  env: Readonly<Record<string, string | undefined>>,
+  where: { readonly name?: string; readonly port?: number } = {},
+): Promise<{ app: RunningApp; port: number }> {
+  const port = where.port ?? (await freePort());
+  const dataDir = join(platform.platform.config.DISTILLERY_DATA_DIR, where.name ?? 'student-agents');
   await mkdir(dataDir, { recursive: true });
   const app = await startApp([agentsService], {
-    name: 'agents-on-student',
+    name: where.name ?? 'agents-on-student',
     defaultPort: 0,
     env: {
       ...env,
