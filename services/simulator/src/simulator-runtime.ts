@@ -8,7 +8,7 @@ import { CampaignRunner } from './campaigns/campaign-runner.js';
 import { type CampaignProgress, CampaignStore, type ConversationPage, type ConversationRow, type StoredCampaign } from './campaigns/campaign-store.js';
 import { CampaignSupervisor } from './campaigns/campaign-supervisor.js';
 import { resolveCampaignSpec } from './campaigns/resolve-campaign-spec.js';
-import { agentsEndpointOf, openAiEndpointOf, type SimulatorConfig } from './config/simulator.config.js';
+import { agentsEndpointOf, openAiEndpointOf, type SimulatorConfig, stressAgentsEndpointOf } from './config/simulator.config.js';
 import type { AgentsPort } from './conversations/agents-port.js';
 import { CampaignNotFoundError } from './errors/campaign-not-found.error.js';
 import { PolicyUnavailableError } from './errors/policy-unavailable.error.js';
@@ -17,6 +17,8 @@ import { llmSimulator } from './policies/llm-simulator.js';
 import { referenceSimulator } from './policies/reference-customer.js';
 import type { UserSimulator } from './policies/user-simulator.js';
 import { SimulatorMetrics } from './simulator-metrics.js';
+import type { StressAgentsPort } from './stress/stress-agents-port.js';
+import { StressRuns } from './stress/stress-runs.js';
 
 /** Seeds the dealership when neither the simulator nor the agents name one (the agents' own default). */
 const DEFAULT_DEALERSHIP_SEED = 7;
@@ -24,12 +26,15 @@ const DEFAULT_DEALERSHIP_SEED = 7;
 export interface SimulatorRuntimeOptions {
   /** The agents to drive; the gRPC client of the configured address when absent. */
   readonly agents?: AgentsPort;
+  /** The agents the stress runs play against; the gRPC client of the configured stress address when absent. */
+  readonly stressAgents?: StressAgentsPort;
 }
 
 /**
  * A running simulator replica: campaigns created over its API, and running campaigns nobody holds
  * (a crashed or drained replica's) resumed; conversations played against the agents over gRPC;
- * each campaign's campaigns.completed event through the outbox.
+ * each campaign's campaigns.completed event through the outbox. Stress runs asked over its API are
+ * played one at a time and held in memory (`stressRuns`).
  */
 export class SimulatorRuntime {
   private constructor(
@@ -40,6 +45,8 @@ export class SimulatorRuntime {
     private readonly supervisor: CampaignSupervisor,
     private readonly relay: OutboxRelay,
     private readonly manifests: CampaignManifestRecorder,
+    /** The E2E stress runs asked of this replica (POST /stress-runs). */
+    readonly stressRuns: StressRuns,
     private readonly close: () => void,
   ) {}
 
@@ -49,6 +56,8 @@ export class SimulatorRuntime {
     const endpoint = agentsEndpointOf(config);
     const client = options.agents ? undefined : new AgentsClient({ address: endpoint.address, apiKey: endpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS });
     const agents: AgentsPort = options.agents ?? client!;
+    const stressEndpoint = stressAgentsEndpointOf(config);
+    const stressClient = options.stressAgents ? undefined : new AgentsClient({ address: stressEndpoint.address, apiKey: stressEndpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS });
     const llm = openAiEndpointOf(config);
     const policies: Partial<Record<'reference' | 'llm', UserSimulator>> = {
       reference: referenceSimulator,
@@ -59,6 +68,14 @@ export class SimulatorRuntime {
     relay.start();
     const outbox = new Outbox('simulator');
     const metrics = new SimulatorMetrics(platform.metrics.registry);
+    const stressRuns = new StressRuns({
+      agents: options.stressAgents ?? stressClient!,
+      dealershipSeed: dealershipSeedOf(config),
+      onFinished: (run) => {
+        metrics.stressRuns.inc({ outcome: run.status });
+        logger.info({ runId: run.runId, model: run.model, status: run.status, passRate: run.passRate, error: run.error }, 'stress run ended');
+      },
+    });
     const replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     const manifests = new CampaignManifestRecorder({ artifacts: platform.artifacts, store, logger });
     const supervisor = new CampaignSupervisor({
@@ -88,15 +105,18 @@ export class SimulatorRuntime {
       },
     });
     supervisor.start();
-    logger.info({ agents: endpoint.address, policies: Object.keys(policies), replica }, 'simulator ready for campaigns');
-    return new SimulatorRuntime(replica, config, store, supervisor, relay, manifests, () => client?.close());
+    logger.info({ agents: endpoint.address, stressAgents: stressEndpoint.address, policies: Object.keys(policies), replica }, 'simulator ready for campaigns');
+    return new SimulatorRuntime(replica, config, store, supervisor, relay, manifests, stressRuns, () => {
+      client?.close();
+      stressClient?.close();
+    });
   }
 
   /** Validates a campaign request (a CampaignRequest) and starts it (InvalidCampaignError, PolicyUnavailableError, CampaignConflictError); the same id and spec again answers the existing one. */
   async create(request: unknown): Promise<{ created: boolean; campaign: StoredCampaign }> {
     const spec = resolveCampaignSpec(request, {
       policy: this.config.DISTILLERY_SIMULATOR_POLICY,
-      dealershipSeed: this.config.DISTILLERY_SIMULATOR_DEALERSHIP_SEED ?? this.config.DISTILLERY_AGENTS_SEED ?? DEFAULT_DEALERSHIP_SEED,
+      dealershipSeed: dealershipSeedOf(this.config),
     });
     if (spec.policy === 'llm' && !openAiEndpointOf(this.config)) throw new PolicyUnavailableError();
     return this.supervisor.create(spec);
@@ -119,11 +139,17 @@ export class SimulatorRuntime {
     return this.supervisor.settled(campaignId);
   }
 
-  /** Drain: conversations in flight stop between turns and go back to pending, the leases are released, the campaign manifests being written are, the outbox is published. */
+  /** Drain: no new stress runs, the queued and running ones failed (not waited for); conversations in flight stop between turns and go back to pending, the leases are released, the campaign manifests being written are, the outbox is published. */
   async stop(): Promise<void> {
+    this.stressRuns.stop();
     await this.supervisor.stop();
     await this.manifests.drain();
     await this.relay.stop();
     this.close();
   }
+}
+
+/** The dealership the campaigns' goals and the stress scenarios are drawn from. */
+function dealershipSeedOf(config: SimulatorConfig): number {
+  return config.DISTILLERY_SIMULATOR_DEALERSHIP_SEED ?? config.DISTILLERY_AGENTS_SEED ?? DEFAULT_DEALERSHIP_SEED;
 }

@@ -11,6 +11,10 @@ export const simulatorConfigSchema = z
     /** The API key sent as `x-api-key`; defaults to the first key of DISTILLERY_AGENTS_API_KEYS, then `dev-key`. Its tenant must be an admin tenant of the agents for business switches. */
     DISTILLERY_SIMULATOR_API_KEY: z.string().min(1).optional(),
     DISTILLERY_AGENTS_API_KEYS: z.string().optional(),
+    /** `host:port` of the agents the stress runs (POST /stress-runs) are played against; defaults to the campaigns' agents. */
+    DISTILLERY_SIMULATOR_STRESS_AGENTS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port').optional(),
+    /** The API key of the stress runs; defaults to the campaigns' key. Its tenant must be an admin tenant of those agents (business switches, `serving_model`). */
+    DISTILLERY_SIMULATOR_STRESS_API_KEY: z.string().min(1).optional(),
     /** Deadline of each call to the agents. */
     DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS: env.int(100, 60_000),
     /** The policy of campaigns that name none: `reference` (goal-driven personas as code) or `llm` (an OpenAI-compatible endpoint under Φ_S). */
@@ -49,6 +53,12 @@ export function agentsEndpointOf(config: SimulatorConfig): { address: string; ap
   const address = config.DISTILLERY_SIMULATOR_AGENTS_ADDRESS ?? `${config.DISTILLERY_AGENTS_GRPC_HOST ?? '127.0.0.1'}:${config.DISTILLERY_AGENTS_GRPC_PORT}`;
   const apiKey = config.DISTILLERY_SIMULATOR_API_KEY ?? config.DISTILLERY_AGENTS_API_KEYS?.split(',')[0]?.split(':')[0]?.trim() ?? 'dev-key';
   return { address, apiKey };
+}
+
+/** Where the stress runs' agents answer and with which key: the campaigns' endpoint unless DISTILLERY_SIMULATOR_STRESS_* say otherwise. */
+export function stressAgentsEndpointOf(config: SimulatorConfig): { address: string; apiKey: string } {
+  const campaigns = agentsEndpointOf(config);
+  return { address: config.DISTILLERY_SIMULATOR_STRESS_AGENTS_ADDRESS ?? campaigns.address, apiKey: config.DISTILLERY_SIMULATOR_STRESS_API_KEY ?? campaigns.apiKey };
 }
 
 /** The OpenAI-compatible endpoint of the `llm` policy, when one is configured. */

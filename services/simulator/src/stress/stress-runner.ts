@@ -25,6 +25,8 @@ export interface StressRunOptions {
   readonly concurrency: number;
   /** Tells the sessions and the client message ids of different runs apart. */
   readonly run?: number;
+  /** Added to every session's metadata after the stress keys (`serving_model` pins the sessions to one model version of the agents). */
+  readonly sessionMetadata?: Readonly<Record<string, string>>;
   readonly onScenario?: (result: ScenarioResult) => void;
 }
 
@@ -90,7 +92,7 @@ export async function playScenario(scenario: StressScenario, options: StressRunO
       locale: 'en-US',
       source: 'SIMULATION',
       campaignId: `stress_${scenario.id}`,
-      metadata: { purpose: 'stress', scenario: scenario.id, run: String(options.run ?? 1), goal: scenario.goal },
+      metadata: { purpose: 'stress', scenario: scenario.id, run: String(options.run ?? 1), goal: scenario.goal, ...options.sessionMetadata },
     });
     let endedAt: number | undefined;
     for (const turn of scenario.turns) {
