@@ -88,7 +88,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const endToEnd = e2eScenarios > 0
     ? {
         DISTILLERY_HTTP_PORT: httpPort,
-        DISTILLERY_SERVING_GATE_E2E_URL: `http://127.0.0.1:${httpPort}`,
+        DISTILLERY_SERVING_GATE_E2E_URL: `http://127.0.0.1:${httpPort}/simulator`,
         DISTILLERY_SERVING_GATE_E2E_SCENARIOS: String(e2eScenarios),
         DISTILLERY_SERVING_GATE_E2E_TURNS: String(settings.DISTILLERY_RUN_GATE_E2E_TURNS),
         DISTILLERY_SIMULATOR_STRESS_AGENTS_ADDRESS: `127.0.0.1:${gateAgentsPort}`,

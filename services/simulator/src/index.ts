@@ -36,6 +36,6 @@ export { judgeTurn, type TurnFailure, type TurnObservation } from './stress/stre
 export type { StressAgentsPort } from './stress/stress-agents-port.js';
 export { playScenario, runStressScenarios, type ScenarioResult, type StressRunOptions } from './stress/stress-runner.js';
 export { scenarioLine, summarizeStress, summaryLines, type StressSummary } from './stress/stress-report.js';
-// Stress runs over HTTP (POST /stress-runs): the deploy gate's E2E pass rate of one model version.
+// Stress runs over HTTP (POST /simulator/stress-runs): the deploy gate's E2E pass rate of one model version.
 export { DEFAULT_STRESS_RUN_SCENARIOS, DEFAULT_STRESS_SEED, parseStressRunRequest, stressRunRequestSchema, type StressRunRequest } from './stress/stress-run-request.js';
 export { KEPT_STRESS_RUNS, StressRuns, type StressRunsOptions, type StressRunStatus, type StressRunView } from './stress/stress-runs.js';

@@ -6,7 +6,7 @@ import { simulatorService } from '../simulator.service-definition.js';
 /** What POST/GET /stress-runs answer: 400 naming the field, 404 naming the id. Embedded; the stress agents' address is a closed port, so the one accepted run fails on its first call. */
 describe('stress runs API', () => {
   const app = embeddedAppForSuite((env) => startApp([simulatorService], { name: 'simulator-stress-runs-spec', defaultPort: 0, env: { ...env, DISTILLERY_SIMULATOR_STRESS_AGENTS_ADDRESS: '127.0.0.1:1' } }));
-  const post = (body: string) => postBody(`${app.url}/stress-runs`, body);
+  const post = (body: string) => postBody(`${app.url}/simulator/stress-runs`, body);
 
   it.each([
     ['{"scenarios":0}', 'body.scenarios: expected 1 to 120'],
@@ -25,7 +25,7 @@ describe('stress runs API', () => {
   });
 
   it('answers 404 naming an unknown run id', async () => {
-    const unknown = await errorAnswer(await fetch(`${app.url}/stress-runs/stress_nope`));
+    const unknown = await errorAnswer(await fetch(`${app.url}/simulator/stress-runs/stress_nope`));
     expect(unknown).toMatchObject({ status: 404, message: expect.stringMatching(/^no stress run "stress_nope"/) as unknown });
   });
 
@@ -34,12 +34,12 @@ describe('stress runs API', () => {
     expect(response.status).toBe(202);
     const run = (await response.json()) as { runId: string };
     expect(run).toMatchObject({ model: 'student-v3', status: 'queued', scenarios: 1, turns: 1, seed: 9001, played: 0, passed: 0, passRate: null, results: [] });
-    const listed = (await (await fetch(`${app.url}/stress-runs`)).json()) as Array<{ runId: string }>;
+    const listed = (await (await fetch(`${app.url}/simulator/stress-runs`)).json()) as Array<{ runId: string }>;
     expect(listed[0]?.runId).toBe(run.runId);
     let found = { status: 'queued', error: undefined as string | undefined };
     for (let wait = 0; wait < 100 && (found.status === 'queued' || found.status === 'running'); wait++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      found = (await (await fetch(`${app.url}/stress-runs/${run.runId}`)).json()) as typeof found;
+      found = (await (await fetch(`${app.url}/simulator/stress-runs/${run.runId}`)).json()) as typeof found;
     }
     expect(found).toMatchObject({ status: 'failed', passRate: null, error: expect.stringContaining('every scenario failed on an agents call: 14 UNAVAILABLE') as unknown });
   });

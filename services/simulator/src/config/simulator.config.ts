@@ -11,7 +11,7 @@ export const simulatorConfigSchema = z
     /** The API key sent as `x-api-key`; defaults to the first key of DISTILLERY_AGENTS_API_KEYS, then `dev-key`. Its tenant must be an admin tenant of the agents for business switches. */
     DISTILLERY_SIMULATOR_API_KEY: z.string().min(1).optional(),
     DISTILLERY_AGENTS_API_KEYS: z.string().optional(),
-    /** `host:port` of the agents the stress runs (POST /stress-runs) are played against; defaults to the campaigns' agents. */
+    /** `host:port` of the agents the stress runs (POST /simulator/stress-runs) are played against; defaults to the campaigns' agents. */
     DISTILLERY_SIMULATOR_STRESS_AGENTS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port').optional(),
     /** The API key of the stress runs; defaults to the campaigns' key. Its tenant must be an admin tenant of those agents (business switches, `serving_model`). */
     DISTILLERY_SIMULATOR_STRESS_API_KEY: z.string().min(1).optional(),
