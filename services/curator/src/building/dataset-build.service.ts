@@ -16,6 +16,11 @@ import { datasetReadyOf, publishDataset } from './publish-dataset.js';
 
 type Logger = Platform['logger'];
 
+/** A campaign's id names it held-out-phrasing (as isHeldOutTurn reads a turn's). */
+function isHeldOutCampaign(campaignId: string): boolean {
+  return campaignId.startsWith(HELD_OUT_CAMPAIGN_PREFIX);
+}
+
 /** What a build produced, as the API answers it. */
 export interface DatasetSummary {
   readonly datasetId: string;
@@ -73,13 +78,15 @@ export class DatasetBuildService {
 
   /**
    * A completed campaign, once its turns are in or its wait ran out; undefined when another build
-   * took it first. A held-out-phrasing campaign's turns are only ever eval-heldout, so its version
-   * is built over every stored turn: the training parts as an `all` build has them, plus its eval.
+   * took it first, or when it is a held-out-phrasing campaign completed before any training turn was
+   * stored: a version of eval-heldout alone would have empty training parts, so none is built and
+   * its turns wait for the next version's eval-heldout part.
    */
   buildCampaign(campaign: StoredCampaign, timedOut: boolean): Promise<DatasetSummary | undefined> {
     return this.serial(async () => {
       const turns = await this.deps.turns.forSessions(campaign.sessionIds);
-      return this.build(await this.withTrainingTurns(campaign, turns), await this.campaignCoverage(campaign, turns, 'campaigns.completed', timedOut), campaign);
+      if (isHeldOutCampaign(campaign.campaignId) && !(await this.deps.turns.hasTrainingTurns())) return this.holdOver(campaign, turns.length);
+      return this.build(await this.withEvalHeldOut(campaign.campaignId, turns), await this.campaignCoverage(campaign, turns, 'campaigns.completed', timedOut), campaign);
     });
   }
 
@@ -93,18 +100,34 @@ export class DatasetBuildService {
       const campaign = await this.deps.campaigns.find(request.campaignId);
       if (campaign) {
         const turns = await this.deps.turns.forSessions(campaign.sessionIds);
-        return (await this.build(await this.withTrainingTurns(campaign, turns), await this.campaignCoverage(campaign, turns, 'request', false), campaign, true))!;
+        return (await this.build(await this.withEvalHeldOut(campaign.campaignId, turns), await this.campaignCoverage(campaign, turns, 'request', false), campaign, true))!;
       }
       const turns = await this.deps.turns.forCampaign(request.campaignId);
       if (!turns.length) throw new UnknownCampaignError(request.campaignId);
-      return (await this.build(turns, { scope: 'campaign', trigger: 'request', campaignId: request.campaignId, receivedTurns: turns.length, shortfall: 0 }))!;
+      const coverage: BuildCoverage = { scope: 'campaign', trigger: 'request', campaignId: request.campaignId, receivedTurns: turns.length, shortfall: 0 };
+      return (await this.build(await this.withEvalHeldOut(request.campaignId, turns), coverage))!;
     });
   }
 
-  private async withTrainingTurns(campaign: StoredCampaign, turns: readonly RefinedTurn[]): Promise<readonly RefinedTurn[]> {
-    if (!campaign.campaignId.startsWith(HELD_OUT_CAMPAIGN_PREFIX)) return turns;
+  /**
+   * A campaign's turns with those that make the rest of its version. A held-out-phrasing campaign's
+   * turns are only ever eval-heldout, so every stored turn joins them (the training parts as an `all`
+   * build has them); any other campaign's are joined by every stored held-out-phrasing turn, never
+   * trained on, as its eval-heldout part.
+   */
+  private async withEvalHeldOut(campaignId: string, turns: readonly RefinedTurn[]): Promise<readonly RefinedTurn[]> {
+    const others = isHeldOutCampaign(campaignId) ? await this.deps.turns.all() : await this.deps.turns.heldOut();
     const ids = new Set(turns.map((turn) => turn.turnId));
-    return [...turns, ...(await this.deps.turns.all()).filter((turn) => !ids.has(turn.turnId))];
+    return [...turns, ...others.filter((turn) => !ids.has(turn.turnId))];
+  }
+
+  /** Settles a held-out-phrasing campaign without a version (none to train on yet); undefined, as when another build took it first. */
+  private async holdOver(campaign: StoredCampaign, turns: number): Promise<undefined> {
+    const held = await this.deps.dataSource.transaction((manager) => this.deps.campaigns.markHeldOver(manager, campaign.campaignId));
+    if (held) {
+      this.deps.logger.info({ campaignId: campaign.campaignId, turns }, `held-out-phrasing campaign completed before any training turn: its ${turns} turns will be the eval-heldout part of the next version built`);
+    }
+    return undefined;
   }
 
   private async campaignCoverage(campaign: StoredCampaign, turns: readonly RefinedTurn[], trigger: BuildCoverage['trigger'], timedOut: boolean): Promise<BuildCoverage> {

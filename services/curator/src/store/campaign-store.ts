@@ -50,4 +50,16 @@ export class CampaignStore {
     )) as [unknown[], number];
     return updated[0].length > 0;
   }
+
+  /**
+   * Marks a pending held-out-phrasing campaign done with no version of its own, in the caller's
+   * transaction: no training turn was stored yet, so its turns wait for the next version's
+   * eval-heldout part. False when it was not pending (another build took it).
+   */
+  async markHeldOver(manager: EntityManager, campaignId: string): Promise<boolean> {
+    const updated = (await manager.query(`UPDATE curator.campaigns SET status = 'built' WHERE campaign_id = $1 AND status = 'pending' RETURNING campaign_id`, [
+      campaignId,
+    ])) as [unknown[], number];
+    return updated[0].length > 0;
+  }
 }

@@ -1,6 +1,9 @@
-import { storableText, storableValue, type TraceRefined } from '@distillery/contracts';
+import { HELD_OUT_CAMPAIGN_PREFIX, storableText, storableValue, type TraceRefined } from '@distillery/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RefinedTurn } from '../dataset/refined-turn.js';
+
+/** The `LIKE` pattern of held-out-phrasing campaign ids: the prefix taken literally (its `_` escaped), then anything. */
+const HELD_OUT_CAMPAIGN_PATTERN = `${HELD_OUT_CAMPAIGN_PREFIX.replace(/[\\%_]/g, '\\$&')}%`;
 
 interface StoredTurn {
   trace: string;
@@ -45,6 +48,23 @@ export class RefinedTurnStore {
 
   async forCampaign(campaignId: string): Promise<RefinedTurn[]> {
     return this.read('WHERE campaign_id = $1', [campaignId]);
+  }
+
+  /**
+   * Every turn of the held-out-phrasing campaigns, selected by the database on the campaign column:
+   * the eval-heldout part of any version (never trained on, so every version may carry them).
+   */
+  async heldOut(): Promise<RefinedTurn[]> {
+    return this.read('WHERE campaign_id LIKE $1', [HELD_OUT_CAMPAIGN_PATTERN]);
+  }
+
+  /** Whether a turn a version can train on (one of no campaign, or of a campaign not held out) is stored. */
+  async hasTrainingTurns(): Promise<boolean> {
+    const [row] = (await this.dataSource.query(
+      'SELECT EXISTS (SELECT 1 FROM curator.refined_turns WHERE campaign_id IS NULL OR campaign_id NOT LIKE $1) AS found',
+      [HELD_OUT_CAMPAIGN_PATTERN],
+    )) as Array<{ found: boolean }>;
+    return row?.found ?? false;
   }
 
   async all(): Promise<RefinedTurn[]> {
