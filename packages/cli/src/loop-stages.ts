@@ -26,11 +26,11 @@ export async function countEvents<S extends z.ZodType>(app: RunningApp, contract
   }
 }
 
-/** Waits until the judge has refined `turns` traces; counts the refined calls by verdict. */
-export async function awaitRefined(app: RunningApp, turns: number): Promise<{ refined: number; calls: Record<string, number> }> {
+/** Waits until the judge has refined `turns` traces (counted from the topic's start, under its own consumer group); counts the refined calls by verdict. */
+export async function awaitRefined(app: RunningApp, turns: number, groupId = 'cli-run-refined'): Promise<{ refined: number; calls: Record<string, number> }> {
   const calls: Record<string, number> = {};
   const refined = await countEvents(app, traceRefinedContract, turns, {
-    groupId: 'cli-run-refined',
+    groupId,
     timeoutMs: 120_000,
     onEvent: (data) => {
       for (const call of data.calls) calls[call.verdict] = (calls[call.verdict] ?? 0) + 1;
@@ -80,6 +80,20 @@ export async function simulateCampaign(url: string, request: Readonly<Record<str
       lastPrinted = Date.now();
       print(`      ${campaignId}: ${finished}/${progress.count} conversations finished, ${progress.turns} turns`);
     }
+    await sleep(250);
+  }
+}
+
+/** Waits until the curator has settled a completed campaign (GET /curator/campaigns/:id): built into a version, or held over without one. */
+export async function awaitCampaignSettled(app: RunningApp, campaignId: string, timeoutMs = 300_000): Promise<{ datasetId: string | null; datasetVersion: number | null }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${app.url}/curator/campaigns/${encodeURIComponent(campaignId)}`);
+    if (response.ok) {
+      const outcome = (await response.json()) as { status: string; datasetId: string | null; datasetVersion: number | null };
+      if (outcome.status !== 'pending') return outcome;
+    } else if (response.status !== 404) throw new Error(`curator: GET /curator/campaigns/${campaignId} answered ${response.status}: ${await response.text()}`);
+    if (Date.now() > deadline) throw new Error(`curator: campaign ${campaignId} not settled within ${Math.round(timeoutMs / 1000)} s`);
     await sleep(250);
   }
 }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const runConfigSchema = z.object({
   /** Simulated conversations in the run's campaign. */
   DISTILLERY_RUN_CONVERSATIONS: env.int(1, 60),
+  /** Conversations of the held-out-phrasing campaign played first (wordings and personas no training campaign uses): the curator's eval-heldout, on which the trainer measures generalisation; 0 plays none. */
+  DISTILLERY_RUN_HELDOUT_CONVERSATIONS: env.int(0, 8),
   /** The campaign's seed: the same seed plays the same customers. */
   DISTILLERY_RUN_SEED: env.int(0, 7),
   /** Optimizer steps a training stage; 0 trains nothing. */

@@ -6,7 +6,7 @@ import { checkConfig, freePort, type RunningApp, startApp } from '@distillery/se
 import { ConsoleModule } from '@distillery/console';
 import { ALL_SERVICES } from './all-services.js';
 import { fp8IdOf } from '@distillery/serving';
-import { awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter } from './loop-stages.js';
+import { awaitCampaignSettled, awaitDataset, awaitDrafter, awaitQuantized, awaitRefined, awaitStudent, countEvents, type QuantizedStudent, type SimulatedCampaign, simulateCampaign, type TrainedDrafter } from './loop-stages.js';
 import { awaitGate, gateReportOf, gateTable } from './deploy-gate-step.js';
 import { gateEvaluations, quantizerEvaluations, teacherEvaluation } from './teacher-evaluation.js';
 import { collectRunReport } from './report/collect-run-report.js';
@@ -100,7 +100,8 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const startedAt = new Date().toISOString();
   const runId = `run_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 6)}`;
   const stages = ALL_SERVICES.flatMap((service) => service.stages.map((stage) => ({ service: service.name, ...stage })));
-  const progress = new ProgressPrinter(13 + stages.length);
+  const heldOutConversations = trainSteps > 0 ? settings.DISTILLERY_RUN_HELDOUT_CONVERSATIONS : 0;
+  const progress = new ProgressPrinter(13 + (heldOutConversations > 0 ? 2 : 0) + stages.length);
   process.stdout.write(`distillery run ${runId} — embedded: in-process bus, PGlite, CPU\n`);
   const app = await progress.run(
     'platform',
@@ -118,17 +119,39 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   const stagesRun: string[] = [];
   const stagesMissing: string[] = [];
   const stageNotes: Record<string, string> = {};
+  // The held-out-phrasing campaign first: its turns are never trained on, and the curator puts them in
+  // the eval-heldout part of the version it builds for the training campaign below, on which the
+  // trainer measures every stage — the generalisation figure beside the eval split's.
+  const heldOut = heldOutConversations > 0
+    ? await progress.run(
+        'simulator: a held-out-phrasing campaign (wordings and personas no training campaign uses)',
+        () => simulateCampaign(app.url, { count: heldOutConversations, seed: settings.DISTILLERY_RUN_SEED + 1, concurrency: 4, phrasing: 'held-out' }, (line) => process.stdout.write(`${line}\n`)),
+        (result) => describeCampaign(result),
+      )
+    : undefined;
+  // The training campaign starts once the curator has settled the held-out one (no version: nothing to train on yet).
+  if (heldOut) {
+    await progress.run(
+      'curator: the held-out turns, kept for the next version\'s eval-heldout',
+      async () => {
+        const judged = await awaitRefined(app, heldOut.turns, 'cli-run-refined-heldout');
+        return { judged, settled: await awaitCampaignSettled(app, heldOut.campaignId) };
+      },
+      ({ judged, settled }) => `${judged.refined} of ${heldOut.turns} turns refined; ${settled.datasetId ? `built into ${settled.datasetId} v${settled.datasetVersion}` : 'held over for the next version'}`,
+    );
+  }
   const campaign = await progress.run(
     'simulator: a campaign of simulated customers over the agents\' gRPC API',
     () => simulateCampaign(app.url, { count: settings.DISTILLERY_RUN_CONVERSATIONS, seed: settings.DISTILLERY_RUN_SEED, concurrency: 4 }, (line) => process.stdout.write(`${line}\n`)),
     (result) => describeCampaign(result),
   );
   stageNotes['simulator/campaigns'] = describeCampaign(campaign);
-  const traced = await progress.run('agents: every turn traced on traces.raw', () => countEvents(app, traceRawContract, campaign.turns, { groupId: 'cli-run-traces', timeoutMs: 30_000 }), (n) => `${n} of ${campaign.turns} turns`);
+  const allTurns = campaign.turns + (heldOut?.turns ?? 0);
+  const traced = await progress.run('agents: every turn traced on traces.raw', () => countEvents(app, traceRawContract, allTurns, { groupId: 'cli-run-traces', timeoutMs: 30_000 }), (n) => `${n} of ${allTurns} turns`);
   stageNotes['agents/pipeline'] = `${campaign.turns} turns through the five agents`;
   stageNotes['agents/grpc-api'] = `${Object.values(campaign.conversations).reduce((sum, n) => sum + n, 0)} simulated sessions over gRPC`;
   stageNotes['agents/traces'] = `${traced} of ${campaign.turns} traces on traces.raw`;
-  const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, campaign.turns), (result) => `${result.refined} of ${campaign.turns} turns refined; calls ${counted(result.calls)}`);
+  const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, allTurns), (result) => `${result.refined} of ${allTurns} turns refined; calls ${counted(result.calls)}`);
   stageNotes['judge/refine'] = `${judged.refined} turns refined (${counted(judged.calls)})`;
   const dataset = await progress.run('curator: the campaign\'s datasets (on campaigns.completed)', () => awaitDataset(app, campaign.campaignId), (built) => `${built.datasetId} v${built.version}: ${counted(built.counts)}`);
   stageNotes['curator/datasets'] = `${dataset.datasetId} v${dataset.version} (${counted(dataset.counts)})`;

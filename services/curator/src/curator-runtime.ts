@@ -14,6 +14,7 @@ export class CuratorRuntime {
   private constructor(
     readonly builds: DatasetBuildService,
     readonly registry: DatasetRegistry,
+    readonly campaigns: CampaignStore,
     private readonly refined: RefinedTraceConsumer,
     private readonly completed: CampaignCompletedConsumer,
     private readonly scheduler: CampaignScheduler,
@@ -36,7 +37,7 @@ export class CuratorRuntime {
     await refined.start();
     await completed.start();
     logger.info({ datasetId: config.DISTILLERY_CURATOR_DATASET_ID, waitMs: config.DISTILLERY_CURATOR_WAIT_MS }, 'curator consuming traces.refined and campaigns.completed');
-    return new CuratorRuntime(builds, registry, refined, completed, scheduler, relay);
+    return new CuratorRuntime(builds, registry, campaigns, refined, completed, scheduler, relay);
   }
 
   /** Drain: stop consuming, finish the build in flight, publish what the outbox holds. */

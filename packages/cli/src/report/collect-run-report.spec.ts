@@ -13,7 +13,7 @@ const student = {
   stages: [
     { stage: 'base', metrics: { held_out_loss: 3, 'held_out_loss.planner': 3.5, 'exact_match.planner': 0, eval_from: 'base' } },
     { stage: 'expand', metrics: { new_blocks: [2, 5] } },
-    { stage: 'dpo', metrics: { 'exact_match.planner': 0.5, 'held_out_loss.planner': 1.5, 'agent.planner.execution_equivalent': 0.75, reward_margin: 0.1 }, curve: [{ step: 1, loss: 0.69, rewardMargin: 0 }, { step: 2, loss: 0.6 }] },
+    { stage: 'dpo', metrics: { 'exact_match.planner': 0.5, 'held_out_loss.planner': 1.5, 'agent.planner.execution_equivalent': 0.75, 'heldout.agent.planner.execution_equivalent': 0.5, reward_margin: 0.1 }, curve: [{ step: 1, loss: 0.69, rewardMargin: 0 }, { step: 2, loss: 0.6 }] },
   ],
 } as unknown as TrainedStudent;
 
@@ -24,7 +24,7 @@ describe('the report’s data from what the run made', () => {
     expect(collectRunReport({ overview })).toEqual({ overview });
   });
 
-  it('keeps each stage’s curve and numeric figures, and Figure 3’s per-agent figures of every stage', () => {
+  it('keeps each stage’s curve and numeric figures, and Figure 3’s per-agent figures of every stage, on the eval rows and the held-out-phrasing rows', () => {
     const data = collectRunReport({ overview, student });
     expect(data.training?.stages.map(({ stage, curve }) => [stage, curve.length])).toEqual([['base', 0], ['expand', 0], ['dpo', 2]]);
     expect(data.training?.stages[2]?.curve[0]).toEqual({ step: 1, loss: 0.69, rewardMargin: 0 });
@@ -35,6 +35,7 @@ describe('the report’s data from what the run made', () => {
       { subject: 'dpo', metric: 'exact_match', agent: 'planner', mean: 0.5 },
       { subject: 'dpo', metric: 'held_out_loss', agent: 'planner', mean: 1.5 },
       { subject: 'dpo', metric: 'execution_equivalent', agent: 'planner', mean: 0.75 },
+      { subject: 'dpo (held-out phrasing)', metric: 'execution_equivalent', agent: 'planner', mean: 0.5 },
     ]);
   });
 

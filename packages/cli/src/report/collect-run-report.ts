@@ -22,9 +22,12 @@ export interface RunOutcome {
 /** A stage's curve as the trainer's job view keeps it (`stages[].curve`). */
 const curveSchema = z.array(z.object({ step: z.number(), loss: z.number(), rewardMargin: z.number().optional() }));
 
-/** The per-agent figures the trainer measures after each stage: `<metric>.<agent>`, and the agent-level metrics `agent.<agent>.<metric>`. */
+/**
+ * The per-agent figures the trainer measures after each stage: `<metric>.<agent>`, the agent-level
+ * metrics `agent.<agent>.<metric>`, and the same on the held-out-phrasing rows `heldout.agent.<agent>.<metric>`.
+ */
 const PER_AGENT = /^(exact_match|held_out_loss)\.(.+)$/;
-const AGENT_LEVEL = /^agent\.([^.]+)\.(.+)$/;
+const AGENT_LEVEL = /^(heldout\.)?agent\.([^.]+)\.(.+)$/;
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -68,7 +71,7 @@ function stageQuality(training: TrainingReport): AgentQuality[] {
       const match = PER_AGENT.exec(key);
       if (match) return [{ subject: stage, metric: match[1]!, agent: match[2]!, mean }];
       const agentLevel = AGENT_LEVEL.exec(key);
-      return agentLevel ? [{ subject: stage, metric: agentLevel[2]!, agent: agentLevel[1]!, mean }] : [];
+      return agentLevel ? [{ subject: agentLevel[1] ? `${stage} (held-out phrasing)` : stage, metric: agentLevel[3]!, agent: agentLevel[2]!, mean }] : [];
     }),
   );
 }

@@ -41,4 +41,9 @@ describe('curator API edge', () => {
     const plain = await errorAnswer(await post('{"all":true}', 'text/plain'));
     expect(plain).toMatchObject({ status: 415, message: expect.stringContaining('expected a JSON body') as unknown });
   });
+
+  it('answers a campaign it was never told of with a short 404 naming it', async () => {
+    const unknown = await errorAnswer(await fetch(`${app.url}/curator/campaigns/camp_never`));
+    expect(unknown).toMatchObject({ status: 404, message: 'no campaign "camp_never" announced on campaigns.completed' });
+  });
 });

@@ -1,16 +1,19 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } from '@nestjs/common';
 import type { DatasetSummary } from '../building/dataset-build.service.js';
 import { CuratorLifecycle } from '../curator-lifecycle.js';
 import { InvalidBuildRequestError } from '../errors/invalid-build-request.error.js';
 import { UnknownCampaignError } from '../errors/unknown-campaign.error.js';
+import type { CampaignOutcome } from '../store/campaign-store.js';
 import type { DatasetVersion } from '../store/dataset-registry.js';
 import { parseBuildRequest } from './build-request.js';
+import { echo } from '@distillery/contracts';
 
 /**
  * Datasets on request, beside the campaigns.completed trigger:
  *   curl -s -XPOST 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"campaignId":"camp_1"}'
  *   curl -s -XPOST 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"all":true}'
  *   curl -s 127.0.0.1:7104/curator/datasets
+ *   curl -s 127.0.0.1:7104/curator/campaigns/camp_1   # pending, or built: its version (none for a held-out campaign held over)
  */
 @Controller('curator')
 export class DatasetsController {
@@ -33,5 +36,13 @@ export class DatasetsController {
   @Get('datasets')
   list(): Promise<DatasetVersion[]> {
     return this.curator.runtime.registry.list();
+  }
+
+  /** What the curator made of a campaign announced on campaigns.completed; 404 naming an id it was never told of. */
+  @Get('campaigns/:campaignId')
+  async campaign(@Param('campaignId') campaignId: string): Promise<CampaignOutcome> {
+    const outcome = await this.curator.runtime.campaigns.outcome(campaignId);
+    if (!outcome) throw new NotFoundException(`no campaign ${echo(campaignId)} announced on campaigns.completed`);
+    return outcome;
   }
 }

@@ -16,6 +16,17 @@ export interface StoredCampaign {
 const COLUMNS = `campaign_id AS "campaignId", event_id AS "eventId", session_ids AS "sessionIds", turns, received_at AS "receivedAt",
   (extract(epoch FROM now() - received_at) * 1000)::float8 AS "waitedMs", status`;
 
+/** GET /curator/campaigns/:campaignId: a campaign as the curator settled it. */
+export interface CampaignOutcome {
+  readonly campaignId: string;
+  readonly status: 'pending' | 'built';
+  readonly turns: number;
+  readonly receivedAt: Date;
+  /** The version built from it; null while pending, and for a held-out-phrasing campaign held over without a version of its own. */
+  readonly datasetId: string | null;
+  readonly datasetVersion: number | null;
+}
+
 /** Completed campaigns: stored when announced, pending until a dataset version is built from them. */
 export class CampaignStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -35,6 +46,15 @@ export class CampaignStore {
 
   async pending(): Promise<StoredCampaign[]> {
     return (await this.dataSource.query(`SELECT ${COLUMNS} FROM curator.campaigns WHERE status = 'pending' ORDER BY received_at, campaign_id`)) as StoredCampaign[];
+  }
+
+  /** What became of an announced campaign: pending, or settled — into a dataset version, or held over without one (a held-out-phrasing campaign with nothing to train on yet). */
+  async outcome(campaignId: string): Promise<CampaignOutcome | undefined> {
+    const [row] = (await this.dataSource.query(
+      `SELECT campaign_id AS "campaignId", status, turns, received_at AS "receivedAt", dataset_id AS "datasetId", dataset_version AS "datasetVersion" FROM curator.campaigns WHERE campaign_id = $1`,
+      [campaignId],
+    )) as CampaignOutcome[];
+    return row;
   }
 
   async find(campaignId: string): Promise<StoredCampaign | undefined> {
