@@ -2,7 +2,8 @@
 
     python -m distillery_compute info     # one JSON line: {"event":"info",...DeviceInfo}
     python -m distillery_compute import-base --preset smollm2-135m --out DIR   # a packaged base -> DIR (once)
-    python -m distillery_compute train --run-dir DIR --preset tiny --cpt F --sft F --dpo F [--eval F] ...
+    python -m distillery_compute train --run-dir DIR --preset tiny --cpt F --sft F --dpo F \
+        [--eval F [--eval-heldout F]] ...
     torchrun --nproc_per_node=8 -m distillery_compute train ...   # several GPUs: FSDP2 (distributed.py)
     python -m distillery_compute serve --checkpoint DIR [--port N | --socket PATH]   # the engine over gRPC
     python -m distillery_compute drafter --checkpoint DIR --eagle-rows F --eval-rows F --run-dir DIR   # EAGLE drafters
@@ -107,6 +108,8 @@ def cmd_train(argv: list[str]) -> int:
     for kind in ("cpt", "sft", "dpo"):
         parser.add_argument(f"--{kind}", required=True, type=Path, help=f"{kind} rows (JSONL, data.py format)")
     parser.add_argument("--eval", type=Path, help="held-out rows in the SFT format: quality after every stage")
+    parser.add_argument("--eval-heldout", type=Path, help="with --eval: held-out-phrasing rows (the same format), "
+                        "--eval-limit of them decoded after every stage too, without their loss (heldout_ figures)")
     parser.add_argument("--base", type=Path, help="HF Llama checkpoint dir with tokenizer.json (default: bootstrap one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--stages", default="expand,cpt,sft,dpo")
@@ -149,15 +152,19 @@ def cmd_train(argv: list[str]) -> int:
         for name in ("config.json", "tokenizer.json"):
             if not (args.base / name).is_file():
                 return bad(f"--base {args.base}: no {name} (expected a Hugging Face checkpoint dir with its tokenizer)")
-    inputs = {"cpt": args.cpt, "sft": args.sft, "dpo": args.dpo} | ({"eval": args.eval} if args.eval else {})
+    if args.eval_heldout is not None and args.eval is None:
+        return bad("--eval-heldout needs --eval (the held-out-phrasing rows are decoded beside the eval rows)")
+    inputs = ({"cpt": args.cpt, "sft": args.sft, "dpo": args.dpo} | ({"eval": args.eval} if args.eval else {})
+              | ({"eval_heldout": args.eval_heldout} if args.eval_heldout else {}))
     rows = {}
     try:
         for name, path in inputs.items():
+            flag = "--" + name.replace("_", "-")
             if not path.is_file():
-                return bad(f"--{name} {path}: no such file")
-            rows[name] = read_jsonl(path, "sft" if name == "eval" else name)
+                return bad(f"{flag} {path}: no such file")
+            rows[name] = read_jsonl(path, "sft" if name.startswith("eval") else name)
             if not rows[name]:
-                return bad(f"--{name} {path}: no rows")
+                return bad(f"{flag} {path}: no rows")
     except ValueError as error:   # data.DatasetError: "file:line: what is wrong"
         return bad(str(error))
 

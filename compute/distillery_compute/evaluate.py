@@ -176,17 +176,19 @@ def evaluate(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, s
 
 
 def evaluate_with_outputs(model: nn.Module, tok: ChatTokenizer, rows: Sequence[Mapping[str, str]], limit: int,
-                          max_len: int, loss_rows: int = 0) -> tuple[dict[str, float], list[dict[str, str]]]:
+                          max_len: int, loss_rows: int = 0,
+                          with_loss: bool = True) -> tuple[dict[str, float], list[dict[str, str]]]:
     """(evaluate()'s figures, the decoded outputs: one {"id", "agent", "output"} per decoded row, in decoding order).
 
     loss_rows > 0 measures the loss on that many rows only, each role in turn (rows_to_decode);
-    the decoded rows are the first `limit` of those."""
+    the decoded rows are the first `limit` of those. with_loss=False skips the loss (no held_out_loss
+    figures): the run's held-out-phrasing rows cost their decoding only (stages.measure)."""
     if loss_rows:
         rows = rows_to_decode(rows, loss_rows)
     was_training = model.training
     model.eval()
     try:
-        losses = output_losses(model, tok, rows, max_len)
+        losses = output_losses(model, tok, rows, max_len) if with_loss else []
         decoded = rows_to_decode(rows, limit)
         # in full, not stopped at the first wrong token: the agent-level metrics read the whole output
         texts = held_out_texts(model, tok, decoded, max_len, headroom=OUTPUT_HEADROOM) if decoded else []
@@ -194,10 +196,12 @@ def evaluate_with_outputs(model: nn.Module, tok: ChatTokenizer, rows: Sequence[M
         model.train(was_training)
     hits = [is_exact_match(text, row) for text, row in zip(texts, decoded)]
 
-    metrics = {"held_out_loss": sum(s for s, _ in losses) / max(1, sum(n for _, n in losses))}
-    for role in sorted({row["agent"] for row in rows}):
-        mine = [loss for row, loss in zip(rows, losses) if row["agent"] == role]
-        metrics[f"held_out_loss.{role}"] = sum(s for s, _ in mine) / max(1, sum(n for _, n in mine))
+    metrics: dict[str, float] = {}
+    if with_loss:
+        metrics["held_out_loss"] = sum(s for s, _ in losses) / max(1, sum(n for _, n in losses))
+        for role in sorted({row["agent"] for row in rows}):
+            mine = [loss for row, loss in zip(rows, losses) if row["agent"] == role]
+            metrics[f"held_out_loss.{role}"] = sum(s for s, _ in mine) / max(1, sum(n for _, n in mine))
     if hits:   # --eval-limit 0: loss only
         metrics["exact_match"] = sum(hits) / len(hits)
     for role in sorted({row["agent"] for row in decoded}):

@@ -1,7 +1,7 @@
 """The student's training stages (paper section 2.5, Appendices A-B) as one resumable run.
 
     python -m distillery_compute train --run-dir runs/x --preset tiny \\
-        --cpt cpt.jsonl --sft sft.jsonl --dpo dpo.jsonl --eval eval.jsonl
+        --cpt cpt.jsonl --sft sft.jsonl --dpo dpo.jsonl --eval eval.jsonl [--eval-heldout eval-heldout.jsonl]
 
     bootstrap  (no --base) a byte-level BPE tokenizer and a base pretrained from scratch on the
                run's own text (CPT documents, SFT transcripts): nothing comes from outside
@@ -20,6 +20,7 @@ other settings or other input files is refused):
     <stage>/checkpoint/      HF checkpoint (bf16) + manifest.json + the tokenizer files
     <stage>/eval_outputs.jsonl  with --eval: each decoded held-out row's greedy output, {"id", "agent", "output"}
                              (evaluate.py; the trainer service scores them with the agent-level metrics)
+    <stage>/eval_outputs.heldout.jsonl  with --eval-heldout too: the same for the held-out-phrasing rows
     <stage>/metrics.json     written last: the stage is done when it exists and the checkpoint verifies
     base/metrics.json        with --base and --eval: the base's own figures (and base/eval_outputs.jsonl)
     student/                 a copy of the last stage's checkpoint
@@ -28,7 +29,10 @@ other settings or other input files is refused):
 Running the same command again skips finished stages and resumes the one cut short
 from its state (training.train): the student is bit-identical to an uninterrupted run.
 With --eval, every stage (and the base) is measured on the held-out rows: evaluate.py.
-expand, whose figures are its start's (run_stage), copies its start's eval_outputs.jsonl.
+With --eval-heldout as well, the first --eval-limit held-out-phrasing rows (turns of campaigns
+whose templates no training campaign used) are decoded the same way, without their loss (the
+cost stays the decoding's): a generalisation figure, its keys prefixed heldout_ (heldout_exact_match).
+expand, whose figures are its start's (run_stage), copies its start's eval_outputs(.heldout).jsonl.
 
 Under torchrun (distributed.py) every rank runs the same stages and trains its shard;
 rank 0 alone trains the tokenizer, gathers each trained model, writes run.json, the
@@ -93,6 +97,8 @@ MIN_BOOTSTRAP_VOCAB = 384   # 8 specials + 256 bytes + some merges (micro's 256 
 
 EVAL_KEYS = ("held_out_loss", "exact_match", "eval_rows", "decoded_rows")   # evaluate.py's figures
 EVAL_OUTPUTS = "eval_outputs.jsonl"   # a measured stage's decoded held-out outputs, beside its metrics.json
+HELDOUT_OUTPUTS = "eval_outputs.heldout.jsonl"   # ... and those of the held-out-phrasing rows (--eval-heldout)
+HELDOUT_PREFIX = "heldout_"   # the held-out-phrasing rows' figures among a stage's metrics: heldout_exact_match, ...
 
 
 class RunError(ValueError):
@@ -384,13 +390,19 @@ def claim_run_dir(options: RunOptions, inputs: dict[str, Path], base: Path | Non
 
 # ---------------------------------------------------------------------------- the run
 
-def measure(ckpt: Path, rows: list[dict], options: RunOptions, stage: str) -> dict:
+def measure(ckpt: Path, rows: list[dict], options: RunOptions, stage: str, heldout: list[dict] | None = None) -> dict:
     """evaluate.py's figures for a checkpoint as saved (bf16 weights, its own tokenizer files); its
-    decoded outputs go to <stage>/eval_outputs.jsonl."""
+    decoded outputs go to <stage>/eval_outputs.jsonl. With `heldout` (the held-out-phrasing rows), the
+    first eval_limit of them are decoded too, without their loss, into <stage>/eval_outputs.heldout.jsonl,
+    their figures prefixed heldout_."""
     model, _, tok = load_start(ckpt, options)
-    metrics, outputs = evaluate_with_outputs(model, tok, rows, options.eval_limit,
-                                             stage_config("sft", options.preset).max_len, loss_rows=options.eval_rows)
+    max_len = stage_config("sft", options.preset).max_len
+    metrics, outputs = evaluate_with_outputs(model, tok, rows, options.eval_limit, max_len, loss_rows=options.eval_rows)
     write_jsonl(stage_dir(options, stage) / EVAL_OUTPUTS, outputs)
+    if heldout:
+        figures, outputs = evaluate_with_outputs(model, tok, heldout, options.eval_limit, max_len, with_loss=False)
+        write_jsonl(stage_dir(options, stage) / HELDOUT_OUTPUTS, outputs)
+        metrics |= {HELDOUT_PREFIX + k: v for k, v in figures.items()}
     return metrics
 
 
@@ -428,13 +440,14 @@ def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], star
                 # zero-output copies: the expanded model computes its start's logits exactly (+0 is
                 # exact, test_expansion), so its figures are the start's; measuring again would cost
                 # as much as the start's evaluation (minutes for a 135M model on CPU)
-                metrics |= {k: v for k, v in start_metrics.items() if k.startswith(EVAL_KEYS)}
+                metrics |= {k: v for k, v in start_metrics.items() if k.startswith((*EVAL_KEYS, HELDOUT_PREFIX))}
                 metrics["eval_from"] = "base"
-                base_outputs = stage_dir(options, "base") / EVAL_OUTPUTS
-                if base_outputs.is_file():   # and so are its outputs
-                    shutil.copyfile(base_outputs, stage_dir(options, stage) / EVAL_OUTPUTS)
+                for name in (EVAL_OUTPUTS, HELDOUT_OUTPUTS):
+                    base_outputs = stage_dir(options, "base") / name
+                    if base_outputs.is_file():   # and so are its outputs
+                        shutil.copyfile(base_outputs, stage_dir(options, stage) / name)
             elif rows.get("eval"):
-                metrics |= measure(ckpt, rows["eval"], options, stage)
+                metrics |= measure(ckpt, rows["eval"], options, stage, rows.get("eval_heldout"))
             metrics["wall_s"] = round(time.monotonic() - t0, 3)
             write_json(stage_dir(options, stage) / "metrics.json", metrics)   # last: it marks the stage done
         distributed.barrier()
@@ -443,7 +456,8 @@ def run_stage(stage: str, options: RunOptions, rows: dict[str, list[dict]], star
 
 
 def evaluate_base(options: RunOptions, rows: dict[str, list[dict]], base: Path) -> tuple[dict, bool]:
-    """The given base's figures, measured once per run dir (base/metrics.json, after base/eval_outputs.jsonl)."""
+    """The given base's figures, measured once per run dir (base/metrics.json, after
+    base/eval_outputs(.heldout).jsonl)."""
     progress.emit("stage_start", stage="base")
     path = stage_dir(options, "base") / "metrics.json"
     skipped = path.is_file()
@@ -453,7 +467,7 @@ def evaluate_base(options: RunOptions, rows: dict[str, list[dict]], base: Path) 
     else:
         metrics = {}
         if distributed.is_main():   # rank 0 measures; the others wait
-            metrics = measure(base, rows["eval"], options, "base")
+            metrics = measure(base, rows["eval"], options, "base", rows.get("eval_heldout"))
             write_json(path, metrics)
         distributed.barrier()
     progress.emit("stage_done", stage="base", checkpoint=str(base), metrics=metrics, skipped=skipped)

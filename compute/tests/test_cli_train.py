@@ -189,6 +189,7 @@ def test_bad_input_exits_2_with_one_line_on_stderr_and_nothing_on_stdout(data, t
     ("--preset", "llama-3.1-8b", "preset 'llama-3.1-8b' needs --base"),
     ("--stages", "expand,rlhf", "unknown stage(s) rlhf"),
     ("--eval", "/nonexistent.jsonl", "--eval /nonexistent.jsonl: no such file"),
+    ("--eval-heldout", "/nonexistent.jsonl", "--eval-heldout /nonexistent.jsonl: no such file"),
     ("--expand-every", "0", "--expand-every must be >= 1"),
     ("--merge-alpha", "1.5", "--merge-alpha must be in [0, 1]"),
     ("--base", "/nonexistent", "--base /nonexistent: no config.json"),
@@ -197,6 +198,15 @@ def test_bad_arguments_are_named(data, tmp_path, capsys, flag, value, message):
     assert main(changed(argv(data, tmp_path / "run"), flag, value)) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith(f"distillery_compute train: {message}") and len(err.splitlines()) == 1
+
+
+def test_held_out_phrasing_rows_need_the_eval_rows(data, tmp_path, capsys):
+    args = argv(data, tmp_path / "run", "--eval-heldout", str(data["eval"]))
+    del args[args.index("--eval"):args.index("--eval") + 2]
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("distillery_compute train: --eval-heldout needs --eval") and len(err.splitlines()) == 1
 
 
 def test_a_bad_row_is_named_with_file_and_line(data, tmp_path, capsys):

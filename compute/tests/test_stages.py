@@ -203,3 +203,42 @@ def test_the_base_and_each_stage_write_their_decoded_outputs_and_expand_copies_t
     measured = measure(ckpt, ROWS["eval"], options, "sft")
     assert measured["decoded_rows"] == 4
     assert read_outputs(tmp_path / "sft" / EVAL_OUTPUTS) == outputs
+
+
+def test_held_out_phrasing_rows_are_decoded_after_every_measured_stage_without_their_loss(micro_base, tmp_path, capsys):
+    from distillery_compute.evaluate import rows_to_decode
+    from distillery_compute.stages import EVAL_OUTPUTS, HELDOUT_OUTPUTS, run
+    # short answers (an untrained model decodes up to twice the target's length); other phrasings
+    evaluation = [{**row, "output": "Booked."} for row in ROWS["eval"]]
+    heldout = [{**row, "id": f"heldout_{row['id']}", "prompt": row["prompt"].replace("can I", "could I"),
+                "output": "Booked."} for row in ROWS["sft"][:5]]
+    rows = {"sft": ROWS["sft"][:4], "eval": evaluation, "eval_heldout": heldout}
+    inputs = {name: tmp_path / f"{name}.jsonl" for name in rows}
+    for name, path in inputs.items():
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows[name]))
+    options = RunOptions(run_dir=tmp_path / "run", preset="micro", stages=("expand", "sft"), expand_every=1,
+                         max_steps=1, eval_limit=2)
+    report = run(options, rows, inputs, micro_base)
+
+    metrics = {entry["stage"]: entry["metrics"] for entry in report["stages"]}
+    assert list(metrics) == ["base", "expand", "sft"]
+    decoded = rows_to_decode(heldout, 2)
+    for stage, figures in metrics.items():
+        # the first --eval-limit held-out-phrasing rows, roles in turn, beside the eval rows' outputs
+        outputs = read_outputs(tmp_path / "run" / stage / HELDOUT_OUTPUTS)
+        assert [(o["id"], o["agent"]) for o in outputs] == [(r["id"], r["agent"]) for r in decoded]
+        assert (tmp_path / "run" / stage / EVAL_OUTPUTS).is_file()
+        assert figures["heldout_decoded_rows"] == 2 and figures["heldout_eval_rows"] == len(heldout)
+        assert figures["heldout_exact_match"] == sum(o["output"].strip() == r["output"].strip()
+                                                     for o, r in zip(outputs, decoded)) / 2
+        assert {f"heldout_exact_match.{r['agent']}" for r in decoded} <= figures.keys()
+        # decoded only: no loss is measured on them, while the eval rows' loss still is
+        assert not any(key.startswith("heldout_held_out_loss") for key in figures)
+        assert "held_out_loss" in figures
+    # expand computes the base's logits exactly: its held-out-phrasing figures and outputs are the base's
+    run_dir = tmp_path / "run"
+    assert (run_dir / "expand" / HELDOUT_OUTPUTS).read_bytes() == (run_dir / "base" / HELDOUT_OUTPUTS).read_bytes()
+    assert {k: v for k, v in metrics["expand"].items() if k.startswith("heldout_")} == \
+        {k: v for k, v in metrics["base"].items() if k.startswith("heldout_")}
+    # the run records the input: a resume with another file is refused
+    assert "eval_heldout" in json.loads((tmp_path / "run" / "run.json").read_text())["inputs"]
