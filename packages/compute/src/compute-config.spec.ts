@@ -26,8 +26,8 @@ describe('the train command line', () => {
   it('passes every option the trainer sets, and only those', () => {
     expect(trainArgs({ runDir: '/r', preset: 'micro', cpt: 'c', sft: 's', dpo: 'd' })).toEqual(['train', '--run-dir', '/r', '--preset', 'micro', '--cpt', 'c', '--sft', 's', '--dpo', 'd']);
     expect(
-      trainArgs({ runDir: '/r', preset: 'tiny', cpt: 'c', sft: 's', dpo: 'd', eval: 'e', base: '/b', seed: 3, stages: ['sft', 'dpo'], maxSteps: 7, evalLimit: 0, evalRows: 12, device: 'cpu' }).slice(11),
-    ).toEqual(['--eval', 'e', '--base', '/b', '--seed', '3', '--stages', 'sft,dpo', '--max-steps', '7', '--eval-limit', '0', '--eval-rows', '12', '--device', 'cpu']);
+      trainArgs({ runDir: '/r', preset: 'tiny', cpt: 'c', sft: 's', dpo: 'd', eval: 'e', evalHeldOut: 'h', base: '/b', seed: 3, stages: ['sft', 'dpo'], maxSteps: 7, evalLimit: 0, evalRows: 12, device: 'cpu' }).slice(11),
+    ).toEqual(['--eval', 'e', '--eval-heldout', 'h', '--base', '/b', '--seed', '3', '--stages', 'sft,dpo', '--max-steps', '7', '--eval-limit', '0', '--eval-rows', '12', '--device', 'cpu']);
   });
 
   it('imports a packaged base into the dir it names', () => {

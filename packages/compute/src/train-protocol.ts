@@ -16,6 +16,8 @@ export interface TrainJobOptions {
   readonly dpo: string;
   /** Held-out rows in the SFT format: quality after every stage. */
   readonly eval?: string;
+  /** With `eval`: held-out-phrasing rows (the same format), `evalLimit` of them decoded after every stage too, without their loss (`heldout_` figures, `<stage>/eval_outputs.heldout.jsonl`). */
+  readonly evalHeldOut?: string;
   /** A Hugging Face Llama dir with its tokenizer.json; without it a base is bootstrapped (micro, tiny). */
   readonly base?: string;
   readonly seed?: number;
@@ -86,6 +88,7 @@ export type TrainEvent = TrainStageStartEvent | TrainProgressEvent | TrainCheckp
 export function trainArgs(options: TrainJobOptions): string[] {
   const args = ['train', '--run-dir', options.runDir, '--preset', options.preset, '--cpt', options.cpt, '--sft', options.sft, '--dpo', options.dpo];
   if (options.eval !== undefined) args.push('--eval', options.eval);
+  if (options.evalHeldOut !== undefined) args.push('--eval-heldout', options.evalHeldOut);
   if (options.base !== undefined) args.push('--base', options.base);
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   if (options.stages !== undefined) args.push('--stages', options.stages.join(','));

@@ -1,7 +1,7 @@
 import type { ComputeEvent } from '@distillery/compute';
 import { finiteOrNull, type JobSnapshot, NO_PROGRESS, TrackedProgress } from '@distillery/jobs';
 import type { MetricSummary } from '@distillery/evaluation';
-import { type LossPoint, MAX_CURVE_POINTS, type StageResult, withAgentMetrics } from './stage-result.js';
+import { type AgentMetricsSet, type LossPoint, MAX_CURVE_POINTS, type StageResult, withAgentMetrics } from './stage-result.js';
 
 /** What a training job's row says about its progress: each stage finished so far, besides what every job says. */
 export interface TrainingSnapshot extends JobSnapshot {
@@ -43,10 +43,11 @@ export class JobProgress extends TrackedProgress<TrainingSnapshot> {
 
   /**
    * Adds what the trainer measured after the compute job to a finished stage: its agent-level
-   * metrics (the summaries, and their means as `agent.<agent>.<metric>` figures).
+   * metrics of `set` (the summaries, and their means as `agent.<agent>.<metric>` figures, or
+   * `heldout.agent.<agent>.<metric>` for the held-out-phrasing rows).
    */
-  addAgentMetrics(stage: string, summaries: readonly MetricSummary[]): void {
-    this.update({ stages: this.snapshot.stages.map((done) => (done.stage === stage ? withAgentMetrics(done, summaries) : done)) });
+  addAgentMetrics(stage: string, summaries: readonly MetricSummary[], set: AgentMetricsSet = 'eval'): void {
+    this.update({ stages: this.snapshot.stages.map((done) => (done.stage === stage ? withAgentMetrics(done, summaries, set) : done)) });
   }
 
   private record(event: ComputeEvent): void {

@@ -26,7 +26,19 @@ export interface StageResult {
    * `agent.<agent>.<metric>`); absent for a stage that decoded nothing.
    */
   readonly agentMetrics?: readonly MetricSummary[];
+  /**
+   * The same for its decoded held-out-phrasing outputs (the dataset's `evalHeldOut`: templates no
+   * training campaign used), a generalisation figure; their means are in `metrics` as
+   * `heldout.agent.<agent>.<metric>`. Absent without an eval-heldout part.
+   */
+  readonly heldOutAgentMetrics?: readonly MetricSummary[];
 }
+
+/** Which held-out rows agent-level summaries were scored on: the eval part's, or the held-out-phrasing ones (`evalHeldOut`). */
+export type AgentMetricsSet = 'eval' | 'heldOut';
+
+/** The prefix of the held-out-phrasing rows' agent figures: `heldout.agent.<agent>.<metric>`. */
+export const HELD_OUT_FIGURE_PREFIX = 'heldout.';
 
 /** The most points a stage's curve keeps in the job's row: past it, every other point is dropped. */
 export const MAX_CURVE_POINTS = 500;
@@ -36,12 +48,17 @@ export function numericMetrics(metrics: Readonly<Record<string, unknown>>): Reco
   return Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])));
 }
 
-/** The means of agent-level summaries as stage figures: `agent.<agent>.<metric>` (`agent.turn.whole_turn_success` for whole turns). */
-export function agentFigures(summaries: readonly MetricSummary[]): Record<string, number> {
-  return Object.fromEntries(summaries.map((summary) => [`agent.${summary.agent}.${summary.metric}`, summary.mean]));
+/**
+ * The means of agent-level summaries as stage figures: `agent.<agent>.<metric>` (`agent.turn.whole_turn_success`
+ * for whole turns), prefixed `heldout.` for the held-out-phrasing rows'.
+ */
+export function agentFigures(summaries: readonly MetricSummary[], set: AgentMetricsSet = 'eval'): Record<string, number> {
+  const prefix = set === 'heldOut' ? HELD_OUT_FIGURE_PREFIX : '';
+  return Object.fromEntries(summaries.map((summary) => [`${prefix}agent.${summary.agent}.${summary.metric}`, summary.mean]));
 }
 
-/** A stage's result with its agent-level metrics: the summaries kept, their means added to its figures (agentFigures). */
-export function withAgentMetrics(result: StageResult, summaries: readonly MetricSummary[]): StageResult {
-  return { ...result, metrics: { ...result.metrics, ...agentFigures(summaries) }, agentMetrics: summaries };
+/** A stage's result with its agent-level metrics of `set`: the summaries kept (agentMetrics or heldOutAgentMetrics), their means added to its figures (agentFigures). */
+export function withAgentMetrics(result: StageResult, summaries: readonly MetricSummary[], set: AgentMetricsSet = 'eval'): StageResult {
+  const metrics = { ...result.metrics, ...agentFigures(summaries, set) };
+  return set === 'heldOut' ? { ...result, metrics, heldOutAgentMetrics: summaries } : { ...result, metrics, agentMetrics: summaries };
 }

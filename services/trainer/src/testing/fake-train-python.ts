@@ -6,7 +6,8 @@ export interface FakeTrainStage {
   readonly stage: string;
   /**
    * Present: the stage writes `<stage>/eval_outputs.jsonl` as stages.py does, one line a held-out
-   * row of `--eval`, each the row's reference output unless this names another for its id.
+   * row of `--eval`, each the row's reference output unless this names another for its id; with
+   * `--eval-heldout`, `<stage>/eval_outputs.heldout.jsonl` the same way for its rows.
    * Absent: the stage decodes nothing.
    */
   readonly outputs?: Readonly<Record<string, string>>;
@@ -15,8 +16,8 @@ export interface FakeTrainStage {
 /**
  * Writes a stand-in for the compute Python (an executable Node script at `<dir>/python`) that
  * answers `-m distillery_compute train` as the compute plane does, without training: for each
- * stage a stage_start and a stage_done line and its run-dir folder (with eval_outputs.jsonl where
- * asked), then a student dir whose manifest.json hashes its files, report.json and the done line.
+ * stage a stage_start and a stage_done line and its run-dir folder (with eval_outputs.jsonl, and
+ * eval_outputs.heldout.jsonl given --eval-heldout, where asked), then a student dir whose manifest.json hashes its files, report.json and the done line.
  * Anything else exits 2 with a line on stderr. Returns the script's path (CheckpointTrainer's `python`).
  */
 export async function writeFakeTrainPython(dir: string, stages: readonly FakeTrainStage[]): Promise<string> {
@@ -35,9 +36,11 @@ if (argv.slice(0, 3).join(' ') !== '-m distillery_compute train') {
 }
 const flag = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const runDir = flag('--run-dir');
-const evalPath = flag('--eval');
 const emit = (event, fields) => console.log(JSON.stringify({ event, ts: new Date().toISOString(), ...fields }));
-const rows = evalPath ? fs.readFileSync(evalPath, 'utf8').split('\\n').filter((line) => line.trim()).map((line) => JSON.parse(line)) : [];
+const read = (file) => (file ? fs.readFileSync(file, 'utf8').split('\\n').filter((line) => line.trim()).map((line) => JSON.parse(line)) : []);
+const rows = read(flag('--eval'));
+const heldOutRows = read(flag('--eval-heldout'));
+const decode = (list, outputs) => list.map((row) => JSON.stringify({ id: row.id, agent: row.agent, output: outputs[row.id] ?? row.output }) + '\\n').join('');
 const report = [];
 for (const { stage, outputs } of plan) {
   emit('stage_start', { stage });
@@ -45,9 +48,12 @@ for (const { stage, outputs } of plan) {
   fs.mkdirSync(checkpoint, { recursive: true });
   const metrics = { train_loss: 1.5, steps: 2 };
   if (outputs && rows.length) {
-    const lines = rows.map((row) => JSON.stringify({ id: row.id, agent: row.agent, output: outputs[row.id] ?? row.output }) + '\\n');
-    fs.writeFileSync(path.join(runDir, stage, 'eval_outputs.jsonl'), lines.join(''));
+    fs.writeFileSync(path.join(runDir, stage, 'eval_outputs.jsonl'), decode(rows, outputs));
     metrics.decoded_rows = rows.length;
+    if (heldOutRows.length) {
+      fs.writeFileSync(path.join(runDir, stage, 'eval_outputs.heldout.jsonl'), decode(heldOutRows, outputs));
+      metrics.heldout_decoded_rows = heldOutRows.length;
+    }
   }
   emit('stage_done', { stage, checkpoint, metrics, skipped: false });
   report.push({ stage, metrics, checkpoint, skipped: false });

@@ -75,19 +75,28 @@ export function fixtureRows(): FixtureRows {
  * Stores the fixture parts and a dataset manifest in the artifact store and returns the
  * datasets.ready message a curator would have sent for them (tests of the trainer, before or
  * without a curator). `evalRows` replaces the held-out part (the fixture's calls are in a compact
- * form the agent-level metrics cannot read; a test of them brings rows in the agents' own form).
+ * form the agent-level metrics cannot read; a test of them brings rows in the agents' own form);
+ * `evalHeldOutRows` adds the held-out-phrasing part (`eval-heldout.jsonl`, announced in `evalHeldOut`).
  */
 export async function publishFixtureDataset(
   store: ArtifactStore,
-  options: { readonly datasetId: string; readonly version?: number; readonly campaignId?: string; readonly evalRows?: FixtureRows['eval'] },
+  options: {
+    readonly datasetId: string;
+    readonly version?: number;
+    readonly campaignId?: string;
+    readonly evalRows?: FixtureRows['eval'];
+    readonly evalHeldOutRows?: FixtureRows['eval'];
+  },
 ): Promise<DatasetReady> {
   const version = options.version ?? 1;
   const rows = { ...fixtureRows(), ...(options.evalRows ? { eval: options.evalRows } : {}) };
-  const { manifest, parts } = await storeDatasetRows(store, { ...rows }, {
+  const heldOut = options.evalHeldOutRows;
+  const { manifest, parts: stored } = await storeDatasetRows(store, { ...rows, ...(heldOut ? { 'eval-heldout': heldOut } : {}) }, {
     id: `${options.datasetId}.v${version}`,
     createdBy: 'trainer-fixture',
     parents: options.campaignId ? [{ kind: 'campaign', id: options.campaignId }] : [],
   });
+  const { 'eval-heldout': heldOutPart, ...parts } = stored;
   return {
     datasetId: options.datasetId,
     version,
@@ -95,5 +104,6 @@ export async function publishFixtureDataset(
     parts,
     counts: { cpt: rows.cpt.length, sft: rows.sft.length, dpo: rows.dpo.length, eval: rows.eval.length },
     lineage: { ...(options.campaignId ? { campaignId: options.campaignId } : {}), datasetId: options.datasetId, parentEventIds: [] },
+    ...(heldOut && heldOutPart ? { evalHeldOut: { part: heldOutPart, rows: heldOut.length, campaignIds: ['heldout_fixture'] } } : {}),
   };
 }

@@ -26,6 +26,15 @@ const EVAL_ROWS: EvalRow[] = [
 /** The DPO stage's student gets one Understander call and one Evaluator decision wrong (one in each turn). */
 const WRONG = { b1: understanding(['greeting'], {}), a2: verdict(false) };
 
+/** Held-out-phrasing calls (templates no training campaign used): one turn, an Understander and an Evaluator call. */
+const HELD_OUT_ROWS: EvalRow[] = [
+  { id: 'h1', agent: 'understander', turnId: 'turn_h', prompt: '<|system|>\nYou are the Understander.\n<|user|>\nyo, got any electric pickups?', output: understanding(['search_inventory'], { body: 'pickup', fuel: 'electric' }) },
+  { id: 'h2', agent: 'evaluator', turnId: 'turn_h', prompt: '<|system|>\nYou are the Evaluator.\n<|user|>\nCustomer: yo, got any electric pickups?\nPlan:\nreturn searchInventory({ body: "pickup", fuel: "electric" });', output: verdict(true) },
+];
+
+/** On the held-out phrasing the DPO stage's student also misreads the Understander call. */
+const WRONG_WITH_HELD_OUT = { ...WRONG, h1: understanding(['greeting'], {}) };
+
 const logger = createLogger('trainer-test', 'silent');
 
 describe('a training job’s agent-level metrics per stage', () => {
@@ -113,5 +122,42 @@ describe('a training job’s agent-level metrics per stage', () => {
     // one log line per scored stage
     expect(lines.map((line) => line.stage)).toEqual(['sft', 'dpo']);
     expect(lines[1]!.metrics['agent.turn.whole_turn_success']).toBe(0);
+
+    // a dataset without held-out-phrasing rows: no heldout figures, no summaries
+    expect(Object.values(figures).flatMap((metrics) => Object.keys(metrics).filter((key) => key.startsWith('heldout.')))).toEqual([]);
+    expect(manifest.attributes).not.toHaveProperty('heldOutAgentMetrics');
+    expect(progress.snapshot.stages.map((stage) => stage.heldOutAgentMetrics)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('scores each stage’s held-out-phrasing outputs against the eval-heldout rows, as heldout.agent.<agent>.<metric> beside the eval figures', async () => {
+    dataset = await publishFixtureDataset(store, { datasetId: 'ds_agent', campaignId: 'camp_agent', evalRows: EVAL_ROWS, evalHeldOutRows: HELD_OUT_ROWS });
+    const python = await writeFakeTrainPython(dir, [{ stage: 'cpt' }, { stage: 'sft', outputs: {} }, { stage: 'dpo', outputs: WRONG_WITH_HELD_OUT }]);
+    const { checkpoint, progress, lines } = await train(python, 'job_heldout');
+    const figures = Object.fromEntries(checkpoint.stages.map((stage) => [stage.stage, stage.metrics]));
+
+    // the held-out phrasing scored on its own rows, the eval figures as before
+    expect(figures.sft).toMatchObject({ 'heldout.agent.understander.intent_accuracy': 1, 'heldout.agent.evaluator.decision_accuracy': 1, 'heldout.agent.turn.whole_turn_success': 1, 'agent.turn.whole_turn_success': 1 });
+    expect(figures.dpo).toMatchObject({ 'heldout.agent.understander.intent_accuracy': 0, 'heldout.agent.evaluator.decision_accuracy': 1, 'heldout.agent.turn.whole_turn_success': 0, 'agent.understander.intent_accuracy': 0.5 });
+    expect(Object.keys(figures.cpt!).filter((key) => key.startsWith('heldout.'))).toEqual([]);
+
+    // the manifest: `<stage>.heldout.agent.…` figures, the summaries in attributes.heldOutAgentMetrics beside attributes.agentMetrics
+    const manifest = await store.getManifest(checkpoint.manifest);
+    expect(manifest.metrics).toMatchObject({ 'sft.heldout.agent.turn.whole_turn_success': 1, 'dpo.heldout.agent.understander.intent_accuracy': 0 });
+    const heldOut = manifest.attributes?.heldOutAgentMetrics as Record<string, MetricSummary[]>;
+    expect(Object.keys(heldOut).sort()).toEqual(['dpo', 'sft']);
+    expect(heldOut.dpo!.find((summary) => summary.agent === 'understander' && summary.metric === 'intent_accuracy')).toMatchObject({ n: 1, mean: 0 });
+    expect(heldOut.sft!.find((summary) => summary.agent === 'turn')).toMatchObject({ metric: 'whole_turn_success', n: 1, mean: 1 });
+    const agentMetrics = manifest.attributes?.agentMetrics as Record<string, MetricSummary[]>;
+    expect(agentMetrics.dpo!.find((summary) => summary.agent === 'turn')).toMatchObject({ n: 2, mean: 0 });
+    const stageAttributes = (manifest.attributes?.stages ?? []) as Array<Record<string, unknown>>;
+    expect(stageAttributes.some((stage) => 'heldOutAgentMetrics' in stage)).toBe(false);
+
+    // the job's row and one log line per scored stage and set
+    const rowStages = Object.fromEntries(progress.snapshot.stages.map((stage) => [stage.stage, stage]));
+    expect(rowStages.dpo!.heldOutAgentMetrics).toEqual(heldOut.dpo);
+    expect(rowStages.dpo!.metrics).toMatchObject({ 'heldout.agent.understander.intent_accuracy': 0 });
+    expect(rowStages.cpt!.heldOutAgentMetrics).toBeUndefined();
+    expect(lines.map((line) => line.stage)).toEqual(['sft', 'dpo', 'sft', 'dpo']);
+    expect(lines[3]!.metrics['heldout.agent.turn.whole_turn_success']).toBe(0);
   });
 });

@@ -3,17 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ArtifactStore } from '@distillery/artifacts';
 import { runTrainJob, type TrainEvent } from '@distillery/compute';
-import type { CheckpointBf16, DatasetReady } from '@distillery/contracts';
+import type { ArtifactRef, CheckpointBf16, DatasetReady } from '@distillery/contracts';
 import { type MetricSummary, readEvalRows } from '@distillery/evaluation';
 import { importsBase } from '../config/trainer.config.js';
-import { agentFigures, numericMetrics, withAgentMetrics } from '../jobs/stage-result.js';
+import { type AgentMetricsSet, agentFigures, numericMetrics, withAgentMetrics } from '../jobs/stage-result.js';
+import type { StageResult } from '../jobs/stage-result.js';
 import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
 import type { TrainingContext, TrainingRunner } from '../queue/training-runner.js';
 import { BaseImporter } from './base-importer.js';
 import { publishCheckpoint } from './publish-checkpoint.js';
-import { scoreStageOutputs } from './stage-agent-metrics.js';
+import { EVAL_OUTPUTS_FILE, HELD_OUT_OUTPUTS_FILE, scoreStageOutputs } from './stage-agent-metrics.js';
 
-/** The parts the stages train on; `eval` (held-out) is used when present. */
+/** The parts the stages train on; `eval` (held-out) is used when present, and with it the dataset's `evalHeldOut` (held-out phrasing) when it has rows. */
 export const REQUIRED_PARTS = ['cpt', 'sft', 'dpo'] as const;
 
 /** A progress line reaches the logs at most this often per job (every line reaches the job's row, once a second). */
@@ -40,7 +41,8 @@ export function checkpointIdOf(jobId: string): string {
  * runs `python -m distillery_compute train` in the job's run dir (resuming it when it exists),
  * folds its progress into the job and the logs, scores each stage's decoded held-out outputs with
  * the agent-level metrics (into the stage's figures, the job's row and the checkpoint manifest),
- * and publishes the student with its manifest.
+ * and those of the held-out-phrasing rows when the dataset has them (`heldout.agent.<agent>.<metric>`,
+ * a generalisation figure), and publishes the student with its manifest.
  */
 export class CheckpointTrainer {
   private readonly bases: BaseImporter;
@@ -71,6 +73,7 @@ export class CheckpointTrainer {
         sft: parts.sft,
         dpo: parts.dpo,
         ...(parts.eval ? { eval: parts.eval } : {}),
+        ...(parts.eval && parts.evalHeldOut ? { evalHeldOut: parts.evalHeldOut } : {}),
         ...(base ? { base } : {}),
         seed: settings.seed,
         stages: settings.stages,
@@ -95,12 +98,18 @@ export class CheckpointTrainer {
         },
       },
     );
-    const measured = parts.eval ? await this.agentMetricsOf(runDir, done.stages.map((stage) => stage.stage), parts.eval, context) : new Map<string, MetricSummary[]>();
+    const names = done.stages.map((stage) => stage.stage);
+    const none = new Map<string, MetricSummary[]>();
+    const measured = parts.eval ? await this.agentMetricsOf(runDir, names, parts.eval, 'eval', context) : none;
+    const heldOut = parts.eval && parts.evalHeldOut ? await this.agentMetricsOf(runDir, names, parts.evalHeldOut, 'heldOut', context) : none;
     for (const [stage, summaries] of measured) context.progress.addAgentMetrics(stage, summaries);
+    for (const [stage, summaries] of heldOut) context.progress.addAgentMetrics(stage, summaries, 'heldOut');
     const stages = done.stages.map((stage) => {
-      const result = { stage: stage.stage, metrics: stage.metrics, skipped: stage.skipped === true };
+      let result: StageResult = { stage: stage.stage, metrics: stage.metrics, skipped: stage.skipped === true };
       const summaries = measured.get(stage.stage);
-      return summaries ? withAgentMetrics(result, summaries) : result;
+      if (summaries) result = withAgentMetrics(result, summaries);
+      const heldOutSummaries = heldOut.get(stage.stage);
+      return heldOutSummaries ? withAgentMetrics(result, heldOutSummaries, 'heldOut') : result;
     });
     return publishCheckpoint(artifacts, {
       checkpointId: checkpointIdOf(job.id),
@@ -117,25 +126,37 @@ export class CheckpointTrainer {
     });
   };
 
-  /** Each stage's agent-level metrics over the outputs it decoded (stages that decoded none are absent), a log line each. */
-  private async agentMetricsOf(runDir: string, stages: readonly string[], evalPath: string, context: TrainingContext): Promise<Map<string, MetricSummary[]>> {
+  /**
+   * Each stage's agent-level metrics over the outputs it decoded of `set`'s rows (`evalPath`: the eval
+   * part, or the eval-heldout part scored on eval_outputs.heldout.jsonl); stages that decoded none are
+   * absent. A log line each.
+   */
+  private async agentMetricsOf(runDir: string, stages: readonly string[], evalPath: string, set: AgentMetricsSet, context: TrainingContext): Promise<Map<string, MetricSummary[]>> {
     const started = Date.now();
-    const measured = await scoreStageOutputs(runDir, stages, readEvalRows(await readFile(evalPath, 'utf8')));
+    const outputsFile = set === 'heldOut' ? HELD_OUT_OUTPUTS_FILE : EVAL_OUTPUTS_FILE;
+    const measured = await scoreStageOutputs(runDir, stages, readEvalRows(await readFile(evalPath, 'utf8')), outputsFile);
+    const message = set === 'heldOut' ? 'training: agent-level metrics of the stage’s held-out-phrasing outputs' : 'training: agent-level metrics of the stage’s held-out outputs';
     for (const [stage, summaries] of measured) {
-      context.logger.info({ stage, metrics: agentFigures(summaries), seconds: (Date.now() - started) / 1_000 }, 'training: agent-level metrics of the stage’s held-out outputs');
+      context.logger.info({ stage, metrics: agentFigures(summaries, set), seconds: (Date.now() - started) / 1_000 }, message);
     }
     return measured;
   }
 
-  /** The local path of each part the stages read, each verified against its sha256 first. */
-  private async partsOf(dataset: DatasetReady): Promise<{ cpt: string; sft: string; dpo: string; eval?: string }> {
+  /** The local path of each part the stages read (the held-out-phrasing eval when it has rows), each verified against its sha256 first. */
+  private async partsOf(dataset: DatasetReady): Promise<{ cpt: string; sft: string; dpo: string; eval?: string; evalHeldOut?: string }> {
     const missing = REQUIRED_PARTS.filter((part) => !dataset.parts[part]);
     if (missing.length) throw new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'train');
-    const pathOf = async (part: 'cpt' | 'sft' | 'dpo' | 'eval') => {
-      const ref = dataset.parts[part]!;
+    const pathOf = async (ref: ArtifactRef) => {
       await this.options.artifacts.verify(ref);
       return this.options.artifacts.pathOf(ref);
     };
-    return { cpt: await pathOf('cpt'), sft: await pathOf('sft'), dpo: await pathOf('dpo'), ...(dataset.parts.eval ? { eval: await pathOf('eval') } : {}) };
+    const { parts, evalHeldOut } = dataset;
+    return {
+      cpt: await pathOf(parts.cpt!),
+      sft: await pathOf(parts.sft!),
+      dpo: await pathOf(parts.dpo!),
+      ...(parts.eval ? { eval: await pathOf(parts.eval) } : {}),
+      ...(evalHeldOut && evalHeldOut.rows > 0 ? { evalHeldOut: await pathOf(evalHeldOut.part) } : {}),
+    };
   }
 }

@@ -61,7 +61,8 @@ export interface CheckpointToPublish {
  * compute plane's manifest.json lists), then the checkpoint manifest — files, training settings,
  * model config, each stage's figures, the agent-level metrics with their intervals per stage
  * (`attributes.agentMetrics`: `{ [stage]: MetricSummary[] }`, their means also among the stage's
- * figures as `agent.<agent>.<metric>`), lineage to the dataset's manifest, the pretrained base and
+ * figures as `agent.<agent>.<metric>`; those of the held-out-phrasing rows, when the dataset had
+ * them, in `attributes.heldOutAgentMetrics`, as `heldout.agent.<agent>.<metric>`), lineage to the dataset's manifest, the pretrained base and
  * its licence when the student has one — and returns the checkpoints.bf16 message that announces it.
  */
 export async function publishCheckpoint(store: ArtifactStore, input: CheckpointToPublish): Promise<CheckpointBf16> {
@@ -80,7 +81,8 @@ export async function publishCheckpoint(store: ArtifactStore, input: CheckpointT
   const stages = input.stages.map((stage) => ({ stage: stage.stage, metrics: numericMetrics(stage.metrics) }));
   // the intervals of each stage's agent-level metrics, kept once: in attributes.agentMetrics, not in attributes.stages
   const agentMetrics = Object.fromEntries(input.stages.flatMap((stage) => (stage.agentMetrics ? [[stage.stage, stage.agentMetrics]] : [])));
-  const stageResults = input.stages.map(({ agentMetrics: _summaries, ...stage }) => stage);
+  const heldOutAgentMetrics = Object.fromEntries(input.stages.flatMap((stage) => (stage.heldOutAgentMetrics ? [[stage.stage, stage.heldOutAgentMetrics]] : [])));
+  const stageResults = input.stages.map(({ agentMetrics: _summaries, heldOutAgentMetrics: _heldOut, ...stage }) => stage);
   const base = pretrainedBaseOf(listed);
   const manifest = await store.putManifest({
     id: input.checkpointId,
@@ -98,6 +100,7 @@ export async function publishCheckpoint(store: ArtifactStore, input: CheckpointT
       model: JSON.parse(await readFile(join(input.studentDir, 'config.json'), 'utf8')) as unknown,
       stages: stageResults,
       ...(Object.keys(agentMetrics).length ? { agentMetrics } : {}),
+      ...(Object.keys(heldOutAgentMetrics).length ? { heldOutAgentMetrics } : {}),
       dataset: { datasetId: input.dataset.datasetId, version: input.dataset.version, manifest: input.dataset.manifest, eventId: input.datasetEventId, counts: input.dataset.counts },
       wallSeconds: input.wallSeconds,
       ...(base ? { base } : {}),
