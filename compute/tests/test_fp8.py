@@ -22,6 +22,7 @@ from distillery_compute.checkpoint import ChecksumError, load_checkpoint, save_c
 from distillery_compute.eagle.drafter import DrafterConfig, Eagle3Drafter, load_drafter, save_drafter
 from distillery_compute.eagle.vocab import vocab_maps
 from distillery_compute.engine import Engine, SamplingParams
+from distillery_compute.engine.runner import mkl_packing
 from distillery_compute.engine.speculative import SpecConfig
 from distillery_compute.evaluate import OUTPUT_HEADROOM, greedy_decode, held_out_texts
 from distillery_compute.fp8.calibrate import (MinMax, clip_stats, group_of, observe, quantizable, quantize_model,
@@ -338,6 +339,21 @@ def test_speculation_on_an_fp8_target_with_an_fp8_drafter_is_lossless(quantized,
     engine = Engine(model, tok, num_blocks=64, drafter=loaded, speculative=spec)
     assert run(engine, batch, 16) == plain
     assert engine.speculation()["rounds"] > 0
+
+
+@pytest.mark.skipif(not mkl_packing(torch.device("cpu"), torch.float32),
+                    reason="batch invariance is MKL's fp32 CPU path")
+def test_an_fp8_target_in_fp32_decodes_a_request_alike_alone_in_a_batch_and_speculatively(quantized, tok):
+    """The engine's default for an emulated FP8 target is batch-invariant: without, this batch's fifth
+    request left its one-at-a-time greedy output at token 37 (a row's last bits depended on the batch,
+    and an E4M3 rounding of an activation turned that into another token)."""
+    model = copy.deepcopy(quantized[0]).float()
+    batch = sequences(8, 6)
+    alone = run(Engine(model, tok, num_blocks=128), batch[4:5], 40)[0]
+    assert run(Engine(model, tok, num_blocks=128), batch, 40)[4] == alone
+    spec = SpecConfig(method="chain", tokens=4)
+    speculating = Engine(model, tok, num_blocks=128, drafter=untrained_drafter(model), speculative=spec)
+    assert run(speculating, batch, 40)[4] == alone and speculating.speculation()["rounds"] > 0
 
 
 # ------------------------------------------------------------------ the job

@@ -5,6 +5,7 @@ and 5 of it) and run in float64, so batched verification and one-token decoding 
 on a near tie: any difference is a bug, not rounding.
 """
 
+import copy
 import json
 import random
 
@@ -17,6 +18,7 @@ from distillery_compute.eagle.drafter import (DrafterConfig, Eagle3Drafter, draf
 from distillery_compute.eagle.ttt import TTTExample, ttt_logits, ttt_loss
 from distillery_compute.eagle.vocab import check_vocab_maps, vocab_maps
 from distillery_compute.engine import Engine, SamplingParams
+from distillery_compute.engine.runner import PagedRunner, mkl_packing
 from distillery_compute.engine.speculative import DraftTree, SpecConfig, verify
 from distillery_compute.evaluate import greedy_decode
 from distillery_compute.model import ModelArgs, Transformer, init_weights
@@ -156,6 +158,40 @@ def test_an_eagle_drafter_caught_up_after_prefix_cache_hits_drafts_as_without(ta
         outs.append((run(engine, batch[:1], 12) + run(engine, batch[1:], 12), engine.speculation()))
     assert outs[0][0] == outs[1][0]
     assert outs[0][1]["accepted"] == outs[1][1]["accepted"] and outs[1][1]["rounds"] > 0
+
+
+@pytest.mark.skipif(not mkl_packing(torch.device("cpu"), torch.float32),
+                    reason="batch invariance is MKL's fp32 CPU path")
+@pytest.mark.parametrize("shape", ["chain", "tree"])
+def test_a_verified_rows_logits_are_its_one_token_decodes_bit_for_bit_when_batch_invariant(target, shape):
+    """fp32, where a last-bit difference counts (an FP8 target's activation rounding amplifies it).
+    Measured without batch_invariant: every row differed, by up to 2e-5, first in layer 0's q/k/v
+    (MKL's kernel for the last M % 4 rows of a product) and then in attention (SDPA over the draft's
+    rows against the decode's own formula)."""
+    model = copy.deepcopy(target).float()
+    rng = random.Random(2)
+    tokens = [rng.randrange(8, ARGS.vocab_size) for _ in range(50)]
+    start, table = 37, list(range(8))   # a prompt over three blocks, drafts crossing into the fourth
+
+    def runner_after_prompt() -> PagedRunner:
+        runner = PagedRunner(model, num_blocks=16, block_size=16, batch_invariant=True)
+        runner.forward(runner.prepare([(tokens[:start], 0, table, 1)]))
+        return runner
+
+    if shape == "chain":
+        path, draft, tree = tokens[start + 1:start + 8], tokens[start + 1:start + 8], ()
+        rows = list(range(8))
+    else:   # two children at each of three depths, the second of each pair on the path
+        path = tokens[start + 1:start + 4]
+        draft = DraftTree([t for good in path for t in ((good + 1) % ARGS.vocab_size, good)], [-1, -1, 1, 1, 3, 3])
+        tree, draft, rows = (([0] + draft.depths, draft.visibility()),), draft.tokens, [0, 2, 4, 6]
+    decoding = runner_after_prompt()
+    decoded = torch.cat([decoding.forward(decoding.prepare([([t], start + i, table, 1)]))
+                         for i, t in enumerate([tokens[start]] + path)])
+    verifying = runner_after_prompt()
+    verified = verifying.forward(verifying.prepare([([tokens[start]] + draft, start, table, 1 + len(draft), *tree)]))
+    for i, row in enumerate(rows):
+        assert torch.equal(verified[row], decoded[i]), f"position {start + i}"
 
 
 def test_aux_capture_matches_transformers_hidden_states(target, tok):

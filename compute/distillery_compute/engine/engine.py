@@ -22,7 +22,10 @@ string), "length" (max_tokens or the context is full), "abort".
 With a drafter (or any proposer) the engine decodes speculatively (speculative.py): after each step
 every decoding sequence gets a draft, the next forward verifies it, and a step may then add several
 tokens to a request; the output is the same as without (greedy: token for token; sampling: in
-distribution).
+distribution). Token for token needs the target's logits of a position to be the same bits in a
+one-token decode as among a draft's rows: batch_invariant (runner.py) makes them so on an fp32 CPU,
+and is on by default for an FP8 target there, whose activation rounding turns a last-bit difference
+into a different token (compute/README.md, speculative decoding).
 """
 
 import dataclasses
@@ -38,10 +41,11 @@ import torch.distributed as dist
 
 from distillery_compute.checkpoint import load_checkpoint
 from distillery_compute.engine.blocks import BlockPool
-from distillery_compute.engine.runner import PagedRunner
+from distillery_compute.engine.runner import PagedRunner, mkl_packing
 from distillery_compute.engine.sampling import RequestError, SamplingParams, sample
 from distillery_compute.engine.scheduler import Scheduled, Scheduler, Sequence, Status
 from distillery_compute.engine.speculative import EagleProposer, SpecConfig, verify
+from distillery_compute.fp8.linear import FP8Linear
 from distillery_compute.model import Transformer
 from distillery_compute.tokenizer import ROLES, ChatTokenizer, render_chat
 
@@ -102,7 +106,7 @@ class Engine:
                  num_blocks: int | None = None, max_batched_tokens: int = 512, max_seqs: int = 64,
                  max_model_len: int | None = None, prefix_caching: bool = True, preemption: str = "recompute",
                  group: "dist.ProcessGroup | None" = None, drafter=None, speculative: SpecConfig | None = None,
-                 proposer=None):
+                 proposer=None, batch_invariant: bool | None = None):
         self.tokenizer, self.model = tokenizer, model
         self.spec = speculative or SpecConfig()
         self.spec.check()
@@ -117,7 +121,10 @@ class Engine:
             num_blocks = min(kv_cache_bytes(device) // per_block, max_seqs * -(-self.max_model_len // block_size))
         # the KV cache must hold at least one sequence of the full context
         num_blocks = max(num_blocks, -(-self.max_model_len // block_size))
-        self.runner = PagedRunner(model, num_blocks, block_size, group, aux_layers)
+        if batch_invariant is None:   # the emulated FP8 target: where a last-bit difference changes tokens
+            batch_invariant = (mkl_packing(device, model.model.norm.weight.dtype)
+                               and any(isinstance(m, FP8Linear) for m in model.modules()))
+        self.runner = PagedRunner(model, num_blocks, block_size, group, aux_layers, batch_invariant)
         self.proposer = proposer or (EagleProposer(drafter, self.runner, self.spec) if drafter is not None else None)
         self.drafter_name = "drafter" if self.proposer is not None else ""
         self._moved: list[tuple[str, str, tuple]] = []   # KV moves done here, for the other TP ranks

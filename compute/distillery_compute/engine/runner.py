@@ -27,6 +27,14 @@ With aux_layers (an EAGLE drafter's, HF hidden_states indices), the inputs of th
 per slot too, side by side (aux_cache: (slots, 3 * dim)), so the drafter reads the target's features
 of any cached position, a prefix-cache hit's included.
 
+With batch_invariant (fp32 on an x86 CPU; the Engine's default for an FP8 target there) a row's
+results do not depend on what else the forward computes, bit for bit: the linear layers pad their
+rows to MKL's row tile (mkl_row_tile), every decode attends alone over exactly its context (no
+padded batch, no shared prefix), and a draft's rows (a sequence whose every row wants logits) attend
+one by one as their decodes will. Without it a draft's rows differ from their one-token decodes in
+the last bits (up to 2e-5 in the micro model's logits): harmless in fp32, but an FP8 layer's input
+rounding can turn it into a different token, so speculation would not be the plain greedy output.
+
 The weights are the model's (model.py's Llama, HF names), with q/k/v and gate/up each fused into one
 matrix, MKL-packed on x86 CPUs in fp32 (mkl_packing). Layers an FP8 checkpoint quantized (FP8Linear)
 run as FP8Matmul: E4M3 GEMMs on Ada/Hopper, the same numerics emulated elsewhere (fp8/linear.py). With a tensor-parallel group (tp.py) each rank holds its share of the heads and of the MLP:
@@ -61,6 +69,10 @@ class Step:
     # (first row, rows, context blocks: a (first, end) range when consecutive, cached positions, a draft
     # tree's (rows, rows) visibility or None for causal) of the others
     logit_rows: Tensor              # (L,) rows whose next-token logits are wanted
+    alone: list[tuple[Tensor, Tensor | tuple[int, int], int, list[Tensor] | None]] = ()
+    # batch-invariant decoding: sequences whose every row wants logits (a draft's verification), each
+    # row attending alone as its decode would: (their rows, context blocks, cached positions, per row
+    # the positions it sees for a draft tree, None for a chain)
 
 
 def mkl_packing(device: torch.device, dtype: torch.dtype) -> bool:
@@ -74,23 +86,49 @@ def mkl_packing(device: torch.device, dtype: torch.dtype) -> bool:
             and hasattr(torch.ops.mkl, "_mkl_linear") and hasattr(torch.ops.mkl, "_mkl_reorder_linear_weight"))
 
 
+PACK_BATCH = 8   # the batch size MKL is told to expect (the results do not depend on it)
+
+
+@functools.cache
+def mkl_row_tile() -> int:
+    """The row count of MKL's packed sgemm kernel on this CPU: a row in a full tile of that many rows
+    gets the same bits whatever the product's row count; the last M % tile rows go through other
+    kernels and differ in the last bits (4 on AVX2, measured from 1 to 512 rows, 1 and 2 threads).
+    Found once by comparing products of several tiles with products of one; 0 when no candidate holds."""
+    gen = torch.Generator().manual_seed(0)
+    weight, x = torch.randn(256, 512, generator=gen), torch.randn(48, 512, generator=gen)
+    packed = torch.ops.mkl._mkl_reorder_linear_weight(weight, PACK_BATCH)
+    product = lambda rows: torch.ops.mkl._mkl_linear(rows, packed, weight, None, PACK_BATCH)   # noqa: E731
+    for tile in (4, 8, 16):
+        alone = torch.cat([product(x[i:i + tile]) for i in range(0, 48, tile)])
+        if all(torch.equal(product(x[:m]), alone[:m]) for m in (2 * tile, 3 * tile, 48)):
+            return tile
+    return 0
+
+
 class Linear:
     """y = x W^T with a weight the runner owns: MKL-packed where mkl_packing() holds (and a transposed
-    copy for one row), else a plain matmul."""
+    copy for one row), else a plain matmul. With row_tile (batch-invariant decoding) the rows are
+    padded to a multiple of it, so that every row goes through MKL's full-tile kernel and its result
+    does not depend on how many rows the product has (a decode's one, a verification's eight)."""
 
-    PACK_BATCH = 8   # the batch size MKL is told to expect (the results do not depend on it)
-
-    def __init__(self, weight: Tensor, pack: bool):
+    def __init__(self, weight: Tensor, pack: bool, row_tile: int = 0):
         self.weight = weight.detach()
-        self.packed = torch.ops.mkl._mkl_reorder_linear_weight(self.weight, self.PACK_BATCH) if pack else None
-        self.by_column = self.weight.T.contiguous() if pack else None
+        self.packed = torch.ops.mkl._mkl_reorder_linear_weight(self.weight, PACK_BATCH) if pack else None
+        self.by_column = self.weight.T.contiguous() if pack and not row_tile else None
+        self.row_tile = row_tile
 
     def __call__(self, x: Tensor) -> Tensor:
         if self.packed is None:
             return x @ self.weight.T
+        if self.row_tile:
+            rows = x.shape[0]
+            if rows % self.row_tile:
+                x = torch.cat([x, x.new_zeros(self.row_tile - rows % self.row_tile, x.shape[1])])
+            return torch.ops.mkl._mkl_linear(x, self.packed, self.weight, None, PACK_BATCH)[:rows]
         if x.shape[0] == 1:
             return x @ self.by_column
-        return torch.ops.mkl._mkl_linear(x, self.packed, self.weight, None, self.PACK_BATCH)
+        return torch.ops.mkl._mkl_linear(x, self.packed, self.weight, None, PACK_BATCH)
 
 
 def in_place(blocks: list[int]) -> tuple[int, int] | None:
@@ -160,7 +198,8 @@ def shared_contexts(rows: list[int], tables: list[list[int]], lengths: list[int]
 
 class PagedRunner:
     def __init__(self, model: Transformer, num_blocks: int, block_size: int,
-                 group: "dist.ProcessGroup | None" = None, aux_layers: Sequence[int] = ()):
+                 group: "dist.ProcessGroup | None" = None, aux_layers: Sequence[int] = (),
+                 batch_invariant: bool = False):
         args = model.args
         self.args, self.block_size, self.num_blocks = args, block_size, num_blocks
         self.group = group
@@ -182,18 +221,29 @@ class PagedRunner:
             return w[:, rank * per_rank:(rank + 1) * per_rank].contiguous()
 
         pack = mkl_packing(self.device, self.dtype)
+        row_tile = 0
+        if batch_invariant:
+            if not pack:
+                raise ValueError("batch-invariant decoding needs fp32 on an x86 CPU with MKL, "
+                                 f"got {self.dtype} on {self.device}")
+            row_tile = mkl_row_tile()
+            if not row_tile:
+                raise ValueError("batch-invariant decoding: MKL's packed sgemm on this CPU computes no row "
+                                 "count (4, 8, 16) row by row alike")
+        self.batch_invariant = batch_invariant
 
         def linear(*parts: tuple[torch.nn.Module, Tensor]) -> "Linear | FP8Matmul":
             """One matmul for modules that read the same input: (module, this rank's share of its weight)."""
             weight = torch.cat([w for _, w in parts]) if len(parts) > 1 else parts[0][1]
             quantized = [isinstance(m, FP8Linear) for m, _ in parts]
             if not any(quantized):
-                return Linear(weight, pack)
+                return Linear(weight, pack, row_tile)
             first = parts[0][0]
             if not all(quantized) or any(not (torch.equal(m.weight_scale, first.weight_scale) and
                                               torch.equal(m.input_scale, first.input_scale)) for m, _ in parts):
                 raise ValueError("fused FP8 layers (q/k/v, gate/up) need one shared weight scale and input scale")
-            return FP8Matmul(weight, first.weight_scale, first.input_scale, self.dtype, dense=lambda w: Linear(w, pack))
+            return FP8Matmul(weight, first.weight_scale, first.input_scale, self.dtype,
+                             dense=lambda w: Linear(w, pack, row_tile))
 
         self.layers = []
         for layer in model.model.layers:
@@ -234,7 +284,7 @@ class PagedRunner:
         """A Step from, per sequence, (tokens to compute, their first position, the sequence's block table,
         how many of its last rows want logits[, its draft tree: (depths of its rows, (rows, rows) visibility)])."""
         bs = self.block_size
-        tokens, positions, slots, logit_rows, prefills = [], [], [], [], []
+        tokens, positions, slots, logit_rows, prefills, alone = [], [], [], [], [], []
         decode_rows, decode_tables, decode_lengths = [], [], []
         as_tensor = functools.partial(long_tensor, device=self.device)
         for new, start, table, wants, *tree in work:
@@ -247,11 +297,23 @@ class PagedRunner:
                 decode_rows.append(first)
                 decode_tables.append(blocks)
                 decode_lengths.append(end)
+            elif self.batch_invariant and wants == count:
+                seen = None
+                if tree:   # a node sees the cached prefix, then its ancestors and itself in depth order
+                    seen = [torch.cat([torch.arange(start), start + row.nonzero()[:, 0]]).to(self.device)
+                            for row in tree[0][1]]
+                alone.append((as_tensor(range(first, first + count)), in_place(blocks) or as_tensor(blocks),
+                              start, seen))
             else:
                 prefills.append((first, count, in_place(blocks) or as_tensor(blocks), start,
                                  tree[0][1].to(self.device) if tree else None))
             logit_rows += range(first + count - int(wants), first + count)
-        shared, rest = shared_contexts(decode_rows, decode_tables, decode_lengths, bs, self.device)
+        if self.batch_invariant:   # every decode alone over its own context: no padding, no shared prefix
+            shared = [SharedContext(as_tensor([row]), in_place(table) or as_tensor(table), None, length)
+                      for row, table, length in zip(decode_rows, decode_tables, decode_lengths)]
+            rest = []
+        else:
+            shared, rest = shared_contexts(decode_rows, decode_tables, decode_lengths, bs, self.device)
         width = max((len(decode_tables[i]) for i in rest), default=0)
         pad = (torch.arange(width * bs)[None, :]
                >= torch.tensor([decode_lengths[i] for i in rest], dtype=torch.long)[:, None])
@@ -259,7 +321,7 @@ class PagedRunner:
                     shared=shared, decode_rows=as_tensor([decode_rows[i] for i in rest]),
                     decode_blocks=as_tensor([b for i in rest for b in decode_tables[i] + [0] * (width - len(decode_tables[i]))]),
                     decode_pad=pad.view(len(rest), width * bs).to(self.device),
-                    prefills=prefills, logit_rows=as_tensor(logit_rows))
+                    prefills=prefills, logit_rows=as_tensor(logit_rows), alone=alone)
 
     def swap(self, ops: Sequence[tuple[str, str, list[int]]]) -> None:
         """Carry out the scheduler's swaps in order: "out" copies a sequence's blocks to host memory,
@@ -309,6 +371,18 @@ class PagedRunner:
         torch.index_select(by_block, 0, blocks, out=out)
         return out.view(-1, *cache.shape[1:])
 
+    def _attend(self, q: Tensor, rows: Tensor, kd: Tensor, vd: Tensor, mask: Tensor | None) -> Tensor:
+        """The queries q[rows] against one context's keys and values (ctx, KVH, hd), `mask` (rows, ctx)
+        True where a row does not look: (KVH, rows * g, hd) x (KVH, hd, ctx) -> (rows, H, hd)."""
+        m, group, hd = len(rows), self.heads // self.kv_heads, q.shape[-1]
+        qd = q[rows].view(m, self.kv_heads, group, hd).transpose(0, 1).reshape(self.kv_heads, m * group, hd)
+        scores = (qd @ kd.permute(1, 2, 0)) * self.scale                                       # (KVH, m g, ctx)
+        if mask is not None:
+            scores = scores.view(self.kv_heads, m, group, -1).masked_fill_(
+                mask[None, :, None, :], float("-inf")).view(self.kv_heads, m * group, -1)
+        y = torch.softmax(scores, dim=-1) @ vd.transpose(0, 1)                                 # (KVH, m g, hd)
+        return y.view(self.kv_heads, m, group, hd).transpose(0, 1).reshape(m, self.heads, hd)
+
     def _attention(self, i: int, q: Tensor, k: Tensor, v: Tensor, step: Step) -> Tensor:
         k_cache, v_cache = self.k_cache[i], self.v_cache[i]
         k_cache[step.slots] = k
@@ -316,18 +390,18 @@ class PagedRunner:
         out = q.new_empty(q.shape)
         group, hd = self.heads // self.kv_heads, q.shape[-1]
         for context in step.shared:
-            # the members' queries against one context: (KVH, members * g, hd) x (KVH, hd, positions),
             # read in place when its blocks are consecutive
-            m = len(context.rows)
             kd = self._context(k_cache, context.blocks)[:context.length]                       # (ctx, KVH, hd)
             vd = self._context(v_cache, context.blocks, 1)[:context.length]
-            qd = q[context.rows].view(m, self.kv_heads, group, hd).transpose(0, 1).reshape(self.kv_heads, m * group, hd)
-            scores = (qd @ kd.permute(1, 2, 0)) * self.scale                                   # (KVH, m g, ctx)
-            if context.mask is not None:
-                scores = scores.view(self.kv_heads, m, group, -1).masked_fill_(
-                    context.mask[None, :, None, :], float("-inf")).view(self.kv_heads, m * group, -1)
-            y = torch.softmax(scores, dim=-1) @ vd.transpose(0, 1)                             # (KVH, m g, hd)
-            out[context.rows] = y.view(self.kv_heads, m, group, hd).transpose(0, 1).reshape(m, self.heads, hd)
+            out[context.rows] = self._attend(q, context.rows, kd, vd, context.mask)
+        for rows, blocks, cached, seen in step.alone:
+            # a draft's rows one by one, each over exactly the positions it sees, in the order its decode
+            # would read them: a softmax or a product over a longer (masked) context differs in the last bits
+            kc = self._context(k_cache, blocks)[:cached + len(rows)]
+            vc = self._context(v_cache, blocks, 1)[:cached + len(rows)]
+            for j in range(len(rows)):
+                kd, vd = (kc[:cached + j + 1], vc[:cached + j + 1]) if seen is None else (kc[seen[j]], vc[seen[j]])
+                out[rows[j:j + 1]] = self._attend(q, rows[j:j + 1], kd, vd, None)
         if len(step.decode_rows):
             # all decodes at once: their blocks gathered side by side (D, context, KVH, hd), the padding
             # masked; per key/value head one batched matmul for the scores and one for the output
