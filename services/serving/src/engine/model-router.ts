@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { ArtifactStore } from '@distillery/artifacts';
 import { ComputeJobError, type ServeOptions } from '@distillery/compute';
@@ -122,7 +123,10 @@ export class ModelRouter implements InferenceBackend {
   private readonly stopping = new AbortController();
   private sockets = 0;
 
-  constructor(private readonly options: ModelRouterOptions) {}
+  constructor(private readonly options: ModelRouterOptions) {
+    // Every gate decode listens to it (DISTILLERY_SERVING_GATE_ROWS rows on two engines at once): not a leak.
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   start(): void {
     this.wake();
