@@ -8,11 +8,12 @@ import { STUDENT_MODEL } from './student-agents.js';
 export type GateOutcome = { readonly gated: DeploymentGated } | { readonly refusedBefore: string };
 
 /**
- * Waits for serving's deploy gate to decide on the run's student (its engine loaded and the held-out
- * rows decoded on it and on the incumbent: the pretrained base it was distilled from on a first
- * run), or for serving to refuse the version before the gate (its artifacts or its engine).
+ * Waits for serving's deploy gate to decide on the run's student (its engine loaded, the held-out
+ * rows decoded on it and on the incumbent — the pretrained base it was distilled from on a first
+ * run — and the E2E stress scenarios played on both: tens of minutes on 2 loaded cores), or for
+ * serving to refuse the version before the gate (its artifacts or its engine).
  */
-export async function awaitGate(app: RunningApp, checkpointId: string, timeoutMs = 900_000): Promise<GateOutcome> {
+export async function awaitGate(app: RunningApp, checkpointId: string, timeoutMs = 2_700_000): Promise<GateOutcome> {
   const runtime = app.app.get(ServingLifecycle).runtime;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
