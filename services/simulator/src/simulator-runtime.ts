@@ -57,7 +57,7 @@ export class SimulatorRuntime {
     const client = options.agents ? undefined : new AgentsClient({ address: endpoint.address, apiKey: endpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS });
     const agents: AgentsPort = options.agents ?? client!;
     const stressEndpoint = stressAgentsEndpointOf(config);
-    const stressClient = options.stressAgents ? undefined : new AgentsClient({ address: stressEndpoint.address, apiKey: stressEndpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS });
+    const stressClient = options.stressAgents ? undefined : new AgentsClient({ address: stressEndpoint.address, apiKey: stressEndpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_STRESS_CALL_TIMEOUT_MS });
     const llm = openAiEndpointOf(config);
     const policies: Partial<Record<'reference' | 'llm', UserSimulator>> = {
       reference: referenceSimulator,

@@ -17,6 +17,8 @@ export const simulatorConfigSchema = z
     DISTILLERY_SIMULATOR_STRESS_API_KEY: z.string().min(1).optional(),
     /** Deadline of each call to the agents. */
     DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS: env.int(100, 60_000),
+    /** Deadline of each call of a stress run: a turn of a student on CPU takes minutes, and one past it fails its scenario. */
+    DISTILLERY_SIMULATOR_STRESS_CALL_TIMEOUT_MS: env.int(100, 600_000),
     /** The policy of campaigns that name none: `reference` (goal-driven personas as code) or `llm` (an OpenAI-compatible endpoint under Φ_S). */
     DISTILLERY_SIMULATOR_POLICY: env.oneOf(['reference', 'llm'] as const, 'reference'),
     /** The simulator's model on the endpoint, when it is not the teacher's (`DISTILLERY_OPENAI_MODEL`). */

@@ -12,7 +12,11 @@ class FixedAgents implements StressAgentsPort {
   readonly sessions: CreateSessionRequest[] = [];
   private held: Array<() => void> | undefined;
 
-  constructor(private readonly failure?: Error) {}
+  constructor(
+    private readonly failure?: Error,
+    /** Fails every message from this turn on (a student whose answer outlasts the deadline). */
+    private readonly slowFromTurn?: number,
+  ) {}
 
   hold(): void {
     this.held = [];
@@ -32,6 +36,8 @@ class FixedAgents implements StressAgentsPort {
   }
 
   sendMessage(request: SendMessageRequest): Promise<{ turnId: string; reply: string; ended: boolean }> {
+    const turn = Number(request.clientMessageId?.split('/').at(-1));
+    if (this.slowFromTurn !== undefined && turn >= this.slowFromTurn) return Promise.reject(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded after 600.001s'));
     return Promise.resolve({ turnId: `${request.sessionId}/${request.clientMessageId}`, reply: 'Happy to help with that.', ended: false });
   }
 
@@ -87,6 +93,14 @@ describe('stress runs', () => {
     const run = await runs.settled(runs.submit(request({ model: 'student-a' })).runId);
     expect(run).toMatchObject({ status: 'failed', passRate: null, error: 'every scenario failed on an agents call: 14 UNAVAILABLE: No connection established' });
     expect(finished.map((ended) => ended.status)).toEqual(['failed']);
+  });
+
+  it('counts an agents call failing after a judged turn (an answer past the deadline) as a failed scenario, not as an unmeasured run', async () => {
+    const runs = new StressRuns({ agents: new FixedAgents(undefined, 2), dealershipSeed: 7 });
+    const run = await runs.settled(runs.submit(request({ scenarios: 2, turns: 3 })).runId);
+    expect(run).toMatchObject({ status: 'done', played: 2, passed: 0, passRate: 0 });
+    expect(run.results.map((result) => [result.firstFailure?.turn, result.firstFailure?.kind])).toEqual([[2, 'error'], [2, 'error']]);
+    expect(run.results.every((result) => result.turnsPlayed === 1)).toBe(true); // turn 1 judged, turn 2 past the deadline
   });
 
   it('fails the running and queued runs on stop without waiting, and takes no more', async () => {

@@ -152,8 +152,9 @@ export class StressRuns {
           if (result.passed) run.passed += 1;
         },
       });
-      const unmeasured = results.length > 0 && results.every((result) => result.firstFailure?.kind === 'error');
-      // Nothing judged: the agents could not be reached or refused the key, the model or the switches. That is no pass rate of the model.
+      const unmeasured = results.length > 0 && results.every((result) => result.firstFailure?.kind === 'error' && result.firstFailure.turn === 1);
+      // Nothing judged: every scenario's session or first turn failed on an agents call (unreachable, the key, the model or a switch refused). That is no pass rate of the model;
+      // an error after a judged turn (an answer past the deadline) fails its scenario like any other failure.
       this.finish(run, unmeasured ? { error: `every scenario failed on an agents call: ${results[0]!.firstFailure!.reason}` } : { results });
     } catch (error) {
       this.finish(run, { error: error instanceof Error ? error.message : String(error) });
