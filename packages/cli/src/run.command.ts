@@ -148,9 +148,10 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   stageNotes['simulator/campaigns'] = describeCampaign(campaign);
   const allTurns = campaign.turns + (heldOut?.turns ?? 0);
   const traced = await progress.run('agents: every turn traced on traces.raw', () => countEvents(app, traceRawContract, allTurns, { groupId: 'cli-run-traces', timeoutMs: 30_000 }), (n) => `${n} of ${allTurns} turns`);
-  stageNotes['agents/pipeline'] = `${campaign.turns} turns through the five agents`;
-  stageNotes['agents/grpc-api'] = `${Object.values(campaign.conversations).reduce((sum, n) => sum + n, 0)} simulated sessions over gRPC`;
-  stageNotes['agents/traces'] = `${traced} of ${campaign.turns} traces on traces.raw`;
+  const sessions = [campaign, ...(heldOut ? [heldOut] : [])].reduce((sum, played) => sum + Object.values(played.conversations).reduce((all, n) => all + n, 0), 0);
+  stageNotes['agents/pipeline'] = `${allTurns} turns through the five agents${heldOut ? ` (${heldOut.turns} of the held-out-phrasing campaign)` : ''}`;
+  stageNotes['agents/grpc-api'] = `${sessions} simulated sessions over gRPC`;
+  stageNotes['agents/traces'] = `${traced} of ${allTurns} traces on traces.raw`;
   const judged = await progress.run('judge: refine every agent call', () => awaitRefined(app, allTurns), (result) => `${result.refined} of ${allTurns} turns refined; calls ${counted(result.calls)}`);
   stageNotes['judge/refine'] = `${judged.refined} turns refined (${counted(judged.calls)})`;
   const dataset = await progress.run('curator: the campaign\'s datasets (on campaigns.completed)', () => awaitDataset(app, campaign.campaignId), (built) => `${built.datasetId} v${built.version}: ${counted(built.counts)}`);
