@@ -24,7 +24,7 @@ export const runConfigSchema = z.object({
   /** Stress scenarios the deploy gate plays through the agents on the student and on the base (its E2E pass rate); 0: the gate decides on agent metrics alone. */
   DISTILLERY_RUN_GATE_E2E_SCENARIOS: env.int(0, 1),
   /** Turns each of those scenarios plays, of its ten. */
-  DISTILLERY_RUN_GATE_E2E_TURNS: z.coerce.number({ error: 'expected an integer from 1 to 10' }).int('expected an integer from 1 to 10').min(1, 'expected an integer from 1 to 10').max(10, 'expected an integer from 1 to 10').default(4),
+  DISTILLERY_RUN_GATE_E2E_TURNS: env.intBetween(1, 10, 4),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

@@ -9,6 +9,7 @@ const schema = z.object({
   DISTILLERY_MODE: env.oneOf(['embedded', 'distributed'] as const, 'embedded'),
   DISTILLERY_KAFKA_BROKERS: env.brokers().optional(),
   DISTILLERY_STRICT: env.bool(false),
+  DISTILLERY_TURNS: env.intBetween(1, 10, 4),
 });
 
 describe('loadConfig', () => {
@@ -20,7 +21,13 @@ describe('loadConfig', () => {
       DISTILLERY_MODE: 'embedded',
       DISTILLERY_KAFKA_BROKERS: ['a:1', 'b:2'],
       DISTILLERY_STRICT: true,
+      DISTILLERY_TURNS: 4,
     });
+  });
+
+  it('takes a bounded integer within its bounds and names them otherwise', () => {
+    expect(loadConfig(schema, { DISTILLERY_TURNS: '10' }).DISTILLERY_TURNS).toBe(10);
+    for (const bad of ['0', '11', '2.5', 'four']) expect(() => loadConfig(schema, { DISTILLERY_TURNS: bad })).toThrow(/DISTILLERY_TURNS: expected an integer from 1 to 10/);
   });
 
   it('fails naming every bad variable and its value', () => {

@@ -31,6 +31,11 @@ export const env = {
     const field = z.coerce.number({ error: `expected an integer ≥ ${min}` }).int(`expected an integer ≥ ${min}`).min(min, `expected an integer ≥ ${min}`);
     return fallback === undefined ? field : field.default(fallback);
   },
+  /** An integer from `min` to `max`, both included. */
+  intBetween: (min: number, max: number, fallback: number) => {
+    const expected = `expected an integer from ${min} to ${max}`;
+    return z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected).default(fallback);
+  },
   port: (fallback: number) => z.coerce.number({ error: 'expected a TCP port (0–65535)' }).int().min(0).max(65535, 'expected a TCP port (0–65535)').default(fallback),
   oneOf: <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
     z.enum(values, { error: `expected one of ${values.join(', ')}` }).default(fallback as never),

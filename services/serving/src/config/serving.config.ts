@@ -49,9 +49,9 @@ export const servingConfigSchema = computeConfigSchema.extend({
   /** The simulator's HTTP API: the gate then plays the E2E stress test through the agents against the candidate and the incumbent (POST /stress-runs, sessions pinned to each version); unset, the gate decides on agent metrics alone. */
   DISTILLERY_SERVING_GATE_E2E_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:7102/simulator' }).optional(),
   /** Stress scenarios played per version, of the test's 120 (the same seed and scenarios for both). */
-  DISTILLERY_SERVING_GATE_E2E_SCENARIOS: z.coerce.number({ error: 'expected an integer from 1 to 120' }).int('expected an integer from 1 to 120').min(1, 'expected an integer from 1 to 120').max(120, 'expected an integer from 1 to 120').default(12),
+  DISTILLERY_SERVING_GATE_E2E_SCENARIOS: env.intBetween(1, 120, 12),
   /** Turns a scenario plays, of its ten. */
-  DISTILLERY_SERVING_GATE_E2E_TURNS: z.coerce.number({ error: 'expected an integer from 1 to 10' }).int('expected an integer from 1 to 10').min(1, 'expected an integer from 1 to 10').max(10, 'expected an integer from 1 to 10').default(10),
+  DISTILLERY_SERVING_GATE_E2E_TURNS: env.intBetween(1, 10, 10),
   /** A version's stress run not done within this is an error: the gate is tried again later. */
   DISTILLERY_SERVING_GATE_E2E_TIMEOUT_MS: env.int(1_000, 3_600_000),
 });
