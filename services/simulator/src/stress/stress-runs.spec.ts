@@ -54,6 +54,14 @@ class FixedAgents implements StressAgentsPort {
 const request = (fields: object) => parseStressRunRequest({ scenarios: 2, turns: 2, ...fields });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
+/** The run once it has ended (done or failed), as GET would see it. */
+async function settled(runs: StressRuns, runId: string): Promise<StressRunView> {
+  for (let run = runs.find(runId); ; run = runs.find(runId)) {
+    if (run.status === 'done' || run.status === 'failed') return run;
+    await tick();
+  }
+}
+
 describe('stress runs', () => {
   it('plays runs one at a time in arrival order, the sessions pinned to each run\'s model', async () => {
     const agents = new FixedAgents();
@@ -66,7 +74,7 @@ describe('stress runs', () => {
     expect([runs.find(first.runId).status, runs.find(second.runId).status, runs.find(third.runId).status]).toEqual(['running', 'queued', 'queued']);
     expect(runs.list().map((run) => run.runId)).toEqual([third.runId, second.runId, first.runId]);
     agents.release();
-    const ended = await runs.settled(third.runId);
+    const ended = await settled(runs, third.runId);
     expect(ended.status).toBe('done');
     expect(runs.find(first.runId).finishedAt! <= runs.find(second.runId).startedAt!).toBe(true);
     expect(agents.sessions.map((session) => session.metadata?.serving_model)).toEqual(['student-a', 'student-a', 'student-b', 'student-b', undefined, undefined]);
@@ -79,7 +87,7 @@ describe('stress runs', () => {
     const runs = new StressRuns({ agents: new FixedAgents(), dealershipSeed: 7, onFinished: (run) => finished.push(run) });
     const queued = runs.submit(request({ scenarios: 3, turns: 1 }));
     expect(queued).toMatchObject({ status: 'queued', scenarios: 3, turns: 1, seed: 9001, played: 0, passed: 0, passRate: null, results: [] });
-    const run = await runs.settled(queued.runId);
+    const run = await settled(runs, queued.runId);
     expect(run).toMatchObject({ status: 'done', played: 3 });
     expect(run.results.map((result) => result.scenarioId)).toEqual(generateStressScenarios({ seed: 9001, count: 3, dealershipSeed: 7, turns: 1 }).map((scenario) => scenario.id));
     expect(run.passed).toBe(run.results.filter((result) => result.passed).length);
@@ -90,14 +98,14 @@ describe('stress runs', () => {
   it('fails a run whose every scenario failed on an agents call, with the error and no pass rate', async () => {
     const finished: StressRunView[] = [];
     const runs = new StressRuns({ agents: new FixedAgents(new Error('14 UNAVAILABLE: No connection established')), dealershipSeed: 7, onFinished: (run) => finished.push(run) });
-    const run = await runs.settled(runs.submit(request({ model: 'student-a' })).runId);
+    const run = await settled(runs, runs.submit(request({ model: 'student-a' })).runId);
     expect(run).toMatchObject({ status: 'failed', passRate: null, error: 'every scenario failed on an agents call: 14 UNAVAILABLE: No connection established' });
     expect(finished.map((ended) => ended.status)).toEqual(['failed']);
   });
 
   it('counts an agents call failing after a judged turn (an answer past the deadline) as a failed scenario, not as an unmeasured run', async () => {
     const runs = new StressRuns({ agents: new FixedAgents(undefined, 2), dealershipSeed: 7 });
-    const run = await runs.settled(runs.submit(request({ scenarios: 2, turns: 3 })).runId);
+    const run = await settled(runs, runs.submit(request({ scenarios: 2, turns: 3 })).runId);
     expect(run).toMatchObject({ status: 'done', played: 2, passed: 0, passRate: 0 });
     expect(run.results.map((result) => [result.firstFailure?.turn, result.firstFailure?.kind])).toEqual([[2, 'error'], [2, 'error']]);
     expect(run.results.every((result) => result.turnsPlayed === 1)).toBe(true); // turn 1 judged, turn 2 past the deadline
@@ -122,7 +130,7 @@ describe('stress runs', () => {
   it('keeps the newest finished runs and forgets the oldest', async () => {
     const runs = new StressRuns({ agents: new FixedAgents(), dealershipSeed: 7, keep: 2 });
     const ids = [runs.submit(request({ scenarios: 1, turns: 1 })).runId, runs.submit(request({ scenarios: 1, turns: 1 })).runId, runs.submit(request({ scenarios: 1, turns: 1 })).runId];
-    await runs.settled(ids[2]!);
+    await settled(runs, ids[2]!);
     expect(runs.list().map((run) => run.runId)).toEqual([ids[2], ids[1]]);
     expect(() => runs.find(ids[0]!)).toThrow(StressRunNotFoundError);
   });

@@ -3,7 +3,6 @@ import type { StressAgentsPort } from './stress-agents-port.js';
 import type { StressRunRequest } from './stress-run-request.js';
 import { StressRunNotFoundError } from './stress-run-not-found.error.js';
 import { StressRunsStoppedError } from './stress-runs-stopped.error.js';
-import { summarizeStress } from './stress-report.js';
 import { runStressScenarios, type ScenarioResult } from './stress-runner.js';
 import { generateStressScenarios } from './stress-scenario-generator.js';
 
@@ -63,7 +62,6 @@ export class StressRuns {
   /** Every run held, in arrival order (a Map keeps insertion order). */
   private readonly runs = new Map<string, MutableRun>();
   private readonly queue: MutableRun[] = [];
-  private readonly waiting = new Map<string, Array<(run: StressRunView) => void>>();
   private current: { readonly run: MutableRun; readonly abort: AbortController } | undefined;
   private working = false;
   private stopped = false;
@@ -104,14 +102,6 @@ export class StressRuns {
   /** Every run held, newest first. */
   list(): StressRunView[] {
     return [...this.runs.values()].reverse().map(viewOf);
-  }
-
-  /** Resolves with the run once it has ended (done or failed); StressRunNotFoundError for an unknown id. */
-  settled(runId: string): Promise<StressRunView> {
-    const run = this.runs.get(runId);
-    if (!run) return Promise.reject(new StressRunNotFoundError(runId));
-    if (run.status === 'done' || run.status === 'failed') return Promise.resolve(viewOf(run));
-    return new Promise((resolve) => this.waiting.set(runId, [...(this.waiting.get(runId) ?? []), resolve]));
   }
 
   /** Drain: takes no new runs, fails the queued ones and the running one (its agents calls abandoned) without waiting for it. */
@@ -163,25 +153,21 @@ export class StressRuns {
     }
   }
 
-  /** Ends a run once (a run failed by `stop` keeps that ending whatever its abandoned calls do), tells the waiters, drops the oldest finished runs past `keep`. */
+  /** Ends a run once (a run failed by `stop` keeps that ending whatever its abandoned calls do), tells onFinished, drops the oldest finished runs past `keep`. */
   private finish(run: MutableRun, ending: { readonly results: ScenarioResult[] } | { readonly error: string }): void {
     if (run.status === 'done' || run.status === 'failed') return;
     run.finishedAt = new Date().toISOString();
     if ('results' in ending) {
-      const summary = summarizeStress([ending.results], run.turns);
       run.status = 'done';
       run.results = ending.results;
       run.played = ending.results.length;
       run.passed = ending.results.filter((result) => result.passed).length;
-      run.passRate = summary.passRates[0] ?? 0;
+      run.passRate = run.played ? run.passed / run.played : 0;
     } else {
       run.status = 'failed';
       run.error = ending.error;
     }
-    const view = viewOf(run);
-    this.options.onFinished?.(view);
-    for (const resolve of this.waiting.get(run.runId) ?? []) resolve(view);
-    this.waiting.delete(run.runId);
+    this.options.onFinished?.(viewOf(run));
     this.dropOldest();
   }
 
