@@ -83,9 +83,9 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
   // through a third agents service on the serving backend (started below, on a port fixed now), each
   // session pinned to the version under test. Both addresses must be known before the platform boots.
   const e2eScenarios = Object.keys(gating).length ? settings.DISTILLERY_RUN_GATE_E2E_SCENARIOS : 0;
-  const httpPort = options.env.DISTILLERY_HTTP_PORT ?? String(await freePort());
-  const gateAgentsPort = await freePort();
-  const endToEnd = e2eScenarios > 0
+  const httpPort = e2eScenarios > 0 ? (options.env.DISTILLERY_HTTP_PORT ?? String(await freePort())) : undefined;
+  const gateAgentsPort = e2eScenarios > 0 ? await freePort() : undefined;
+  const endToEnd = httpPort && gateAgentsPort
     ? {
         DISTILLERY_HTTP_PORT: httpPort,
         DISTILLERY_SERVING_GATE_E2E_URL: `http://127.0.0.1:${httpPort}/simulator`,
@@ -114,7 +114,7 @@ export async function runCommand(options: RunOptions): Promise<{ summary: RunSum
     (body) => `${body.status} (bus ${body.details.bus?.status}, database ${body.details.database?.status})`,
   );
   const compute = await progress.run('compute plane', computeInfo, describeCompute);
-  const gateAgents = e2eScenarios > 0 ? await startStudentAgents(app, env, { name: 'gate-agents', port: gateAgentsPort }) : undefined;
+  const gateAgents = gateAgentsPort ? await startStudentAgents(app, env, { name: 'gate-agents', port: gateAgentsPort }) : undefined;
 
   const stagesRun: string[] = [];
   const stagesMissing: string[] = [];

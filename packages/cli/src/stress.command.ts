@@ -1,6 +1,6 @@
 import { startReferenceAgents } from '@distillery/agents';
 import { AgentsClient } from '@distillery/proto';
-import { generateStressScenarios, runStressScenarios, type ScenarioResult, scenarioLine, type StressAgentsPort, type StressScenario, STRESS_TURNS, type StressSummary, summarizeStress, summaryLines } from '@distillery/simulator';
+import { DEFAULT_STRESS_SEED, generateStressScenarios, runStressScenarios, type ScenarioResult, scenarioLine, type StressAgentsPort, type StressScenario, STRESS_TURNS, type StressSummary, summarizeStress, summaryLines } from '@distillery/simulator';
 
 /** What `distillery stress` was asked, parsed from its arguments. */
 export interface StressArguments {
@@ -34,10 +34,10 @@ const WHOLE: Readonly<Record<string, keyof StressArguments>> = { '--scenarios': 
 
 /**
  * `distillery stress [--scenarios 120] [--turns 10] [--seed N] [--runs k] [--concurrency N] [--dealership-seed N] [--agents HOST:PORT | --backend reference|serving|openai] [--require-pass-rate PERCENT]`.
- * The default seed (9001) is the stress set's own; the personas are drawn from indices no training campaign reaches. Throws an Error naming the bad argument.
+ * The default seed (DEFAULT_STRESS_SEED, 9001) is the stress set's own; the personas are drawn from indices no training campaign reaches. Throws an Error naming the bad argument.
  */
 export function parseStressArguments(args: readonly string[], env: Readonly<Record<string, string | undefined>>): StressArguments {
-  const parsed: Record<string, unknown> = { scenarios: 120, turns: STRESS_TURNS, seed: 9001, runs: 1, concurrency: 4, dealershipSeed: Number(env.DISTILLERY_AGENTS_SEED ?? 7), backend: 'reference', apiKey: env.DISTILLERY_STRESS_API_KEY ?? 'dev-key' };
+  const parsed: Record<string, unknown> = { scenarios: 120, turns: STRESS_TURNS, seed: DEFAULT_STRESS_SEED, runs: 1, concurrency: 4, dealershipSeed: Number(env.DISTILLERY_AGENTS_SEED ?? 7), backend: 'reference', apiKey: env.DISTILLERY_STRESS_API_KEY ?? 'dev-key' };
   for (let index = 0; index < args.length; index += 2) {
     const [flag, value] = [args[index]!, args[index + 1]];
     if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);

@@ -1,10 +1,10 @@
 import type { ArtifactStore } from '@distillery/artifacts';
-import { type ArtifactRef, datasetReadyContract, HELD_OUT_CAMPAIGN_PREFIX } from '@distillery/contracts';
+import { type ArtifactRef, datasetReadyContract } from '@distillery/contracts';
 import type { Outbox } from '@distillery/storage';
 import type { Platform } from '@distillery/service-kit';
 import type { DataSource } from 'typeorm';
 import type { CuratorConfig } from '../config/curator.config.js';
-import { buildDataset, type BuiltDataset } from '../dataset/build-dataset.js';
+import { buildDataset, type BuiltDataset, isHeldOutCampaign } from '../dataset/build-dataset.js';
 import type { BuildCoverage, DatasetBuildOptions } from '../dataset/build-options.js';
 import type { BuiltPart } from '../dataset/dataset-rows.js';
 import type { RefinedTurn } from '../dataset/refined-turn.js';
@@ -15,11 +15,6 @@ import type { RefinedTurnStore } from '../store/refined-turn-store.js';
 import { datasetReadyOf, publishDataset } from './publish-dataset.js';
 
 type Logger = Platform['logger'];
-
-/** A campaign's id names it held-out-phrasing (as isHeldOutTurn reads a turn's). */
-function isHeldOutCampaign(campaignId: string): boolean {
-  return campaignId.startsWith(HELD_OUT_CAMPAIGN_PREFIX);
-}
 
 /** What a build produced, as the API answers it. */
 export interface DatasetSummary {

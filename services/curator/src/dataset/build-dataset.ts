@@ -67,9 +67,14 @@ function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/** A held-out-phrasing campaign's id (`heldout_…`): its turns are never trained on. */
+export function isHeldOutCampaign(campaignId: string): boolean {
+  return campaignId.startsWith(HELD_OUT_CAMPAIGN_PREFIX);
+}
+
 /** A turn of a held-out-phrasing campaign: it goes to `eval-heldout` only. */
 export function isHeldOutTurn(turn: RefinedTurn): boolean {
-  return turn.campaignId?.startsWith(HELD_OUT_CAMPAIGN_PREFIX) ?? false;
+  return isHeldOutCampaign(turn.campaignId ?? '');
 }
 
 /**
