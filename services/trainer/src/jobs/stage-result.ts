@@ -34,11 +34,17 @@ export interface StageResult {
   readonly heldOutAgentMetrics?: readonly MetricSummary[];
 }
 
-/** Which held-out rows agent-level summaries were scored on: the eval part's, or the held-out-phrasing ones (`evalHeldOut`). */
-export type AgentMetricsSet = 'eval' | 'heldOut';
+/**
+ * Which held-out rows agent-level summaries were scored on, and where each set's figures go: the
+ * eval part's (`agent.<agent>.<metric>`, `agentMetrics`), or the held-out-phrasing rows'
+ * (`heldout.agent.<agent>.<metric>`, `heldOutAgentMetrics`). The one place that tells them apart.
+ */
+export const AGENT_METRICS_SETS = {
+  eval: { figurePrefix: '', field: 'agentMetrics', rows: 'held-out' },
+  heldOut: { figurePrefix: 'heldout.', field: 'heldOutAgentMetrics', rows: 'held-out-phrasing' },
+} as const;
 
-/** The prefix of the held-out-phrasing rows' agent figures: `heldout.agent.<agent>.<metric>`. */
-export const HELD_OUT_FIGURE_PREFIX = 'heldout.';
+export type AgentMetricsSet = keyof typeof AGENT_METRICS_SETS;
 
 /** The most points a stage's curve keeps in the job's row: past it, every other point is dropped. */
 export const MAX_CURVE_POINTS = 500;
@@ -53,12 +59,11 @@ export function numericMetrics(metrics: Readonly<Record<string, unknown>>): Reco
  * for whole turns), prefixed `heldout.` for the held-out-phrasing rows'.
  */
 export function agentFigures(summaries: readonly MetricSummary[], set: AgentMetricsSet = 'eval'): Record<string, number> {
-  const prefix = set === 'heldOut' ? HELD_OUT_FIGURE_PREFIX : '';
+  const prefix = AGENT_METRICS_SETS[set].figurePrefix;
   return Object.fromEntries(summaries.map((summary) => [`${prefix}agent.${summary.agent}.${summary.metric}`, summary.mean]));
 }
 
 /** A stage's result with its agent-level metrics of `set`: the summaries kept (agentMetrics or heldOutAgentMetrics), their means added to its figures (agentFigures). */
 export function withAgentMetrics(result: StageResult, summaries: readonly MetricSummary[], set: AgentMetricsSet = 'eval'): StageResult {
-  const metrics = { ...result.metrics, ...agentFigures(summaries, set) };
-  return set === 'heldOut' ? { ...result, metrics, heldOutAgentMetrics: summaries } : { ...result, metrics, agentMetrics: summaries };
+  return { ...result, metrics: { ...result.metrics, ...agentFigures(summaries, set) }, [AGENT_METRICS_SETS[set].field]: summaries };
 }

@@ -6,7 +6,7 @@ import { runTrainJob, type TrainEvent } from '@distillery/compute';
 import type { ArtifactRef, CheckpointBf16, DatasetReady } from '@distillery/contracts';
 import { type MetricSummary, readEvalRows } from '@distillery/evaluation';
 import { importsBase } from '../config/trainer.config.js';
-import { type AgentMetricsSet, agentFigures, numericMetrics, withAgentMetrics } from '../jobs/stage-result.js';
+import { AGENT_METRICS_SETS, type AgentMetricsSet, agentFigures, numericMetrics, withAgentMetrics } from '../jobs/stage-result.js';
 import type { StageResult } from '../jobs/stage-result.js';
 import type { TrainingJobEntity } from '../jobs/training-job.entity.js';
 import type { TrainingContext, TrainingRunner } from '../queue/training-runner.js';
@@ -135,9 +135,8 @@ export class CheckpointTrainer {
     const started = Date.now();
     const outputsFile = set === 'heldOut' ? HELD_OUT_OUTPUTS_FILE : EVAL_OUTPUTS_FILE;
     const measured = await scoreStageOutputs(runDir, stages, readEvalRows(await readFile(evalPath, 'utf8')), outputsFile);
-    const message = set === 'heldOut' ? 'training: agent-level metrics of the stage’s held-out-phrasing outputs' : 'training: agent-level metrics of the stage’s held-out outputs';
     for (const [stage, summaries] of measured) {
-      context.logger.info({ stage, metrics: agentFigures(summaries, set), seconds: (Date.now() - started) / 1_000 }, message);
+      context.logger.info({ stage, metrics: agentFigures(summaries, set), seconds: (Date.now() - started) / 1_000 }, `training: agent-level metrics of the stage’s ${AGENT_METRICS_SETS[set].rows} outputs`);
     }
     return measured;
   }
