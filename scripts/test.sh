@@ -11,6 +11,10 @@ started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 logs=$(mktemp -d "${TMPDIR:-/tmp}/distillery-test.XXXXXX")
 
+step "Node"
+. scripts/node-env.sh
+echo "node $(node --version), npm $(npm --version)"
+
 # Debian's chromium for the console's browser test (packages/console/integration), kept once installed.
 install_chromium() {
   [ -x /usr/bin/chromium ] && return 0

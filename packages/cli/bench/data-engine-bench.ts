@@ -24,6 +24,7 @@ import { judgeService } from '@distillery/judge';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { type CampaignProgress, simulatorService } from '@distillery/simulator';
 import { createScratchDatabase } from '@distillery/testing';
+import { operatorHeaders } from '../src/loop-stages.js';
 
 const conversations = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -86,13 +87,13 @@ async function main(): Promise<void> {
 
     const response = await fetch(`${simulator.url}/simulator/campaigns`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: operatorHeaders({ 'content-type': 'application/json' }),
       body: JSON.stringify({ campaignId, count: conversations, seed: 3, concurrency }),
     });
     if (response.status !== 201) throw new Error(`POST /simulator/campaigns answered ${response.status}: ${await response.text()}`);
     let progress: CampaignProgress;
     for (;;) {
-      progress = (await (await fetch(`${simulator.url}/simulator/campaigns/${campaignId}`)).json()) as CampaignProgress;
+      progress = (await (await fetch(`${simulator.url}/simulator/campaigns/${campaignId}`, { headers: operatorHeaders() })).json()) as CampaignProgress;
       if (progress.status === 'completed') break;
       await sleep(100);
     }

@@ -18,7 +18,7 @@ import { curatorService, datasetProblems, readDatasetRows } from '@distillery/cu
 import { JUDGE_GROUP, judgeService } from '@distillery/judge';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import type { CampaignProgress } from '@distillery/simulator';
-import { createScratchDatabase, eventually, integrationServers, REPO_ROOT, type SpawnedNode, spawnNode } from '@distillery/testing';
+import { apiFetch, createScratchDatabase, eventually, integrationServers, REPO_ROOT, type SpawnedNode, spawnNode } from '@distillery/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -48,7 +48,7 @@ describe.skipIf(!servers)('simulate → judge → curate over Kafka and PostgreS
     return { child, url: `http://127.0.0.1:${port}` };
   }
 
-  const progressOf = async (url: string) => (await (await fetch(`${url}/simulator/campaigns/${campaignId}`)).json()) as CampaignProgress;
+  const progressOf = async (url: string) => (await (await apiFetch(`${url}/simulator/campaigns/${campaignId}`)).json()) as CampaignProgress;
 
   beforeAll(async () => {
     const brokers = servers!.kafkaBrokers;
@@ -123,7 +123,7 @@ describe.skipIf(!servers)('simulate → judge → curate over Kafka and PostgreS
 
   it('resumes the campaign in a new replica without a conversation played twice, and the dataset holds', async () => {
     const first = await startSimulator();
-    const created = await fetch(`${first.url}/simulator/campaigns`, {
+    const created = await apiFetch(`${first.url}/simulator/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ campaignId, count: 200, seed: 5, concurrency: 8, switchRate: 0.2, injectionRate: 0.1 }),

@@ -10,7 +10,7 @@ import { curatorService, datasetProblems, readDatasetRows } from '@distillery/cu
 import { judgeService } from '@distillery/judge';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { type CampaignProgress, simulatorService } from '@distillery/simulator';
-import { eventually } from '@distillery/testing';
+import { apiFetch, eventually } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -46,7 +46,7 @@ describe('simulate → judge → curate, embedded, 200 conversations', () => {
   });
 
   it('builds datasets with no train/eval leakage, chosen ≠ rejected, valid SFT outputs, a context on every CPT document and a lineage that resolves to the campaign', async () => {
-    const response = await fetch(`${app.url}/simulator/campaigns`, {
+    const response = await apiFetch(`${app.url}/simulator/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ campaignId: 'camp_engine', count: 200, seed: 21, concurrency: 8, switchRate: 0.2, injectionRate: 0.1 }),
@@ -54,7 +54,7 @@ describe('simulate → judge → curate, embedded, 200 conversations', () => {
     expect(response.status).toBe(201);
     await eventually(() => ready.some((dataset) => dataset.lineage.campaignId === 'camp_engine'), 'the campaign dataset on datasets.ready', 480_000, 250);
 
-    const progress = (await (await fetch(`${app.url}/simulator/campaigns/camp_engine`)).json()) as CampaignProgress;
+    const progress = (await (await apiFetch(`${app.url}/simulator/campaigns/camp_engine`)).json()) as CampaignProgress;
     expect(progress.conversations).toEqual({ pending: 0, running: 0, done: 200, failed: 0 });
     expect(progress.exits.goal_reached).toBeGreaterThan(100);
 

@@ -2,7 +2,7 @@ import { sleep, subscribeEvents } from '@distillery/bus';
 import type { z } from 'zod';
 import { type ArtifactRef, type CheckpointFp8, checkpointFp8Contract, type MessageContract, traceRefinedContract } from '@distillery/contracts';
 import { type QuantizerManifest, readQuantizerManifest } from '@distillery/serving';
-import type { RunningApp } from '@distillery/service-kit';
+import { DEV_API_KEY, type RunningApp } from '@distillery/service-kit';
 
 /**
  * Counts the events of `contract` on the platform's bus (a new group: the embedded bus delivers
@@ -55,8 +55,13 @@ export interface SimulatedCampaign {
   readonly seconds: number;
 }
 
+/** The headers of the CLI's calls to the services' HTTP APIs: an operator's key (DISTILLERY_API_KEY, else the development key the embedded run accepts). */
+export function operatorHeaders(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { ...extra, 'x-api-key': process.env.DISTILLERY_API_KEY || DEV_API_KEY };
+}
+
 async function getJson<T>(url: string, what: string): Promise<T> {
-  const response = await fetch(url);
+  const response = await fetch(url, { headers: operatorHeaders() });
   if (!response.ok) throw new Error(`${what}: GET ${new URL(url).pathname} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -67,7 +72,7 @@ async function getJson<T>(url: string, what: string): Promise<T> {
  */
 export async function simulateCampaign(url: string, request: Readonly<Record<string, unknown>>, print: (line: string) => void): Promise<SimulatedCampaign> {
   const started = Date.now();
-  const response = await fetch(`${url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  const response = await fetch(`${url}/simulator/campaigns`, { method: 'POST', headers: operatorHeaders({ 'content-type': 'application/json' }), body: JSON.stringify(request) });
   // 201: a new campaign; 200: the same id and spec asked again, so follow the existing one.
   if (response.status !== 201 && response.status !== 200) throw new Error(`simulator: POST /simulator/campaigns answered ${response.status}: ${await response.text()}`);
   const { campaignId } = (await response.json()) as { campaignId: string };
@@ -88,7 +93,7 @@ export async function simulateCampaign(url: string, request: Readonly<Record<str
 export async function awaitCampaignSettled(app: RunningApp, campaignId: string, timeoutMs = 300_000): Promise<{ datasetId: string | null; datasetVersion: number | null }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await fetch(`${app.url}/curator/campaigns/${encodeURIComponent(campaignId)}`);
+    const response = await fetch(`${app.url}/curator/campaigns/${encodeURIComponent(campaignId)}`, { headers: operatorHeaders() });
     if (response.ok) {
       const outcome = (await response.json()) as { status: string; datasetId: string | null; datasetVersion: number | null };
       if (outcome.status !== 'pending') return outcome;

@@ -6,7 +6,7 @@ import { subscribeEvents } from '@distillery/bus';
 import { type CampaignCompleted, campaignCompletedContract, eventIdFor } from '@distillery/contracts';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import { type CampaignProgress, type ConversationRow, simulatorService } from '@distillery/simulator';
-import { eventually } from '@distillery/testing';
+import { apiFetch, eventually } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The agents and the simulator in one embedded process (in-process bus, PGlite), driven over the simulator's HTTP API. */
@@ -15,8 +15,8 @@ describe('simulator campaigns, embedded', () => {
   let dataDir: string;
   const completed: CampaignCompleted[] = [];
   const completedIds = new Map<string, string>();
-  const post = (body: unknown) => fetch(`${app.url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const get = async <T>(path: string) => (await (await fetch(`${app.url}${path}`)).json()) as T;
+  const post = (body: unknown) => apiFetch(`${app.url}/simulator/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const get = async <T>(path: string) => (await (await apiFetch(`${app.url}${path}`)).json()) as T;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'distillery-simulator-'));
@@ -58,7 +58,7 @@ describe('simulator campaigns, embedded', () => {
     let next: string | undefined = '/simulator/campaigns/camp_spec_1/conversations?transcripts=true&limit=10';
     for (let pages = 0; next; pages += 1) {
       expect(pages).toBeLessThan(3);
-      const page = await fetch(`${app.url}${next}`);
+      const page = await apiFetch(`${app.url}${next}`);
       paged.push(...((await page.json()) as ConversationRow[]));
       next = /^<([^>]+)>; rel="next"$/.exec(page.headers.get('link') ?? '')?.[1];
     }
@@ -97,7 +97,7 @@ describe('simulator campaigns, embedded', () => {
     expect(llm.status).toBe(400);
     expect(((await llm.json()) as { message: string }).message).toContain('DISTILLERY_OPENAI_BASE_URL');
 
-    expect((await fetch(`${app.url}/simulator/campaigns/camp_nope`)).status).toBe(404);
+    expect((await apiFetch(`${app.url}/simulator/campaigns/camp_nope`)).status).toBe(404);
     expect((await get<Array<{ campaignId: string }>>('/simulator/campaigns')).map((campaign) => campaign.campaignId)).toContain('camp_spec_1');
   });
 });

@@ -10,6 +10,8 @@ const schema = z.object({
   DISTILLERY_KAFKA_BROKERS: env.brokers().optional(),
   DISTILLERY_STRICT: env.bool(false),
   DISTILLERY_TURNS: env.intBetween(1, 10, 4),
+  DISTILLERY_API_KEYS: z.string().regex(/^\w+:\w+$/, 'expected key:tenant').optional(),
+  DISTILLERY_DATABASE_URL: env.postgresUrl().optional(),
 });
 
 describe('loadConfig', () => {
@@ -43,5 +45,19 @@ describe('loadConfig', () => {
     expect(message).toMatch(/DISTILLERY_MODE: expected one of embedded, distributed, got "cloud"/);
     expect(message).toMatch(/DISTILLERY_KAFKA_BROKERS: expected a comma-separated list of host:port, got "localhost"/);
     expect((error as ConfigError).problems).toHaveLength(3);
+  });
+
+  it('names a bad secret without showing it, and masks a URL password', () => {
+    const message = (() => {
+      try {
+        loadConfig(schema, { DISTILLERY_API_KEYS: 'sk-very-secret tenant', DISTILLERY_DATABASE_URL: 'mysql://app:hunter2@db:5432/x' });
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      return '';
+    })();
+    expect(message).toContain('DISTILLERY_API_KEYS: expected key:tenant, got a value of 21 characters (not shown: a secret)');
+    expect(message).toContain('DISTILLERY_DATABASE_URL: expected a postgres:// URL, got "mysql://app:***@db:5432/x"');
+    expect(message).not.toMatch(/sk-very-secret|hunter2/);
   });
 });

@@ -20,9 +20,18 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.
     parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(config)');
       const given = input[name];
-      return `${name}: ${issue.message}${given === undefined ? ' (not set)' : `, got ${JSON.stringify(given)}`}`;
+      return `${name}: ${issue.message}${given === undefined ? ' (not set)' : `, got ${shown(name, given)}`}`;
     }),
   );
+}
+
+/** Variables whose value is a secret: an error names them but never shows what they hold. */
+const SECRET_NAME = /(KEY|KEYS|PASSWORD|SECRET|TOKEN)$/;
+
+/** A bad value as an error may show it: quoted, a secret withheld, a URL's password masked. */
+function shown(name: string, value: string): string {
+  if (SECRET_NAME.test(name)) return `a value of ${value.length} characters (not shown: a secret)`;
+  return JSON.stringify(value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, '$1***@'));
 }
 
 /** Reusable field types for environment variables. */

@@ -10,7 +10,10 @@
  * ```
  */
 export { SERVICE_NAMES, type HttpErrorShape, type ServiceDefinition, type ServiceName, type StageStatus } from './service-definition.js';
-export { loadPlatformConfig, platformConfigSchema, type PlatformConfig } from './platform-config.js';
+export { DEV_API_KEY, loadPlatformConfig, platformConfigSchema, type PlatformConfig } from './platform-config.js';
+export { apiKeyOf, apiKeysSetting, ApiKeyring, type Caller, RoleDeniedError, roleReaches, ROLES, type Role, UnknownApiKeyError } from './auth/api-keys.js';
+export { ApiKeyGuard } from './auth/api-key.guard.js';
+export { Probe, Public, RequireRole } from './auth/roles.decorator.js';
 export { artifactRootOf, openPlatform, type Platform } from './platform.js';
 export { PlatformModule } from './platform.module.js';
 export { ARTIFACTS, BUS, DATABASE, PLATFORM, PLATFORM_CONFIG, SERVICES } from './tokens.js';

@@ -1,5 +1,10 @@
 import { env, loadConfig } from '@distillery/config';
 import { z } from 'zod';
+import { apiKeysSetting } from './auth/api-keys.js';
+
+/** The development key: the embedded run's and every client's default (`x-api-key: dev-key`). */
+export const DEV_API_KEY = 'dev-key';
+const DEV_API_KEYS = `${DEV_API_KEY}:dev:admin`;
 
 /**
  * Every variable a service reads, validated at boot. Embedded mode needs none of them; distributed
@@ -17,6 +22,10 @@ export const platformConfigSchema = z
     DISTILLERY_ARTIFACT_ROOT: z.string().regex(/^(file|s3):\/\/\S+$/, 'expected a file:// or s3:// URI').optional(),
     DISTILLERY_HTTP_HOST: env.text('127.0.0.1'),
     DISTILLERY_HTTP_PORT: env.port(0).optional(),
+    /** `key:tenant:role,…` (roles product, operator, admin) every HTTP API and the serving gRPC API accept; the default is one development key, warned of at boot in distributed mode. */
+    DISTILLERY_API_KEYS: apiKeysSetting(DEV_API_KEYS, 'product'),
+    /** `/health` and `/metrics` answer without a key (probes, scrapers); false: they need an operator's. */
+    DISTILLERY_OPEN_PROBES: env.bool(true),
     DISTILLERY_LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     DISTILLERY_MAX_MESSAGE_BYTES: env.int(1024, 1_048_576),
     DISTILLERY_CONSUMER_STUCK_MS: env.int(1, 30_000),

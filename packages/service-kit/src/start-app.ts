@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
+import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { BoundedErrorFilter } from './http/bounded-error.filter.js';
 import { JsonBodyGuard } from './http/json-body.guard.js';
 import { RequestTextGuard } from './http/request-text.guard.js';
@@ -51,12 +52,13 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
       imports: [PlatformModule.forRoot(platform, services), ...services.flatMap((service) => (service.module ? [service.module] : [])), ...(options.modules ?? [])],
     };
     const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false });
-    // The HTTP edge of every service: JSON bodies only (415), no bad text or over-long parameter (400 naming the field), bounded error bodies.
-    app.useGlobalGuards(new JsonBodyGuard(), new RequestTextGuard());
+    // The HTTP edge of every service: an API key whose role the route allows (401, 403), JSON bodies only (415), no bad text or over-long parameter (400 naming the field), bounded error bodies.
+    app.useGlobalGuards(new ApiKeyGuard(app.get(Reflector), config.DISTILLERY_API_KEYS, config.DISTILLERY_OPEN_PROBES), new JsonBodyGuard(), new RequestTextGuard());
     app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' }), services.flatMap((service) => (service.httpErrorShape ? [service.httpErrorShape] : []))));
     await app.listen(config.DISTILLERY_HTTP_PORT ?? options.defaultPort, config.DISTILLERY_HTTP_HOST);
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     logger.info({ url, mode: config.DISTILLERY_MODE }, 'listening');
+    if (config.DISTILLERY_MODE === 'distributed' && !env.DISTILLERY_API_KEYS) logger.warn('DISTILLERY_API_KEYS is not set: only the development key (dev-key, admin) opens the APIs; set key:tenant:role pairs before this service is reachable by others');
     let closing: Promise<void> | undefined;
     return {
       app,

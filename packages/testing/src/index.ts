@@ -22,7 +22,7 @@ export { createScratchDatabase } from './scratch-database.js';
 export { describeOnDatabases, type TestDatabaseTarget } from './databases.js';
 export { consumersHealth, startDistributedService, type DistributedService, type ServiceUnderTest } from './distributed-service.js';
 export { embeddedAppForSuite } from './embedded-app.js';
-export { errorAnswer, postBody } from './http-answers.js';
+export { apiFetch, errorAnswer, postBody, TEST_API_KEY } from './http-answers.js';
 export { OUTSIDE_TEXT, OUTSIDE_TEXT_STORED } from './outside-text.js';
 export { REPO_ROOT } from './repo-root.js';
 export { chatCompletion, startChatCompletionsServer, type ChatCompletionsHandler, type ChatCompletionsServer, type ScriptedReply } from './chat-completions-server.js';

@@ -2,7 +2,6 @@ import { type BusinessChanges, PlanSandbox, type Toolbox, TurnPipeline } from '@
 import { type ModelPort, OpenAiModel } from '@distillery/llm';
 import type { Platform } from '@distillery/service-kit';
 import { Outbox, OutboxRelay } from '@distillery/storage';
-import { parseApiKeys } from './api/api-keys.js';
 import { AgentsGrpcServer } from './api/agents-grpc.server.js';
 import { ConversationService } from './api/conversation.service.js';
 import { sessionModel } from './api/pinned-model.js';
@@ -48,7 +47,7 @@ export class AgentsRuntime {
       (source, fallback, timings) => metrics.turn(source, fallback, timings),
     );
     const server = new AgentsGrpcServer(store, conversations, {
-      apiKeys: parseApiKeys(config.DISTILLERY_AGENTS_API_KEYS),
+      apiKeys: config.DISTILLERY_AGENTS_API_KEYS,
       rateLimiter: new RateLimiter({ perMinute: config.DISTILLERY_AGENTS_RATE_PER_MINUTE, burst: config.DISTILLERY_AGENTS_RATE_BURST }),
       maxMessageChars: config.DISTILLERY_AGENTS_MAX_MESSAGE_CHARS,
       onUnexpected: (error, method) => platform.logger.error({ err: error, method }, 'agents API call failed'),

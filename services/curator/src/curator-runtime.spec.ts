@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { subscribeEvents } from '@distillery/bus';
 import { campaignCompletedContract, type DatasetReady, datasetReadyContract, encodeEvent, traceRefinedContract } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
-import { eventually } from '@distillery/testing';
+import { apiFetch, eventually } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curatorService } from './curator.service-definition.js';
 import { fromJsonl } from './dataset/jsonl.js';
@@ -49,7 +49,7 @@ describe('the curator, embedded (in-process bus, PGlite)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const post = (body: unknown) => fetch(`${app.url}/curator/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) => apiFetch(`${app.url}/curator/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const count = async (sql: string) => Number(((await app.platform.database.dataSource.query(sql)) as Array<{ n: number }>)[0]!.n);
 
   it('builds a campaign once all its turns are in, from its sessions only, and stores a redelivered turn once', async () => {
@@ -98,7 +98,7 @@ describe('the curator, embedded (in-process bus, PGlite)', () => {
     expect((await post({ campaignId: 'camp_nobody' })).status).toBe(404);
     expect((await post({ everything: 'please' })).status).toBe(400);
     await eventually(() => ready.length === 4, 'datasets.ready of the requested builds', 30_000);
-    const listed = (await (await fetch(`${app.url}/curator/datasets`)).json()) as Array<{ version: number }>;
+    const listed = (await (await apiFetch(`${app.url}/curator/datasets`)).json()) as Array<{ version: number }>;
     expect(listed.map((entry) => entry.version)).toEqual(ready.map((entry) => entry.version));
   });
 });

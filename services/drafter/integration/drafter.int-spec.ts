@@ -16,7 +16,7 @@ import { computePython, writeMicroCheckpoint } from '@distillery/compute';
 import { type CheckpointBf16, checkpointBf16Contract, datasetReadyContract, type DrafterReady, drafterReadyContract, drafterReadySchema, encodeEvent, type EventEnvelope, type WireMessage } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
 import { openDatabase } from '@distillery/storage';
-import { createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
+import { apiFetch, createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrafterJobView } from '../src/api/drafter-job.view.js';
 import { drafterService } from '../src/drafter.service-definition.js';
@@ -42,7 +42,7 @@ describe.skipIf(!servers || !python)('the drafter on Kafka and PostgreSQL', () =
   const drafters: Array<EventEnvelope<DrafterReady>> = [];
 
   const api = async (path: string, method = 'GET') => {
-    const response = await fetch(`${app.url}${path}`, { method });
+    const response = await apiFetch(`${app.url}${path}`, { method });
     const text = await response.text();
     return { status: response.status, text, body: JSON.parse(text) as unknown };
   };
@@ -132,7 +132,7 @@ describe.skipIf(!servers || !python)('the drafter on Kafka and PostgreSQL', () =
     expect(answered.text).not.toContain(dir); // no file path of this machine in what the API answers
     await eventually(() => !existsSync(join(dir, 'data', 'drafter', job.id)), 'the run dir removed', 10_000);
     expect(await count('SELECT count(*)::int AS n FROM drafter.outbox WHERE event_id = $1 AND published_at IS NOT NULL', [eventId])).toBe(1);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await apiFetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`^distillery_drafter_last_acceptance_length\\{method="tree"\\} ${drafter.metrics.acceptanceLength}$`, 'm'));
     expect(metrics).toMatch(/^distillery_drafter_jobs\{status="succeeded"\} 1$/m);
   });

@@ -32,7 +32,7 @@ import {
   type WireMessage,
 } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
-import { eventually } from '@distillery/testing';
+import { apiFetch, eventually } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { QuantizerJobView } from '../src/api/quantizer-job.view.js';
@@ -55,7 +55,7 @@ describe.skipIf(!computePython())('the quantizer, embedded, running the compute 
   const announced: Array<EventEnvelope<CheckpointFp8>> = [];
 
   const api = async (path: string, method = 'GET') => {
-    const response = await fetch(`${app.url}${path}`, { method });
+    const response = await apiFetch(`${app.url}${path}`, { method });
     const text = await response.text();
     return { status: response.status, text, body: JSON.parse(text) as unknown };
   };
@@ -156,7 +156,7 @@ describe.skipIf(!computePython())('the quantizer, embedded, running the compute 
     expect(answered.status).toBe(200);
     expect(answered.text).not.toContain(dir); // no file path of this machine in what the API answers
     await eventually(() => !existsSync(join(dir, 'data', 'quantizer', job.id)), 'the run dir removed', 10_000);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await apiFetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`^distillery_quantizer_last_clip_rate ${fp8.clipRates.total}$`, 'm'));
     expect(metrics).toMatch(/^distillery_quantizer_jobs\{status="succeeded"\} 1$/m);
   });

@@ -2,17 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { computePython, runImportBase } from '@distillery/compute';
-import type { Platform } from '@distillery/service-kit';
+import { type Platform, UnknownApiKeyError } from '@distillery/service-kit';
 import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
 import type { ServingConfig } from './config/serving.config.js';
 import { type LocalModel, ModelRouter } from './engine/model-router.js';
-import { InvalidRequestError } from './errors/serving.errors.js';
+import { InvalidRequestError, UnauthenticatedError } from './errors/serving.errors.js';
 import { DeployGate } from './gate/deploy-gate.js';
 import { SimulatorStressProbe } from './gate/gate-e2e.js';
 import { GateStore } from './gate/gate-store.js';
 import { ServingGrpcServer } from './grpc/serving-grpc.server.js';
 import { Admission } from './inference/admission.js';
-import { ApiKeys } from './inference/api-keys.js';
 import { InferenceService } from './inference/inference.service.js';
 import type { InferenceBackend } from './inference/inference.types.js';
 import { UpstreamBackend } from './inference/upstream-backend.js';
@@ -36,7 +35,6 @@ const SAMPLE_MS = 2_000;
 export class ServingRuntime {
   private constructor(
     readonly inference: InferenceService,
-    readonly keys: ApiKeys,
     readonly defaultMaxTokens: number,
     readonly grpcPort: number,
     /** Absent in gateway mode. */
@@ -50,7 +48,7 @@ export class ServingRuntime {
   static async start(platform: Platform, config: ServingConfig): Promise<ServingRuntime> {
     const logger = platform.logger.child({ component: 'serving' });
     const metrics = new ServingMetrics(platform.metrics.registry);
-    const keys = new ApiKeys(config.DISTILLERY_SERVING_API_KEYS);
+    const keys = platform.config.DISTILLERY_API_KEYS;
     const admission = new Admission({ maxRunning: config.DISTILLERY_SERVING_MAX_RUNNING, maxQueued: config.DISTILLERY_SERVING_MAX_QUEUED });
     let backend: InferenceBackend;
     let router: ModelRouter | undefined;
@@ -97,6 +95,7 @@ export class ServingRuntime {
                       scenarios: config.DISTILLERY_SERVING_GATE_E2E_SCENARIOS,
                       turns: config.DISTILLERY_SERVING_GATE_E2E_TURNS,
                       timeoutMs: config.DISTILLERY_SERVING_GATE_E2E_TIMEOUT_MS,
+                      apiKey: config.DISTILLERY_SERVING_GATE_E2E_API_KEY,
                     }),
                   }
                 : {}),
@@ -155,7 +154,13 @@ export class ServingRuntime {
     }
     const inference = new InferenceService(backend, admission, metrics);
     const grpc = new ServingGrpcServer(inference, {
-      authenticate: (key) => keys.authenticate(key),
+      authenticate: (key) => {
+        try {
+          keys.authenticate(key);
+        } catch (error) {
+          throw error instanceof UnknownApiKeyError ? new UnauthenticatedError(error.given) : error;
+        }
+      },
       defaultMaxTokens: config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS,
       onUnexpected: (error, method) => logger.error({ err: error, method }, 'serving API call failed'),
     });
@@ -170,7 +175,7 @@ export class ServingRuntime {
       await relay?.stop();
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
     };
-    return new ServingRuntime(inference, keys, config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS, grpcPort, catalog, gates, router, stopParts);
+    return new ServingRuntime(inference, config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS, grpcPort, catalog, gates, router, stopParts);
   }
 
   /** The catalog, or a 400 in gateway mode (the upstream decides what it serves). */

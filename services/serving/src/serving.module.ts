@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { GatesController } from './http/gates.controller.js';
-import { ApiKeyGuard } from './http/api-key.guard.js';
 import { ModelsController } from './http/models.controller.js';
 import { OpenAiController } from './http/openai.controller.js';
 import { ServingLifecycle } from './serving-lifecycle.js';
 
 /** The serving service's Nest module: the replica's runtime, the OpenAI API and the model registry's operator API. */
-@Module({ controllers: [OpenAiController, ModelsController, GatesController], providers: [ServingLifecycle, ApiKeyGuard] })
+@Module({ controllers: [OpenAiController, ModelsController, GatesController], providers: [ServingLifecycle] })
 export class ServingModule {}

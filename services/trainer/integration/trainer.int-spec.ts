@@ -15,7 +15,7 @@ import { computePython } from '@distillery/compute';
 import { type CheckpointBf16, checkpointBf16Schema, checkpointBf16Contract, type DatasetReady, datasetReadyContract, encodeEvent, type EventEnvelope, type WireMessage } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
 import { openDatabase } from '@distillery/storage';
-import { createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
+import { apiFetch, createScratchDatabase, eventually, integrationServers } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJobEntity } from '../src/jobs/training-job.entity.js';
 import { publishFixtureDataset } from '../src/testing/fixture-dataset.js';
@@ -40,7 +40,7 @@ describe.skipIf(!servers || !python)('the trainer on Kafka and PostgreSQL', () =
   const checkpoints: Array<EventEnvelope<CheckpointBf16>> = [];
 
   const api = async (path: string, method = 'GET') => {
-    const response = await fetch(`${app.url}${path}`, { method });
+    const response = await apiFetch(`${app.url}${path}`, { method });
     return { status: response.status, body: (await response.json()) as unknown };
   };
   const jobs = async () => (await api(`/trainer/jobs?datasetId=${datasetId}`)).body as TrainingJobEntity[];

@@ -1,3 +1,4 @@
+import { Public } from '@distillery/service-kit';
 import { type ArtifactStore, type Lineage, lineageOf, type Manifest } from '@distillery/artifacts';
 import { ARTIFACTS } from '@distillery/service-kit';
 import { Controller, Get, Header, Inject, Param, Query, UseFilters } from '@nestjs/common';
@@ -12,6 +13,7 @@ import { ARTIFACT_KINDS, artifactsView, artifactView } from './artifacts.views.j
  * with its lineage (`?kind=dataset` for one kind); a manifest's page walks its lineage both ways.
  */
 @Controller('console/artifacts')
+@Public()
 @UseFilters(ConsoleErrorFilter)
 export class ArtifactsController {
   constructor(@Inject(ARTIFACTS) private readonly artifacts: ArtifactStore) {}

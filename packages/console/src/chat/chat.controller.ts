@@ -1,3 +1,4 @@
+import { Public } from '@distillery/service-kit';
 import { BadGatewayException, Body, Controller, Get, Header, HttpCode, Inject, Post, Query, UseFilters } from '@nestjs/common';
 import { page } from '../html/page.js';
 import { BadQueryParameterError } from '../http/bad-query-parameter.error.js';
@@ -22,6 +23,7 @@ const GRPC_NOT_FOUND = 5;
  * `/console/chat/messages` and gets `{sessionId, turnId, reply, ended}` back.
  */
 @Controller('console/chat')
+@Public()
 @UseFilters(ConsoleErrorFilter)
 export class ChatController {
   constructor(

@@ -1,3 +1,4 @@
+import { Public } from '@distillery/service-kit';
 import { Controller, Get, Header, HttpCode } from '@nestjs/common';
 
 /**
@@ -5,6 +6,7 @@ import { Controller, Get, Header, HttpCode } from '@nestjs/common';
  * `data:`): an empty answer, so no page of the console logs a failed request.
  */
 @Controller()
+@Public()
 export class FaviconController {
   @Get('favicon.ico')
   @HttpCode(204)

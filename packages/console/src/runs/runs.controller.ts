@@ -1,3 +1,4 @@
+import { Public } from '@distillery/service-kit';
 import type { ArtifactStore, Manifest } from '@distillery/artifacts';
 import { ARTIFACTS } from '@distillery/service-kit';
 import { Controller, Get, Header, Inject, Param, Res, UseFilters } from '@nestjs/common';
@@ -16,6 +17,7 @@ const REPORT_TYPES: Readonly<Record<string, string>> = { 'report.html': 'text/ht
  * and the runs of the artifact store newest first; a run's page; its report as the run wrote it.
  */
 @Controller('console')
+@Public()
 @UseFilters(ConsoleErrorFilter)
 export class RunsController {
   constructor(

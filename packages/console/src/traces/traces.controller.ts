@@ -1,3 +1,4 @@
+import { Public } from '@distillery/service-kit';
 import { Controller, Get, Header, Inject, Param, Query, UseFilters } from '@nestjs/common';
 import { page } from '../html/page.js';
 import { ConsoleErrorFilter } from '../http/console-error.filter.js';
@@ -11,6 +12,7 @@ import { sessionsView, sessionView, turnView } from './traces.views.js';
  * session's turns, and a turn's trace with the judge's verdict on each agent call.
  */
 @Controller('console/traces')
+@Public()
 @UseFilters(ConsoleErrorFilter)
 export class TracesController {
   constructor(@Inject(TraceReader) private readonly reader: TraceReader) {}

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Probe } from '../auth/roles.decorator.js';
 import type { Platform } from '../platform.js';
 import type { ServiceDefinition } from '../service-definition.js';
 import { PLATFORM, SERVICES } from '../tokens.js';
@@ -12,6 +13,7 @@ import { PLATFORM, SERVICES } from '../tokens.js';
  * service's stages and is `degraded` while some are not implemented yet.
  */
 @Controller('health')
+@Probe()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, Module, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
 import { describe, expect, it } from 'vitest';
+import { Public } from '../auth/roles.decorator.js';
 import { startApp } from '../start-app.js';
 
 @Controller('probe')
+@Public()
 class ProbeController {
   @Get('items/:id')
   item(@Param('id') id: string, @Query('q') q?: string): { id: string; q?: string } {

@@ -1,8 +1,10 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Probe } from '../auth/roles.decorator.js';
 import { Metrics } from './metrics.js';
 
 /** `/metrics` in the Prometheus text format. */
 @Controller('metrics')
+@Probe()
 export class MetricsController {
   constructor(@Inject(Metrics) private readonly metrics: Metrics) {}
 

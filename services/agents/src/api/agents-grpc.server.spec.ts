@@ -5,6 +5,7 @@ import { type CompletionRequest, ModelCallError, type ModelPort, ReferenceModel 
 import { agentsV1 } from '@distillery/proto';
 import { type Database, Outbox, OutboxRelay } from '@distillery/storage';
 import { Client as RawClient, credentials, Metadata, status } from '@grpc/grpc-js';
+import { ApiKeyring } from '@distillery/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
@@ -62,7 +63,7 @@ describe('AgentsGrpcServer end to end (grpc-js client, PGlite, embedded bus)', (
     const store = new SessionStore(db.dataSource, new Outbox('agents'), () => relay.wake());
     const conversations = new ConversationService(store, (onProgress) => new TurnPipeline(model, toolbox, sandbox, undefined, onProgress));
     server = new AgentsGrpcServer(store, conversations, {
-      apiKeys: new Map([['key-a', 'tenant-a'], ['key-b', 'tenant-b'], ['key-limited', 'tenant-limited']]),
+      apiKeys: ApiKeyring.parse('key-a:tenant-a,key-b:tenant-b,key-limited:tenant-limited', 'product'),
       rateLimiter: new RateLimiter({ perMinute: 6_000, burst: 100 }, new Map([['tenant-limited', { perMinute: 60, burst: 3 }]])),
       maxMessageChars: 200,
     });
@@ -246,7 +247,7 @@ describe('the DealershipAdminService (business changes over gRPC)', () => {
     const store = new SessionStore(db.dataSource, new Outbox('agents'), () => undefined);
     const conversations = new ConversationService(store, () => new TurnPipeline(new ReferenceModel({}), toolbox, new PlanSandbox()));
     server = new AgentsGrpcServer(store, conversations, {
-      apiKeys: new Map([['admin-key', 'ops'], ['app-key', 'shop']]),
+      apiKeys: ApiKeyring.parse('admin-key:ops,app-key:shop,role-key:audit:admin', 'product'),
       rateLimiter: new RateLimiter({ perMinute: 6_000, burst: 100 }),
       maxMessageChars: 200,
       adminTenants: new Set(['ops']),
@@ -274,10 +275,13 @@ describe('the DealershipAdminService (business changes over gRPC)', () => {
     expect(result).toEqual({ rulesVersion: 2, rulesJson: '{"a":1}', previousRulesJson: '{"a":0}', previousVehicleStatus: 'available' });
     await unary((callback) => admin.applyBusinessChange({ rulesPatch: { mergePatchJson: '{"reservations":{"minDeposit":1000}}' } }, withKey('admin-key'), callback));
     await unary((callback) => admin.applyBusinessChange({ toolAvailability: { tool: 'appraiseTradeIn', available: false } }, withKey('admin-key'), callback));
+    // A key whose role is admin may too, whatever its tenant.
+    await unary((callback) => admin.applyBusinessChange({ toolAvailability: { tool: 'appraiseTradeIn', available: true } }, withKey('role-key'), callback));
     expect(applied).toEqual([
       { kind: 'vehicle-status', vin: 'VIN1', sold: true },
       { kind: 'rules-patch', patch: { reservations: { minDeposit: 1000 } } },
       { kind: 'tool-availability', tool: 'appraiseTradeIn', available: false },
+      { kind: 'tool-availability', tool: 'appraiseTradeIn', available: true },
     ]);
   });
 
@@ -303,7 +307,7 @@ describe('the DealershipAdminService (business changes over gRPC)', () => {
     const answer = await unary((callback) => admin.applyBusinessChange({ rulesPatch: { mergePatchJson: notJson } }, withKey('admin-key'), callback)).catch((error: { details: string }) => error);
     expect(answer).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^rules_patch\.merge_patch_json is not JSON/) });
     expect((answer as { details: string }).details.length).toBeLessThan(300);
-    expect(applied).toHaveLength(3); // the first test's, nothing more
+    expect(applied).toHaveLength(4); // the first test's, nothing more
   });
 });
 
@@ -340,7 +344,7 @@ describe('a session that pins its serving model (metadata serving_model)', () =>
     });
     for (const backend of ['serving', 'reference']) {
       const server = new AgentsGrpcServer(store, conversations, {
-        apiKeys: new Map([['admin-key', 'ops'], ['app-key', 'shop']]),
+        apiKeys: ApiKeyring.parse('admin-key:ops,app-key:shop,role-key:audit:admin', 'product'),
         rateLimiter: new RateLimiter({ perMinute: 6_000, burst: 100 }),
         maxMessageChars: 200,
         adminTenants: new Set(['ops']),
@@ -384,7 +388,7 @@ describe('a session that pins its serving model (metadata serving_model)', () =>
   it('refuses a pin from a tenant that is not an admin (PERMISSION_DENIED) and on another backend (INVALID_ARGUMENT)', async () => {
     await expect(create(serving, 'app-key', { serving_model: version })).rejects.toMatchObject({
       code: status.PERMISSION_DENIED,
-      details: 'metadata.serving_model: tenant shop may not pin the serving model (DISTILLERY_AGENTS_ADMIN_TENANTS)',
+      details: 'metadata.serving_model: tenant shop may not pin the serving model (an admin key of DISTILLERY_AGENTS_API_KEYS, or DISTILLERY_AGENTS_ADMIN_TENANTS)',
     });
     await expect(create(reference, 'admin-key', { serving_model: version })).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,

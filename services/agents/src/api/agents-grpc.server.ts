@@ -7,6 +7,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { valueTextProblem } from '@distillery/contracts';
 import { type BusinessChange, type BusinessChanges, InvalidBusinessChangeError, type JsonValue } from '@distillery/dealership';
 import { ModelCallError } from '@distillery/llm';
+import { apiKeyOf, type ApiKeyring, type Caller } from '@distillery/service-kit';
 import { join } from 'node:path';
 import type { SessionEntity } from '../sessions/session.entity.js';
 import { SessionNotFoundError } from '../sessions/session-not-found.error.js';
@@ -15,11 +16,11 @@ import type { TurnEntity } from '../sessions/turn.entity.js';
 import { ApiError } from './api-error.js';
 import type { ConversationService } from './conversation.service.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { checkCreateSession, checkGetSession, checkGetTurnTrace, checkSendMessage, checkServingModel, checkText, FIELD_LIMITS } from './request-checks.js';
+import { ADMIN_SOURCES, checkCreateSession, checkGetSession, checkGetTurnTrace, checkSendMessage, checkServingModel, checkText, FIELD_LIMITS, isAdmin } from './request-checks.js';
 import { AGENTS, TurnProgressStream } from './turn-progress-stream.js';
 
 export interface AgentsApiOptions {
-  readonly apiKeys: ReadonlyMap<string, string>;
+  readonly apiKeys: ApiKeyring;
   readonly rateLimiter: RateLimiter;
   /** Longest customer message accepted, in characters. */
   readonly maxMessageChars: number;
@@ -91,29 +92,37 @@ export class AgentsGrpcServer {
     this.server.forceShutdown();
   }
 
-  private tenantOf(metadata: Metadata): string {
-    const key = metadata.get('x-api-key')[0];
-    const tenant = typeof key === 'string' ? this.options.apiKeys.get(key) : undefined;
-    if (!tenant) throw new ApiError(status.UNAUTHENTICATED, 'missing or unknown API key (metadata x-api-key)');
-    if (!this.options.rateLimiter.tryTake(tenant)) throw new ApiError(status.RESOURCE_EXHAUSTED, `tenant ${tenant} is over its request rate; retry later`);
-    return tenant;
+  private callerOf(metadata: Metadata): Caller {
+    const text = (name: string) => {
+      const value = metadata.get(name)[0];
+      return typeof value === 'string' ? value : undefined;
+    };
+    let caller: Caller;
+    try {
+      caller = this.options.apiKeys.authenticate(apiKeyOf({ authorization: text('authorization'), 'x-api-key': text('x-api-key') }));
+    } catch {
+      throw new ApiError(status.UNAUTHENTICATED, 'missing or unknown API key (metadata x-api-key, or authorization: Bearer <key>)');
+    }
+    if (!this.options.rateLimiter.tryTake(caller.tenant)) throw new ApiError(status.RESOURCE_EXHAUSTED, `tenant ${caller.tenant} is over its request rate; retry later`);
+    return caller;
   }
 
-  /** The caller's tenant, once the request decoded and `check` found its fields acceptable. */
-  private accept<R extends object>(call: { metadata: Metadata; request: R }, check: (request: R) => void): string {
-    const tenant = this.tenantOf(call.metadata);
+  /** The caller, once the request decoded and `check` found its fields acceptable. */
+  private accept<R extends object>(call: { metadata: Metadata; request: R }, check: (request: R) => void): Caller {
+    const caller = this.callerOf(call.metadata);
     const failure = undecodable(call.request);
     if (failure) throw new ApiError(status.INVALID_ARGUMENT, failure.message);
     check(call.request);
-    return tenant;
+    return caller;
   }
 
   private handlers(): AgentServiceHandlers {
     return {
       CreateSession: (call, callback) =>
         this.respond(callback, async () => {
-          const tenant = this.accept(call, checkCreateSession);
-          checkServingModel(call.request.metadata, tenant, this.options);
+          const caller = this.accept(call, checkCreateSession);
+          checkServingModel(call.request.metadata, caller, this.options);
+          const tenant = caller.tenant;
           const session = await this.store.create({
             tenant,
             customerRef: call.request.customerRef,
@@ -126,17 +135,17 @@ export class AgentsGrpcServer {
         }),
       GetSession: (call, callback) =>
         this.respond(callback, async () => {
-          const session = await this.store.get(this.accept(call, checkGetSession), call.request.sessionId);
+          const session = await this.store.get(this.accept(call, checkGetSession).tenant, call.request.sessionId);
           return sessionMessage(session, await this.store.turns(session.id));
         }),
       GetTurnTrace: (call, callback) =>
         this.respond(callback, async () => {
-          const turn = await this.store.turn(this.accept(call, checkGetTurnTrace), call.request.sessionId, call.request.turnId);
+          const turn = await this.store.turn(this.accept(call, checkGetTurnTrace).tenant, call.request.sessionId, call.request.turnId);
           return traceMessage(turn);
         }),
       SendMessage: (call, callback) =>
         this.respond(callback, async () => {
-          const tenant = this.accept(call, (request) => checkSendMessage(request, this.options.maxMessageChars));
+          const tenant = this.accept(call, (request) => checkSendMessage(request, this.options.maxMessageChars)).tenant;
           return this.withinDeadline(call.getDeadline(), () =>
             this.conversations.send({ tenant, sessionId: call.request.sessionId, text: call.request.text, ...(call.request.clientMessageId ? { clientMessageId: call.request.clientMessageId } : {}) }),
           );
@@ -145,7 +154,7 @@ export class AgentsGrpcServer {
         const stream = new TurnProgressStream(call);
         void (async () => {
           try {
-            const tenant = this.accept(call, (request) => checkSendMessage(request, this.options.maxMessageChars));
+            const tenant = this.accept(call, (request) => checkSendMessage(request, this.options.maxMessageChars)).tenant;
             const reply = await this.withinDeadline(call.getDeadline(), () =>
               this.conversations.send(
                 { tenant, sessionId: call.request.sessionId, text: call.request.text, ...(call.request.clientMessageId ? { clientMessageId: call.request.clientMessageId } : {}) },
@@ -167,8 +176,9 @@ export class AgentsGrpcServer {
         this.respond(
           callback,
           async () => {
-            const tenant = this.accept(call, (request) => checkText('reason', request.reason, FIELD_LIMITS.reason));
-            if (!this.options.adminTenants?.has(tenant)) throw new ApiError(status.PERMISSION_DENIED, `tenant ${tenant} may not change the business (DISTILLERY_AGENTS_ADMIN_TENANTS)`);
+            const caller = this.accept(call, (request) => checkText('reason', request.reason, FIELD_LIMITS.reason));
+            const tenant = caller.tenant;
+            if (!isAdmin(caller, this.options.adminTenants)) throw new ApiError(status.PERMISSION_DENIED, `tenant ${tenant} may not change the business (${ADMIN_SOURCES})`);
             const change = businessChangeOf(call.request);
             const outcome = await changes.apply(change);
             this.options.onBusinessChange?.(change, tenant, call.request.reason);

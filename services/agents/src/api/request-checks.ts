@@ -1,5 +1,6 @@
 import { echo, textProblem } from '@distillery/contracts';
 import type { CreateSessionRequest__Output, GetSessionRequest__Output, GetTurnTraceRequest__Output, SendMessageRequest__Output } from '@distillery/proto';
+import type { Caller } from '@distillery/service-kit';
 import { status } from '@grpc/grpc-js';
 import { ApiError } from './api-error.js';
 import { SERVING_MODEL_KEY } from './pinned-model.js';
@@ -50,6 +51,14 @@ export function checkCreateSession(request: CreateSessionRequest__Output): void 
   }
 }
 
+/** What makes a caller an admin of the agents, as errors name it. */
+export const ADMIN_SOURCES = 'an admin key of DISTILLERY_AGENTS_API_KEYS, or DISTILLERY_AGENTS_ADMIN_TENANTS';
+
+/** An admin of the agents (business changes, pinned serving models): its key's role is admin, or its tenant is an admin tenant. */
+export function isAdmin(caller: Caller, adminTenants: ReadonlySet<string> | undefined): boolean {
+  return caller.role === 'admin' || (adminTenants?.has(caller.tenant) ?? false);
+}
+
 /** Who may pin a session's serving model: the agents' backend (DISTILLERY_AGENTS_BACKEND) and its admin tenants. */
 export interface ServingModelPolicy {
   readonly backend?: string;
@@ -62,13 +71,13 @@ export interface ServingModelPolicy {
  * anything of the service's setup is told) and the backend is `serving` (else INVALID_ARGUMENT:
  * no other backend has serving models to pick from). Run after `checkCreateSession`.
  */
-export function checkServingModel(metadata: Readonly<Record<string, string>>, tenant: string, policy: ServingModelPolicy): void {
+export function checkServingModel(metadata: Readonly<Record<string, string>>, caller: Caller, policy: ServingModelPolicy): void {
   const model = metadata[SERVING_MODEL_KEY];
   if (model === undefined) return;
   const field = `metadata.${SERVING_MODEL_KEY}`;
   if (!model) throw invalid(`${field} is empty; name a model of the serving service (e.g. student-dealership@ckpt_0007)`);
   checkText(field, model, FIELD_LIMITS.servingModel);
-  if (!policy.adminTenants?.has(tenant)) throw new ApiError(status.PERMISSION_DENIED, `${field}: tenant ${tenant} may not pin the serving model (DISTILLERY_AGENTS_ADMIN_TENANTS)`);
+  if (!isAdmin(caller, policy.adminTenants)) throw new ApiError(status.PERMISSION_DENIED, `${field}: tenant ${caller.tenant} may not pin the serving model (${ADMIN_SOURCES})`);
   if (policy.backend !== 'serving') throw invalid(`${field} pins a model of the serving service, but this agents service's backend is ${policy.backend ?? 'unset'}, not serving (DISTILLERY_AGENTS_BACKEND)`);
 }
 

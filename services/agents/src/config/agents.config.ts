@@ -1,4 +1,5 @@
 import { env, loadConfig } from '@distillery/config';
+import { apiKeysSetting } from '@distillery/service-kit';
 import { z } from 'zod';
 
 /** The agents service's own settings, validated at boot like the platform's. */
@@ -6,8 +7,8 @@ export const agentsConfigSchema = z
   .object({
     DISTILLERY_AGENTS_GRPC_HOST: env.text('127.0.0.1'),
     DISTILLERY_AGENTS_GRPC_PORT: env.port(7201),
-    /** `key:tenant,…`; the default serves one local tenant for embedded runs. */
-    DISTILLERY_AGENTS_API_KEYS: z.string().regex(/^[^:,\s]+:[^:,\s]+(,[^:,\s]+:[^:,\s]+)*$/, 'expected key:tenant pairs separated by commas').default('dev-key:dev'),
+    /** `key:tenant[:role],…` (a key without a role is a product app's; an admin key may change the business); the default serves one local tenant for embedded runs. */
+    DISTILLERY_AGENTS_API_KEYS: apiKeysSetting('dev-key:dev', 'product'),
     /** Tenants whose API keys may change the business over the DealershipAdminService (simulator campaigns switch vehicles, rules and tools mid-conversation). */
     DISTILLERY_AGENTS_ADMIN_TENANTS: z
       .string()

@@ -4,6 +4,7 @@ import { ReferenceModel } from '@distillery/llm';
 import { agentsV1 } from '@distillery/proto';
 import { type Database, Outbox } from '@distillery/storage';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { ApiKeyring } from '@distillery/service-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AgentsGrpcServer } from '../api/agents-grpc.server.js';
@@ -77,7 +78,7 @@ export function textStorageSuite(open: () => Promise<Database>): void {
     });
     conversations = new ConversationService(store, (onProgress) => new TurnPipeline(model, toolbox, sandbox, undefined, onProgress));
     server = new AgentsGrpcServer(store, conversations, {
-      apiKeys: new Map([['key-a', 'tenant-a']]),
+      apiKeys: ApiKeyring.parse('key-a:tenant-a', 'product'),
       rateLimiter: new RateLimiter({ perMinute: 600_000, burst: 10_000 }),
       maxMessageChars: 200,
       adminTenants: new Set(['tenant-a']),

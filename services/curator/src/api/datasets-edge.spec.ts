@@ -1,5 +1,5 @@
 import { startApp } from '@distillery/service-kit';
-import { embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
+import { apiFetch, embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
 import { describe, expect, it } from 'vitest';
 import { curatorService } from '../curator.service-definition.js';
 
@@ -43,7 +43,7 @@ describe('curator API edge', () => {
   });
 
   it('answers a campaign it was never told of with a short 404 naming it', async () => {
-    const unknown = await errorAnswer(await fetch(`${app.url}/curator/campaigns/camp_never`));
+    const unknown = await errorAnswer(await apiFetch(`${app.url}/curator/campaigns/camp_never`));
     expect(unknown).toMatchObject({ status: 404, message: 'no campaign "camp_never" announced on campaigns.completed' });
   });
 });

@@ -1,3 +1,4 @@
+import { RequireRole } from '@distillery/service-kit';
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } from '@nestjs/common';
 import type { DatasetSummary } from '../building/dataset-build.service.js';
 import { CuratorLifecycle } from '../curator-lifecycle.js';
@@ -10,12 +11,13 @@ import { echo } from '@distillery/contracts';
 
 /**
  * Datasets on request, beside the campaigns.completed trigger:
- *   curl -s -XPOST 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"campaignId":"camp_1"}'
- *   curl -s -XPOST 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"all":true}'
- *   curl -s 127.0.0.1:7104/curator/datasets
- *   curl -s 127.0.0.1:7104/curator/campaigns/camp_1   # pending, or built: its version (none for a held-out campaign held over)
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"campaignId":"camp_1"}'
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7104/curator/datasets -H 'content-type: application/json' -d '{"all":true}'
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7104/curator/datasets
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7104/curator/campaigns/camp_1   # pending, or built: its version (none for a held-out campaign held over)
  */
 @Controller('curator')
+@RequireRole('operator')
 export class DatasetsController {
   constructor(@Inject(CuratorLifecycle) private readonly curator: CuratorLifecycle) {}
 

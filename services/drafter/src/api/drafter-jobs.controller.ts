@@ -1,3 +1,4 @@
+import { RequireRole } from '@distillery/service-kit';
 import { REPO_ROOT } from '@distillery/compute';
 import { JOB_STATUSES, JobNotCancellableError, type JobStatus, pathHider } from '@distillery/jobs';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
@@ -7,11 +8,12 @@ import { type DrafterJobView, drafterJobView } from './drafter-job.view.js';
 
 /**
  * Drafter jobs over HTTP:
- *   curl -s 127.0.0.1:7106/drafter/jobs                      # newest first; ?status=running&modelId=…&checkpointId=…&limit=20
- *   curl -s 127.0.0.1:7106/drafter/jobs/job_0123456789abcdef  # one job: status, stage, step/total, loss, data and variants, metrics, drafter
- *   curl -s -XPOST 127.0.0.1:7106/drafter/jobs/job_0123456789abcdef/cancel
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7106/drafter/jobs                      # newest first; ?status=running&modelId=…&checkpointId=…&limit=20
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7106/drafter/jobs/job_0123456789abcdef  # one job: status, stage, step/total, loss, data and variants, metrics, drafter
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7106/drafter/jobs/job_0123456789abcdef/cancel
  */
 @Controller('drafter')
+@RequireRole('operator')
 export class DrafterJobsController {
   constructor(@Inject(DrafterLifecycle) private readonly drafter: DrafterLifecycle) {}
 
@@ -36,6 +38,7 @@ export class DrafterJobsController {
 
   /** 202 with the job: cancelled when it was queued, `cancelRequested` while its replica stops it; 404 unknown, 409 finished. */
   @Post('jobs/:id/cancel')
+  @RequireRole('admin')
   @HttpCode(202)
   async cancel(@Param('id') id: string): Promise<DrafterJobView> {
     try {

@@ -1,3 +1,4 @@
+import { RequireRole } from '@distillery/service-kit';
 import { REPO_ROOT } from '@distillery/compute';
 import { JOB_STATUSES, JobNotCancellableError, type JobStatus, pathHider } from '@distillery/jobs';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
@@ -7,11 +8,12 @@ import { type QuantizerJobView, quantizerJobView } from './quantizer-job.view.js
 
 /**
  * Quantizer jobs over HTTP:
- *   curl -s 127.0.0.1:7107/quantizer/jobs                      # newest first; ?status=running&modelId=…&checkpointId=…&drafterId=…&limit=20
- *   curl -s 127.0.0.1:7107/quantizer/jobs/job_0123456789abcdef  # one job: status, stage, step/total, clip rates, evaluation, acceptance, metrics, fp8 models
- *   curl -s -XPOST 127.0.0.1:7107/quantizer/jobs/job_0123456789abcdef/cancel
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7107/quantizer/jobs                      # newest first; ?status=running&modelId=…&checkpointId=…&drafterId=…&limit=20
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7107/quantizer/jobs/job_0123456789abcdef  # one job: status, stage, step/total, clip rates, evaluation, acceptance, metrics, fp8 models
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7107/quantizer/jobs/job_0123456789abcdef/cancel
  */
 @Controller('quantizer')
+@RequireRole('operator')
 export class QuantizerJobsController {
   constructor(@Inject(QuantizerLifecycle) private readonly quantizer: QuantizerLifecycle) {}
 
@@ -48,6 +50,7 @@ export class QuantizerJobsController {
 
   /** 202 with the job: cancelled when it was queued, `cancelRequested` while its replica stops it; 404 unknown, 409 finished. */
   @Post('jobs/:id/cancel')
+  @RequireRole('admin')
   @HttpCode(202)
   async cancel(@Param('id') id: string): Promise<QuantizerJobView> {
     try {

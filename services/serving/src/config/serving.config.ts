@@ -6,12 +6,6 @@ import { z } from 'zod';
 export const servingConfigSchema = computeConfigSchema.extend({
   DISTILLERY_SERVING_GRPC_HOST: env.text('127.0.0.1'),
   DISTILLERY_SERVING_GRPC_PORT: env.port(7208),
-  /** `key:tenant,…`: the keys the OpenAI and gRPC APIs accept (the default serves one local tenant for embedded runs). */
-  DISTILLERY_SERVING_API_KEYS: z
-    .string()
-    .regex(/^[^:,\s]+:[^:,\s]+(,[^:,\s]+:[^:,\s]+)*$/, 'expected key:tenant pairs separated by commas')
-    .transform((text) => new Map(text.split(',').map((pair) => pair.split(':') as [string, string])))
-    .default(new Map([['dev-key', 'dev']])),
   /** Requests decoding at once; more wait in the queue. */
   DISTILLERY_SERVING_MAX_RUNNING: env.int(1, 32),
   /** Requests waiting for a slot; one more is refused with 429 / RESOURCE_EXHAUSTED and Retry-After. */
@@ -54,6 +48,8 @@ export const servingConfigSchema = computeConfigSchema.extend({
   DISTILLERY_SERVING_GATE_E2E_TURNS: env.intBetween(1, 10, 10),
   /** A version's stress run not done within this is an error: the gate is tried again later. */
   DISTILLERY_SERVING_GATE_E2E_TIMEOUT_MS: env.int(1_000, 3_600_000),
+  /** An operator's key of the simulator's API (its DISTILLERY_API_KEYS), for the stress runs. */
+  DISTILLERY_SERVING_GATE_E2E_API_KEY: z.string().min(1).default('dev-key'),
 });
 
 export type ServingConfig = z.infer<typeof servingConfigSchema>;

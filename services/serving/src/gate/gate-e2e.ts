@@ -30,6 +30,8 @@ export interface SimulatorStressProbeOptions {
   readonly turns: number;
   /** A run not done within this fails the measure (DISTILLERY_SERVING_GATE_E2E_TIMEOUT_MS). */
   readonly timeoutMs: number;
+  /** An operator's key of the simulator (DISTILLERY_SERVING_GATE_E2E_API_KEY), sent as x-api-key. */
+  readonly apiKey: string;
   readonly pollMs?: number;
 }
 
@@ -67,7 +69,7 @@ export class SimulatorStressProbe implements E2eProbe {
   private async call<T>(url: string, signal: AbortSignal, init: RequestInit = {}): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(url, { ...init, signal });
+      response = await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'x-api-key': this.options.apiKey }, signal });
     } catch (error) {
       if (signal.aborted) throw error;
       throw new GateE2eError(`the simulator at ${url} did not answer: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,7 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { DeadlineExceededError, InvalidRequestError, OverloadedError, ServingError } from '../errors/serving.errors.js';
 import type { InferenceService } from '../inference/inference.service.js';
 import type { InferenceRequest } from '../inference/inference.types.js';
-import { apiKeyOf } from '../inference/api-keys.js';
+import { apiKeyOf } from '@distillery/service-kit';
 import { MAX_TOKENS_LIMIT } from '../http/openai-requests.js';
 
 export interface ServingGrpcOptions {

@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { RequireRole } from '@distillery/service-kit';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { InvalidRequestError } from '../errors/serving.errors.js';
 import { ServingLifecycle } from '../serving-lifecycle.js';
-import { ApiKeyGuard } from './api-key.guard.js';
 
 /**
  * The deploy gate's decisions, newest first (of one model with `?model=`): each new version's
@@ -9,7 +9,7 @@ import { ApiKeyGuard } from './api-key.guard.js';
  * dataset whose rows were decoded and the lineage — what deployments.gated published.
  */
 @Controller('serving/gates')
-@UseGuards(ApiKeyGuard)
+@RequireRole('operator')
 export class GatesController {
   constructor(@Inject(ServingLifecycle) private readonly lifecycle: ServingLifecycle) {}
 

@@ -1,9 +1,9 @@
+import { RequireRole } from '@distillery/service-kit';
 import type { EngineHealth } from '@distillery/proto';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { versionName } from '../models/model-catalog.js';
 import { ServingLifecycle } from '../serving-lifecycle.js';
-import { ApiKeyGuard } from './api-key.guard.js';
 import { parseBody } from './openai-requests.js';
 
 const pinSchema = z.object({
@@ -24,7 +24,7 @@ function liveAcceptance(health: EngineHealth): { rounds: number; meanAcceptedLen
  * the version beside the one serving; GET shows which version answers now.
  */
 @Controller('serving/models')
-@UseGuards(ApiKeyGuard)
+@RequireRole('operator')
 export class ModelsController {
   constructor(@Inject(ServingLifecycle) private readonly lifecycle: ServingLifecycle) {}
 
@@ -103,6 +103,7 @@ export class ModelsController {
   }
 
   @Post(':modelId/pin')
+  @RequireRole('admin')
   @HttpCode(200)
   async pin(@Param('modelId') modelId: string, @Body() body: unknown): Promise<unknown> {
     const { catalog, router } = this.lifecycle.runtime.requireCatalog();
@@ -113,6 +114,7 @@ export class ModelsController {
   }
 
   @Delete(':modelId/pin')
+  @RequireRole('admin')
   async unpin(@Param('modelId') modelId: string): Promise<unknown> {
     const { catalog, router } = this.lifecycle.runtime.requireCatalog();
     await catalog.unpin(modelId);
@@ -121,6 +123,7 @@ export class ModelsController {
   }
 
   @Post(':modelId/rollback')
+  @RequireRole('admin')
   @HttpCode(200)
   async rollback(@Param('modelId') modelId: string): Promise<unknown> {
     const { catalog, router } = this.lifecycle.runtime.requireCatalog();

@@ -1,9 +1,9 @@
+import { RequireRole } from '@distillery/service-kit';
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ModelNotFoundError, OverloadedError, ServingError, openAiErrorBody } from '../errors/serving.errors.js';
 import type { InferenceChunk, InferenceRequest, ServedModel } from '../inference/inference.types.js';
 import { ServingLifecycle } from '../serving-lifecycle.js';
-import { ApiKeyGuard } from './api-key.guard.js';
 import { chatCompletionSchema, chatRequestOf, completionRequestOf, completionSchema, parseBody } from './openai-requests.js';
 
 /** What of Express's request and response the routes use. */
@@ -39,7 +39,7 @@ class ClientGoneError extends Error {
  * that produced it (`<model id>@<checkpoint id>`).
  */
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
+@RequireRole('product')
 export class OpenAiController {
   constructor(@Inject(ServingLifecycle) private readonly lifecycle: ServingLifecycle) {}
 

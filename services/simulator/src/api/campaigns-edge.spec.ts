@@ -1,5 +1,5 @@
 import { startApp } from '@distillery/service-kit';
-import { embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
+import { apiFetch, embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
 import { describe, expect, it } from 'vitest';
 import { simulatorService } from '../simulator.service-definition.js';
 
@@ -16,7 +16,7 @@ describe('simulator API edge', () => {
       [`/simulator/campaigns/camp_1/conversations?limit=1${bad}`, 'query.limit'],
       [`/simulator/campaigns/camp_1/conversations?after=1${bad}`, 'query.after'],
     ] as const) {
-      const { status, message } = await errorAnswer(await fetch(`${app.url}${path}`));
+      const { status, message } = await errorAnswer(await apiFetch(`${app.url}${path}`));
       expect({ path, status }).toEqual({ path, status: 400 });
       expect(message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: contains a control character`));
     }
@@ -45,11 +45,11 @@ describe('simulator API edge', () => {
 
   it('answers a long id with a short 400, an unknown one with a short 404', async () => {
     for (const length of [8_000, 100_000]) {
-      const response = await fetch(`${app.url}/simulator/campaigns/${'c'.repeat(length)}`);
+      const response = await apiFetch(`${app.url}/simulator/campaigns/${'c'.repeat(length)}`);
       expect([400, 431]).toContain(response.status);
       expect((await response.text()).length).toBeLessThan(300);
     }
-    const unknown = await errorAnswer(await fetch(`${app.url}/simulator/campaigns/${'c'.repeat(250)}`));
+    const unknown = await errorAnswer(await apiFetch(`${app.url}/simulator/campaigns/${'c'.repeat(250)}`));
     expect(unknown.status).toBe(404);
     expect(unknown.message).toMatch(/^no campaign "c{64}"… \(250 characters\)$/);
     const inBody = await errorAnswer(await post(JSON.stringify({ count: 1, campaignId: 'c'.repeat(100_000) })));
@@ -81,7 +81,7 @@ describe('simulator API edge', () => {
 
   it('refuses bad paging parameters', async () => {
     for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'after=-2', 'after=1.5']) {
-      const { status, message } = await errorAnswer(await fetch(`${app.url}/simulator/campaigns/camp_1/conversations?${query}`));
+      const { status, message } = await errorAnswer(await apiFetch(`${app.url}/simulator/campaigns/camp_1/conversations?${query}`));
       expect({ query, status }).toEqual({ query, status: 400 });
       expect(message).toMatch(/^(limit|after): expected/);
     }

@@ -1,3 +1,4 @@
+import { RequireRole } from '@distillery/service-kit';
 import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
 import { type CampaignProgress, CONVERSATIONS_PAGE, type ConversationRow, MAX_CONVERSATIONS_PAGE, type StoredCampaign } from '../campaigns/campaign-store.js';
 import { CampaignConflictError } from '../errors/campaign-conflict.error.js';
@@ -14,14 +15,15 @@ interface ResponseSetter {
 
 /**
  * Campaigns over HTTP:
- *   curl -s -XPOST 127.0.0.1:7102/simulator/campaigns -H 'content-type: application/json' -d '{"count":200,"seed":7,"concurrency":8}'
- *   curl -s -XPOST 127.0.0.1:7102/simulator/campaigns -H 'content-type: application/json' -d '{"count":50,"seed":8,"phrasing":"held-out"}'  # heldout_… id: the curator's eval-heldout
- *   curl -s 127.0.0.1:7102/simulator/campaigns                         # every campaign, oldest first
- *   curl -s 127.0.0.1:7102/simulator/campaigns/camp_1                  # progress: conversations by status, EXIT reasons, turns
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7102/simulator/campaigns -H 'content-type: application/json' -d '{"count":200,"seed":7,"concurrency":8}'
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7102/simulator/campaigns -H 'content-type: application/json' -d '{"count":50,"seed":8,"phrasing":"held-out"}'  # heldout_… id: the curator's eval-heldout
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7102/simulator/campaigns                         # every campaign, oldest first
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7102/simulator/campaigns/camp_1                  # progress: conversations by status, EXIT reasons, turns
  *   curl -s '127.0.0.1:7102/simulator/campaigns/camp_1/conversations?transcripts=true'   # the first 100, in index order
  *   curl -si '127.0.0.1:7102/simulator/campaigns/camp_1/conversations?limit=1000&after=99' # the next page; `Link: <…>; rel="next"` while more follow
  */
 @Controller('simulator')
+@RequireRole('operator')
 export class CampaignsController {
   constructor(@Inject(SimulatorLifecycle) private readonly simulator: SimulatorLifecycle) {}
 

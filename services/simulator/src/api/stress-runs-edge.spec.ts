@@ -1,5 +1,5 @@
 import { startApp } from '@distillery/service-kit';
-import { embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
+import { apiFetch, embeddedAppForSuite, errorAnswer, postBody } from '@distillery/testing';
 import { describe, expect, it } from 'vitest';
 import { simulatorService } from '../simulator.service-definition.js';
 
@@ -25,7 +25,7 @@ describe('stress runs API', () => {
   });
 
   it('answers 404 naming an unknown run id', async () => {
-    const unknown = await errorAnswer(await fetch(`${app.url}/simulator/stress-runs/stress_nope`));
+    const unknown = await errorAnswer(await apiFetch(`${app.url}/simulator/stress-runs/stress_nope`));
     expect(unknown).toMatchObject({ status: 404, message: expect.stringMatching(/^no stress run "stress_nope"/) as unknown });
   });
 
@@ -34,12 +34,12 @@ describe('stress runs API', () => {
     expect(response.status).toBe(202);
     const run = (await response.json()) as { runId: string };
     expect(run).toMatchObject({ model: 'student-v3', status: 'queued', scenarios: 1, turns: 1, seed: 9001, played: 0, passed: 0, passRate: null, results: [] });
-    const listed = (await (await fetch(`${app.url}/simulator/stress-runs`)).json()) as Array<{ runId: string }>;
+    const listed = (await (await apiFetch(`${app.url}/simulator/stress-runs`)).json()) as Array<{ runId: string }>;
     expect(listed[0]?.runId).toBe(run.runId);
     let found = { status: 'queued', error: undefined as string | undefined };
     for (let wait = 0; wait < 100 && (found.status === 'queued' || found.status === 'running'); wait++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      found = (await (await fetch(`${app.url}/simulator/stress-runs/${run.runId}`)).json()) as typeof found;
+      found = (await (await apiFetch(`${app.url}/simulator/stress-runs/${run.runId}`)).json()) as typeof found;
     }
     expect(found).toMatchObject({ status: 'failed', passRate: null, error: expect.stringContaining('every scenario failed on an agents call: 14 UNAVAILABLE') as unknown });
   });

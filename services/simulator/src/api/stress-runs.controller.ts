@@ -1,3 +1,4 @@
+import { RequireRole } from '@distillery/service-kit';
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, ServiceUnavailableException } from '@nestjs/common';
 import { SimulatorLifecycle } from '../simulator-lifecycle.js';
 import { InvalidStressRunError } from '../stress/invalid-stress-run.error.js';
@@ -10,11 +11,12 @@ import { StressRunsStoppedError } from '../stress/stress-runs-stopped.error.js';
  * The E2E stress test over HTTP, for the deploy gate: the scenarios played through the agents with
  * their sessions pinned to one model version, one run at a time, held in this replica's memory.
  * Beside the campaigns, under `/simulator`: serving's gate (DISTILLERY_SERVING_GATE_E2E_URL=http://<simulator>/simulator) asks `<url>/stress-runs`.
- *   curl -s -XPOST 127.0.0.1:7102/simulator/stress-runs -H 'content-type: application/json' -d '{"model":"student-v3","scenarios":12}'
- *   curl -s 127.0.0.1:7102/simulator/stress-runs/stress_20261207_011500_3f9a1c   # status, played, passed, passRate once done
- *   curl -s 127.0.0.1:7102/simulator/stress-runs                                  # every run held, newest first
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7102/simulator/stress-runs -H 'content-type: application/json' -d '{"model":"student-v3","scenarios":12}'
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7102/simulator/stress-runs/stress_20261207_011500_3f9a1c   # status, played, passed, passRate once done
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7102/simulator/stress-runs                                  # every run held, newest first
  */
 @Controller('simulator')
+@RequireRole('operator')
 export class StressRunsController {
   constructor(@Inject(SimulatorLifecycle) private readonly simulator: SimulatorLifecycle) {}
 

@@ -1,3 +1,4 @@
+import { RequireRole } from '@distillery/service-kit';
 import { JOB_STATUSES, JobNotCancellableError, type JobStatus } from '@distillery/jobs';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { TrainingJobNotFoundError } from '../errors/training-job-not-found.error.js';
@@ -6,11 +7,12 @@ import { TrainerLifecycle } from '../trainer-lifecycle.js';
 
 /**
  * Training jobs over HTTP:
- *   curl -s 127.0.0.1:7105/trainer/jobs                      # newest first; ?status=running&datasetId=ds_dealership&limit=20
- *   curl -s 127.0.0.1:7105/trainer/jobs/job_0123456789abcdef  # one job: status, stage, step/total, loss, per-stage metrics, checkpoint
- *   curl -s -XPOST 127.0.0.1:7105/trainer/jobs/job_0123456789abcdef/cancel
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7105/trainer/jobs                      # newest first; ?status=running&datasetId=ds_dealership&limit=20
+ *   curl -s -H 'x-api-key: dev-key' 127.0.0.1:7105/trainer/jobs/job_0123456789abcdef  # one job: status, stage, step/total, loss, per-stage metrics, checkpoint
+ *   curl -s -XPOST -H 'x-api-key: dev-key' 127.0.0.1:7105/trainer/jobs/job_0123456789abcdef/cancel
  */
 @Controller('trainer')
+@RequireRole('operator')
 export class TrainingJobsController {
   constructor(@Inject(TrainerLifecycle) private readonly trainer: TrainerLifecycle) {}
 
@@ -34,6 +36,7 @@ export class TrainingJobsController {
 
   /** 202 with the job: cancelled when it was queued, `cancelRequested` while its replica stops it; 404 unknown, 409 finished. */
   @Post('jobs/:id/cancel')
+  @RequireRole('admin')
   @HttpCode(202)
   async cancel(@Param('id') id: string): Promise<TrainingJobEntity> {
     try {
