@@ -23,5 +23,5 @@ export { publishEvents, subscribeEvents, type EventHandler, type PublishEventOpt
 export { partitionFor } from './partitioner.js';
 export { UnknownTopicError } from './unknown-topic.error.js';
 export { EmbeddedBus, type EmbeddedBusOptions } from './embedded/embedded-bus.js';
-export { KafkaBus, type KafkaBusOptions } from './kafka/kafka-bus.js';
+export { KafkaBus, type KafkaBusOptions, type KafkaSecurity } from './kafka/kafka-bus.js';
 export type { BusLogger } from './kafka/kafka-logger.js';

@@ -1,4 +1,4 @@
-import { type CallOptions, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { type CallOptions, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { AgentServiceClient } from './generated/distillery/agents/v1/AgentService.js';
 import type { BusinessChange } from './generated/distillery/agents/v1/BusinessChange.js';
 import type { BusinessChangeResult__Output } from './generated/distillery/agents/v1/BusinessChangeResult.js';
@@ -9,6 +9,7 @@ import type { SendMessageResponse__Output } from './generated/distillery/agents/
 import type { Session__Output } from './generated/distillery/agents/v1/Session.js';
 import type { TurnEvent__Output } from './generated/distillery/agents/v1/TurnEvent.js';
 import type { TurnTrace__Output } from './generated/distillery/agents/v1/TurnTrace.js';
+import { type GrpcClientTls, grpcChannelCredentials } from './grpc-tls.js';
 import { agentsV1 } from './load-proto.js';
 
 export interface AgentsClientOptions {
@@ -18,6 +19,8 @@ export interface AgentsClientOptions {
   readonly apiKey: string;
   /** Per-call deadline. */
   readonly timeoutMs?: number;
+  /** TLS to the agents (their DISTILLERY_TLS_CERT); plaintext when absent. */
+  readonly tls?: GrpcClientTls;
 }
 
 /**
@@ -29,7 +32,7 @@ export class AgentsClient {
   private admin: DealershipAdminServiceClient | undefined;
 
   constructor(private readonly options: AgentsClientOptions) {
-    this.client = new (agentsV1().AgentService)(options.address, credentials.createInsecure()) as unknown as AgentServiceClient;
+    this.client = new (agentsV1().AgentService)(options.address, grpcChannelCredentials(this.options.tls)) as unknown as AgentServiceClient;
   }
 
   createSession(request: CreateSessionRequest): Promise<Session__Output> {
@@ -64,7 +67,7 @@ export class AgentsClient {
 
   /** A business change (vehicle sold, rules patched, tool switched on or off); the API key's tenant must be an admin tenant. */
   applyBusinessChange(change: BusinessChange): Promise<BusinessChangeResult__Output> {
-    this.admin ??= new (agentsV1().DealershipAdminService)(this.options.address, credentials.createInsecure()) as unknown as DealershipAdminServiceClient;
+    this.admin ??= new (agentsV1().DealershipAdminService)(this.options.address, grpcChannelCredentials(this.options.tls)) as unknown as DealershipAdminServiceClient;
     const admin = this.admin;
     return this.unary((metadata, callOptions, done) => admin.applyBusinessChange(change, metadata, callOptions, done));
   }

@@ -13,6 +13,7 @@
  */
 export { agentsV1, engineV1, loadDistilleryProto, PROTO_LOADER_OPTIONS, protoDir, servingV1, type DistilleryProto } from './load-proto.js';
 export { AgentsClient, type AgentsClientOptions } from './agents-client.js';
+export { type GrpcClientTls, type GrpcServerTls, grpcChannelCredentials, grpcServerCredentials } from './grpc-tls.js';
 export { ProtoNotFoundError } from './proto-not-found.error.js';
 export { undecodable, withUndecodableRequests } from './strict-decoding.js';
 export { UndecodableMessageError } from './undecodable-message.error.js';

@@ -14,6 +14,7 @@ export { DEV_API_KEY, loadPlatformConfig, platformConfigSchema, type PlatformCon
 export { apiKeyOf, apiKeysSetting, ApiKeyring, type Caller, RoleDeniedError, roleReaches, ROLES, type Role, UnknownApiKeyError } from './auth/api-keys.js';
 export { ApiKeyGuard } from './auth/api-key.guard.js';
 export { Probe, Public, RequireRole } from './auth/roles.decorator.js';
+export { kafkaSecurityOf, loadTls, type TlsMaterial } from './tls/tls.js';
 export { artifactRootOf, openPlatform, type Platform } from './platform.js';
 export { PlatformModule } from './platform.module.js';
 export { ARTIFACTS, BUS, DATABASE, PLATFORM, PLATFORM_CONFIG, SERVICES } from './tokens.js';

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Metrics } from './metrics/metrics.js';
 import type { PlatformConfig } from './platform-config.js';
 import type { ServiceDefinition } from './service-definition.js';
+import { kafkaSecurityOf, loadTls, type TlsMaterial } from './tls/tls.js';
 
 /** What every service stands on, opened once per process and shared by the services in it. */
 export interface Platform {
@@ -18,6 +19,8 @@ export interface Platform {
   readonly artifacts: ArtifactStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The TLS the HTTP and gRPC servers answer with (DISTILLERY_TLS_*), read once at boot; undefined: plaintext. */
+  readonly tls: TlsMaterial | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,8 @@ export async function openPlatform(
   const distributed = config.DISTILLERY_MODE === 'distributed';
   const metrics = new Metrics(services);
   const onDeadLetter = (record: { topic: string }, reason: string) => metrics.deadLetters.inc({ topic: record.topic, reason });
+  const tls = loadTls(config);
+  const security = distributed ? kafkaSecurityOf(config) : undefined;
   const bus: Bus = distributed
     ? new KafkaBus({
         brokers: config.DISTILLERY_KAFKA_BROKERS ?? [],
@@ -49,6 +54,7 @@ export async function openPlatform(
         stuckAfterMs: config.DISTILLERY_CONSUMER_STUCK_MS,
         logger: logger.child({ component: 'bus' }),
         onDeadLetter,
+        ...(security ? { security } : {}),
       })
     : new EmbeddedBus({
         partitions: config.DISTILLERY_TOPIC_PARTITIONS,
@@ -76,6 +82,7 @@ export async function openPlatform(
     artifacts,
     logger,
     metrics,
+    tls,
     close: async () => {
       await bus.close();
       await database.close();

@@ -51,7 +51,9 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
       module: DistilleryAppModule,
       imports: [PlatformModule.forRoot(platform, services), ...services.flatMap((service) => (service.module ? [service.module] : [])), ...(options.modules ?? [])],
     };
-    const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false });
+    const tls = platform.tls;
+    const httpsOptions = tls ? { cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.requireClientCert, rejectUnauthorized: tls.requireClientCert } : undefined;
+    const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false, ...(httpsOptions ? { httpsOptions } : {}) });
     // The HTTP edge of every service: an API key whose role the route allows (401, 403), JSON bodies only (415), no bad text or over-long parameter (400 naming the field), bounded error bodies.
     app.useGlobalGuards(new ApiKeyGuard(app.get(Reflector), config.DISTILLERY_API_KEYS, config.DISTILLERY_OPEN_PROBES), new JsonBodyGuard(), new RequestTextGuard());
     app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' }), services.flatMap((service) => (service.httpErrorShape ? [service.httpErrorShape] : []))));

@@ -55,6 +55,7 @@ export class AgentsRuntime {
       adminTenants: config.DISTILLERY_AGENTS_ADMIN_TENANTS,
       backend: config.DISTILLERY_AGENTS_BACKEND,
       onBusinessChange: (change, tenant, reason) => platform.logger.info({ change, tenant, reason }, 'business changed'),
+      ...(platform.tls ? { tls: platform.tls } : {}),
     });
     const port = await server.start(config.DISTILLERY_AGENTS_GRPC_HOST, config.DISTILLERY_AGENTS_GRPC_PORT);
     platform.logger.info({ grpc: `${config.DISTILLERY_AGENTS_GRPC_HOST}:${port}`, backend: model.backend }, 'agents API listening');

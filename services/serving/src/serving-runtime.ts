@@ -162,6 +162,7 @@ export class ServingRuntime {
         }
       },
       defaultMaxTokens: config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS,
+      ...(platform.tls ? { tls: platform.tls } : {}),
       onUnexpected: (error, method) => logger.error({ err: error, method }, 'serving API call failed'),
     });
     const grpcPort = await grpc.start(config.DISTILLERY_SERVING_GRPC_HOST, config.DISTILLERY_SERVING_GRPC_PORT);

@@ -54,10 +54,11 @@ export class SimulatorRuntime {
     const { dataSource } = platform.database;
     const logger = platform.logger.child({ component: 'simulator' });
     const endpoint = agentsEndpointOf(config);
-    const client = options.agents ? undefined : new AgentsClient({ address: endpoint.address, apiKey: endpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS });
+    const tls = config.DISTILLERY_SIMULATOR_AGENTS_TLS ? { tls: { ...(platform.tls?.ca ? { ca: platform.tls.ca } : {}), ...(platform.tls ? { cert: platform.tls.cert, key: platform.tls.key } : {}) } } : {};
+    const client = options.agents ? undefined : new AgentsClient({ address: endpoint.address, apiKey: endpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS, ...tls });
     const agents: AgentsPort = options.agents ?? client!;
     const stressEndpoint = stressAgentsEndpointOf(config);
-    const stressClient = options.stressAgents ? undefined : new AgentsClient({ address: stressEndpoint.address, apiKey: stressEndpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_STRESS_CALL_TIMEOUT_MS });
+    const stressClient = options.stressAgents ? undefined : new AgentsClient({ address: stressEndpoint.address, apiKey: stressEndpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_STRESS_CALL_TIMEOUT_MS, ...tls });
     const llm = openAiEndpointOf(config);
     const policies: Partial<Record<'reference' | 'llm', UserSimulator>> = {
       reference: referenceSimulator,

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
-import { type Admin, type EachBatchPayload, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
+import { type Admin, type EachBatchPayload, Kafka, type KafkaMessage, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, SubscribeOptions, Subscription } from '../bus.port.js';
 import { deliverWithDeadLetter } from '../dead-letter.js';
 import { DEFAULT_STUCK_AFTER_MS, DeliveryWatch } from '../delivery-watch.js';
@@ -22,6 +22,14 @@ export interface KafkaBusOptions {
   readonly stuckAfterMs?: number;
   readonly logger?: BusLogger;
   readonly onDeadLetter?: DeadLetterObserver;
+  /** TLS to the brokers (true: the system's CAs; `ca`: these PEMs) and SASL credentials. */
+  readonly security?: KafkaSecurity;
+}
+
+/** How the client authenticates to the brokers and encrypts the connection. */
+export interface KafkaSecurity {
+  readonly ssl?: boolean | { readonly ca: readonly string[] };
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
 }
 
 /** Offsets are committed after at most this many handled records or this long, and always on drain. */
@@ -43,7 +51,7 @@ export class KafkaBus implements Bus {
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   private readonly subscriptions = new Set<Subscription>();
-  private readonly options: Required<Omit<KafkaBusOptions, 'logger' | 'onDeadLetter'>> & Pick<KafkaBusOptions, 'logger' | 'onDeadLetter'>;
+  private readonly options: Required<Omit<KafkaBusOptions, 'logger' | 'onDeadLetter' | 'security'>> & Pick<KafkaBusOptions, 'logger' | 'onDeadLetter' | 'security'>;
 
   constructor(options: KafkaBusOptions) {
     this.options = {
@@ -65,6 +73,8 @@ export class KafkaBus implements Bus {
       logCreator: kafkaLogCreator(options.logger),
       retry: { initialRetryTime: 200, maxRetryTime: 3_000, retries: 8 },
       connectionTimeout: 3_000,
+      ...(options.security?.ssl ? { ssl: options.security.ssl === true ? true : { ca: [...options.security.ssl.ca] } } : {}),
+      ...(options.security?.sasl ? { sasl: { ...options.security.sasl } as SASLOptions } : {}),
     });
   }
 

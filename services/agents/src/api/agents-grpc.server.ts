@@ -1,7 +1,7 @@
 import type { AgentServiceHandlers, BusinessChange__Output, DealershipAdminServiceHandlers, Session } from '@distillery/proto';
-import { agentsV1, protoDir, undecodable, withUndecodableRequests } from '@distillery/proto';
+import { agentsV1, type GrpcServerTls, grpcServerCredentials, protoDir, undecodable, withUndecodableRequests } from '@distillery/proto';
 import { ReflectionService } from '@grpc/reflection';
-import { type Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
+import { type Metadata, Server, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { valueTextProblem } from '@distillery/contracts';
@@ -34,6 +34,8 @@ export interface AgentsApiOptions {
   readonly backend?: string;
   /** Told of every business change applied, for the log. */
   readonly onBusinessChange?: (change: BusinessChange, tenant: string, reason: string) => void;
+  /** TLS (DISTILLERY_TLS_CERT / _KEY / _CA / _CLIENT_AUTH); plaintext when absent. */
+  readonly tls?: GrpcServerTls;
 }
 
 const SERVICE_NAME = 'distillery.agents.v1.AgentService';
@@ -63,7 +65,7 @@ export class AgentsGrpcServer {
 
   async start(host: string, port: number): Promise<number> {
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+      this.server.bindAsync(`${host}:${port}`, grpcServerCredentials(this.options.tls), (error, bound) => (error ? reject(error) : resolve(bound))),
     );
     this.health.setStatus('', 'SERVING');
     this.health.setStatus(SERVICE_NAME, 'SERVING');

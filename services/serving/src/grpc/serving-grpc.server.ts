@@ -1,6 +1,6 @@
-import { type Deadline, Metadata, Server, ServerCredentials, type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
+import { type Deadline, Metadata, Server, type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
 import type { GenerateChunk, GenerateRequest__Output, GenerateResponse, InferenceServiceHandlers } from '@distillery/proto';
-import { servingV1, undecodable, withUndecodableRequests } from '@distillery/proto';
+import { type GrpcServerTls, grpcServerCredentials, servingV1, undecodable, withUndecodableRequests } from '@distillery/proto';
 import { HealthImplementation } from 'grpc-health-check';
 import { DeadlineExceededError, InvalidRequestError, OverloadedError, ServingError } from '../errors/serving.errors.js';
 import type { InferenceService } from '../inference/inference.service.js';
@@ -14,6 +14,8 @@ export interface ServingGrpcOptions {
   readonly defaultMaxTokens: number;
   /** Where unexpected failures are logged (the caller only sees INTERNAL). */
   readonly onUnexpected?: (error: unknown, method: string) => void;
+  /** TLS (DISTILLERY_TLS_*); plaintext when absent. */
+  readonly tls?: GrpcServerTls;
 }
 
 const SERVICE_NAME = 'distillery.serving.v1.InferenceService';
@@ -39,7 +41,7 @@ export class ServingGrpcServer {
   }
 
   async start(host: string, port: number): Promise<number> {
-    const bound = await new Promise<number>((resolve, reject) => this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, at) => (error ? reject(error) : resolve(at))));
+    const bound = await new Promise<number>((resolve, reject) => this.server.bindAsync(`${host}:${port}`, grpcServerCredentials(this.options.tls), (error, at) => (error ? reject(error) : resolve(at))));
     this.health.setStatus('', 'SERVING');
     this.health.setStatus(SERVICE_NAME, 'SERVING');
     return bound;

@@ -15,6 +15,8 @@ export const simulatorConfigSchema = z
     DISTILLERY_SIMULATOR_STRESS_AGENTS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port').optional(),
     /** The API key of the stress runs; defaults to the campaigns' key. Its tenant must be an admin tenant of those agents (business switches, `serving_model`). */
     DISTILLERY_SIMULATOR_STRESS_API_KEY: z.string().min(1).optional(),
+    /** Call the agents over TLS, trusting DISTILLERY_TLS_CA (else the system's CAs) and presenting DISTILLERY_TLS_CERT / _KEY when set (mutual TLS). */
+    DISTILLERY_SIMULATOR_AGENTS_TLS: env.bool(false),
     /** Deadline of each call to the agents. */
     DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS: env.int(100, 60_000),
     /** Deadline of each call of a stress run: a turn of a student on CPU takes minutes, and one past it fails its scenario. */
