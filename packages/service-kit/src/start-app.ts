@@ -1,16 +1,18 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
+import { resolve } from 'node:path';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { BoundedErrorFilter } from './http/bounded-error.filter.js';
+import { HostPathsInterceptor, type HostPath } from './http/host-paths.interceptor.js';
 import { JsonBodyGuard } from './http/json-body.guard.js';
 import { RequestTextGuard } from './http/request-text.guard.js';
 import { createLogger } from './logging/create-logger.js';
 import { PinoNestLogger } from './logging/pino-nest-logger.js';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.js';
-import { openPlatform, type Platform } from './platform.js';
+import { artifactRootOf, openPlatform, type Platform } from './platform.js';
 import { PlatformModule } from './platform.module.js';
 import type { ServiceDefinition } from './service-definition.js';
 
@@ -56,6 +58,7 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
     const app = await NestFactory.create(root, { logger: new PinoNestLogger(logger.child({ component: 'nest' })), abortOnError: false, ...(httpsOptions ? { httpsOptions } : {}) });
     // The HTTP edge of every service: an API key whose role the route allows (401, 403), JSON bodies only (415), no bad text or over-long parameter (400 naming the field), bounded error bodies.
     app.useGlobalGuards(new ApiKeyGuard(app.get(Reflector), config.DISTILLERY_API_KEYS, config.DISTILLERY_OPEN_PROBES), new JsonBodyGuard(), new RequestTextGuard());
+    app.useGlobalInterceptors(new HostPathsInterceptor(hostPathsOf(config)));
     app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' }), services.flatMap((service) => (service.httpErrorShape ? [service.httpErrorShape] : []))));
     await app.listen(config.DISTILLERY_HTTP_PORT ?? options.defaultPort, config.DISTILLERY_HTTP_HOST);
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -73,6 +76,17 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
     await platform.close();
     throw error;
   }
+}
+
+/** The host paths an HTTP answer never shows: the artifact store's root, the data directory, the working directory. */
+function hostPathsOf(config: PlatformConfig): HostPath[] {
+  const artifactRoot = artifactRootOf(config);
+  const paths: HostPath[] = [
+    { prefix: `${resolve(config.DISTILLERY_DATA_DIR)}/`, shownAs: '<data>/' },
+    { prefix: `${process.cwd()}/`, shownAs: '<app>/' },
+  ];
+  if (artifactRoot.startsWith('file://')) paths.push({ prefix: `${artifactRoot}/`, shownAs: 'artifact:' }, { prefix: `${artifactRoot.slice('file://'.length)}/`, shownAs: 'artifact:' });
+  return paths;
 }
 
 /**
