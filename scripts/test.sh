@@ -76,6 +76,9 @@ npx vitest run --project integration --reporter=default --reporter=json --output
 step "load test: 200 concurrent agent sessions for 60 s on Kafka and PostgreSQL"
 npm run --silent test:load || status=1
 
+step "fault-injection suite: the eight services as processes, ten SIGKILLs mid-campaign, counted along the chain"
+npm run --silent test:faults || status=1
+
 step "compute tests (pytest, CPU)"
 compute/.venv/bin/python -m pytest compute/tests -q --junitxml="$logs/compute.xml" || status=1
 

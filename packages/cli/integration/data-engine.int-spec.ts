@@ -18,8 +18,7 @@ import { curatorService, datasetProblems, readDatasetRows } from '@distillery/cu
 import { JUDGE_GROUP, judgeService } from '@distillery/judge';
 import { freePort, type RunningApp, startApp } from '@distillery/service-kit';
 import type { CampaignProgress } from '@distillery/simulator';
-import { apiFetch, createScratchDatabase, eventually, integrationServers, REPO_ROOT, type SpawnedNode, spawnNode } from '@distillery/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { apiFetch, createScratchDatabase, eventually, integrationServers, REPO_ROOT, skipGroupsToTopicEnds, type SpawnedNode, spawnNode } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const servers = integrationServers();
@@ -65,25 +64,7 @@ describe.skipIf(!servers)('simulate → judge → curate over Kafka and PostgreS
     // Earlier runs' events are not this test's: the consumer groups start at the ends of their topics.
     reader = new KafkaBus({ brokers, clientId: 'engine-int-reader', partitions: 3 });
     await reader.ensureTopics(allTopics());
-    const admin = new Kafka({ clientId: 'engine-int-admin', brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    for (const [groupId, topic] of [[JUDGE_GROUP, traceRawContract.topic], ['curator-refined-traces', traceRefinedContract.topic], ['curator-campaigns', campaignCompletedContract.topic]] as const) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      // A member an earlier test killed (the judge tests SIGKILL theirs) stays in the group until its
-      // session times out, and offsets can only be set on an empty group: wait that out.
-      await eventually(
-        async () => {
-          const [group] = (await admin.describeGroups([groupId])).groups;
-          if ((group?.members.length ?? 0) > 0) return false;
-          await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
-          return true;
-        },
-        `the ${groupId} group empty, to set its offsets`,
-        60_000,
-        500,
-      );
-    }
-    await admin.disconnect();
+    await skipGroupsToTopicEnds(brokers, [[JUDGE_GROUP, traceRawContract.topic], ['curator-refined-traces', traceRefinedContract.topic], ['curator-campaigns', campaignCompletedContract.topic]]);
     await subscribeEvents(reader, campaignCompletedContract, { groupId: `engine-int-completed-${tenant}`, handler: async (event) => void (event.data.campaignId === campaignId && completed.push(event.data)) });
     await subscribeEvents(reader, datasetReadyContract, { groupId: `engine-int-ready-${tenant}`, handler: async (event) => void (event.data.lineage.campaignId === campaignId && ready.push(event.data)) });
 
