@@ -1,27 +1,36 @@
 /**
  * Fault-injection suite (`npm run test:faults`): the eight services as separate processes on the real
- * Kafka and PostgreSQL of `npm test` (DISTILLERY_TEST_KAFKA_BROKERS, DISTILLERY_TEST_DATABASE_URL), a
- * campaign running end to end through agents → traces.raw → judge → traces.refined → curator →
- * datasets.ready → trainer, while a randomly chosen service is SIGKILLed at a random moment,
- * FAULT_KILLS times (default 10), and restarted on the same ports. Then it counts along the chain —
- * turns, traces.raw events, refinements, traces.refined events, turns the curator stored, dataset
- * versions, training jobs — and prints one table: fault, count, lost, duplicated, recovery time.
- * Exits 1 when anything was lost or duplicated, or the chain did not finish.
+ * Kafka and PostgreSQL of `npm test` (DISTILLERY_TEST_KAFKA_BROKERS, DISTILLERY_TEST_DATABASE_URL),
+ * campaigns running end to end through agents → traces.raw → judge → traces.refined → curator →
+ * datasets.ready → trainer, under three kinds of fault:
+ *   1. a randomly chosen service SIGKILLed at a random moment, FAULT_KILLS times (default 10), and
+ *      restarted on the same ports, during the first campaign;
+ *   2. poison records (not JSON, wrong schema, wrong version, oversized) on every topic a service
+ *      consumes: each must land in the topic's `.dlq` twin once per consumer group, with its reason;
+ *   3. the Kafka broker, then PostgreSQL, restarted during a second campaign (which also shows the
+ *      consumers went on past the poison).
+ * Each campaign is counted along the chain — turns, traces.raw events, refinements, traces.refined
+ * events, turns the curator stored, dataset versions, datasets.ready events, training jobs — and one
+ * table prints fault, count, lost, duplicated and recovery time. Exits 1 when anything was lost or
+ * duplicated, or a chain did not finish.
  *
  * The trainer runs with DISTILLERY_TRAINER_SLOTS=0: a job is queued for the dataset (what is
  * counted) but not trained, so the suite needs no compute. FAULT_SEED picks the kills (default 7).
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { KafkaBus, subscribeEvents } from '@distillery/bus';
-import { allTopics, campaignCompletedContract, datasetReadyContract, traceRawContract, traceRefinedContract } from '@distillery/contracts';
+import { allTopics, campaignCompletedContract, datasetReadyContract, DLQ_HEADERS, dlqOf, TOPICS, traceRawContract, traceRefinedContract } from '@distillery/contracts';
 import { DRAFTER_DATASETS_GROUP } from '@distillery/drafter';
 import { JUDGE_GROUP } from '@distillery/judge';
 import { QUANTIZER_DATASETS_GROUP } from '@distillery/quantizer';
 import { freePort, SERVICE_NAMES, type ServiceName } from '@distillery/service-kit';
-import { apiFetch, createScratchDatabase, eventually, REPO_ROOT, skipGroupsToTopicEnds, type SpawnedNode, spawnNode } from '@distillery/testing';
+import { apiFetch, createScratchDatabase, eventually, kafkaControl, REPO_ROOT, skipGroupsToTopicEnds, type SpawnedNode, spawnNode } from '@distillery/testing';
+import { ALL_SERVICES } from '../src/all-services.js';
 import { TRAINER_GROUP } from '@distillery/trainer';
 import pg from 'pg';
 
@@ -38,6 +47,30 @@ function random(): number {
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** One row of the chain's count: what, found, lost, duplicated. */
+type ChainRow = readonly [string, number, number, number];
+
+/** The poison records' size past the services' DISTILLERY_MAX_MESSAGE_BYTES (set to 256 KiB here), under the broker's 1 MB. */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+const POISON_BYTES = 400 * 1024;
+const POISON_REASONS = { 'not JSON': 'not-json', 'wrong schema': 'schema-invalid', 'wrong version': 'unsupported-version', oversized: 'too-large' } as const;
+
+/** Four poison records for `topic`, each carrying `marker` so its dead letters can be told apart. */
+function poisons(marker: string, topic: string, oversizedBytes: number): Array<[keyof typeof POISON_REASONS, string]> {
+  const envelope = (version: number, data: unknown) => JSON.stringify({ id: `${marker}-${topic}-${randomUUID()}`, type: topic, version, time: new Date().toISOString(), source: 'fault-suite', data });
+  return [
+    ['not JSON', `${marker} {this is not json`],
+    ['wrong schema', envelope(1, { marker, unexpected: true })],
+    ['wrong version', envelope(99, { marker })],
+    ['oversized', envelope(1, { marker, padding: 'x'.repeat(oversizedBytes) })],
+  ];
+}
+
+/** Stops and starts the PostgreSQL of `npm test` (infra/postgres/postgres.sh), keeping its data. */
+async function postgresControl(command: 'restart'): Promise<void> {
+  await promisify(execFile)('bash', [resolve(REPO_ROOT, 'infra/postgres/postgres.sh'), command], { timeout: 180_000 });
 }
 
 interface Running {
@@ -67,22 +100,42 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'distillery-faults-'));
   const reader = new KafkaBus({ brokers, clientId: `faults-reader-${tenant}`, partitions: 3 });
   const running = new Map<ServiceName, Running>();
-  const db = new pg.Client({ connectionString: scratch.url });
   let status = 1;
   try {
     await reader.ensureTopics(allTopics());
     await skipGroupsToTopicEnds(brokers, GROUPS);
     // What crossed the topics for this run: event ids by turn (raw) and by the raw event refined.
     const raw = new Map<string, Set<string>>();
-    const refined = new Map<string, Set<string>>();
-    const readyEvents = new Set<string>();
-    const note = (map: Map<string, Set<string>>, key: string, eventId: string) => map.set(key, (map.get(key) ?? new Set()).add(eventId));
-    await subscribeEvents(reader, traceRawContract, { groupId: `faults-raw-${tenant}`, handler: async (event) => void (event.data.tenant === tenant && note(raw, event.data.turnId, event.id)) });
-    await subscribeEvents(reader, traceRefinedContract, { groupId: `faults-refined-${tenant}`, handler: async (event) => void (event.data.tenant === tenant && note(refined, event.data.rawEventId, event.id)) });
-    await subscribeEvents(reader, datasetReadyContract, { groupId: `faults-ready-${tenant}`, handler: async (event) => void (event.data.lineage.campaignId === campaignId && readyEvents.add(event.id)) });
+    const refined = new Map<string, { turnId: string; events: Set<string> }>();
+    const readyEvents = new Map<string, Set<string>>();
+    const deadLetters: Array<{ topic: string; reason: string }> = [];
+    await subscribeEvents(reader, traceRawContract, { groupId: `faults-raw-${tenant}`, handler: async (event) => void (event.data.tenant === tenant && raw.set(event.data.turnId, (raw.get(event.data.turnId) ?? new Set()).add(event.id))) });
+    await subscribeEvents(reader, traceRefinedContract, {
+      groupId: `faults-refined-${tenant}`,
+      handler: async (event) => {
+        if (event.data.tenant !== tenant) return;
+        const entry = refined.get(event.data.rawEventId) ?? { turnId: event.data.turnId, events: new Set<string>() };
+        refined.set(event.data.rawEventId, { ...entry, events: entry.events.add(event.id) });
+      },
+    });
+    await subscribeEvents(reader, datasetReadyContract, {
+      groupId: `faults-ready-${tenant}`,
+      handler: async (event) => {
+        const id = event.data.lineage.campaignId;
+        if (id?.startsWith(campaignId)) readyEvents.set(id, (readyEvents.get(id) ?? new Set()).add(event.id));
+      },
+    });
+    await reader.subscribe({
+      groupId: `faults-dlq-${tenant}`,
+      topics: TOPICS.map(dlqOf),
+      handler: async (record) => {
+        // The dead letters of the services' groups (this suite's own readers dead-letter the poison too).
+        if (record.value?.includes(`poison-${tenant}`) && !record.headers[DLQ_HEADERS.consumerGroup]?.startsWith('faults-')) deadLetters.push({ topic: record.headers[DLQ_HEADERS.sourceTopic] ?? '?', reason: record.headers[DLQ_HEADERS.reason] ?? '?' });
+      },
+    });
 
     const grpcPort = await freePort();
-    const base = { DISTILLERY_MODE: 'distributed', DISTILLERY_KAFKA_BROKERS: brokers.join(','), DISTILLERY_DATABASE_URL: scratch.url, DISTILLERY_DATA_DIR: dataDir, DISTILLERY_LOG_LEVEL: 'info', DISTILLERY_API_KEYS: 'fault-key:faults:admin' };
+    const base = { DISTILLERY_MODE: 'distributed', DISTILLERY_KAFKA_BROKERS: brokers.join(','), DISTILLERY_DATABASE_URL: scratch.url, DISTILLERY_DATA_DIR: dataDir, DISTILLERY_LOG_LEVEL: 'info', DISTILLERY_API_KEYS: 'fault-key:faults:admin', DISTILLERY_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES) };
     const own: Record<ServiceName, Record<string, string>> = {
       agents: { DISTILLERY_AGENTS_GRPC_PORT: String(grpcPort), DISTILLERY_AGENTS_API_KEYS: `fault-key:${tenant}:admin`, DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000', DISTILLERY_AGENTS_RATE_BURST: '10000' },
       simulator: { DISTILLERY_SIMULATOR_AGENTS_ADDRESS: `127.0.0.1:${grpcPort}`, DISTILLERY_SIMULATOR_API_KEY: 'fault-key', DISTILLERY_SIMULATOR_LEASE_MS: '1500', DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS: '10000' },
@@ -105,11 +158,58 @@ async function main(): Promise<void> {
     }
     const url = (name: ServiceName) => `http://127.0.0.1:${running.get(name)!.env.DISTILLERY_HTTP_PORT}`;
     const call = (name: ServiceName, path: string, init: RequestInit = {}) => apiFetch(`${url(name)}${path}`, { ...init, headers: { 'x-api-key': 'fault-key', ...(init.headers as Record<string, string> | undefined) } });
-    const campaignStarted = performance.now();
-    const created = await call('simulator', '/simulator/campaigns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ campaignId, count: conversations, seed: 11, concurrency: 4 }) });
-    if (created.status !== 201) throw new Error(`POST /simulator/campaigns answered ${created.status}: ${await created.text()}`);
+    // A connection per query: PostgreSQL is restarted under this suite.
+    const query = async (sql: string, params: unknown[]) => {
+      const db = new pg.Client({ connectionString: scratch.url });
+      await db.connect();
+      try {
+        return (await db.query(sql, params)).rows as Array<Record<string, number | string>>;
+      } finally {
+        await db.end();
+      }
+    };
+    const startCampaign = async (id: string, count: number, concurrency: number) => {
+      const created = await call('simulator', '/simulator/campaigns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ campaignId: id, count, seed: 11, concurrency }) });
+      if (created.status !== 201) throw new Error(`POST /simulator/campaigns answered ${created.status}: ${await created.text()}`);
+      return performance.now();
+    };
 
-    // The faults: a random service, a random moment (0.5–3 s apart), SIGKILL, restart on the same ports.
+    /** Waits for the campaign to complete, the curator to build it and the trainer to queue its job; then counts it along the chain. */
+    const countChain = async (id: string, started: number, lastFault: number): Promise<ChainRow[]> => {
+      await eventually(async () => ((await (await call('simulator', `/simulator/campaigns/${id}`)).json()) as { status: string }).status === 'completed', `campaign ${id} to complete`, 600_000, 500);
+      process.stdout.write(`  ${id} completed ${((performance.now() - started) / 1000).toFixed(0)} s after it started; the last fault came at ${((lastFault - started) / 1000).toFixed(0)} s\n`);
+      await eventually(async () => ((await (await call('curator', `/curator/campaigns/${id}`)).json()) as { status?: string }).status === 'built', `the curator to build ${id}`, 300_000, 500);
+      const jobsSql = `SELECT count(*)::int AS n FROM trainer.jobs j JOIN curator.datasets d ON d.dataset_id = j.dataset_id AND d.version = j.dataset_version WHERE d.campaign_id = $1`;
+      await eventually(async () => Number((await query(jobsSql, [id]))[0]!.n) > 0, `a training job for ${id}'s dataset`, 120_000, 500);
+      await new Promise((done) => setTimeout(done, 3_000)); // room for a late duplicate to show up
+      const one = async (sql: string, params: unknown[] = [id]) => Number((await query(sql, params))[0]!.n);
+      const ids = async (sql: string) => new Set((await query(sql, [id])).map((row) => String(row.id)));
+      const turnIds = await ids(`SELECT t.id FROM agents.turns t JOIN agents.sessions s ON s.id = t.session_id WHERE s.campaign_id = $1`);
+      const refinements = await query(`SELECT count(DISTINCT r.turn_id)::int AS turns, count(DISTINCT r.raw_event_id)::int AS events FROM judge.refinements r JOIN agents.sessions s ON s.id = r.conversation_id WHERE s.campaign_id = $1`, [id]);
+      const refinedTurns = Number(refinements[0]!.turns);
+      const refinedRawEvents = Number(refinements[0]!.events);
+      const stored = await ids(`SELECT turn_id AS id FROM curator.refined_turns WHERE campaign_id = $1`);
+      const versions = await one(`SELECT count(*)::int AS n FROM curator.datasets WHERE campaign_id = $1`);
+      const jobs = await one(jobsSql);
+      const rawOfCampaign = [...raw].filter(([turnId]) => turnIds.has(turnId));
+      const refinedOfCampaign = [...refined].filter(([, entry]) => turnIds.has(entry.turnId));
+      const ready = readyEvents.get(id)?.size ?? 0;
+      const once = (found: number) => [found, found === 0 ? 1 : 0, Math.max(0, found - 1)] as const;
+      return [
+        [`${id}: turns (agents)`, turnIds.size, 0, 0],
+        ['traces.raw events', rawOfCampaign.length, turnIds.size - rawOfCampaign.length, rawOfCampaign.filter(([, events]) => events.size > 1).length],
+        ['refinements (judge)', refinedTurns, turnIds.size - refinedTurns, refinedRawEvents - refinedTurns],
+        ['traces.refined events', refinedOfCampaign.length, refinedRawEvents - refinedOfCampaign.length, refinedOfCampaign.filter(([, entry]) => entry.events.size > 1).length],
+        ['turns stored (curator)', stored.size, [...turnIds].filter((turn) => !stored.has(turn)).length, 0],
+        ['dataset versions', ...once(versions)],
+        ['datasets.ready events', ...once(ready)],
+        ['training jobs', ...once(jobs)],
+      ];
+    };
+
+    // 1. SIGKILLs: a random service, a random moment (0.5–3 s apart), restarted on the same ports.
+    const campaignA = `${campaignId}_kills`;
+    const startedA = await startCampaign(campaignA, conversations, 4);
     const recoveries: Array<{ service: ServiceName; ms: number }> = [];
     for (let kill = 0; kill < kills; kill++) {
       await new Promise((done) => setTimeout(done, 500 + random() * 2_500));
@@ -122,68 +222,92 @@ async function main(): Promise<void> {
       recoveries.push({ service: name, ms: performance.now() - killedAt });
       process.stdout.write(`  kill ${kill + 1}/${kills}: ${name} SIGKILLed, listening again after ${Math.round(performance.now() - killedAt)} ms\n`);
     }
+    const chainA = await countChain(campaignA, startedA, performance.now());
 
-    // The chain finishes: the campaign completes, the curator builds its dataset, the trainer queues a job.
-    const lastKill = (performance.now() - campaignStarted) / 1000;
-    await eventually(async () => ((await (await call('simulator', `/simulator/campaigns/${campaignId}`)).json()) as { status: string }).status === 'completed', 'the campaign to complete', 600_000, 500);
-    process.stdout.write(`  the campaign completed ${((performance.now() - campaignStarted) / 1000).toFixed(0)} s after it started; the last kill came at ${lastKill.toFixed(0)} s\n`);
-    await eventually(async () => ((await (await call('curator', `/curator/campaigns/${campaignId}`)).json()) as { status?: string }).status === 'built', 'the curator to build the campaign', 300_000, 500);
-    await db.connect();
-    const query = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows as Array<Record<string, number | string>>;
-    await eventually(async () => Number((await query(`SELECT count(*)::int AS n FROM trainer.jobs j JOIN curator.datasets d ON d.dataset_id = j.dataset_id AND d.version = j.dataset_version WHERE d.campaign_id = $1`, [campaignId]))[0]!.n) > 0, 'a training job for the dataset', 120_000, 500);
-    await new Promise((done) => setTimeout(done, 3_000)); // room for a late duplicate to show up
+    // 2. Poison records on every topic a service consumes: each must land in the topic's .dlq twin, once per consumer group, with its reason.
+    const poisonStarted = performance.now();
+    const consumers = new Map<string, number>();
+    for (const service of ALL_SERVICES) for (const topic of service.consumes) consumers.set(topic, (consumers.get(topic) ?? 0) + 1);
+    const expected = new Map<string, number>();
+    for (const [topic, groups] of consumers) {
+      for (const [kind, value] of poisons(`poison-${tenant}`, topic, POISON_BYTES)) {
+        await reader.publish(topic, [{ key: `poison-${kind}`, value }]);
+        expected.set(`${topic} ${POISON_REASONS[kind]}`, groups);
+      }
+    }
+    const dlqTally = () => {
+      const tally = new Map<string, number>();
+      for (const letter of deadLetters) tally.set(`${letter.topic} ${letter.reason}`, (tally.get(`${letter.topic} ${letter.reason}`) ?? 0) + 1);
+      return tally;
+    };
+    await eventually(() => [...expected].every(([key, count]) => (dlqTally().get(key) ?? 0) >= count), 'every poison record in its .dlq, once per consumer group', 120_000, 250).catch((error: unknown) => process.stdout.write(`  ${(error as Error).message}\n`));
+    const poisonSeconds = (performance.now() - poisonStarted) / 1000;
+    await new Promise((done) => setTimeout(done, 2_000));
+    const tally = dlqTally();
+    for (const key of new Set([...expected.keys(), ...tally.keys()])) {
+      if ((tally.get(key) ?? 0) !== (expected.get(key) ?? 0)) process.stdout.write(`  dead letters of ${key}: ${tally.get(key) ?? 0}, expected ${expected.get(key) ?? 0}\n`);
+    }
+    const poisonLost = [...expected].reduce((sum, [key, count]) => sum + Math.max(0, count - (tally.get(key) ?? 0)), 0);
+    const poisonDuplicated = [...expected].reduce((sum, [key, count]) => sum + Math.max(0, (tally.get(key) ?? 0) - count), 0) + [...tally.keys()].filter((key) => !expected.has(key)).length;
 
-    const one = async (sql: string, params: unknown[] = [campaignId]) => Number((await query(sql, params))[0]!.n);
-    const turns = await one(`SELECT count(*)::int AS n FROM agents.turns t JOIN agents.sessions s ON s.id = t.session_id WHERE s.campaign_id = $1`);
-    const turnIds = new Set((await query(`SELECT t.id FROM agents.turns t JOIN agents.sessions s ON s.id = t.session_id WHERE s.campaign_id = $1`, [campaignId])).map((row) => String(row.id)));
-    const refinedTurns = await one(`SELECT count(DISTINCT turn_id)::int AS n FROM judge.refinements WHERE tenant = $1`, [tenant]);
-    const refinedRawEvents = await one(`SELECT count(DISTINCT raw_event_id)::int AS n FROM judge.refinements WHERE tenant = $1`, [tenant]);
-    const stored = await one(`SELECT count(*)::int AS n FROM curator.refined_turns WHERE campaign_id = $1`);
-    const storedTurnsOfCampaign = new Set((await query(`SELECT turn_id AS id FROM curator.refined_turns WHERE campaign_id = $1`, [campaignId])).map((row) => String(row.id)));
-    const versions = await one(`SELECT count(*)::int AS n FROM curator.datasets WHERE campaign_id = $1`);
-    const jobs = await one(`SELECT count(*)::int AS n FROM trainer.jobs j JOIN curator.datasets d ON d.dataset_id = j.dataset_id AND d.version = j.dataset_version WHERE d.campaign_id = $1`);
-    const rawTurns = [...raw.keys()].filter((id) => turnIds.has(id));
-    const refinedEvents = [...refined.values()];
+    // 3. The broker, then PostgreSQL, restarted mid-campaign; the services reconnect and the campaign goes on (the consumers past the poison too).
+    const campaignB = `${campaignId}_restarts`;
+    const startedB = await startCampaign(campaignB, conversations, 2);
+    await new Promise((done) => setTimeout(done, 5_000));
+    let at = performance.now();
+    await kafkaControl('restart');
+    const kafkaSeconds = (performance.now() - at) / 1000;
+    process.stdout.write(`  the Kafka broker restarted in ${kafkaSeconds.toFixed(1)} s\n`);
+    await new Promise((done) => setTimeout(done, 8_000));
+    at = performance.now();
+    await postgresControl('restart');
+    const postgresSeconds = (performance.now() - at) / 1000;
+    process.stdout.write(`  PostgreSQL restarted in ${postgresSeconds.toFixed(1)} s\n`);
+    const chainB = await countChain(campaignB, startedB, performance.now());
 
-    const rows: Array<[string, number, string, string, string]> = [];
+    const sum = (rows: readonly ChainRow[], column: 2 | 3) => rows.reduce((total, row) => total + row[column], 0);
     const recovery = (service?: ServiceName) => {
       const times = recoveries.filter((entry) => !service || entry.service === service).map((entry) => entry.ms);
       return times.length ? `${Math.round(Math.max(...times))} ms max, ${Math.round(times.reduce((a, b) => a + b, 0) / times.length)} ms mean` : '—';
     };
+    const faults: Array<[string, number, string | number, string | number, string]> = [];
     for (const service of SERVICE_NAMES) {
       const count = recoveries.filter((entry) => entry.service === service).length;
-      if (count) rows.push([`SIGKILL ${service}`, count, '(counted below)', '(counted below)', recovery(service)]);
+      if (count) faults.push([`SIGKILL ${service} (listening again)`, count, '', '', recovery(service)]);
     }
-    const chain: Array<[string, number, number, number]> = [
-      ['turns (agents)', turns, 0, 0],
-      ['traces.raw events', rawTurns.length, turns - rawTurns.length, [...raw.values()].filter((ids) => ids.size > 1).length],
-      ['refinements (judge)', refinedTurns, turns - refinedTurns, refinedRawEvents - refinedTurns],
-      ['traces.refined events', refinedEvents.length, refinedRawEvents - refinedEvents.length, refinedEvents.filter((ids) => ids.size > 1).length],
-      ['turns stored (curator)', stored, [...turnIds].filter((id) => !storedTurnsOfCampaign.has(id)).length, 0],
-      ['dataset versions', versions, versions === 0 ? 1 : 0, Math.max(0, versions - 1)],
-      ['datasets.ready events', readyEvents.size, readyEvents.size === 0 ? 1 : 0, Math.max(0, readyEvents.size - 1)],
-      ['training jobs', jobs, jobs === 0 ? 1 : 0, Math.max(0, jobs - 1)],
-    ];
-    const lost = chain.reduce((sum, row) => sum + row[2], 0);
-    const duplicated = chain.reduce((sum, row) => sum + row[3], 0);
+    faults.push([`all SIGKILLs, counted along ${campaignA}`, kills, sum(chainA, 2), sum(chainA, 3), recovery()]);
+    faults.push([`poison records (not JSON, wrong schema, wrong version, oversized) on ${consumers.size} topics, dead-lettered per consumer group`, [...expected.values()].reduce((a, b) => a + b, 0), poisonLost, poisonDuplicated, `${poisonSeconds.toFixed(1)} s to dead-letter all`]);
+    faults.push([`Kafka broker restart, counted along ${campaignB}`, 1, sum(chainB, 2), sum(chainB, 3), `broker back in ${kafkaSeconds.toFixed(1)} s`]);
+    faults.push([`PostgreSQL restart, counted along ${campaignB}`, 1, '(as above)', '(as above)', `database back in ${postgresSeconds.toFixed(1)} s`]);
+    const lost = sum(chainA, 2) + sum(chainB, 2) + poisonLost;
+    const duplicated = sum(chainA, 3) + sum(chainB, 3) + poisonDuplicated;
     process.stdout.write(
       [
         '',
-        `| fault | count | lost | duplicated | recovery time |`,
+        '| fault | count | lost | duplicated | recovery time |',
         '|---|---|---|---|---|',
-        ...rows.map((row) => `| ${row.join(' | ')} |`),
-        `| all ${kills} kills, counted along the chain | ${kills} | ${lost} | ${duplicated} | ${recovery()} |`,
+        ...faults.map((row) => `| ${row.join(' | ')} |`),
         '',
         '| along the chain | found | lost | duplicated |',
         '|---|---|---|---|',
-        ...chain.map((row) => `| ${row.join(' | ')} |`),
+        ...[...chainA, ...chainB].map((row) => `| ${row.join(' | ')} |`),
+        '',
+        `${lost} lost, ${duplicated} duplicated`,
         '',
       ].join('\n'),
     );
-    status = lost === 0 && duplicated === 0 && turns > 0 ? 0 : 1;
+    status = lost === 0 && duplicated === 0 && chainA[0]![1] > 0 && chainB[0]![1] > 0 ? 0 : 1;
+  } catch (error) {
+    // Every service's log, to see where the chain stopped; and which processes are gone.
+    const logs = await mkdtemp(join(tmpdir(), 'distillery-fault-logs-'));
+    for (const [name, entry] of running) {
+      await writeFile(join(logs, `${name}.log`), entry.process.output());
+      if (entry.process.child.exitCode !== null || entry.process.child.signalCode !== null) process.stdout.write(`  ${name} is not running (exit ${entry.process.child.exitCode ?? entry.process.child.signalCode})\n`);
+    }
+    process.stdout.write(`  the services' logs: ${logs}\n`);
+    throw error;
   } finally {
     for (const entry of running.values()) entry.process.child.kill('SIGKILL');
-    await db.end().catch(() => undefined);
     await reader.close();
     await scratch.drop().catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
