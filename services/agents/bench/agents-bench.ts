@@ -20,18 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { PlanSandbox, TOOL_ARGS } from '@distillery/dealership';
 import { AgentsClient } from '@distillery/proto';
 import { runScriptedConversations, type ScriptedTurnResult, scriptedConversations } from '@distillery/reference-teacher';
-import { createScratchDatabase } from '@distillery/testing';
 import { TURN_PHASES } from '../src/agents-metrics.js';
-import { startReferenceAgents } from '../src/testing/reference-agents.js';
+import { startBenchAgents } from './bench-agents.js';
 
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const planRuns = Number(process.env.BENCH_PLANS ?? 2_000);
 const warmUp = Number(process.env.BENCH_WARMUP ?? 100);
 const SEED = 3;
-const brokers = process.env.DISTILLERY_TEST_KAFKA_BROKERS;
-const databaseUrl = process.env.DISTILLERY_TEST_DATABASE_URL;
-const distributed = Boolean(brokers && databaseUrl);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -61,16 +57,7 @@ function bucketQuantile(buckets: ReadonlyArray<{ le: number; count: number }>, q
 
 async function main(): Promise<void> {
   // Distributed runs get a scratch database, so every run starts from the freshly seeded dealership.
-  const scratch = distributed ? await createScratchDatabase(databaseUrl!) : undefined;
-  const agents = await startReferenceAgents({
-    seed: SEED,
-    tenant: 'bench',
-    env: {
-      DISTILLERY_AGENTS_RATE_PER_MINUTE: '1000000',
-      DISTILLERY_AGENTS_RATE_BURST: '10000',
-      ...(distributed ? { DISTILLERY_MODE: 'distributed', DISTILLERY_KAFKA_BROKERS: brokers, DISTILLERY_DATABASE_URL: scratch!.url } : {}),
-    },
-  });
+  const { agents, mode, close } = await startBenchAgents({ seed: SEED, tenant: 'bench' });
   const { app, address } = agents;
   try {
     // The load generator in its own process: warm-up conversations, then (the service's histograms
@@ -90,7 +77,6 @@ async function main(): Promise<void> {
     const clientLatency = results.map((turn) => turn.latencyMs);
     const model = results.map((turn) => turn.modelMs);
     const toolTime = results.map((turn) => turn.toolMs);
-    const mode = distributed ? 'distributed (Kafka, PostgreSQL)' : 'embedded (in-process bus, PGlite)';
     process.stdout.write(`\nagents benchmark — reference backend, ${mode}, gRPC on localhost, ${concurrency} concurrent conversation(s)\n\n`);
     process.stdout.write(
       `${table(
@@ -125,8 +111,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nsandbox — the ${plans.length} plans of the run, QuickJS in a worker, instant tools\n\n`);
     process.stdout.write(`${table(['run', 'plans', 'p50 ms', 'p99 ms'], [['back to back', durations.length, ms(percentile(durations, 50)), ms(percentile(durations, 99))], ['5 ms apart', paced.length, ms(percentile(paced, 50)), ms(percentile(paced, 99))]])}\n`);
   } finally {
-    await agents.close();
-    await scratch?.drop();
+    await close();
   }
 }
 

@@ -13,15 +13,11 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AgentsClient } from '@distillery/proto';
 import { scriptedConversations } from '@distillery/reference-teacher';
-import { createScratchDatabase } from '@distillery/testing';
-import { startReferenceAgents } from '../src/testing/reference-agents.js';
+import { startBenchAgents } from './bench-agents.js';
 
 const sessions = Number(process.env.LOAD_SESSIONS ?? 200);
 const seconds = Number(process.env.LOAD_SECONDS ?? 60);
 const SEED = 3;
-const brokers = process.env.DISTILLERY_TEST_KAFKA_BROKERS;
-const databaseUrl = process.env.DISTILLERY_TEST_DATABASE_URL;
-const distributed = Boolean(brokers && databaseUrl);
 
 interface LoadResult {
   readonly latencies: number[];
@@ -38,17 +34,8 @@ function percentile(values: readonly number[], p: number): number {
 
 async function main(): Promise<void> {
   if (!(Number.isInteger(sessions) && sessions >= 1 && Number.isFinite(seconds) && seconds > 0)) throw new Error('LOAD_SESSIONS: expected an integer ≥ 1; LOAD_SECONDS: a number > 0');
-  const scratch = distributed ? await createScratchDatabase(databaseUrl!) : undefined;
-  const agents = await startReferenceAgents({
-    seed: SEED,
-    tenant: 'load',
-    env: {
-      // One product app is one tenant: its rate limit is raised for the test, not the tenant split.
-      DISTILLERY_AGENTS_RATE_PER_MINUTE: '10000000',
-      DISTILLERY_AGENTS_RATE_BURST: '100000',
-      ...(distributed ? { DISTILLERY_MODE: 'distributed', DISTILLERY_KAFKA_BROKERS: brokers, DISTILLERY_DATABASE_URL: scratch!.url, DISTILLERY_DATABASE_POOL: '10' } : {}),
-    },
-  });
+  // One product app is one tenant: its rate limit is out of the way for the test (startBenchAgents).
+  const { agents, mode, close } = await startBenchAgents({ seed: SEED, tenant: 'load' });
   let status = 0;
   try {
     const generator = fork(fileURLToPath(import.meta.url), ['--client', agents.address], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -58,7 +45,6 @@ async function main(): Promise<void> {
     });
     const errors = Object.values(result.errors).reduce((sum, count) => sum + count, 0);
     const ms = (value: number) => value.toFixed(0);
-    const mode = distributed ? 'distributed (Kafka, PostgreSQL)' : 'embedded (in-process bus, PGlite)';
     process.stdout.write(
       [
         '',
@@ -74,8 +60,7 @@ async function main(): Promise<void> {
     );
     if (errors > 0 || result.latencies.length === 0) status = 1;
   } finally {
-    await agents.close();
-    await scratch?.drop();
+    await close();
   }
   process.exitCode = status;
 }
