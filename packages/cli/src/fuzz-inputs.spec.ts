@@ -62,16 +62,13 @@ describe('fuzzing every HTTP and gRPC input of the eight services (fast-check, s
       fc.asyncProperty(fc.constantFrom(...POSTS), jsonBody, async (path, body) => {
         const answer = await http.post(path).set('x-api-key', 'dev-key').set('content-type', 'application/json').send(JSON.stringify(body));
         tally.set(`${path} ${answer.status}`, (tally.get(`${path} ${answer.status}`) ?? 0) + 1);
-        expect(answer.status, `POST ${path} ${JSON.stringify(body).slice(0, 200)} → ${answer.text.slice(0, 200)}`).toBeLessThan(500);
-        if (answer.status === 400) {
-          // Named: a key it sent, the body as a whole, or a field path the schema knows.
-          const named = [...(typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body) : []), 'body', 'JSON', ...KEYS].some((name) => name && messageOf(answer.body).includes(name));
-          expect(named, `POST ${path} ${JSON.stringify(body).slice(0, 200)} → ${messageOf(answer.body).slice(0, 200)}`).toBe(true);
-        }
+        // A 400 names what was wrong: a key it sent, the body as a whole, or a field path the schema knows.
+        const named = [...(typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body) : []), 'body', 'JSON', ...KEYS].some((name) => name && messageOf(answer.body).includes(name));
+        return answer.status < 500 && (answer.status !== 400 || named);
       }),
       { numRuns: 300, seed: 7 },
     );
-    console.log(`fuzzed POST bodies, answers by route and status: ${[...tally].sort().map(([key, count]) => `${key}×${count}`).join(', ')}`);
+    process.stdout.write(`fuzzed POST bodies, answers by route and status: ${[...tally].sort().map(([key, count]) => `${key}×${count}`).join(', ')}\n`);
     expect([...tally.keys()].some((key) => key.endsWith(' 400'))).toBe(true);
   }, 300_000);
 
@@ -100,8 +97,8 @@ describe('fuzzing every HTTP and gRPC input of the eight services (fast-check, s
           fc.record({ customerRef: text, locale: text, source: fc.oneof(fc.constantFrom('PRODUCTION', 'SIMULATION', 'EVAL'), text), metadata: fc.dictionary(text, text, { maxKeys: 3 }) }, { requiredKeys: [] }),
           async (input) => {
             const error = await call(agents.createSession as never, input);
-            expect(allowed, `${JSON.stringify(input)} → ${error?.code} ${error?.details}`).toContain(error?.code ?? status.OK);
-            if (error?.code === status.INVALID_ARGUMENT) expect(error.details).toMatch(/^[a-z_]+[[. :]/);
+            // An INVALID_ARGUMENT starts with the field it is about.
+            return allowed.includes(error?.code ?? status.OK) && (error?.code !== status.INVALID_ARGUMENT || /^[a-z_]+[[. :]/.test(error.details));
           },
         ),
         { numRuns: 200, seed: 7 },
@@ -109,7 +106,7 @@ describe('fuzzing every HTTP and gRPC input of the eight services (fast-check, s
       await fc.assert(
         fc.asyncProperty(fc.record({ sessionId: text, text: fc.string({ maxLength: 500 }) }, { requiredKeys: [] }), async (input) => {
           const error = await call(agents.sendMessage as never, input);
-          expect(allowed, `${JSON.stringify(input)} → ${error?.code} ${error?.details}`).toContain(error?.code ?? status.OK);
+          return allowed.includes(error?.code ?? status.OK);
         }),
         { numRuns: 200, seed: 7 },
       );
@@ -133,7 +130,7 @@ describe('fuzzing every HTTP and gRPC input of the eight services (fast-check, s
           ),
           async (input) => {
             const error = await new Promise<ServiceError | null>((resolve) => serving.generate(input as never, metadata, { deadline: Date.now() + 10_000 }, (failure: ServiceError | null) => resolve(failure)));
-            expect([status.OK, status.INVALID_ARGUMENT, status.NOT_FOUND, status.RESOURCE_EXHAUSTED, status.UNAVAILABLE, status.FAILED_PRECONDITION], `${JSON.stringify(input).slice(0, 200)} → ${error?.code} ${error?.details}`).toContain(error?.code ?? status.OK);
+            return [status.OK, status.INVALID_ARGUMENT, status.NOT_FOUND, status.RESOURCE_EXHAUSTED, status.UNAVAILABLE, status.FAILED_PRECONDITION].includes(error?.code ?? status.OK);
           },
         ),
         { numRuns: 200, seed: 7 },
