@@ -118,7 +118,10 @@ def test_a_prefix_cache_hit_gives_the_logits_of_a_miss(model, tok):
     assert cached == 96                                  # 6 full blocks of the 100 shared tokens
     miss, cached = last_logits(Engine(model, tok, num_blocks=64, block_size=16, prefix_caching=False), second)
     assert cached == 0
-    torch.testing.assert_close(hit, miss, rtol=1e-5, atol=1e-5)
+    # The same values to fp32 rounding: a hit attends over the cached blocks plus a 4-token prefill, a miss
+    # over one 105-token prefill, and the two sum in other orders (CI saw 1.1e-5 on one of 384 logits).
+    torch.testing.assert_close(hit, miss, rtol=1e-4, atol=5e-5)
+    assert int(hit.argmax()) == int(miss.argmax())
     stats = engine.stats()
     assert stats["prefix_hit_tokens"] == 96 and 0 < stats["prefix_hit_rate"] < 1
 
