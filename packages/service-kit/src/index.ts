@@ -11,7 +11,7 @@
  */
 export { SERVICE_NAMES, type HttpErrorShape, type ServiceDefinition, type ServiceName, type StageStatus } from './service-definition.js';
 export { DEV_API_KEY, loadPlatformConfig, platformConfigSchema, type PlatformConfig } from './platform-config.js';
-export { apiKeyOf, apiKeysSetting, ApiKeyring, type Caller, RoleDeniedError, roleReaches, ROLES, type Role, UnknownApiKeyError } from './auth/api-keys.js';
+export { apiKeyOf, apiKeyOfMetadata, apiKeysSetting, ApiKeyring, type Caller, RoleDeniedError, roleReaches, ROLES, type Role, UnknownApiKeyError } from './auth/api-keys.js';
 export { ApiKeyGuard } from './auth/api-key.guard.js';
 export { Probe, Public, RequireRole } from './auth/roles.decorator.js';
 export { kafkaSecurityOf, loadTls, type TlsMaterial } from './tls/tls.js';

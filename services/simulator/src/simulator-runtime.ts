@@ -54,7 +54,8 @@ export class SimulatorRuntime {
     const { dataSource } = platform.database;
     const logger = platform.logger.child({ component: 'simulator' });
     const endpoint = agentsEndpointOf(config);
-    const tls = config.DISTILLERY_SIMULATOR_AGENTS_TLS ? { tls: { ...(platform.tls?.ca ? { ca: platform.tls.ca } : {}), ...(platform.tls ? { cert: platform.tls.cert, key: platform.tls.key } : {}) } } : {};
+    // Over TLS: trusting the platform's CA (else the system's) and presenting its certificate, when it has one (mutual TLS).
+    const tls = config.DISTILLERY_SIMULATOR_AGENTS_TLS ? { tls: { ca: platform.tls?.ca, cert: platform.tls?.cert, key: platform.tls?.key } } : {};
     const client = options.agents ? undefined : new AgentsClient({ address: endpoint.address, apiKey: endpoint.apiKey, timeoutMs: config.DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS, ...tls });
     const agents: AgentsPort = options.agents ?? client!;
     const stressEndpoint = stressAgentsEndpointOf(config);

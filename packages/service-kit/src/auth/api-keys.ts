@@ -19,6 +19,15 @@ export function apiKeyOf(headers: Readonly<Record<string, string | string[] | un
   return typeof key === 'string' ? key : undefined;
 }
 
+/** The key of a gRPC call, from its `authorization: Bearer <key>` or `x-api-key` metadata (grpc-js's Metadata, by its shape). */
+export function apiKeyOfMetadata(metadata: { get(name: string): ReadonlyArray<string | Buffer> }): string | undefined {
+  const text = (name: string) => {
+    const value = metadata.get(name)[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return apiKeyOf({ authorization: text('authorization'), 'x-api-key': text('x-api-key') });
+}
+
 /** A request without a key, or with one no keyring entry names. */
 export class UnknownApiKeyError extends Error {
   override readonly name = 'UnknownApiKeyError';

@@ -1,26 +1,21 @@
 import { EmbeddedBus, subscribeEvents } from '@distillery/bus';
 import { type TraceRaw, traceRawContract } from '@distillery/contracts';
-import { type BusinessChange, InvalidBusinessChangeError, PlanSandbox, type Toolbox, TurnPipeline } from '@distillery/dealership';
+import { type BusinessChange, InvalidBusinessChangeError, PlanSandbox, TurnPipeline } from '@distillery/dealership';
 import { type CompletionRequest, ModelCallError, type ModelPort, ReferenceModel } from '@distillery/llm';
 import { agentsV1 } from '@distillery/proto';
 import { type Database, Outbox, OutboxRelay } from '@distillery/storage';
 import { Client as RawClient, credentials, Metadata, status } from '@grpc/grpc-js';
 import { ApiKeyring } from '@distillery/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { AgentsGrpcServer } from './agents-grpc.server.js';
 import { ConversationService } from './conversation.service.js';
 import { sessionModel } from './pinned-model.js';
+import { HOURS_TOOLBOX } from '../testing/hours-toolbox.js';
 import { RateLimiter } from './rate-limiter.js';
 
-const toolbox: Toolbox = {
-  catalog: { dealershipInfo: { args: z.object({}) } },
-  describe: () => [{ name: 'dealershipInfo', description: 'Hours.', argsSchema: {}, returns: '{ok, hours}' }],
-  rulesText: async () => 'Open daily 9-18.',
-  bind: () => ({ dealershipInfo: async () => ({ ok: true, hours: '9-18' }) }),
-};
+const toolbox = HOURS_TOOLBOX;
 
 type Client = InstanceType<ReturnType<typeof agentsV1>['AgentService']>;
 const unary = <T>(call: (callback: (error: Error | null, value?: T) => void) => void) =>

@@ -7,7 +7,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { valueTextProblem } from '@distillery/contracts';
 import { type BusinessChange, type BusinessChanges, InvalidBusinessChangeError, type JsonValue } from '@distillery/dealership';
 import { ModelCallError } from '@distillery/llm';
-import { apiKeyOf, type ApiKeyring, type Caller } from '@distillery/service-kit';
+import { apiKeyOfMetadata, type ApiKeyring, type Caller } from '@distillery/service-kit';
 import { join } from 'node:path';
 import type { SessionEntity } from '../sessions/session.entity.js';
 import { SessionNotFoundError } from '../sessions/session-not-found.error.js';
@@ -95,13 +95,9 @@ export class AgentsGrpcServer {
   }
 
   private callerOf(metadata: Metadata): Caller {
-    const text = (name: string) => {
-      const value = metadata.get(name)[0];
-      return typeof value === 'string' ? value : undefined;
-    };
     let caller: Caller;
     try {
-      caller = this.options.apiKeys.authenticate(apiKeyOf({ authorization: text('authorization'), 'x-api-key': text('x-api-key') }));
+      caller = this.options.apiKeys.authenticate(apiKeyOfMetadata(metadata));
     } catch {
       throw new ApiError(status.UNAUTHENTICATED, 'missing or unknown API key (metadata x-api-key, or authorization: Bearer <key>)');
     }

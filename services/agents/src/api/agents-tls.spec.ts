@@ -1,26 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PlanSandbox, type Toolbox, TurnPipeline } from '@distillery/dealership';
+import { PlanSandbox, TurnPipeline } from '@distillery/dealership';
 import { ReferenceModel } from '@distillery/llm';
 import { AgentsClient } from '@distillery/proto';
 import { ApiKeyring } from '@distillery/service-kit';
 import { type Database, Outbox } from '@distillery/storage';
 import { REPO_ROOT } from '@distillery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { openAgentsMemoryDatabase } from '../agents-memory-database.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { AgentsGrpcServer } from './agents-grpc.server.js';
 import { ConversationService } from './conversation.service.js';
+import { HOURS_TOOLBOX } from '../testing/hours-toolbox.js';
 import { RateLimiter } from './rate-limiter.js';
 
 const pem = (name: string) => readFileSync(join(REPO_ROOT, 'packages/testing/fixtures/tls', name));
-const toolbox: Toolbox = {
-  catalog: { dealershipInfo: { args: z.object({}) } },
-  describe: () => [{ name: 'dealershipInfo', description: 'Hours.', argsSchema: {}, returns: '{ok, hours}' }],
-  rulesText: async () => 'Open daily 9-18.',
-  bind: () => ({ dealershipInfo: async () => ({ ok: true, hours: '9-18' }) }),
-};
+const toolbox = HOURS_TOOLBOX;
 
 describe('the agents gRPC API over mutual TLS (DISTILLERY_TLS_*)', () => {
   let db: Database;

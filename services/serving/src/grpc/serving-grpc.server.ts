@@ -5,7 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { DeadlineExceededError, InvalidRequestError, OverloadedError, ServingError } from '../errors/serving.errors.js';
 import type { InferenceService } from '../inference/inference.service.js';
 import type { InferenceRequest } from '../inference/inference.types.js';
-import { apiKeyOf } from '@distillery/service-kit';
+import { apiKeyOfMetadata } from '@distillery/service-kit';
 import { MAX_TOKENS_LIMIT } from '../http/openai-requests.js';
 
 export interface ServingGrpcOptions {
@@ -56,7 +56,7 @@ export class ServingGrpcServer {
   }
 
   private accept(call: { metadata: Metadata; request: GenerateRequest__Output }): InferenceRequest {
-    this.options.authenticate(keyOf(call.metadata));
+    this.options.authenticate(apiKeyOfMetadata(call.metadata));
     const failure = undecodable(call.request);
     if (failure) throw new InvalidRequestError(null, failure.message);
     return requestOf(call.request, this.options.defaultMaxTokens);
@@ -90,7 +90,7 @@ export class ServingGrpcServer {
       },
       ListModels: (call, callback) => {
         try {
-          this.options.authenticate(keyOf(call.metadata));
+          this.options.authenticate(apiKeyOfMetadata(call.metadata));
         } catch (error) {
           callback(this.toServiceError(error, 'ListModels'));
           return;
@@ -144,15 +144,6 @@ export class ServingGrpcServer {
     }
     return Object.assign(new Error(message), { code, details: message, metadata }) as ServiceError;
   }
-}
-
-/** The key in `authorization: Bearer <key>` or `x-api-key` metadata. */
-function keyOf(metadata: Metadata): string | undefined {
-  const text = (name: string) => {
-    const value = metadata.get(name)[0];
-    return typeof value === 'string' ? value : undefined;
-  };
-  return apiKeyOf({ authorization: text('authorization'), 'x-api-key': text('x-api-key') });
 }
 
 /** The gRPC code of a ServingError, by its HTTP status. */
