@@ -73,6 +73,9 @@ npx vitest run --project unit --reporter=default --reporter=json --outputFile.js
 step "integration tests against Kafka ${DISTILLERY_TEST_KAFKA_BROKERS} and PostgreSQL (vitest)"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$logs/integration.json" || status=1
 
+step "bus benchmark: batched consumers, events/s and p99 at 2,000 events/s, embedded and on Kafka and PostgreSQL"
+npm run --silent bench:bus || status=1
+
 step "load test: 200 concurrent agent sessions for 60 s on Kafka and PostgreSQL"
 npm run --silent test:load || status=1
 

@@ -20,12 +20,27 @@ export interface BusRecord {
 
 export type RecordHandler = (record: BusRecord) => Promise<void>;
 
+/** Takes consecutive records of one partition, in order, as one unit: every effect applied, or none. */
+export type BatchHandler = (records: readonly BusRecord[]) => Promise<void>;
+
+/** The most records one batch holds unless a subscription says otherwise. */
+export const DEFAULT_MAX_BATCH = 500;
+
 export interface SubscribeOptions {
   /** Members of one group share the topics' partitions; each record goes to one member. */
   readonly groupId: string;
   readonly topics: readonly string[];
   /** Runs the effect. A record's offset is committed only after this resolves. */
   readonly handler: RecordHandler;
+  /**
+   * Takes the records of one partition that are ready, up to `maxBatch`, in one call (one
+   * transaction), committed after it resolves. A batch that fails is delivered again one record at
+   * a time through `handler`, with its retries and dead-lettering: a poison record costs its batch
+   * time, not its effects.
+   */
+  readonly batchHandler?: BatchHandler;
+  /** The most records one batch holds (default 500). */
+  readonly maxBatch?: number;
   /** Retries for a failing handler before the record is dead-lettered. */
   readonly retry?: Partial<RetryPolicy>;
   /** Records over this size go to the DLQ unprocessed (default: the bus's own limit). */

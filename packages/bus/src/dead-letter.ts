@@ -1,5 +1,5 @@
 import { dlqOf, PoisonMessageError } from '@distillery/contracts';
-import type { Bus, BusRecord, DeadLetterObserver, RecordHandler, SubscribeOptions } from './bus.port.js';
+import { type Bus, type BusRecord, type DeadLetterObserver, DEFAULT_MAX_BATCH, type RecordHandler, type SubscribeOptions } from './bus.port.js';
 import { deadLetterRecord } from './dead-letter-record.js';
 import type { DeliveryWatch } from './delivery-watch.js';
 import type { BusLogger } from './kafka/kafka-logger.js';
@@ -72,4 +72,42 @@ export function deliverWithDeadLetter(bus: Bus, options: SubscribeOptions, hooks
     }
     hooks.watch?.delivered(groupId, record);
   };
+}
+
+/** Delivers consecutive records of one partition; `delivered` is told of each record that may be committed, in order. */
+export type BatchDelivery = (records: readonly BusRecord[], delivered: (record: BusRecord) => void) => Promise<void>;
+
+/**
+ * How both adapters hand a partition's ready records to a subscription: in batches of up to
+ * `maxBatch` through its `batchHandler` when it has one, else one by one. A batch that fails, or
+ * that holds a record over the size limit, goes again record by record through
+ * `deliverWithDeadLetter` (the handler's transaction rolled back, so nothing was applied): retries
+ * and dead letters stay per record. Stops between records when the subscription drains; throws when
+ * a record must be redelivered, after telling `delivered` of those before it.
+ */
+export function deliverInBatches(bus: Bus, options: SubscribeOptions, hooks: DeliveryHooks): { readonly maxBatch: number; readonly deliver: BatchDelivery } {
+  const one = deliverWithDeadLetter(bus, options, hooks);
+  const { batchHandler } = options;
+  const maxBatch = batchHandler ? Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH) : 1;
+  const maxBytes = options.maxMessageBytes ?? bus.maxMessageBytes;
+  const deliver: BatchDelivery = async (records, delivered) => {
+    if (batchHandler && records.length > 1 && records.every((record) => (record.value?.length ?? 0) <= maxBytes)) {
+      try {
+        await batchHandler(records);
+        for (const record of records) {
+          hooks.watch?.delivered(options.groupId, record);
+          delivered(record);
+        }
+        return;
+      } catch {
+        // Nothing of the batch was applied: each record goes again alone, where a failure is retried or dead-lettered.
+      }
+    }
+    for (const record of records) {
+      if (hooks.isStopping()) return;
+      await one(record);
+      delivered(record);
+    }
+  };
+  return { maxBatch, deliver };
 }

@@ -13,13 +13,13 @@
  * await publishEvents(bus, traceRawContract, [traceRawContract.example], { source: 'agents' });
  * ```
  */
-export type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription, TopicSpec } from './bus.port.js';
+export { type BatchHandler, type Bus, type BusHealth, type DeadLetterObserver, type BusRecord, DEFAULT_MAX_BATCH, type OutgoingRecord, type RecordHandler, type SubscribeOptions, type Subscription, type TopicSpec } from './bus.port.js';
 export { backoffMs, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from './retry-policy.js';
 export { PollLoop, type PollLoopOptions } from './poll-loop.js';
-export { DeliveryAbortedError, deliverWithDeadLetter, type DeliveryHooks } from './dead-letter.js';
+export { type BatchDelivery, DeliveryAbortedError, deliverInBatches, deliverWithDeadLetter, type DeliveryHooks } from './dead-letter.js';
 export { deadLetterRecord, deadLetterValueBound, type DeadLetterFailure } from './dead-letter-record.js';
 export { DEFAULT_STUCK_AFTER_MS, DeliveryWatch, type DeliveryWatchOptions, type StuckPartition } from './delivery-watch.js';
-export { publishEvents, subscribeEvents, type EventHandler, type PublishEventOptions, type SubscribeEventsOptions } from './events.js';
+export { publishEvents, subscribeEvents, type DeliveredEvent, type EventBatchHandler, type EventHandler, type PublishEventOptions, type SubscribeEventsOptions } from './events.js';
 export { partitionFor } from './partitioner.js';
 export { UnknownTopicError } from './unknown-topic.error.js';
 export { EmbeddedBus, type EmbeddedBusOptions } from './embedded/embedded-bus.js';

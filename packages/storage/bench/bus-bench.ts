@@ -1,23 +1,29 @@
 /**
  * Bus benchmark: events/s and producer → consumer → PostgreSQL-effect latency, over the embedded
- * bus (PGlite) and over Kafka (PostgreSQL). Prints a table; asserts nothing.
+ * bus (PGlite) and over Kafka (PostgreSQL). Each event's effect is a row written with its inbox row
+ * in one transaction: per record (one transaction per event), or batched (one per partition batch,
+ * `Inbox.handleBatch`). Prints a table; asserts nothing.
  *
  *   npm run build && npm run bench:bus                       # embedded only
  *   bash infra/kafka/kafka.sh start && bash infra/postgres/postgres.sh start
  *   DISTILLERY_TEST_KAFKA_BROKERS=127.0.0.1:9092 DISTILLERY_TEST_DATABASE_URL=$(bash infra/postgres/postgres.sh url) npm run bench:bus
  *
- * Options (env): BENCH_BURST (events for the throughput run, default 5000), BENCH_PACED (events
- * for the latency run, default 1000), BENCH_RATE (events/s of the latency run, default 250).
+ * Options (env): BENCH_BURST (events of the batched throughput run, default 50000; the per-record
+ * run takes a tenth), BENCH_PACED (events of the latency run, default 20000), BENCH_RATE (events/s
+ * of the latency run, default 2000).
  */
 import { randomUUID } from 'node:crypto';
-import { type Bus, EmbeddedBus, KafkaBus } from '@distillery/bus';
+import { type Bus, type BusRecord, EmbeddedBus, KafkaBus } from '@distillery/bus';
 import { Inbox } from '../src/inbox.js';
 import { type Database, openDatabase } from '../src/database.js';
 import { serviceSchemaMigration } from '../src/service-schema.migration.js';
 
-const burst = Number(process.env.BENCH_BURST ?? 5_000);
-const paced = Number(process.env.BENCH_PACED ?? 1_000);
-const rate = Number(process.env.BENCH_RATE ?? 250);
+const burst = Number(process.env.BENCH_BURST ?? 50_000);
+const paced = Number(process.env.BENCH_PACED ?? 20_000);
+const rate = Number(process.env.BENCH_RATE ?? 2_000);
+/** A paced producer sends what is due every this many ms (a producer's linger). */
+const TICK_MS = 5;
+const EVENT_ID = 'distillery-event-id';
 
 interface Row {
   adapter: string;
@@ -32,35 +38,50 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function measure(adapter: string, bus: Bus, db: Database, run: string, events: number, perSecond: number | undefined): Promise<Row> {
-  const topic = `bench.${run}.${randomUUID().slice(0, 8)}`;
+async function measure(adapter: string, bus: Bus, db: Database, run: string, events: number, batched: boolean, perSecond: number | undefined): Promise<Row> {
+  const topic = `bench.${run.replace(/\W+/g, '-')}.${randomUUID().slice(0, 8)}`;
   await bus.ensureTopics([topic, `${topic}.dlq`]);
   const inbox = new Inbox(db.dataSource, 'bench', `bench-${topic}`);
   const latencies: number[] = [];
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
+  const observe = (records: readonly BusRecord[]) => {
+    const now = performance.now() + performance.timeOrigin;
+    for (const record of records) latencies.push(now - Number(record.value!.toString()));
+    if (latencies.length >= events) done();
+  };
   const subscription = await bus.subscribe({
     groupId: `bench-${topic}`,
     topics: [topic],
     handler: async (record) => {
-      const sentAt = Number(record.value!.toString());
-      await inbox.handleOnce(record, (manager) => manager.query('INSERT INTO bench.effects (event_id) VALUES ($1)', [record.headers['distillery-event-id']]));
-      latencies.push(performance.now() + performance.timeOrigin - sentAt);
-      if (latencies.length === events) done();
+      await inbox.handleOnce(record, (manager) => manager.query('INSERT INTO bench.effects (event_id) VALUES ($1)', [record.headers[EVENT_ID]]));
+      observe([record]);
     },
+    ...(batched
+      ? {
+          batchHandler: async (records: readonly BusRecord[]) => {
+            const items = records.map((record) => ({ record }));
+            await inbox.handleBatch(items, (manager, fresh) => manager.query('INSERT INTO bench.effects (event_id) SELECT unnest($1::text[])', [fresh.map(({ record }) => record.headers[EVENT_ID])]));
+            observe(records);
+          },
+        }
+      : {}),
   });
+  const record = (i: number, sentAt: number) => ({ key: `k${i % 64}`, value: String(sentAt), headers: { [EVENT_ID]: `${topic}-${i}` } });
   const started = performance.now();
-  const batch = perSecond ? 1 : 100;
-  for (let i = 0; i < events; i += batch) {
-    const now = performance.now() + performance.timeOrigin;
-    await bus.publish(
-      topic,
-      Array.from({ length: Math.min(batch, events - i) }, (_, j) => ({ key: `k${(i + j) % 64}`, value: String(now), headers: { 'distillery-event-id': `${topic}-${i + j}` } })),
-    );
-    if (perSecond) {
-      const due = started + ((i + 1) / perSecond) * 1000;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  if (perSecond) {
+    // Every tick sends what has come due, each event stamped with the moment it was due.
+    for (let sent = 0; sent < events; ) {
+      const due = Math.min(events, Math.floor(((performance.now() - started) / 1000) * perSecond) + 1);
+      const batch = Array.from({ length: due - sent }, (_, j) => record(sent + j, performance.timeOrigin + started + ((sent + j) / perSecond) * 1000));
+      if (batch.length) await bus.publish(topic, batch);
+      sent = due;
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    }
+  } else {
+    for (let i = 0; i < events; i += 1_000) {
+      const now = performance.now() + performance.timeOrigin;
+      await bus.publish(topic, Array.from({ length: Math.min(1_000, events - i) }, (_, j) => record(i + j, now)));
     }
   }
   await finished;
@@ -72,13 +93,19 @@ async function measure(adapter: string, bus: Bus, db: Database, run: string, eve
 
 async function bench(adapter: string, bus: Bus, db: Database): Promise<Row[]> {
   await db.dataSource.query('CREATE TABLE IF NOT EXISTS bench.effects (event_id text NOT NULL)');
-  process.stdout.write(`${adapter}: burst of ${burst} …\n`);
-  const throughput = await measure(adapter, bus, db, 'burst', burst, undefined);
-  process.stdout.write(`${adapter}: ${paced} paced at ${rate}/s …\n`);
-  const latency = await measure(adapter, bus, db, 'paced', paced, rate);
+  const rows: Row[] = [];
+  const runs = [
+    { run: 'burst, per record', events: Math.ceil(burst / 10), batched: false, perSecond: undefined },
+    { run: 'burst, batched', events: burst, batched: true, perSecond: undefined },
+    { run: `${rate}/s, batched`, events: paced, batched: true, perSecond: rate },
+  ];
+  for (const { run, events, batched, perSecond } of runs) {
+    process.stdout.write(`${adapter}: ${run}, ${events} events …\n`);
+    rows.push(await measure(adapter, bus, db, run, events, batched, perSecond));
+  }
   await bus.close();
   await db.close();
-  return [throughput, latency];
+  return rows;
 }
 
 const migrations = [serviceSchemaMigration('bench', 1764000000301)];

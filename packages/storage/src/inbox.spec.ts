@@ -45,6 +45,25 @@ describe('inbox and outbox on PGlite with the embedded bus', () => {
     expect((await inbox.handleOnce(record, async () => 'ran')).duplicate).toBe(false);
   });
 
+  it('applies a batch in one transaction: fresh records once (a repeat within the batch too), a failing batch leaves nothing', async () => {
+    const inbox = new Inbox(db.dataSource, 'consumer', 'batch-test');
+    const record = (id: string, offset: number) => ({ topic: 't', partition: 1, offset: String(offset), key: 'k', value: null, headers: { 'distillery-event-id': id } });
+    const items = (...records: Array<ReturnType<typeof record>>) => records.map((one) => ({ record: one }));
+    const effect = async (manager: import('typeorm').EntityManager, fresh: ReadonlyArray<{ record: ReturnType<typeof record> }>) => {
+      for (const { record: one } of fresh) await manager.query(`INSERT INTO consumer.effects VALUES ($1, 'batch')`, [one.headers['distillery-event-id']]);
+      return fresh.length;
+    };
+    await expect(inbox.handleBatch(items(record('b-1', 0), record('b-2', 1)), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const first = await inbox.handleBatch(items(record('b-1', 0), record('b-2', 1), record('b-1', 2)), effect);
+    expect(first.fresh.map(({ record: one }) => one.offset)).toEqual(['0', '1']);
+    expect(first.result).toBe(2);
+    const second = await inbox.handleBatch(items(record('b-2', 1), record('b-3', 3)), effect);
+    expect(second.fresh.map(({ record: one }) => one.offset)).toEqual(['3']);
+    expect((await inbox.handleOnce(record('b-3', 3), async () => 0)).duplicate).toBe(true);
+    const rows: Array<{ event_id: string }> = await db.dataSource.query(`SELECT event_id FROM consumer.effects WHERE conversation_id = 'batch' ORDER BY event_id`);
+    expect(rows.map((row) => row.event_id)).toEqual(['b-1', 'b-2', 'b-3']);
+  });
+
   it('delivers every outbox row exactly once in effect, across a consumer stopping mid-stream', async () => {
     const bus = new EmbeddedBus({ partitions: 3 });
     await bus.ensureTopics(['traces.raw', 'traces.raw.dlq']);

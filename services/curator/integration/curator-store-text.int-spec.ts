@@ -39,7 +39,7 @@ describeOnDatabases('curator rows from outside text', (target) => openDatabase({
     const manifest: ArtifactRef = datasetReadyContract.example.manifest;
 
     await dataSource.transaction(async (manager) => {
-      expect(await turns.save(manager, turn, `evt_${BAD}`)).toBe(true);
+      expect(await turns.saveAll(manager, [{ trace: turn, eventId: `evt_${BAD}` }])).toBe(1);
       expect(await campaigns.save(manager, announced, `evt_c_${BAD}`)).toBe(true);
       await registry.record(manager, { datasetId: `ds_${BAD}`, version: 1, campaignId, manifest, counts: { sft: 1 } });
     });

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
-import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, RecordHandler, SubscribeOptions, Subscription } from '../bus.port.js';
-import { deliverWithDeadLetter } from '../dead-letter.js';
+import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, SubscribeOptions, Subscription } from '../bus.port.js';
+import { type BatchDelivery, deliverInBatches } from '../dead-letter.js';
 import { DEFAULT_STUCK_AFTER_MS, DeliveryWatch } from '../delivery-watch.js';
 import type { BusLogger } from '../kafka/kafka-logger.js';
 import { partitionFor } from '../partitioner.js';
@@ -34,7 +34,8 @@ interface PartitionLog {
 }
 
 interface Member {
-  readonly deliver: RecordHandler;
+  readonly deliver: BatchDelivery;
+  readonly maxBatch: number;
   stopping: boolean;
   inFlight: number;
   readonly idle: Signal;
@@ -106,7 +107,7 @@ export class EmbeddedBus implements Bus {
       stopping: false,
       inFlight: 0,
       idle: new Signal(),
-      deliver: deliverWithDeadLetter(this, options, { isStopping: () => member.stopping || this.closed, onDeadLetter: this.onDeadLetter, watch: this.watch, logger: this.logger }),
+      ...deliverInBatches(this, options, { isStopping: () => member.stopping || this.closed, onDeadLetter: this.onDeadLetter, watch: this.watch, logger: this.logger }),
     };
     group.members.push(member);
     for (const topic of options.topics) {
@@ -172,23 +173,22 @@ export class EmbeddedBus implements Bus {
         const log = this.logs.get(topic)![partition]!;
         // A group that comes after records were let go starts at the oldest one held.
         const offset = Math.max(group.committed.get(id) ?? 0, log.base);
-        const record = log.records[offset - log.base];
         const active = group.members.filter((member) => !member.stopping);
         const owner = active[partition % Math.max(1, active.length)];
-        if (!record || !owner) {
+        const records = owner ? log.records.slice(offset - log.base, offset - log.base + owner.maxBatch) : [];
+        if (!owner || records.length === 0) {
           await this.published.wait();
           continue;
         }
         owner.inFlight++;
         try {
-          await owner.deliver(record);
-          group.committed.set(id, offset + 1);
-          this.trim(topic, partition);
+          await owner.deliver(records, (record) => group.committed.set(id, Number(record.offset) + 1));
           failures = 0;
         } catch {
           // Not committed: redelivered, to whichever member owns the partition then.
           await sleep(backoffMs(DEFAULT_RETRY_POLICY, ++failures));
         } finally {
+          this.trim(topic, partition);
           owner.inFlight--;
           owner.idle.notify();
         }

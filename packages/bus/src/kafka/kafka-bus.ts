@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError } from '@distillery/contracts';
 import { type Admin, type EachBatchPayload, Kafka, type KafkaMessage, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import type { Bus, BusHealth, DeadLetterObserver, BusRecord, OutgoingRecord, SubscribeOptions, Subscription } from '../bus.port.js';
-import { deliverWithDeadLetter } from '../dead-letter.js';
+import { type BatchDelivery, deliverInBatches } from '../dead-letter.js';
 import { DEFAULT_STUCK_AFTER_MS, DeliveryWatch } from '../delivery-watch.js';
 import { sleep } from '../retry-policy.js';
 import { kafkaLogCreator, type BusLogger } from './kafka-logger.js';
@@ -150,7 +150,7 @@ export class KafkaBus implements Bus {
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 1_000 },
     });
     let stopping = false;
-    const deliver = deliverWithDeadLetter(this, options, { isStopping: () => stopping, onDeadLetter: this.options.onDeadLetter, watch: this.watch, logger: this.options.logger });
+    const delivery = deliverInBatches(this, options, { isStopping: () => stopping, onDeadLetter: this.options.onDeadLetter, watch: this.watch, logger: this.options.logger });
     // What this member holds: a partition handed to another member is no longer this process's to wait on.
     let held: Record<string, number[]> = {};
     const holds = (topic: string, partition: number) => held[topic]?.includes(partition) ?? false;
@@ -166,7 +166,7 @@ export class KafkaBus implements Bus {
       autoCommitThreshold: COMMIT_EVERY_RECORDS,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.handleBatch(payload, deliver, () => stopping),
+      eachBatch: (payload) => this.handleBatch(payload, delivery, () => stopping),
     });
     const subscription: Subscription = {
       groupId: options.groupId,
@@ -203,13 +203,13 @@ export class KafkaBus implements Bus {
 
   private async handleBatch(
     { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload,
-    deliver: (record: BusRecord) => Promise<void>,
+    { maxBatch, deliver }: { readonly maxBatch: number; readonly deliver: BatchDelivery },
     stopping: () => boolean,
   ): Promise<void> {
-    for (const message of batch.messages) {
+    for (let start = 0; start < batch.messages.length; start += maxBatch) {
       if (!isRunning() || isStale() || stopping()) break;
-      await deliver(toBusRecord(batch.topic, batch.partition, message));
-      resolveOffset(message.offset);
+      const records = batch.messages.slice(start, start + maxBatch).map((message) => toBusRecord(batch.topic, batch.partition, message));
+      await deliver(records, (record) => resolveOffset(record.offset));
       await commitOffsetsIfNecessary();
       await heartbeat();
     }

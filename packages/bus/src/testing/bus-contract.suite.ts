@@ -1,4 +1,4 @@
-import { DLQ_HEADERS, dlqOf, encodeEvent, traceRawContract } from '@distillery/contracts';
+import { DLQ_HEADERS, dlqOf, encodeEvent, type EventEnvelope, type TraceRaw, traceRawContract } from '@distillery/contracts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Bus, BusRecord, Subscription } from '../bus.port.js';
 import { subscribeEvents } from '../events.js';
@@ -85,21 +85,73 @@ export function busContractSuite(name: string, makeHarness: () => Promise<BusHar
     expect(failuresLeft).toBeLessThan(0);
   });
 
-  it('dead-letters poison records with the reason and the original record, and continues', async () => {
+  it('hands a batch handler each partition\'s ready records in order; a failing batch goes again record by record', async () => {
+    const topic = uniqueTopic('batches');
+    await harness.bus.ensureTopics([topic, dlqOf(topic)]);
+    const seen = new Map<string, number[]>();
+    const sizes: number[] = [];
+    const handler = async (record: BusRecord) => {
+      if (record.value!.toString() === 'poison') throw new Error('cannot handle this one');
+      const [key, sequence] = record.value!.toString().split(':');
+      seen.set(key!, [...(seen.get(key!) ?? []), Number(sequence)]);
+    };
+    subscriptions.push(
+      await harness.bus.subscribe({
+        groupId: `${topic}.group`,
+        topics: [topic],
+        maxBatch: 64,
+        retry: { attempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
+        handler,
+        // All or nothing, as a transaction would be.
+        batchHandler: async (records) => {
+          if (records.some((record) => record.value!.toString() === 'poison')) throw new Error('a poison record in the batch');
+          sizes.push(records.length);
+          for (const record of records) await handler(record);
+        },
+      }),
+    );
+    const keys = Array.from({ length: 6 }, (_, i) => `key-${i}`);
+    const records = Array.from({ length: 50 }, (_, sequence) => keys.map((key) => ({ key, value: `${key}:${sequence}` }))).flat();
+    records.splice(100, 0, { key: 'key-0', value: 'poison' });
+    await harness.bus.publish(topic, records);
+    await eventually(() => [...seen.values()].reduce((sum, list) => sum + list.length, 0) === 300, '300 records');
+    for (const key of keys) expect(seen.get(key)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64);
+    await eventually(async () => (await harness.readAll(dlqOf(topic))).length === 1, 'the poison record dead-lettered');
+    expect((await harness.readAll(dlqOf(topic)))[0]!.headers[DLQ_HEADERS.reason]).toBe('handler-failed');
+  });
+
+  it.each(['per event', 'in batches'] as const)('dead-letters poison records with the reason and the original record, and continues (%s)', async (mode) => {
     const topic = 'traces.raw';
     await harness.bus.ensureTopics([topic, dlqOf(topic)]);
     const groupId = uniqueTopic('poison-group');
     const handled: string[] = [];
+    const handle = async (event: EventEnvelope<TraceRaw>) => {
+      if (event.data.conversationId === 'always-fails') throw new Error('handler is broken for this one');
+      handled.push(event.data.conversationId);
+    };
+    const options = { groupId, retry: { attempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 }, maxMessageBytes: 64 * 1024 };
     subscriptions.push(
-      await subscribeEvents(harness.bus, traceRawContract, {
-        groupId,
-        retry: { attempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
-        maxMessageBytes: 64 * 1024,
-        handler: async (event) => {
-          if (event.data.conversationId === 'always-fails') throw new Error('handler is broken for this one');
-          handled.push(event.data.conversationId);
-        },
-      }),
+      await subscribeEvents(
+        harness.bus,
+        traceRawContract,
+        mode === 'per event'
+          ? { ...options, handler: handle }
+          : {
+              ...options,
+              // All or nothing, as a transaction would: a batch that fails applies no effect.
+              batchHandler: async (events) => {
+                const applied = handled.length;
+                try {
+                  for (const { event } of events) await handle(event);
+                } catch (error) {
+                  handled.splice(applied);
+                  throw error;
+                }
+              },
+            },
+      ),
     );
     const good = (conversationId: string) => encodeEvent(traceRawContract, { ...traceRawContract.example, conversationId }, { source: 'test' });
     const valid = good(`${groupId}-ok`);
@@ -127,5 +179,6 @@ export function busContractSuite(name: string, makeHarness: () => Promise<BusHar
     expect(dlq[3]!.headers[DLQ_HEADERS.attempts]).toBe('2');
     expect(dlq.every((record) => record.headers[DLQ_HEADERS.sourceTopic] === topic)).toBe(true);
     expect(handled).not.toContain('always-fails');
+    expect(handled.filter((id) => id.startsWith(groupId))).toEqual([`${groupId}-after`]);
   });
 }

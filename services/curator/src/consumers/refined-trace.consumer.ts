@@ -6,9 +6,10 @@ import type { RefinedTurnStore } from '../store/refined-turn-store.js';
 export const REFINED_TRACES_GROUP = 'curator-refined-traces';
 
 /**
- * Stores every traces.refined turn as it arrives, exactly once: the event id goes into the inbox in
- * the same transaction as the row, so a redelivered event stores nothing. `onStored` is told of
- * each new turn (a campaign waiting for it may be ready).
+ * Stores every traces.refined turn as it arrives, exactly once, a partition's ready events at a
+ * time: their event ids go into the inbox in the same transaction as the rows, so a redelivered
+ * event stores nothing. `onStored` is told when new turns came in (a campaign waiting for them may
+ * be ready).
  */
 export class RefinedTraceConsumer {
   private subscription: Subscription | undefined;
@@ -23,9 +24,11 @@ export class RefinedTraceConsumer {
   async start(): Promise<void> {
     this.subscription = await subscribeEvents(this.bus, traceRefinedContract, {
       groupId: REFINED_TRACES_GROUP,
-      handler: async (event, record) => {
-        const outcome = await this.inbox.handleOnce(record, (manager) => this.turns.save(manager, event.data, event.id));
-        if (!outcome.duplicate && outcome.result) this.onStored();
+      batchHandler: async (events) => {
+        const { result: stored } = await this.inbox.handleBatch(events, (manager, fresh) =>
+          this.turns.saveAll(manager, fresh.map(({ event }) => ({ trace: event.data, eventId: event.id }))),
+        );
+        if (stored > 0) this.onStored();
       },
     });
   }

@@ -19,17 +19,28 @@ export class RefinedTurnStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Stores a turn in the caller's transaction (the inbox's). A turn stored before — the judge
-   * refined it again, or it came through another event — keeps its first version; returns false then.
+   * Stores turns in the caller's transaction (the inbox's), in one statement. A turn stored before —
+   * the judge refined it again, or it came through another event — keeps its first version.
+   * Returns how many turns were new.
    */
-  async save(manager: EntityManager, received: TraceRefined, eventId: string): Promise<boolean> {
-    const trace = storableValue(received);
+  async saveAll(manager: EntityManager, received: ReadonlyArray<{ readonly trace: TraceRefined; readonly eventId: string }>): Promise<number> {
+    if (received.length === 0) return 0;
+    const traces = received.map(({ trace }) => storableValue(trace));
     const inserted: unknown[] = await manager.query(
       `INSERT INTO curator.refined_turns (turn_id, event_id, raw_event_id, conversation_id, turn_index, campaign_id, trace)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (turn_id) DO NOTHING RETURNING turn_id`,
-      [trace.turnId, storableText(eventId), trace.rawEventId, trace.conversationId, trace.turnIndex, trace.campaignId ?? null, JSON.stringify(trace)],
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+       ON CONFLICT (turn_id) DO NOTHING RETURNING turn_id`,
+      [
+        traces.map((trace) => trace.turnId),
+        received.map(({ eventId }) => storableText(eventId)),
+        traces.map((trace) => trace.rawEventId),
+        traces.map((trace) => trace.conversationId),
+        traces.map((trace) => trace.turnIndex),
+        traces.map((trace) => trace.campaignId ?? null),
+        traces.map((trace) => JSON.stringify(trace)),
+      ],
     );
-    return inserted.length > 0;
+    return inserted.length;
   }
 
   /** How many turns of these sessions are in, and which sessions have none yet. */
