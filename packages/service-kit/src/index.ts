@@ -18,6 +18,8 @@ export { kafkaSecurityOf, loadTls, type TlsMaterial } from './tls/tls.js';
 export { artifactRootOf, openPlatform, type Platform } from './platform.js';
 export { PlatformModule } from './platform.module.js';
 export { ARTIFACTS, BUS, DATABASE, PLATFORM, PLATFORM_CONFIG, SERVICES } from './tokens.js';
+export { BusClient } from './bus-transport/bus-client.js';
+export { BusContext, BusErrorPassThrough, BusEventPattern, type BusEventOptions, BusTransport } from './bus-transport/bus-transport.js';
 export { runtimeLifecycle, type RuntimeLifecycle, type ServiceRuntime } from './runtime-lifecycle.js';
 export { checkConfig, startApp, type RunningApp, type StartAppOptions } from './start-app.js';
 export { drainOnSignals, runService } from './run-service.js';

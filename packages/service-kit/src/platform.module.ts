@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { BusClient } from './bus-transport/bus-client.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { Metrics } from './metrics/metrics.js';
@@ -34,9 +35,11 @@ export class PlatformModule {
         { provide: PLATFORM_CONFIG, useValue: platform.config },
         { provide: SERVICES, useValue: services },
         { provide: Metrics, useValue: platform.metrics },
+        // Producers inject it: `client.emit(topic, data)` publishes a validated event (the outbox stays the way for events written with an effect).
+        { provide: BusClient, useValue: new BusClient(platform.bus, services.map((service) => service.name).join('+') || 'distillery') },
         PlatformLifecycle,
       ],
-      exports: [PLATFORM, BUS, DATABASE, ARTIFACTS, PLATFORM_CONFIG, SERVICES, Metrics],
+      exports: [PLATFORM, BUS, DATABASE, ARTIFACTS, PLATFORM_CONFIG, SERVICES, Metrics, BusClient],
     };
   }
 }

@@ -5,6 +5,7 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { BusTransport } from './bus-transport/bus-transport.js';
 import { BoundedErrorFilter } from './http/bounded-error.filter.js';
 import { HostPathsInterceptor, type HostPath } from './http/host-paths.interceptor.js';
 import { JsonBodyGuard } from './http/json-body.guard.js';
@@ -60,6 +61,11 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
     app.useGlobalGuards(new ApiKeyGuard(app.get(Reflector), config.DISTILLERY_API_KEYS, config.DISTILLERY_OPEN_PROBES), new JsonBodyGuard(), new RequestTextGuard());
     app.useGlobalInterceptors(new HostPathsInterceptor(hostPathsOf(config)));
     app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' }), services.flatMap((service) => (service.httpErrorShape ? [service.httpErrorShape] : []))));
+    // The consumers: every @BusEventPattern handler subscribes once the runtimes have started (onApplicationBootstrap), and drains first on close.
+    const consumers = new BusTransport(platform.bus, logger.child({ component: 'bus' }));
+    app.connectMicroservice({ strategy: consumers }, { inheritAppConfig: false });
+    await app.init();
+    await app.startAllMicroservices();
     await app.listen(config.DISTILLERY_HTTP_PORT ?? options.defaultPort, config.DISTILLERY_HTTP_HOST);
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     logger.info({ url, mode: config.DISTILLERY_MODE }, 'listening');
@@ -70,7 +76,8 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
       platform,
       logger,
       url,
-      close: () => (closing ??= withTimeout(app.close(), config.DISTILLERY_SHUTDOWN_TIMEOUT_MS, 'graceful shutdown')),
+      // The consumers drain before the runtimes they feed (Nest would close them after the shutdown hooks).
+      close: () => (closing ??= withTimeout(consumers.close().then(() => app.close()), config.DISTILLERY_SHUTDOWN_TIMEOUT_MS, 'graceful shutdown')),
     };
   } catch (error) {
     await platform.close();

@@ -9,14 +9,18 @@ import { CampaignStore } from './store/campaign-store.js';
 import { DatasetRegistry } from './store/dataset-registry.js';
 import { RefinedTurnStore } from './store/refined-turn-store.js';
 
-/** The running curator: both consumers, the campaign scheduler, the builder and the outbox relay, started and drained together. */
+/**
+ * The running curator: the consumers' handlers (`CuratorEventsController` feeds them; the bus
+ * transport subscribes once this has started and drains first), the campaign scheduler, the
+ * builder and the outbox relay.
+ */
 export class CuratorRuntime {
   private constructor(
     readonly builds: DatasetBuildService,
     readonly registry: DatasetRegistry,
     readonly campaigns: CampaignStore,
-    private readonly refined: RefinedTraceConsumer,
-    private readonly completed: CampaignCompletedConsumer,
+    readonly refined: RefinedTraceConsumer,
+    readonly completed: CampaignCompletedConsumer,
     private readonly scheduler: CampaignScheduler,
     private readonly relay: OutboxRelay,
   ) {}
@@ -31,19 +35,15 @@ export class CuratorRuntime {
     relay.start();
     const builds = new DatasetBuildService({ dataSource, artifacts: platform.artifacts, turns, campaigns, registry, outbox: new Outbox('curator'), config, logger, onCommitted: () => relay.wake() });
     const scheduler = new CampaignScheduler(campaigns, turns, builds, { waitMs: config.DISTILLERY_CURATOR_WAIT_MS, pollMs: config.DISTILLERY_CURATOR_POLL_MS }, logger);
-    const refined = new RefinedTraceConsumer(platform.bus, new Inbox(dataSource, 'curator', REFINED_TRACES_GROUP), turns, () => scheduler.wake());
-    const completed = new CampaignCompletedConsumer(platform.bus, new Inbox(dataSource, 'curator', CAMPAIGNS_GROUP), campaigns, () => scheduler.wake());
+    const refined = new RefinedTraceConsumer(new Inbox(dataSource, 'curator', REFINED_TRACES_GROUP), turns, () => scheduler.wake());
+    const completed = new CampaignCompletedConsumer(new Inbox(dataSource, 'curator', CAMPAIGNS_GROUP), campaigns, () => scheduler.wake());
     scheduler.start();
-    await refined.start();
-    await completed.start();
     logger.info({ datasetId: config.DISTILLERY_CURATOR_DATASET_ID, waitMs: config.DISTILLERY_CURATOR_WAIT_MS }, 'curator consuming traces.refined and campaigns.completed');
     return new CuratorRuntime(builds, registry, campaigns, refined, completed, scheduler, relay);
   }
 
-  /** Drain: stop consuming, finish the build in flight, publish what the outbox holds. */
+  /** Drain (the consumers have stopped): finish the build in flight, publish what the outbox holds. */
   async stop(): Promise<void> {
-    await this.completed.stop();
-    await this.refined.stop();
     await this.scheduler.stop();
     await this.relay.stop();
   }
