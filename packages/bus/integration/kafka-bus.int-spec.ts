@@ -3,38 +3,12 @@
  * The same contract suite as the embedded bus, plus a broker restart mid-stream.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, integrationServers, kafkaControl } from '@distillery/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { eventually, integrationServers, kafkaControl, readTopic } from '@distillery/testing';
 import { describe, expect, it } from 'vitest';
-import type { BusRecord } from '../src/bus.port.js';
 import { KafkaBus } from '../src/kafka/kafka-bus.js';
 import { busContractSuite } from '../src/testing/bus-contract.suite.js';
 
 const servers = integrationServers();
-
-/** Reads a topic from the beginning up to its current end, with a throwaway consumer group. */
-async function readTopic(brokers: string[], topic: string): Promise<BusRecord[]> {
-  const kafka = new Kafka({ clientId: 'test-reader', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.map((end) => [end.partition, Number(end.high)]));
-  const records: BusRecord[] = [];
-  if ([...remaining.values()].every((high) => high === 0)) return records;
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
-      records.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers });
-    },
-  });
-  await eventually(() => [...remaining.entries()].every(([partition, high]) => records.filter((r) => r.partition === partition).length >= high), `reading ${topic}`, 60_000);
-  await consumer.disconnect();
-  return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
-}
 
 describe.skipIf(!servers)('KafkaBus against a real broker', () => {
   const brokers = servers?.kafkaBrokers ?? [];

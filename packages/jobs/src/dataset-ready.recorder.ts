@@ -1,18 +1,14 @@
-import { type Bus, subscribeEvents, type Subscription } from '@distillery/bus';
-import { datasetReadyContract } from '@distillery/contracts';
+import type { BusRecord } from '@distillery/bus';
+import { type DatasetReady, type EventEnvelope } from '@distillery/contracts';
 import type { Inbox } from '@distillery/storage';
 import type { Logger } from 'pino';
 import type { DatasetCatalog, DatasetPart } from './dataset-catalog.js';
 
 export interface DatasetReadyRecorderOptions<Part extends DatasetPart> {
-  readonly bus: Bus;
-  /** The service's inbox for `groupId`: each event is recorded once. */
+  /** The service's inbox for its datasets.ready consumer group: each event is recorded once. */
   readonly inbox: Inbox;
   readonly datasets: DatasetCatalog<Part>;
-  /** The service's own consumer group for datasets.ready (a group follows one topic). */
-  readonly groupId: string;
   readonly logger: Logger;
-  readonly maxMessageBytes: number;
   /** The log line of a version just recorded: what its jobs can now do. */
   readonly recordedMessage: string;
   /** A version was recorded: a job waiting for it can run. */
@@ -26,31 +22,20 @@ export interface DatasetReadyRecorderOptions<Part extends DatasetPart> {
  * dataset can run once it is recorded (`onRecorded`). The drafter and the quantizer record with it.
  */
 export class DatasetReadyRecorder<Part extends DatasetPart> {
-  private subscription: Subscription | undefined;
-
   constructor(private readonly options: DatasetReadyRecorderOptions<Part>) {}
 
-  async start(): Promise<void> {
-    const { bus, inbox, datasets, logger } = this.options;
-    this.subscription = await subscribeEvents(bus, datasetReadyContract, {
-      groupId: this.options.groupId,
-      maxMessageBytes: this.options.maxMessageBytes,
-      handler: async (event, record) => {
-        const dataset = event.data;
-        const outcome = await inbox.handleOnce(record, (manager) => datasets.record(manager, dataset, event.id));
-        const counts = Object.fromEntries(datasets.options.parts.map((part) => [part, dataset.counts[part]]));
-        const log = { eventId: event.id, datasetId: dataset.datasetId, datasetVersion: dataset.version, ...counts };
-        if (outcome.duplicate || !outcome.result) {
-          logger.info(log, 'datasets.ready event recorded before');
-          return;
-        }
-        logger.info(log, this.options.recordedMessage);
-        this.options.onRecorded();
-      },
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
+  /** Handles one datasets.ready event, exactly once through the inbox (the service's events controller hands it over). */
+  async handle(event: EventEnvelope<DatasetReady>, record: BusRecord): Promise<void> {
+    const { inbox, datasets, logger } = this.options;
+    const dataset = event.data;
+    const outcome = await inbox.handleOnce(record, (manager) => datasets.record(manager, dataset, event.id));
+    const counts = Object.fromEntries(datasets.options.parts.map((part) => [part, dataset.counts[part]]));
+    const log = { eventId: event.id, datasetId: dataset.datasetId, datasetVersion: dataset.version, ...counts };
+    if (outcome.duplicate || !outcome.result) {
+      logger.info(log, 'datasets.ready event recorded before');
+      return;
+    }
+    logger.info(log, this.options.recordedMessage);
+    this.options.onRecorded();
   }
 }

@@ -33,7 +33,8 @@
  * queue.start(); // claims queued jobs oldest first, one per slot; queue.cancel(jobId) from any replica; await queue.stop() drains
  * // The datasets a job reads: `<service>.datasets`, recorded once per datasets.ready event.
  * const datasets = new DatasetCatalog(dataSource, { schema: 'drafter', parts: ['eagle', 'eval'] });
- * new DatasetReadyRecorder({ bus, inbox, datasets, groupId: 'drafter-datasets', logger, maxMessageBytes, recordedMessage: 'dataset version recorded', onRecorded: () => queue.wake() });
+ * const recorder = new DatasetReadyRecorder({ inbox, datasets, logger, recordedMessage: 'dataset version recorded', onRecorded: () => queue.wake() });
+ * // in the service's events controller: @BusEventPattern(datasetReadyContract, { group: 'drafter-datasets' }) → recorder.handle(event, context.records[0])
  * ```
  */
 export { JOB_STATUSES, type JobStatus } from './job-status.js';

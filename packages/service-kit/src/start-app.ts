@@ -62,7 +62,7 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
     app.useGlobalInterceptors(new HostPathsInterceptor(hostPathsOf(config)));
     app.useGlobalFilters(new BoundedErrorFilter(logger.child({ component: 'http' }), services.flatMap((service) => (service.httpErrorShape ? [service.httpErrorShape] : []))));
     // The consumers: every @BusEventPattern handler subscribes once the runtimes have started (onApplicationBootstrap), and drains first on close.
-    const consumers = new BusTransport(platform.bus, logger.child({ component: 'bus' }));
+    const consumers = new BusTransport(platform.bus, env, logger.child({ component: 'bus' }));
     app.connectMicroservice({ strategy: consumers }, { inheritAppConfig: false });
     await app.init();
     await app.startAllMicroservices();

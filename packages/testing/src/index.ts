@@ -17,6 +17,7 @@
 export { integrationServers, kafkaControl, type IntegrationServers } from './integration-servers.js';
 export { eventually } from './eventually.js';
 export { skipGroupsToTopicEnds } from './consumer-groups.js';
+export { readTopic, type TopicRecord } from './read-topic.js';
 export { scriptedRunner, type ScriptedRunner } from './scripted-runner.js';
 export { spawnNode, type SpawnedNode } from './child-process.js';
 export { createScratchDatabase } from './scratch-database.js';

@@ -6,6 +6,8 @@ import type { Platform } from '@distillery/service-kit';
 import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
 import type { DrafterConfig } from './config/drafter.config.js';
 import { CheckpointConsumer, DRAFTER_GROUP } from './consumers/checkpoint.consumer.js';
+import type { DatasetReadyRecorder } from '@distillery/jobs';
+import type { DrafterPart } from './datasets/dataset-catalog.js';
 import { datasetReadyConsumer, DRAFTER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
 import { DrafterDatasetCatalog } from './datasets/dataset-catalog.js';
 import { DrafterMetrics } from './drafter-metrics.js';
@@ -26,7 +28,8 @@ export class DrafterRuntime {
     readonly queue: DraftingQueue,
     /** Where the data dir is, to keep it out of what the API answers. */
     readonly dataDir: string,
-    private readonly consumers: ReadonlyArray<{ stop(): Promise<void> }>,
+    /** Record datasets.ready and turn checkpoints.bf16 into jobs (`DrafterEventsController` hands the events over). */
+    readonly consumers: { readonly datasets: DatasetReadyRecorder<DrafterPart>; readonly checkpoints: CheckpointConsumer },
     private readonly relay: OutboxRelay,
     private readonly logger: Platform['logger'],
   ) {}
@@ -63,28 +66,18 @@ export class DrafterRuntime {
     });
     queue.start();
     const settings = draftingSettingsOf(config);
-    const maxMessageBytes = platform.config.DISTILLERY_MAX_MESSAGE_BYTES;
-    const datasetConsumer = datasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'drafter', DRAFTER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: () => queue.wake() });
-    const checkpointConsumer = new CheckpointConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'drafter', DRAFTER_GROUP), store, settings, logger, metrics, maxMessageBytes, onQueued: () => queue.wake() });
-    try {
-      await datasetConsumer.start();
-      await checkpointConsumer.start();
-    } catch (error) {
-      await Promise.all([datasetConsumer.stop(), checkpointConsumer.stop()]);
-      await queue.stop();
-      await relay.stop();
-      throw error;
-    }
-    logger.info({ slots: config.DISTILLERY_DRAFTER_SLOTS, settings, python, replica }, 'drafter consuming datasets.ready and checkpoints.bf16');
-    return new DrafterRuntime(replica, store, queue, dataDir, [datasetConsumer, checkpointConsumer], relay, logger);
+    const datasetConsumer = datasetReadyConsumer({ inbox: new Inbox(dataSource, 'drafter', DRAFTER_DATASETS_GROUP), datasets, logger, onRecorded: () => queue.wake() });
+    const checkpointConsumer = new CheckpointConsumer({ inbox: new Inbox(dataSource, 'drafter', DRAFTER_GROUP), store, settings, logger, metrics, onQueued: () => queue.wake() });
+    logger.info({ slots: config.DISTILLERY_DRAFTER_SLOTS, settings, python, replica }, 'drafter ready for datasets.ready and checkpoints.bf16');
+    return new DrafterRuntime(replica, store, queue, dataDir, { datasets: datasetConsumer, checkpoints: checkpointConsumer }, relay, logger);
   }
 
   /**
-   * Drain: stop consuming and give the running job back to the queue at once (it resumes from its
+   * Drain (the consumers have stopped): give the running job back to the queue at once (it resumes from its
    * run dir), then publish what the outbox holds.
    */
   async stop(): Promise<void> {
-    await Promise.all([...this.consumers.map((consumer) => consumer.stop()), this.queue.stop()]);
+    await this.queue.stop();
     await this.relay.stop();
     this.logger.info('drafter stopped');
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type BusRecord, type Subscription, subscribeEvents } from '@distillery/bus';
-import { type EventEnvelope, type TraceRaw, traceRawContract } from '@distillery/contracts';
+import type { BusRecord } from '@distillery/bus';
+import type { EventEnvelope, TraceRaw } from '@distillery/contracts';
 import { OpenAiModel } from '@distillery/llm';
 import type { Platform } from '@distillery/service-kit';
 import { Inbox, Outbox, OutboxRelay } from '@distillery/storage';
@@ -29,16 +29,15 @@ export function createJudge(config: JudgeConfig): CallJudge {
 }
 
 /**
- * A running judge replica: consumes traces.raw in the `judge` group (replicas share the
- * partitions), refines every call of each turn, and records rows and the traces.refined event once
- * per raw event id; the outbox relay publishes the events.
+ * A running judge replica: `JudgeEventsController` hands it traces.raw in the `judge` group
+ * (replicas share the partitions); it refines every call of each turn, and records rows and the
+ * traces.refined event once per raw event id; the outbox relay publishes the events.
  */
 export class JudgeRuntime {
   /** Names this replica in the rows it writes and in its logs. */
   readonly replica = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly counts: Record<Verdict, number> = { accepted: 0, corrected: 0, rejected: 0 };
   private traces = 0;
-  private subscription: Subscription | undefined;
 
   private constructor(
     private readonly platform: Platform,
@@ -55,16 +54,12 @@ export class JudgeRuntime {
     const store = new RefinementStore(dataSource, new Inbox(dataSource, 'judge', JUDGE_GROUP), new Outbox('judge'), () => relay.wake());
     const refiner = new TraceRefiner(createJudge(config), config.DISTILLERY_JUDGE_SEED);
     const runtime = new JudgeRuntime(platform, refiner, store, relay, new JudgeMetrics(platform.metrics.registry));
-    runtime.subscription = await subscribeEvents(platform.bus, traceRawContract, {
-      groupId: JUDGE_GROUP,
-      maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
-      handler: (event, record) => runtime.handle(event, record),
-    });
-    platform.logger.info({ backend: refiner.backend, model: refiner.model, seed: config.DISTILLERY_JUDGE_SEED, replica: runtime.replica, group: JUDGE_GROUP }, 'judge consuming traces.raw');
+    platform.logger.info({ backend: refiner.backend, model: refiner.model, seed: config.DISTILLERY_JUDGE_SEED, replica: runtime.replica, group: JUDGE_GROUP }, 'judge ready for traces.raw');
     return runtime;
   }
 
-  private async handle(event: EventEnvelope<TraceRaw>, record: BusRecord): Promise<void> {
+  /** Refines one traces.raw event and records it, once per event id. */
+  async handle(event: EventEnvelope<TraceRaw>, record: BusRecord): Promise<void> {
     const log = { rawEventId: event.id, conversationId: event.data.conversationId, turnIndex: event.data.turnIndex, partition: record.partition };
     if (await this.store.seen(event.id)) {
       this.metrics.duplicate();
@@ -85,9 +80,8 @@ export class JudgeRuntime {
     if (this.traces === 1 || this.traces % PROGRESS_EVERY === 0) this.platform.logger.info({ traces: this.traces, calls: { ...this.counts }, replica: this.replica }, 'judge progress');
   }
 
-  /** Drain: stop consuming (the trace in flight finishes), then publish what the outbox holds. */
+  /** Drain (the consumer has stopped, its trace in flight finished): publish what the outbox holds. */
   async stop(): Promise<void> {
-    await this.subscription?.stop();
     await this.relay.stop();
     this.platform.logger.info({ traces: this.traces, calls: { ...this.counts }, replica: this.replica }, 'judge stopped');
   }

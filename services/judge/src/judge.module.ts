@@ -1,7 +1,10 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { PLATFORM, type Platform } from '@distillery/service-kit';
+import { type BeforeApplicationShutdown, Controller, Inject, Injectable, Module, type OnApplicationBootstrap, ServiceUnavailableException } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { type EventEnvelope, type TraceRaw, traceRawContract } from '@distillery/contracts';
+import { type BusContext, BusEventPattern, PLATFORM, type Platform } from '@distillery/service-kit';
 import { loadJudgeConfig } from './config/judge.config.js';
 import { JudgeRuntime } from './judge-runtime.js';
+import { JUDGE_GROUP } from './store/refinement-store.js';
 
 /** Starts the judge once the platform is up; drains it while the bus and database are still open. */
 @Injectable()
@@ -24,6 +27,19 @@ export class JudgeLifecycle implements OnApplicationBootstrap, BeforeApplication
   }
 }
 
+/** The judge's consumer: traces.raw in the `judge` group, one event at a time (each is model calls, not a row). */
+@Controller()
+export class JudgeEventsController {
+  constructor(@Inject(JudgeLifecycle) private readonly judge: JudgeLifecycle) {}
+
+  @BusEventPattern(traceRawContract, { group: JUDGE_GROUP })
+  rawTrace(@Payload() event: EventEnvelope<TraceRaw>, @Ctx() context: BusContext): Promise<void> {
+    const runtime = this.judge.runtime;
+    if (!runtime) throw new ServiceUnavailableException('the judge is starting');
+    return runtime.handle(event, context.records[0]!);
+  }
+}
+
 /** The judge service's Nest module: config validated at boot, then the traces.raw consumer and its outbox relay. */
-@Module({ providers: [JudgeLifecycle] })
+@Module({ controllers: [JudgeEventsController], providers: [JudgeLifecycle] })
 export class JudgeModule {}

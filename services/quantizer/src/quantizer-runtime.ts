@@ -8,6 +8,8 @@ import { CheckpointCatalog } from './catalog/checkpoint-catalog.js';
 import { QuantizerDatasetCatalog } from './catalog/dataset-catalog.js';
 import type { QuantizerConfig } from './config/quantizer.config.js';
 import { CheckpointConsumer, QUANTIZER_GROUP } from './consumers/checkpoint.consumer.js';
+import type { DatasetReadyRecorder } from '@distillery/jobs';
+import type { QuantizerPart } from './catalog/dataset-catalog.js';
 import { datasetReadyConsumer, QUANTIZER_DATASETS_GROUP } from './consumers/dataset-ready.consumer.js';
 import { DrafterConsumer, QUANTIZER_DRAFTERS_GROUP } from './consumers/drafter.consumer.js';
 import { QuantizerJobStore } from './jobs/quantizer-job-store.js';
@@ -29,7 +31,8 @@ export class QuantizerRuntime {
     readonly queue: QuantizingQueue,
     /** Where the data dir is, to keep it out of what the API answers. */
     readonly dataDir: string,
-    private readonly consumers: ReadonlyArray<{ stop(): Promise<void> }>,
+    /** Record datasets.ready and checkpoints.bf16, queue jobs for drafters.ready (`QuantizerEventsController` hands the events over). */
+    readonly consumers: { readonly datasets: DatasetReadyRecorder<QuantizerPart>; readonly checkpoints: CheckpointConsumer; readonly drafters: DrafterConsumer },
     private readonly relay: OutboxRelay,
     private readonly logger: Platform['logger'],
   ) {}
@@ -65,31 +68,22 @@ export class QuantizerRuntime {
     });
     queue.start();
     const settings = quantizingSettingsOf(config);
-    const maxMessageBytes = platform.config.DISTILLERY_MAX_MESSAGE_BYTES;
     const wake = () => queue.wake();
-    const consumers = [
-      datasetReadyConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DATASETS_GROUP), datasets, logger, maxMessageBytes, onRecorded: wake }),
-      new CheckpointConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_GROUP), checkpoints, store, settings, logger, metrics, maxMessageBytes, onRecorded: wake }),
-      new DrafterConsumer({ bus: platform.bus, inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DRAFTERS_GROUP), store, settings, logger, metrics, maxMessageBytes, onQueued: wake }),
-    ];
-    try {
-      for (const consumer of consumers) await consumer.start();
-    } catch (error) {
-      await Promise.all(consumers.map((consumer) => consumer.stop()));
-      await queue.stop();
-      await relay.stop();
-      throw error;
-    }
-    logger.info({ slots: config.DISTILLERY_QUANTIZER_SLOTS, settings, python, replica }, 'quantizer consuming datasets.ready, checkpoints.bf16 and drafters.ready');
+    const consumers = {
+      datasets: datasetReadyConsumer({ inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DATASETS_GROUP), datasets, logger, onRecorded: wake }),
+      checkpoints: new CheckpointConsumer({ inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_GROUP), checkpoints, store, settings, logger, metrics, onRecorded: wake }),
+      drafters: new DrafterConsumer({ inbox: new Inbox(dataSource, 'quantizer', QUANTIZER_DRAFTERS_GROUP), store, settings, logger, metrics, onQueued: wake }),
+    };
+    logger.info({ slots: config.DISTILLERY_QUANTIZER_SLOTS, settings, python, replica }, 'quantizer ready for datasets.ready, checkpoints.bf16 and drafters.ready');
     return new QuantizerRuntime(replica, store, queue, dataDir, consumers, relay, logger);
   }
 
   /**
-   * Drain: stop consuming and give the running job back to the queue at once (it resumes in its run
+   * Drain (the consumers have stopped): give the running job back to the queue at once (it resumes in its run
    * dir, with the calibration it made), then publish what the outbox holds.
    */
   async stop(): Promise<void> {
-    await Promise.all([...this.consumers.map((consumer) => consumer.stop()), this.queue.stop()]);
+    await this.queue.stop();
     await this.relay.stop();
     this.logger.info('quantizer stopped');
   }

@@ -24,6 +24,13 @@ import { ServingMetrics } from './serving-metrics.js';
 /** How often the engines' load is sampled for /metrics. */
 const SAMPLE_MS = 2_000;
 
+/** The catalog's three announcement handlers. */
+export interface ServingAnnouncements {
+  readonly checkpoints: CheckpointConsumer;
+  readonly drafters: DrafterConsumer;
+  readonly fp8: Fp8Consumer;
+}
+
 /**
  * A running serving replica: the checkpoints.bf16, drafters.ready and checkpoints.fp8 consumers
  * record versions, their drafters and their FP8 versions in the catalog, the router loads what the
@@ -42,6 +49,8 @@ export class ServingRuntime {
     /** The deploy gate's decisions; absent in gateway mode. */
     readonly gates: GateStore | undefined,
     readonly router: ModelRouter | undefined,
+    /** What records announcements in the catalog (`ServingEventsController` hands them over); absent in gateway mode. */
+    readonly announcements: ServingAnnouncements | undefined,
     private readonly stopParts: () => Promise<void>,
   ) {}
 
@@ -123,34 +132,25 @@ export class ServingRuntime {
       backend = router;
       const routerRef = router;
       consumer = new CheckpointConsumer({
-        bus: platform.bus,
         inbox: new Inbox(platform.database.dataSource, 'serving', SERVING_GROUP),
         catalog,
         logger,
-        maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
         onRecorded: () => void routerRef.wake(),
       });
-      await consumer.start();
       drafters = new DrafterConsumer({
-        bus: platform.bus,
         inbox: new Inbox(platform.database.dataSource, 'serving', SERVING_DRAFTERS_GROUP),
         catalog,
         logger,
-        maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
         onRecorded: () => void routerRef.wake(),
       });
-      await drafters.start();
       if (config.DISTILLERY_SERVING_PRECISION === 'bf16') logger.info('DISTILLERY_SERVING_PRECISION=bf16: FP8 versions on checkpoints.fp8 are recorded, never loaded; every version is served in BF16');
       fp8 = new Fp8Consumer({
-        bus: platform.bus,
         inbox: new Inbox(platform.database.dataSource, 'serving', SERVING_FP8_GROUP),
         catalog,
         logger,
-        maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
         onRecorded: () => void routerRef.wake(),
         precision: config.DISTILLERY_SERVING_PRECISION,
       });
-      await fp8.start();
     }
     const inference = new InferenceService(backend, admission, metrics);
     const grpc = new ServingGrpcServer(inference, {
@@ -170,13 +170,12 @@ export class ServingRuntime {
     logger.info({ grpc: `${config.DISTILLERY_SERVING_GRPC_HOST}:${grpcPort}`, maxRunning: config.DISTILLERY_SERVING_MAX_RUNNING, maxQueued: config.DISTILLERY_SERVING_MAX_QUEUED }, 'serving API listening');
     const stopParts = async () => {
       clearInterval(sampler);
-      await Promise.all([consumer?.stop(), drafters?.stop(), fp8?.stop()]);
       await grpc.stop();
       await router?.stop();
       await relay?.stop();
       if (socketDir) await rm(socketDir, { recursive: true, force: true });
     };
-    return new ServingRuntime(inference, config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS, grpcPort, catalog, gates, router, stopParts);
+    return new ServingRuntime(inference, config.DISTILLERY_SERVING_DEFAULT_MAX_TOKENS, grpcPort, catalog, gates, router, consumer && drafters && fp8 ? { checkpoints: consumer, drafters, fp8 } : undefined, stopParts);
   }
 
   /** The catalog, or a 400 in gateway mode (the upstream decides what it serves). */

@@ -22,7 +22,8 @@ export class TrainerRuntime {
     readonly replica: string,
     readonly store: TrainingJobStore,
     readonly queue: TrainingQueue,
-    private readonly consumer: DatasetReadyConsumer,
+    /** Turns datasets.ready into jobs (`TrainerEventsController` hands the events over). */
+    readonly datasets: DatasetReadyConsumer,
     private readonly relay: OutboxRelay,
     private readonly logger: Platform['logger'],
   ) {}
@@ -53,34 +54,24 @@ export class TrainerRuntime {
     queue.start();
     const settings = trainingSettingsOf(config);
     const consumer = new DatasetReadyConsumer({
-      bus: platform.bus,
       inbox: new Inbox(dataSource, 'trainer', TRAINER_GROUP),
       store,
       modelId: config.DISTILLERY_TRAINER_MODEL_ID,
       settings,
       logger,
       metrics,
-      maxMessageBytes: platform.config.DISTILLERY_MAX_MESSAGE_BYTES,
       onQueued: () => queue.wake(),
     });
-    try {
-      await consumer.start();
-    } catch (error) {
-      await queue.stop();
-      await relay.stop();
-      throw error;
-    }
-    logger.info({ modelId: config.DISTILLERY_TRAINER_MODEL_ID, slots: config.DISTILLERY_TRAINER_SLOTS, settings, python, replica }, 'trainer consuming datasets.ready');
+    logger.info({ modelId: config.DISTILLERY_TRAINER_MODEL_ID, slots: config.DISTILLERY_TRAINER_SLOTS, settings, python, replica }, 'trainer ready for datasets.ready');
     return new TrainerRuntime(replica, store, queue, consumer, relay, logger);
   }
 
   /**
-   * Drain: stop consuming and give the running jobs back to the queue at once (they resume from
-   * their run dirs; leaving the consumer group can take seconds, and a job must not train on
-   * meanwhile), then publish what the outbox holds.
+   * Drain (the consumer has stopped): give the running jobs back to the queue at once (they resume
+   * from their run dirs), then publish what the outbox holds.
    */
   async stop(): Promise<void> {
-    await Promise.all([this.consumer.stop(), this.queue.stop()]);
+    await this.queue.stop();
     await this.relay.stop();
     this.logger.info('trainer stopped');
   }

@@ -16,6 +16,8 @@ export interface BusEventOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Records over this size are dead-lettered unhandled (default: the bus's limit). */
   readonly maxMessageBytes?: number;
+  /** Consume only when this holds for the process's settings (serving in gateway mode records no versions, so it does not join the groups). */
+  readonly consumesWhen?: (env: Readonly<Record<string, string | undefined>>) => boolean;
 }
 
 interface BusHandlerExtras extends BusEventOptions {
@@ -73,6 +75,7 @@ export class BusTransport extends Server implements CustomTransportStrategy {
 
   constructor(
     private readonly bus: Bus,
+    private readonly env: Readonly<Record<string, string | undefined>>,
     private readonly log?: Logger,
   ) {
     super();
@@ -85,6 +88,7 @@ export class BusTransport extends Server implements CustomTransportStrategy {
         const extras = handler.extras as BusHandlerExtras | undefined;
         if (!extras?.topic || !extras.group) throw new Error('a bus handler needs its topic and consumer group: use @BusEventPattern(contract, { group })');
         if (handler.next) throw new Error(`two handlers consume ${extras.topic} in group ${extras.group}`);
+        if (extras.consumesWhen && !extras.consumesWhen(this.env)) continue;
         this.subscriptions.push(await this.subscribe(handler, extras));
         this.log?.info({ topic: extras.topic, group: extras.group, batch: extras.batch ?? false }, 'consuming');
       }

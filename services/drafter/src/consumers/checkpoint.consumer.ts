@@ -1,5 +1,5 @@
-import { type Bus, subscribeEvents, type Subscription } from '@distillery/bus';
-import { checkpointBf16Contract } from '@distillery/contracts';
+import type { BusRecord } from '@distillery/bus';
+import { type CheckpointBf16, type EventEnvelope } from '@distillery/contracts';
 import type { Platform } from '@distillery/service-kit';
 import type { Inbox } from '@distillery/storage';
 import type { DrafterMetrics } from '../drafter-metrics.js';
@@ -11,12 +11,10 @@ import type { DraftingSettings } from '../jobs/drafting-settings.js';
 export const DRAFTER_GROUP = 'drafter';
 
 export interface CheckpointConsumerOptions {
-  readonly bus: Bus;
   readonly inbox: Inbox;
   readonly store: DrafterJobStore;
   readonly settings: DraftingSettings;
   readonly logger: Platform['logger'];
-  readonly maxMessageBytes: number;
   readonly metrics?: DrafterMetrics;
   /** A job was queued (wake the queue). */
   readonly onQueued: () => void;
@@ -30,42 +28,31 @@ export interface CheckpointConsumerOptions {
  * slow runs in the handler.
  */
 export class CheckpointConsumer {
-  private subscription: Subscription | undefined;
-
   constructor(private readonly options: CheckpointConsumerOptions) {}
 
-  async start(): Promise<void> {
-    const { bus, inbox, store, logger, metrics } = this.options;
-    this.subscription = await subscribeEvents(bus, checkpointBf16Contract, {
-      groupId: DRAFTER_GROUP,
-      maxMessageBytes: this.options.maxMessageBytes,
-      handler: async (event, record) => {
-        const checkpoint = event.data;
-        const log = { eventId: event.id, modelId: checkpoint.modelId, checkpointId: checkpoint.checkpointId, datasetId: checkpoint.lineage.datasetId };
-        const refusal = checkpoint.lineage.parentEventIds.length === 0 ? new CheckpointWithoutDatasetError(checkpoint.checkpointId).message : undefined;
-        const outcome = await inbox.handleOnce(record, (manager) => store.enqueue(manager, { checkpoint, eventId: event.id, settings: this.options.settings, ...(refusal ? { refusal } : {}) }));
-        if (outcome.duplicate) {
-          metrics?.jobs.inc({ outcome: 'duplicate' });
-          logger.info(log, 'checkpoints.bf16 event handled before; no second job');
-          return;
-        }
-        const result = outcome.result;
-        if (result.kind === 'already-drafted') {
-          metrics?.jobs.inc({ outcome: 'duplicate' });
-          logger.info(log, 'checkpoint already queued, running or drafted for; no second job');
-        } else if (result.kind === 'refused') {
-          metrics?.jobs.inc({ outcome: 'refused' });
-          logger.error({ ...log, jobId: result.job.id, error: refusal }, 'checkpoint cannot be drafted for; job recorded as failed');
-        } else {
-          metrics?.jobs.inc({ outcome: 'queued' });
-          logger.info({ ...log, jobId: result.job.id }, 'drafter job queued; it runs once the dataset version it names is recorded');
-          this.options.onQueued();
-        }
-      },
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
+  /** Handles one checkpoints.bf16 event, exactly once through the inbox (the service's events controller hands it over). */
+  async handle(event: EventEnvelope<CheckpointBf16>, record: BusRecord): Promise<void> {
+    const { inbox, store, logger, metrics } = this.options;
+    const checkpoint = event.data;
+    const log = { eventId: event.id, modelId: checkpoint.modelId, checkpointId: checkpoint.checkpointId, datasetId: checkpoint.lineage.datasetId };
+    const refusal = checkpoint.lineage.parentEventIds.length === 0 ? new CheckpointWithoutDatasetError(checkpoint.checkpointId).message : undefined;
+    const outcome = await inbox.handleOnce(record, (manager) => store.enqueue(manager, { checkpoint, eventId: event.id, settings: this.options.settings, ...(refusal ? { refusal } : {}) }));
+    if (outcome.duplicate) {
+      metrics?.jobs.inc({ outcome: 'duplicate' });
+      logger.info(log, 'checkpoints.bf16 event handled before; no second job');
+      return;
+    }
+    const result = outcome.result;
+    if (result.kind === 'already-drafted') {
+      metrics?.jobs.inc({ outcome: 'duplicate' });
+      logger.info(log, 'checkpoint already queued, running or drafted for; no second job');
+    } else if (result.kind === 'refused') {
+      metrics?.jobs.inc({ outcome: 'refused' });
+      logger.error({ ...log, jobId: result.job.id, error: refusal }, 'checkpoint cannot be drafted for; job recorded as failed');
+    } else {
+      metrics?.jobs.inc({ outcome: 'queued' });
+      logger.info({ ...log, jobId: result.job.id }, 'drafter job queued; it runs once the dataset version it names is recorded');
+      this.options.onQueued();
+    }
   }
 }

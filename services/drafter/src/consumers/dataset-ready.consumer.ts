@@ -9,6 +9,6 @@ export const DRAFTER_DATASETS_GROUP = 'drafter-datasets';
  * a checkpoint trained on that version names the event in its lineage, and its drafter job reads
  * those parts. A job waiting for its dataset can run once it is recorded (`onRecorded`).
  */
-export function datasetReadyConsumer(options: Omit<DatasetReadyRecorderOptions<DrafterPart>, 'groupId' | 'recordedMessage'>): DatasetReadyRecorder<DrafterPart> {
-  return new DatasetReadyRecorder({ ...options, groupId: DRAFTER_DATASETS_GROUP, recordedMessage: 'dataset version recorded: checkpoints trained on it can be drafted for' });
+export function datasetReadyConsumer(options: Omit<DatasetReadyRecorderOptions<DrafterPart>, 'recordedMessage'>): DatasetReadyRecorder<DrafterPart> {
+  return new DatasetReadyRecorder({ ...options, recordedMessage: 'dataset version recorded: checkpoints trained on it can be drafted for' });
 }

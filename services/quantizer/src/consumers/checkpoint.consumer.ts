@@ -1,5 +1,5 @@
-import { type Bus, subscribeEvents, type Subscription } from '@distillery/bus';
-import { checkpointBf16Contract } from '@distillery/contracts';
+import type { BusRecord } from '@distillery/bus';
+import { type CheckpointBf16, type EventEnvelope } from '@distillery/contracts';
 import type { Platform } from '@distillery/service-kit';
 import type { Inbox } from '@distillery/storage';
 import type { CheckpointCatalog } from '../catalog/checkpoint-catalog.js';
@@ -12,13 +12,11 @@ import type { QuantizerMetrics } from '../quantizer-metrics.js';
 export const QUANTIZER_GROUP = 'quantizer';
 
 export interface CheckpointConsumerOptions {
-  readonly bus: Bus;
   readonly inbox: Inbox;
   readonly checkpoints: CheckpointCatalog;
   readonly store: QuantizerJobStore;
   readonly settings: QuantizingSettings;
   readonly logger: Platform['logger'];
-  readonly maxMessageBytes: number;
   readonly metrics?: QuantizerMetrics;
   /** A checkpoint was recorded (a drafter's job may wait for it) or a job queued: wake the queue. */
   readonly onRecorded: () => void;
@@ -33,45 +31,34 @@ export interface CheckpointConsumerOptions {
  * runs in the handler.
  */
 export class CheckpointConsumer {
-  private subscription: Subscription | undefined;
-
   constructor(private readonly options: CheckpointConsumerOptions) {}
 
-  async start(): Promise<void> {
-    const { bus, inbox, checkpoints, store, logger, metrics } = this.options;
-    this.subscription = await subscribeEvents(bus, checkpointBf16Contract, {
-      groupId: QUANTIZER_GROUP,
-      maxMessageBytes: this.options.maxMessageBytes,
-      handler: async (event, record) => {
-        const checkpoint = event.data;
-        const log = { eventId: event.id, modelId: checkpoint.modelId, checkpointId: checkpoint.checkpointId, datasetId: checkpoint.lineage.datasetId };
-        const refusal = checkpoint.lineage.parentEventIds.length === 0 ? new CheckpointWithoutDatasetError(checkpoint.checkpointId).message : undefined;
-        const outcome = await inbox.handleOnce(record, async (manager) => {
-          await checkpoints.record(manager, checkpoint, event.id);
-          return store.enqueueStudent(manager, { checkpoint, eventId: event.id, settings: this.options.settings, ...(refusal ? { refusal } : {}) });
-        });
-        if (outcome.duplicate) {
-          metrics?.jobs.inc({ outcome: 'duplicate' });
-          logger.info(log, 'checkpoints.bf16 event handled before; no second job');
-          return;
-        }
-        const result = outcome.result;
-        if (result.kind === 'already-quantized') {
-          metrics?.jobs.inc({ outcome: 'duplicate' });
-          logger.info(log, 'student already queued, running or quantized; no second job');
-        } else if (result.kind === 'refused') {
-          metrics?.jobs.inc({ outcome: 'refused' });
-          logger.error({ ...log, jobId: result.job.id, error: refusal }, 'checkpoint cannot be quantized; job recorded as failed');
-        } else {
-          metrics?.jobs.inc({ outcome: 'queued' });
-          logger.info({ ...log, jobId: result.job.id }, 'quantizer job queued for the student; it runs once the dataset version it names is recorded');
-        }
-        this.options.onRecorded();
-      },
+  /** Handles one checkpoints.bf16 event, exactly once through the inbox (the service's events controller hands it over). */
+  async handle(event: EventEnvelope<CheckpointBf16>, record: BusRecord): Promise<void> {
+    const { inbox, checkpoints, store, logger, metrics } = this.options;
+    const checkpoint = event.data;
+    const log = { eventId: event.id, modelId: checkpoint.modelId, checkpointId: checkpoint.checkpointId, datasetId: checkpoint.lineage.datasetId };
+    const refusal = checkpoint.lineage.parentEventIds.length === 0 ? new CheckpointWithoutDatasetError(checkpoint.checkpointId).message : undefined;
+    const outcome = await inbox.handleOnce(record, async (manager) => {
+      await checkpoints.record(manager, checkpoint, event.id);
+      return store.enqueueStudent(manager, { checkpoint, eventId: event.id, settings: this.options.settings, ...(refusal ? { refusal } : {}) });
     });
-  }
-
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
+    if (outcome.duplicate) {
+      metrics?.jobs.inc({ outcome: 'duplicate' });
+      logger.info(log, 'checkpoints.bf16 event handled before; no second job');
+      return;
+    }
+    const result = outcome.result;
+    if (result.kind === 'already-quantized') {
+      metrics?.jobs.inc({ outcome: 'duplicate' });
+      logger.info(log, 'student already queued, running or quantized; no second job');
+    } else if (result.kind === 'refused') {
+      metrics?.jobs.inc({ outcome: 'refused' });
+      logger.error({ ...log, jobId: result.job.id, error: refusal }, 'checkpoint cannot be quantized; job recorded as failed');
+    } else {
+      metrics?.jobs.inc({ outcome: 'queued' });
+      logger.info({ ...log, jobId: result.job.id }, 'quantizer job queued for the student; it runs once the dataset version it names is recorded');
+    }
+    this.options.onRecorded();
   }
 }

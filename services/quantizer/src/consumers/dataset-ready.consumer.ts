@@ -9,6 +9,6 @@ export const QUANTIZER_DATASETS_GROUP = 'quantizer-datasets';
  * once: a checkpoint trained on that version names the event in its lineage, and its quantize jobs
  * read those parts. A job waiting for its dataset can run once it is recorded (`onRecorded`).
  */
-export function datasetReadyConsumer(options: Omit<DatasetReadyRecorderOptions<QuantizerPart>, 'groupId' | 'recordedMessage'>): DatasetReadyRecorder<QuantizerPart> {
-  return new DatasetReadyRecorder({ ...options, groupId: QUANTIZER_DATASETS_GROUP, recordedMessage: 'dataset version recorded: checkpoints trained on it can be quantized' });
+export function datasetReadyConsumer(options: Omit<DatasetReadyRecorderOptions<QuantizerPart>, 'recordedMessage'>): DatasetReadyRecorder<QuantizerPart> {
+  return new DatasetReadyRecorder({ ...options, recordedMessage: 'dataset version recorded: checkpoints trained on it can be quantized' });
 }

@@ -1,5 +1,5 @@
-import { type Bus, subscribeEvents, type Subscription } from '@distillery/bus';
-import { drafterReadyContract } from '@distillery/contracts';
+import type { BusRecord } from '@distillery/bus';
+import { type DrafterReady, type EventEnvelope } from '@distillery/contracts';
 import type { Platform } from '@distillery/service-kit';
 import type { Inbox } from '@distillery/storage';
 import type { QuantizerJobStore } from '../jobs/quantizer-job-store.js';
@@ -16,44 +16,31 @@ export const QUANTIZER_DRAFTERS_GROUP = 'quantizer-drafters';
  * are recorded and the job of the student alone has ended, whose calibration it reuses.
  */
 export class DrafterConsumer {
-  private subscription: Subscription | undefined;
-
   constructor(
     private readonly options: {
-      readonly bus: Bus;
       readonly inbox: Inbox;
       readonly store: QuantizerJobStore;
       readonly settings: QuantizingSettings;
       readonly logger: Platform['logger'];
-      readonly maxMessageBytes: number;
       readonly metrics?: QuantizerMetrics;
       /** A job was queued (wake the queue). */
       readonly onQueued: () => void;
     },
   ) {}
 
-  async start(): Promise<void> {
-    const { bus, inbox, store, logger, metrics } = this.options;
-    this.subscription = await subscribeEvents(bus, drafterReadyContract, {
-      groupId: QUANTIZER_DRAFTERS_GROUP,
-      maxMessageBytes: this.options.maxMessageBytes,
-      handler: async (event, record) => {
-        const drafter = event.data;
-        const log = { eventId: event.id, modelId: drafter.modelId, checkpointId: drafter.checkpointId, drafterId: drafter.drafterId };
-        const outcome = await inbox.handleOnce(record, (manager) => store.enqueueDrafter(manager, { drafter, eventId: event.id, settings: this.options.settings }));
-        if (outcome.duplicate || outcome.result.kind === 'already-quantized') {
-          metrics?.jobs.inc({ outcome: 'duplicate' });
-          logger.info(log, outcome.duplicate ? 'drafters.ready event handled before; no second job' : 'student and drafter already queued, running or quantized; no second job');
-          return;
-        }
-        metrics?.jobs.inc({ outcome: 'queued' });
-        logger.info({ ...log, jobId: outcome.result.job.id }, 'quantizer job queued for the student and its drafter; it runs once the student and its dataset are recorded');
-        this.options.onQueued();
-      },
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
+  /** Handles one drafters.ready event, exactly once through the inbox (the service's events controller hands it over). */
+  async handle(event: EventEnvelope<DrafterReady>, record: BusRecord): Promise<void> {
+    const { inbox, store, logger, metrics } = this.options;
+    const drafter = event.data;
+    const log = { eventId: event.id, modelId: drafter.modelId, checkpointId: drafter.checkpointId, drafterId: drafter.drafterId };
+    const outcome = await inbox.handleOnce(record, (manager) => store.enqueueDrafter(manager, { drafter, eventId: event.id, settings: this.options.settings }));
+    if (outcome.duplicate || outcome.result.kind === 'already-quantized') {
+      metrics?.jobs.inc({ outcome: 'duplicate' });
+      logger.info(log, outcome.duplicate ? 'drafters.ready event handled before; no second job' : 'student and drafter already queued, running or quantized; no second job');
+      return;
+    }
+    metrics?.jobs.inc({ outcome: 'queued' });
+    logger.info({ ...log, jobId: outcome.result.job.id }, 'quantizer job queued for the student and its drafter; it runs once the student and its dataset are recorded');
+    this.options.onQueued();
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileArtifactStore } from '@distillery/artifacts';
-import { EmbeddedBus } from '@distillery/bus';
+import { EmbeddedBus, subscribeEvents, type Subscription } from '@distillery/bus';
 import { ComputeJobError } from '@distillery/compute';
 import { type CheckpointBf16, checkpointFp8Contract, type CheckpointFp8, encodeEvent } from '@distillery/contracts';
 import { type Database, Inbox, openDatabase, serviceSchemaMigration } from '@distillery/storage';
@@ -32,7 +32,7 @@ describe('the model router taking FP8 versions announced on checkpoints.fp8 (PGl
   let store: FileArtifactStore;
   let catalog: ModelCatalog;
   let bus: EmbeddedBus;
-  let consumer: Fp8Consumer | undefined;
+  let subscription: Subscription | undefined;
   let router: ModelRouter | undefined;
   let engines: FakeEngine[];
   let changes: Array<{ kind: string; reason?: string }>;
@@ -110,9 +110,9 @@ describe('the model router taking FP8 versions announced on checkpoints.fp8 (PGl
     await db.dataSource.transaction((entity) => catalog.record(entity, checkpoint, 'evt_ckpt_1'));
   });
   afterEach(async () => {
-    await consumer?.stop();
+    await subscription?.stop();
     await router?.stop(0);
-    consumer = undefined;
+    subscription = undefined;
     router = undefined;
     for (const table of ['fp8', 'drafters', 'versions', 'inbox']) await db.dataSource.query(`DELETE FROM serving.${table}`);
     await rm(dir, { recursive: true, force: true });
@@ -121,8 +121,8 @@ describe('the model router taking FP8 versions announced on checkpoints.fp8 (PGl
   /** The checkpoints.fp8 consumer, recording into the catalog and waking the router, as the runtime wires it. */
   const startConsumer = async (precision: 'fp8' | 'bf16') => {
     let recorded = 0;
-    consumer = new Fp8Consumer({ bus, inbox: new Inbox(db.dataSource, 'serving', SERVING_FP8_GROUP), catalog, logger: pino({ level: 'silent' }), maxMessageBytes: 1_048_576, precision, onRecorded: () => void recorded++ });
-    await consumer.start();
+    const fp8 = new Fp8Consumer({ inbox: new Inbox(db.dataSource, 'serving', SERVING_FP8_GROUP), catalog, logger: pino({ level: 'silent' }), precision, onRecorded: () => void recorded++ });
+    subscription = await subscribeEvents(bus, checkpointFp8Contract, { groupId: SERVING_FP8_GROUP, handler: (event, record) => fp8.handle(event, record) });
     return () => recorded;
   };
   const untilRecorded = async (recorded: () => number, count: number) => {

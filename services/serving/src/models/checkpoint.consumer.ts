@@ -8,8 +8,6 @@ export const SERVING_GROUP = 'serving';
 
 /** Records each checkpoints.bf16 announcement in the model catalog, exactly once; the router loads it beside the version serving now. */
 export class CheckpointConsumer extends CatalogConsumer<typeof checkpointBf16Contract.schema> {
-  protected readonly contract = checkpointBf16Contract;
-  protected readonly groupId = SERVING_GROUP;
   protected readonly lines = { recordedBefore: 'checkpoint announced before; recorded once', recorded: 'checkpoint recorded; loading it beside the version serving now' };
 
   protected record(catalog: ModelCatalog, manager: EntityManager, checkpoint: CheckpointBf16, eventId: string): Promise<boolean> {

@@ -8,8 +8,6 @@ export const SERVING_DRAFTERS_GROUP = 'serving-drafters';
 
 /** Records each drafters.ready announcement in the model catalog, exactly once; reloading the version with it is the router's job. */
 export class DrafterConsumer extends CatalogConsumer<typeof drafterReadyContract.schema> {
-  protected readonly contract = drafterReadyContract;
-  protected readonly groupId = SERVING_DRAFTERS_GROUP;
   protected readonly lines = { recordedBefore: 'drafter announced before; recorded once', recorded: 'drafter recorded; its version is loaded with it beside the engine serving now' };
 
   protected record(catalog: ModelCatalog, manager: EntityManager, drafter: DrafterReady, eventId: string): Promise<boolean> {

@@ -12,8 +12,6 @@ export const SERVING_FP8_GROUP = 'serving-fp8';
  * what one on bf16 recorded. Loading the version as it is the router's job; the log line says which.
  */
 export class Fp8Consumer extends CatalogConsumer<typeof checkpointFp8Contract.schema> {
-  protected readonly contract = checkpointFp8Contract;
-  protected readonly groupId = SERVING_FP8_GROUP;
   protected readonly lines: { readonly recordedBefore: string; readonly recorded: string };
 
   constructor(options: CatalogConsumerOptions & { readonly precision: 'fp8' | 'bf16' }) {

@@ -1,6 +1,6 @@
 import { DatasetPartMissingError } from '@distillery/jobs';
-import { type Bus, subscribeEvents, type Subscription } from '@distillery/bus';
-import { datasetReadyContract } from '@distillery/contracts';
+import type { BusRecord } from '@distillery/bus';
+import { type DatasetReady, type EventEnvelope } from '@distillery/contracts';
 import type { Platform } from '@distillery/service-kit';
 import type { Inbox } from '@distillery/storage';
 import type { TrainingJobStore } from '../jobs/training-job-store.js';
@@ -12,13 +12,11 @@ import { REQUIRED_PARTS } from '../training/checkpoint-trainer.js';
 export const TRAINER_GROUP = 'trainer';
 
 export interface DatasetReadyConsumerOptions {
-  readonly bus: Bus;
   readonly inbox: Inbox;
   readonly store: TrainingJobStore;
   readonly modelId: string;
   readonly settings: TrainingSettings;
   readonly logger: Platform['logger'];
-  readonly maxMessageBytes: number;
   readonly metrics?: TrainerMetrics;
   /** A job was queued (wake the queue). */
   readonly onQueued: () => void;
@@ -31,45 +29,34 @@ export interface DatasetReadyConsumerOptions {
  * trained. Nothing slow runs in the handler.
  */
 export class DatasetReadyConsumer {
-  private subscription: Subscription | undefined;
-
   constructor(private readonly options: DatasetReadyConsumerOptions) {}
 
-  async start(): Promise<void> {
-    const { bus, inbox, store, logger, metrics } = this.options;
-    this.subscription = await subscribeEvents(bus, datasetReadyContract, {
-      groupId: TRAINER_GROUP,
-      maxMessageBytes: this.options.maxMessageBytes,
-      handler: async (event, record) => {
-        const dataset = event.data;
-        const log = { eventId: event.id, datasetId: dataset.datasetId, datasetVersion: dataset.version };
-        const missing = REQUIRED_PARTS.filter((part) => !dataset.parts[part]);
-        const refusal = missing.length ? new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'train').message : undefined;
-        const outcome = await inbox.handleOnce(record, (manager) =>
-          store.enqueue(manager, { dataset, eventId: event.id, modelId: this.options.modelId, settings: this.options.settings, ...(refusal ? { refusal } : {}) }),
-        );
-        if (outcome.duplicate) {
-          metrics?.jobs.inc({ outcome: 'duplicate' });
-          logger.info(log, 'datasets.ready event handled before; no second job');
-          return;
-        }
-        const result = outcome.result;
-        if (result.kind === 'already-trained') {
-          metrics?.jobs.inc({ outcome: 'duplicate' });
-          logger.info(log, 'dataset version already queued, running or trained for this model; no second job');
-        } else if (result.kind === 'refused') {
-          metrics?.jobs.inc({ outcome: 'refused' });
-          logger.error({ ...log, jobId: result.job.id, error: refusal }, 'dataset cannot be trained; job recorded as failed');
-        } else {
-          metrics?.jobs.inc({ outcome: 'queued' });
-          logger.info({ ...log, jobId: result.job.id, counts: dataset.counts }, 'training job queued');
-          this.options.onQueued();
-        }
-      },
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.subscription?.stop();
+  /** Handles one datasets.ready event, exactly once through the inbox (the service's events controller hands it over). */
+  async handle(event: EventEnvelope<DatasetReady>, record: BusRecord): Promise<void> {
+    const { inbox, store, logger, metrics } = this.options;
+    const dataset = event.data;
+    const log = { eventId: event.id, datasetId: dataset.datasetId, datasetVersion: dataset.version };
+    const missing = REQUIRED_PARTS.filter((part) => !dataset.parts[part]);
+    const refusal = missing.length ? new DatasetPartMissingError(dataset.datasetId, dataset.version, missing, Object.keys(dataset.parts), 'train').message : undefined;
+    const outcome = await inbox.handleOnce(record, (manager) =>
+      store.enqueue(manager, { dataset, eventId: event.id, modelId: this.options.modelId, settings: this.options.settings, ...(refusal ? { refusal } : {}) }),
+    );
+    if (outcome.duplicate) {
+      metrics?.jobs.inc({ outcome: 'duplicate' });
+      logger.info(log, 'datasets.ready event handled before; no second job');
+      return;
+    }
+    const result = outcome.result;
+    if (result.kind === 'already-trained') {
+      metrics?.jobs.inc({ outcome: 'duplicate' });
+      logger.info(log, 'dataset version already queued, running or trained for this model; no second job');
+    } else if (result.kind === 'refused') {
+      metrics?.jobs.inc({ outcome: 'refused' });
+      logger.error({ ...log, jobId: result.job.id, error: refusal }, 'dataset cannot be trained; job recorded as failed');
+    } else {
+      metrics?.jobs.inc({ outcome: 'queued' });
+      logger.info({ ...log, jobId: result.job.id, counts: dataset.counts }, 'training job queued');
+      this.options.onQueued();
+    }
   }
 }
