@@ -34,7 +34,7 @@ const lines = [
   '| `source` | the producing service |',
   '| `data` | the message, per topic below |',
   '',
-  `Headers: ${Object.values(HEADERS).map((h) => `\`${h}\``).join(', ')}.`,
+  `Headers: ${Object.values(HEADERS).map((h) => `\`${h}\``).join(', ')}; and \`traceparent\` (with \`tracestate\` when set), the W3C trace context of the span the event was written in, when there was one.`,
   '',
   '## Dead letters',
   '',

@@ -8,14 +8,19 @@
  *   2. poison records (not JSON, wrong schema, wrong version, oversized) on every topic a service
  *      consumes: each must land in the topic's `.dlq` twin once per consumer group, with its reason;
  *   3. the Kafka broker, then PostgreSQL, restarted during a second campaign (which also shows the
- *      consumers went on past the poison).
+ *      consumers went on past the poison);
+ *   4. a training job killed mid-stage: the trainer restarted with a slot and the compute plane
+ *      (micro preset), SIGKILLed with its first campaign's job past a stage, and started again: the
+ *      job's lease runs out, it is requeued and resumes from its run dir (the stages done are not
+ *      trained again), and every file of its checkpoint verifies against its sha256.
  * Each campaign is counted along the chain — turns, traces.raw events, refinements, traces.refined
  * events, turns the curator stored, dataset versions, datasets.ready events, training jobs — and one
  * table prints fault, count, lost, duplicated and recovery time. Exits 1 when anything was lost or
  * duplicated, or a chain did not finish.
  *
- * The trainer runs with DISTILLERY_TRAINER_SLOTS=0: a job is queued for the dataset (what is
- * counted) but not trained, so the suite needs no compute. FAULT_SEED picks the kills (default 7).
+ * Until the fourth fault the trainer runs with DISTILLERY_TRAINER_SLOTS=0: a job is queued for the
+ * dataset (what is counted) but not trained. The fourth needs the compute venv (bash
+ * compute/bootstrap.sh). FAULT_SEED picks the kills (default 7).
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -23,8 +28,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { FileArtifactStore } from '@distillery/artifacts';
 import { KafkaBus, subscribeEvents } from '@distillery/bus';
-import { allTopics, campaignCompletedContract, datasetReadyContract, DLQ_HEADERS, dlqOf, TOPICS, traceRawContract, traceRefinedContract } from '@distillery/contracts';
+import { allTopics, type ArtifactRef, campaignCompletedContract, datasetReadyContract, DLQ_HEADERS, dlqOf, TOPICS, traceRawContract, traceRefinedContract } from '@distillery/contracts';
 import { DRAFTER_DATASETS_GROUP } from '@distillery/drafter';
 import { JUDGE_GROUP } from '@distillery/judge';
 import { QUANTIZER_DATASETS_GROUP } from '@distillery/quantizer';
@@ -75,7 +81,7 @@ async function postgresControl(command: 'restart'): Promise<void> {
 
 interface Running {
   process: SpawnedNode;
-  readonly env: Record<string, string>;
+  env: Record<string, string>;
 }
 
 /** Consumer groups the chain's services read with; moved past earlier runs' events first. */
@@ -265,6 +271,35 @@ async function main(): Promise<void> {
     process.stdout.write(`  PostgreSQL restarted in ${postgresSeconds.toFixed(1)} s\n`);
     const chainB = await countChain(campaignB, startedB, performance.now());
 
+    // 4. A training job's process killed mid-stage, then resumed from its run dir by the restarted trainer.
+    const trainer = running.get('trainer')!;
+    trainer.process.child.kill('SIGKILL');
+    await trainer.process.exited;
+    trainer.env = { ...trainer.env, DISTILLERY_TRAINER_SLOTS: '1', DISTILLERY_TRAINER_PRESET: 'micro', DISTILLERY_TRAINER_MAX_STEPS: '200' };
+    trainer.process = await start('trainer', trainer.env);
+    const [jobRow] = await query(`SELECT j.id FROM trainer.jobs j JOIN curator.datasets d ON d.dataset_id = j.dataset_id AND d.version = j.dataset_version WHERE d.campaign_id = $1`, [campaignA]);
+    const jobId = String(jobRow!.id);
+    interface JobView { status: string; attempts: number; stages: Array<{ stage: string; skipped?: boolean }> }
+    const jobView = async () => (await (await call('trainer', `/trainer/jobs/${jobId}`)).json()) as JobView;
+    await eventually(async () => (await jobView()).stages.length >= 1, `training job ${jobId} past its first stage`, 300_000, 100);
+    const stagesAtKill = (await jobView()).stages.length;
+    const trainingKilledAt = performance.now();
+    trainer.process.child.kill('SIGKILL');
+    await trainer.process.exited;
+    trainer.process = await start('trainer', trainer.env);
+    process.stdout.write(`  the trainer SIGKILLed with job ${jobId} after ${stagesAtKill} stage(s), listening again after ${Math.round(performance.now() - trainingKilledAt)} ms\n`);
+    await eventually(async () => ['succeeded', 'failed', 'cancelled'].includes((await jobView()).status), `training job ${jobId} to end after the kill`, 600_000, 500);
+    const trainingSeconds = (performance.now() - trainingKilledAt) / 1000;
+    const trained = await jobView();
+    const skipped = trained.stages.filter((stage) => stage.skipped).map((stage) => stage.stage);
+    const checkpoint = ((await query('SELECT checkpoint FROM trainer.jobs WHERE id = $1', [jobId])) as unknown as Array<{ checkpoint: { manifest: ArtifactRef } | null }>)[0]?.checkpoint;
+    const store = new FileArtifactStore(join(dataDir, 'artifacts'));
+    const files = checkpoint ? Object.values((await store.getManifest(checkpoint.manifest)).files) : [];
+    const corrupt: string[] = [];
+    for (const file of files) await store.verify(file).catch((error: unknown) => corrupt.push(String(error)));
+    const resumedWell = trained.status === 'succeeded' && trained.attempts === 2 && skipped.length >= 1 && files.length > 0 && corrupt.length === 0;
+    process.stdout.write(`  job ${jobId}: ${trained.status}, attempt ${trained.attempts}, stages found done in its run dir: ${skipped.join(', ') || 'none'}; ${files.length} checkpoint files, ${corrupt.length} failing their sha256${corrupt.length ? `: ${corrupt.join('; ')}` : ''}\n`);
+
     const sum = (rows: readonly ChainRow[], column: 2 | 3) => rows.reduce((total, row) => total + row[column], 0);
     const recovery = (service?: ServiceName) => {
       const times = recoveries.filter((entry) => !service || entry.service === service).map((entry) => entry.ms);
@@ -279,7 +314,8 @@ async function main(): Promise<void> {
     faults.push([`poison records (not JSON, wrong schema, wrong version, oversized) on ${consumers.size} topics, dead-lettered per consumer group`, [...expected.values()].reduce((a, b) => a + b, 0), poisonLost, poisonDuplicated, `${poisonSeconds.toFixed(1)} s to dead-letter all`]);
     faults.push([`Kafka broker restart, counted along ${campaignB}`, 1, sum(chainB, 2), sum(chainB, 3), `broker back in ${kafkaSeconds.toFixed(1)} s`]);
     faults.push([`PostgreSQL restart, counted along ${campaignB}`, 1, '(as above)', '(as above)', `database back in ${postgresSeconds.toFixed(1)} s`]);
-    const lost = sum(chainA, 2) + sum(chainB, 2) + poisonLost;
+    faults.push([`training job killed mid-stage (trainer SIGKILLed after ${stagesAtKill} stage(s)): resumed, ${skipped.length} stage(s) not trained again, ${files.length} checkpoint files verified`, 1, resumedWell ? 0 : 1, 0, `succeeded ${trainingSeconds.toFixed(1)} s after the kill (a 30 s lease to run out)`]);
+    const lost = sum(chainA, 2) + sum(chainB, 2) + poisonLost + (resumedWell ? 0 : 1);
     const duplicated = sum(chainA, 3) + sum(chainB, 3) + poisonDuplicated;
     process.stdout.write(
       [

@@ -1,3 +1,4 @@
+import { activeTraceHeaders } from './trace-headers.js';
 import type { z } from 'zod';
 import type { MessageContract } from './contract.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type EventEnvelope, envelopeSchema, HEADERS } from './envelope.js';
@@ -55,6 +56,7 @@ export function encodeEvent<S extends z.ZodType>(contract: MessageContract<S>, d
       [HEADERS.type]: envelope.type,
       [HEADERS.version]: String(envelope.version),
       [HEADERS.contentType]: 'application/json',
+      ...activeTraceHeaders(),
     },
   };
 }

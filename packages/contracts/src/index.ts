@@ -35,3 +35,4 @@ export {
   type CheckpointFp8,
   type DrafterReady,
 } from './messages/checkpoints.message.js';
+export { activeTraceHeaders } from './trace-headers.js';

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { z } from 'zod';
 import { ModelCallError } from './model-call.error.js';
 import type { Completion, CompletionRequest, ModelPort } from './model-port.js';
@@ -55,7 +56,7 @@ export class OpenAiModel implements ModelPort {
     try {
       response = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}), ...traceHeaders() },
         body: JSON.stringify({
           model: request.model ?? this.options.model,
           messages: request.messages,
@@ -90,4 +91,11 @@ export class OpenAiModel implements ModelPort {
       latencyMs: performance.now() - started,
     };
   }
+}
+
+/** The active trace (traceparent) for the model server, if the call runs in one. */
+function traceHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagation.inject(context.active(), headers);
+  return headers;
 }

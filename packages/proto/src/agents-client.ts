@@ -1,4 +1,5 @@
 import { type CallOptions, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { context, propagation } from '@opentelemetry/api';
 import type { AgentServiceClient } from './generated/distillery/agents/v1/AgentService.js';
 import type { BusinessChange } from './generated/distillery/agents/v1/BusinessChange.js';
 import type { BusinessChangeResult__Output } from './generated/distillery/agents/v1/BusinessChangeResult.js';
@@ -80,6 +81,8 @@ export class AgentsClient {
   private metadata(): Metadata {
     const metadata = new Metadata();
     metadata.set('x-api-key', this.options.apiKey);
+    // The caller's trace (traceparent), if it has one: the agents' span continues it.
+    propagation.inject(context.active(), metadata, { set: (carrier, key, value) => carrier.set(key, value) });
     return metadata;
   }
 

@@ -20,6 +20,7 @@ export { PlatformModule } from './platform.module.js';
 export { ARTIFACTS, BUS, DATABASE, PLATFORM, PLATFORM_CONFIG, SERVICES } from './tokens.js';
 export { BusClient } from './bus-transport/bus-client.js';
 export { BusContext, BusErrorPassThrough, BusEventPattern, type BusEventOptions, BusTransport } from './bus-transport/bus-transport.js';
+export { captureSpans, contextFromCarrier, inSpan, installTracing, MAX_SPAN_LINKS, spanContextOf, spanSinks, SpanKind, tracedGrpcHandlers, tracer } from './tracing/tracing.js';
 export { runtimeLifecycle, type RuntimeLifecycle, type ServiceRuntime } from './runtime-lifecycle.js';
 export { checkConfig, startApp, type RunningApp, type StartAppOptions } from './start-app.js';
 export { drainOnSignals, runService } from './run-service.js';

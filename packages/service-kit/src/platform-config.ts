@@ -40,6 +40,8 @@ export const platformConfigSchema = z
     DISTILLERY_KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'expected plain, scram-sha-256 or scram-sha-512' }).optional(),
     DISTILLERY_KAFKA_USERNAME: z.string().min(1).optional(),
     DISTILLERY_KAFKA_PASSWORD: z.string().min(1).optional(),
+    /** An OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`): spans are exported there. Unset (the default): spans are made, carried and logged by id, never exported. */
+    DISTILLERY_OTLP_TRACES_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. http://collector:4318/v1/traces' }).optional(),
     DISTILLERY_LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     DISTILLERY_MAX_MESSAGE_BYTES: env.int(1024, 1_048_576),
     DISTILLERY_CONSUMER_STUCK_MS: env.int(1, 30_000),

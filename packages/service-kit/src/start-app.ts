@@ -6,6 +6,7 @@ import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { BusTransport } from './bus-transport/bus-transport.js';
+import { installTracing } from './tracing/tracing.js';
 import { BoundedErrorFilter } from './http/bounded-error.filter.js';
 import { HostPathsInterceptor, type HostPath } from './http/host-paths.interceptor.js';
 import { JsonBodyGuard } from './http/json-body.guard.js';
@@ -47,6 +48,7 @@ class DistilleryAppModule {}
 export async function startApp(services: readonly ServiceDefinition[], options: StartAppOptions): Promise<RunningApp> {
   const env = options.env ?? process.env;
   const config = checkConfig(services, env);
+  const flushSpans = installTracing({ serviceName: options.name, otlpTracesUrl: config.DISTILLERY_OTLP_TRACES_URL });
   const logger = createLogger(options.name, config.DISTILLERY_LOG_LEVEL);
   const platform = await openPlatform(config, services, logger, env);
   try {
@@ -77,7 +79,7 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
       logger,
       url,
       // The consumers drain before the runtimes they feed (Nest would close them after the shutdown hooks).
-      close: () => (closing ??= withTimeout(consumers.close().then(() => app.close()), config.DISTILLERY_SHUTDOWN_TIMEOUT_MS, 'graceful shutdown')),
+      close: () => (closing ??= withTimeout(consumers.close().then(() => app.close()).then(flushSpans), config.DISTILLERY_SHUTDOWN_TIMEOUT_MS, 'graceful shutdown')),
     };
   } catch (error) {
     await platform.close();

@@ -2,8 +2,10 @@ import { applyDecorators, type ArgumentsHost, Catch, type RpcExceptionFilter, Us
 import { BaseRpcContext, type CustomTransportStrategy, EventPattern, type MessageHandler, Server } from '@nestjs/microservices';
 import { type Bus, type BusRecord, type RetryPolicy, subscribeEvents, type Subscription } from '@distillery/bus';
 import type { MessageContract } from '@distillery/contracts';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { isObservable, lastValueFrom, type Observable, throwError } from 'rxjs';
+import { contextFromCarrier, inSpan, SpanKind, spanContextOf } from '../tracing/tracing.js';
 
 /** How a handler consumes its topic. */
 export interface BusEventOptions {
@@ -112,11 +114,21 @@ export class BusTransport extends Server implements CustomTransportStrategy {
   }
 
   private subscribe(handler: MessageHandler, extras: BusHandlerExtras): Promise<Subscription> {
-    const call = async (data: unknown, records: readonly BusRecord[]) => {
-      const result: unknown = await handler(data, new BusContext([records]));
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-    };
-    const { group, batch, maxBatch, retry, maxMessageBytes, contract } = extras;
+    const { group, batch, maxBatch, retry, maxMessageBytes, contract, topic } = extras;
+    const attributes = { 'messaging.system': this.bus.adapter, 'messaging.destination.name': topic, 'messaging.consumer.group.name': group };
+    // One CONSUMER span per delivery: a record's continues its producer's trace (its traceparent
+    // header); a batch's links to every record's. The handler runs in it, so what it writes carries it.
+    const call = (data: unknown, records: readonly BusRecord[]) =>
+      inSpan(
+        `${topic} process`,
+        records.length === 1 && !batch
+          ? { kind: SpanKind.CONSUMER, parent: contextFromCarrier(records[0]!.headers), attributes: { ...attributes, 'messaging.kafka.offset': Number(records[0]!.offset), 'messaging.destination.partition.id': String(records[0]!.partition) } }
+          : { kind: SpanKind.CONSUMER, parent: ROOT_CONTEXT, links: records.flatMap((record) => spanContextOf(record.headers) ?? []), attributes: { ...attributes, 'messaging.batch.message_count': records.length } },
+        async () => {
+          const result: unknown = await handler(data, new BusContext([records]));
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        },
+      );
     const common = { groupId: group, ...(maxBatch ? { maxBatch } : {}), ...(retry ? { retry } : {}), ...(maxMessageBytes ? { maxMessageBytes } : {}) };
     if (contract) {
       return subscribeEvents(

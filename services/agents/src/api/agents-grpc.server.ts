@@ -7,7 +7,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { valueTextProblem } from '@distillery/contracts';
 import { type BusinessChange, type BusinessChanges, InvalidBusinessChangeError, type JsonValue } from '@distillery/dealership';
 import { ModelCallError } from '@distillery/llm';
-import { apiKeyOfMetadata, type ApiKeyring, type Caller } from '@distillery/service-kit';
+import { apiKeyOfMetadata, type ApiKeyring, type Caller, tracedGrpcHandlers } from '@distillery/service-kit';
 import { join } from 'node:path';
 import type { SessionEntity } from '../sessions/session.entity.js';
 import { SessionNotFoundError } from '../sessions/session-not-found.error.js';
@@ -56,8 +56,8 @@ export class AgentsGrpcServer {
     private readonly conversations: ConversationService,
     private readonly options: AgentsApiOptions,
   ) {
-    this.server.addService(withUndecodableRequests(agentsV1().AgentService.service), this.handlers());
-    if (options.businessChanges) this.server.addService(withUndecodableRequests(agentsV1().DealershipAdminService.service), this.adminHandlers(options.businessChanges));
+    this.server.addService(withUndecodableRequests(agentsV1().AgentService.service), tracedGrpcHandlers('distillery.agents.v1.AgentService', this.handlers()));
+    if (options.businessChanges) this.server.addService(withUndecodableRequests(agentsV1().DealershipAdminService.service), tracedGrpcHandlers('distillery.agents.v1.DealershipAdminService', this.adminHandlers(options.businessChanges)));
     this.health.addToServer(this.server);
     const dir = protoDir();
     new ReflectionService(loadSync(join(dir, 'distillery/agents/v1/agents.proto'), { includeDirs: [dir] })).addToServer(this.server);

@@ -47,6 +47,7 @@ function memoryStores() {
     hasTrainingTurns: async () => stored.some((turn) => !isHeldOutTurn(turn)),
     all: async () => [...stored],
     coverage: async (ids: readonly string[]) => ({ turns: stored.filter((turn) => ids.includes(turn.conversationId)).length, sessionsWithoutTurns: [] }),
+    traceContexts: async () => [] as string[],
   };
   const campaignStore = {
     find: async (id: string) => campaigns.get(id),

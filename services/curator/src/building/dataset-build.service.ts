@@ -1,7 +1,7 @@
 import type { ArtifactStore } from '@distillery/artifacts';
 import { type ArtifactRef, datasetReadyContract } from '@distillery/contracts';
 import type { Outbox } from '@distillery/storage';
-import type { Platform } from '@distillery/service-kit';
+import { inSpan, MAX_SPAN_LINKS, type Platform, SpanKind, spanContextOf } from '@distillery/service-kit';
 import type { DataSource } from 'typeorm';
 import type { CuratorConfig } from '../config/curator.config.js';
 import { buildDataset, type BuiltDataset, isHeldOutCampaign } from '../dataset/build-dataset.js';
@@ -141,7 +141,17 @@ export class DatasetBuildService {
     };
   }
 
+  /** Builds in a span linked to the turns' traces (up to MAX_SPAN_LINKS): datasets.ready carries it on to the trainer. */
   private async build(turns: readonly RefinedTurn[], coverage: BuildCoverage, campaign?: StoredCampaign, rebuild = false): Promise<DatasetSummary | undefined> {
+    const links = (await this.deps.turns.traceContexts(turns.map((turn) => turn.turnId), MAX_SPAN_LINKS)).flatMap((traceparent) => spanContextOf({ traceparent }) ?? []);
+    return inSpan('curator build dataset', { kind: SpanKind.INTERNAL, links, attributes: { 'distillery.turns': turns.length, ...(coverage.campaignId ? { 'distillery.campaign_id': coverage.campaignId } : {}) } }, async (span) => {
+      const summary = await this.buildInSpan(turns, coverage, campaign, rebuild);
+      if (summary) span.setAttributes({ 'distillery.dataset_id': summary.datasetId, 'distillery.dataset_version': summary.version });
+      return summary;
+    });
+  }
+
+  private async buildInSpan(turns: readonly RefinedTurn[], coverage: BuildCoverage, campaign: StoredCampaign | undefined, rebuild: boolean): Promise<DatasetSummary | undefined> {
     const { artifacts, config, dataSource, logger, outbox, registry } = this.deps;
     const started = performance.now();
     const version = await registry.nextVersion();

@@ -20,7 +20,7 @@ export class RefinedTraceConsumer {
 
   async handle(events: readonly DeliveredEvent<TraceRefined>[]): Promise<void> {
     const { result: stored } = await this.inbox.handleBatch(events, (manager, fresh) =>
-      this.turns.saveAll(manager, fresh.map(({ event }) => ({ trace: event.data, eventId: event.id }))),
+      this.turns.saveAll(manager, fresh.map(({ event, record }) => ({ trace: event.data, eventId: event.id, traceparent: record.headers.traceparent }))),
     );
     if (stored > 0) this.onStored();
   }

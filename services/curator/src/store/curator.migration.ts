@@ -50,3 +50,16 @@ export class CuratorTables1764100000004 implements MigrationInterface {
     await runner.query('DROP TABLE curator.refined_turns');
   }
 }
+
+/** Each refined turn's W3C trace context (`traceparent`), so the dataset built from it links to the turn's trace. */
+export class CuratorTurnTraceContext1764100000005 implements MigrationInterface {
+  name = 'CuratorTurnTraceContext1764100000005';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE curator.refined_turns ADD COLUMN trace_context text');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE curator.refined_turns DROP COLUMN trace_context');
+  }
+}

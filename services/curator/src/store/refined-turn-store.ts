@@ -23,12 +23,12 @@ export class RefinedTurnStore {
    * the judge refined it again, or it came through another event — keeps its first version.
    * Returns how many turns were new.
    */
-  async saveAll(manager: EntityManager, received: ReadonlyArray<{ readonly trace: TraceRefined; readonly eventId: string }>): Promise<number> {
+  async saveAll(manager: EntityManager, received: ReadonlyArray<{ readonly trace: TraceRefined; readonly eventId: string; readonly traceparent?: string | undefined }>): Promise<number> {
     if (received.length === 0) return 0;
     const traces = received.map(({ trace }) => storableValue(trace));
     const inserted: unknown[] = await manager.query(
-      `INSERT INTO curator.refined_turns (turn_id, event_id, raw_event_id, conversation_id, turn_index, campaign_id, trace)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+      `INSERT INTO curator.refined_turns (turn_id, event_id, raw_event_id, conversation_id, turn_index, campaign_id, trace, trace_context)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[])
        ON CONFLICT (turn_id) DO NOTHING RETURNING turn_id`,
       [
         traces.map((trace) => trace.turnId),
@@ -38,9 +38,16 @@ export class RefinedTurnStore {
         traces.map((trace) => trace.turnIndex),
         traces.map((trace) => trace.campaignId ?? null),
         traces.map((trace) => JSON.stringify(trace)),
+        received.map(({ traceparent }) => (traceparent ? storableText(traceparent) : null)),
       ],
     );
     return inserted.length;
+  }
+
+  /** The trace contexts (`traceparent`) the turns came with, at most `limit`: a dataset's build links to them. */
+  async traceContexts(turnIds: readonly string[], limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query('SELECT trace_context FROM curator.refined_turns WHERE turn_id = ANY($1) AND trace_context IS NOT NULL ORDER BY turn_id LIMIT $2', [turnIds, limit])) as Array<{ trace_context: string }>;
+    return rows.map((row) => row.trace_context);
   }
 
   /** How many turns of these sessions are in, and which sessions have none yet. */

@@ -5,7 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { DeadlineExceededError, InvalidRequestError, OverloadedError, ServingError } from '../errors/serving.errors.js';
 import type { InferenceService } from '../inference/inference.service.js';
 import type { InferenceRequest } from '../inference/inference.types.js';
-import { apiKeyOfMetadata } from '@distillery/service-kit';
+import { apiKeyOfMetadata, tracedGrpcHandlers } from '@distillery/service-kit';
 import { MAX_TOKENS_LIMIT } from '../http/openai-requests.js';
 
 export interface ServingGrpcOptions {
@@ -36,7 +36,7 @@ export class ServingGrpcServer {
     private readonly inference: InferenceService,
     private readonly options: ServingGrpcOptions,
   ) {
-    this.server.addService(withUndecodableRequests(servingV1().InferenceService.service), this.handlers());
+    this.server.addService(withUndecodableRequests(servingV1().InferenceService.service), tracedGrpcHandlers('distillery.serving.v1.InferenceService', this.handlers()));
     this.health.addToServer(this.server);
   }
 
