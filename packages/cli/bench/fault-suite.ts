@@ -147,7 +147,8 @@ async function main(): Promise<void> {
       simulator: { DISTILLERY_SIMULATOR_AGENTS_ADDRESS: `127.0.0.1:${grpcPort}`, DISTILLERY_SIMULATOR_API_KEY: 'fault-key', DISTILLERY_SIMULATOR_LEASE_MS: '1500', DISTILLERY_SIMULATOR_CALL_TIMEOUT_MS: '10000' },
       judge: {},
       curator: { DISTILLERY_CURATOR_POLL_MS: '100' },
-      trainer: { DISTILLERY_TRAINER_SLOTS: '0' },
+      // Jobs are queued with the micro preset (their settings are fixed when queued); the fourth fault runs one.
+      trainer: { DISTILLERY_TRAINER_SLOTS: '0', DISTILLERY_TRAINER_PRESET: 'micro', DISTILLERY_TRAINER_MAX_STEPS: '200', DISTILLERY_TRAINER_EVAL_LIMIT: '0', DISTILLERY_TRAINER_DEVICE: 'cpu' },
       drafter: {},
       quantizer: {},
       serving: { DISTILLERY_SERVING_GRPC_PORT: String(await freePort()) },
@@ -275,19 +276,22 @@ async function main(): Promise<void> {
     const trainer = running.get('trainer')!;
     trainer.process.child.kill('SIGKILL');
     await trainer.process.exited;
-    trainer.env = { ...trainer.env, DISTILLERY_TRAINER_SLOTS: '1', DISTILLERY_TRAINER_PRESET: 'micro', DISTILLERY_TRAINER_MAX_STEPS: '200' };
+    trainer.env = { ...trainer.env, DISTILLERY_TRAINER_SLOTS: '1' };
     trainer.process = await start('trainer', trainer.env);
     const [jobRow] = await query(`SELECT j.id FROM trainer.jobs j JOIN curator.datasets d ON d.dataset_id = j.dataset_id AND d.version = j.dataset_version WHERE d.campaign_id = $1`, [campaignA]);
     const jobId = String(jobRow!.id);
-    interface JobView { status: string; attempts: number; stages: Array<{ stage: string; skipped?: boolean }> }
+    interface JobView { status: string; attempts: number; stages: Array<{ stage: string; skipped?: boolean }>; progress?: { stage?: string; step?: number; total?: number } | null }
     const jobView = async () => (await (await call('trainer', `/trainer/jobs/${jobId}`)).json()) as JobView;
-    await eventually(async () => (await jobView()).stages.length >= 1, `training job ${jobId} past its first stage`, 300_000, 100);
-    const stagesAtKill = (await jobView()).stages.length;
+    // Mid-stage: a stage done, and the next one some steps in (its progress line names a stage not done yet).
+    const midStage = (job: JobView) => job.stages.length >= 1 && (job.progress?.step ?? 0) >= 5 && (job.progress?.step ?? 0) < (job.progress?.total ?? 0) && !job.stages.some((stage) => stage.stage === job.progress?.stage);
+    await eventually(async () => midStage(await jobView()), `training job ${jobId} some steps into a stage after its first`, 300_000, 100);
+    const atKill = await jobView();
+    const stagesAtKill = `${atKill.stages.length} stage(s) done, ${atKill.progress?.stage} at step ${atKill.progress?.step}/${atKill.progress?.total}`;
     const trainingKilledAt = performance.now();
     trainer.process.child.kill('SIGKILL');
     await trainer.process.exited;
     trainer.process = await start('trainer', trainer.env);
-    process.stdout.write(`  the trainer SIGKILLed with job ${jobId} after ${stagesAtKill} stage(s), listening again after ${Math.round(performance.now() - trainingKilledAt)} ms\n`);
+    process.stdout.write(`  the trainer SIGKILLed with job ${jobId} at ${stagesAtKill}, listening again after ${Math.round(performance.now() - trainingKilledAt)} ms\n`);
     await eventually(async () => ['succeeded', 'failed', 'cancelled'].includes((await jobView()).status), `training job ${jobId} to end after the kill`, 600_000, 500);
     const trainingSeconds = (performance.now() - trainingKilledAt) / 1000;
     const trained = await jobView();
@@ -314,7 +318,7 @@ async function main(): Promise<void> {
     faults.push([`poison records (not JSON, wrong schema, wrong version, oversized) on ${consumers.size} topics, dead-lettered per consumer group`, [...expected.values()].reduce((a, b) => a + b, 0), poisonLost, poisonDuplicated, `${poisonSeconds.toFixed(1)} s to dead-letter all`]);
     faults.push([`Kafka broker restart, counted along ${campaignB}`, 1, sum(chainB, 2), sum(chainB, 3), `broker back in ${kafkaSeconds.toFixed(1)} s`]);
     faults.push([`PostgreSQL restart, counted along ${campaignB}`, 1, '(as above)', '(as above)', `database back in ${postgresSeconds.toFixed(1)} s`]);
-    faults.push([`training job killed mid-stage (trainer SIGKILLed after ${stagesAtKill} stage(s)): resumed, ${skipped.length} stage(s) not trained again, ${files.length} checkpoint files verified`, 1, resumedWell ? 0 : 1, 0, `succeeded ${trainingSeconds.toFixed(1)} s after the kill (a 30 s lease to run out)`]);
+    faults.push([`training job killed mid-stage (trainer SIGKILLed at ${stagesAtKill}): resumed, ${skipped.length} stage(s) not trained again, ${files.length} checkpoint files verified`, 1, resumedWell ? 0 : 1, 0, `succeeded ${trainingSeconds.toFixed(1)} s after the kill (a 30 s lease to run out)`]);
     const lost = sum(chainA, 2) + sum(chainB, 2) + poisonLost + (resumedWell ? 0 : 1);
     const duplicated = sum(chainA, 3) + sum(chainB, 3) + poisonDuplicated;
     process.stdout.write(
