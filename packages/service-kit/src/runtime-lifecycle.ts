@@ -4,7 +4,20 @@ import { PLATFORM } from './tokens.js';
 
 /** What a service's runtime needs to be: something started with the platform and drained with `stop`. */
 export interface ServiceRuntime {
+  /**
+   * Called as the drain begins, beside the consumers' drain (which can take a second or more):
+   * give long work back at once (a job queue hands its running jobs back, to resume elsewhere).
+   */
+  drainStarts?(): Promise<void>;
+  /** Called once the consumers have drained: finish what is in flight, publish what the outbox holds. */
   stop(): Promise<void>;
+}
+
+const drainStartHooks = new WeakMap<Platform, Array<() => Promise<void>>>();
+
+/** What the runtimes of this platform's app do as the drain begins (`ServiceRuntime.drainStarts`). */
+export function drainStarts(platform: Platform): Promise<void> {
+  return Promise.all((drainStartHooks.get(platform) ?? []).map((hook) => hook())).then(() => undefined);
 }
 
 /** The Nest provider a runtime lifecycle class is: its `runtime` is the started runtime (503 before). */
@@ -26,7 +39,9 @@ export function runtimeLifecycle<R extends ServiceRuntime>(service: string, star
     constructor(@Inject(PLATFORM) private readonly platform: Platform) {}
 
     async onApplicationBootstrap(): Promise<void> {
-      this.started = await start(this.platform);
+      const started = await start(this.platform);
+      this.started = started;
+      if (started.drainStarts) drainStartHooks.set(this.platform, [...(drainStartHooks.get(this.platform) ?? []), () => started.drainStarts!()]);
     }
 
     async beforeApplicationShutdown(): Promise<void> {

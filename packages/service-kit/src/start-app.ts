@@ -6,6 +6,7 @@ import { ConfigError } from '@distillery/config';
 import type { Logger } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { BusTransport } from './bus-transport/bus-transport.js';
+import { drainStarts } from './runtime-lifecycle.js';
 import { installTracing } from './tracing/tracing.js';
 import { BoundedErrorFilter } from './http/bounded-error.filter.js';
 import { HostPathsInterceptor, type HostPath } from './http/host-paths.interceptor.js';
@@ -78,8 +79,13 @@ export async function startApp(services: readonly ServiceDefinition[], options: 
       platform,
       logger,
       url,
-      // The consumers drain before the runtimes they feed (Nest would close them after the shutdown hooks).
-      close: () => (closing ??= withTimeout(consumers.close().then(() => app.close()).then(flushSpans), config.DISTILLERY_SHUTDOWN_TIMEOUT_MS, 'graceful shutdown')),
+      // The consumers drain before the runtimes they feed stop (Nest would close them after the shutdown hooks); long work is given back meanwhile.
+      close: () =>
+        (closing ??= withTimeout(
+          Promise.all([consumers.close(), drainStarts(platform)]).then(() => app.close()).then(flushSpans),
+          config.DISTILLERY_SHUTDOWN_TIMEOUT_MS,
+          'graceful shutdown',
+        )),
     };
   } catch (error) {
     await platform.close();

@@ -6,16 +6,17 @@
  * their campaign's sessions.
  */
 import { type ArtifactRef, type CampaignCompleted, datasetReadyContract } from '@distillery/contracts';
-import { openDatabase, serviceSchemaMigration } from '@distillery/storage';
+import { openDatabase } from '@distillery/storage';
 import { describeOnDatabases, OUTSIDE_TEXT as BAD, OUTSIDE_TEXT_STORED as STORED } from '@distillery/testing';
 import { expect, it } from 'vitest';
 import { CampaignStore } from '../src/store/campaign-store.js';
-import { CuratorTables1764100000004 } from '../src/store/curator.migration.js';
+import { curatorService } from '../src/curator.service-definition.js';
 import { DatasetRegistry } from '../src/store/dataset-registry.js';
 import { RefinedTurnStore } from '../src/store/refined-turn-store.js';
 import { simpleTurn } from '../src/testing/turn-builders.js';
 
-const MIGRATIONS = [serviceSchemaMigration('curator', 1764000000004), CuratorTables1764100000004];
+/** The service's own migrations, every one of them. */
+const MIGRATIONS = curatorService.migrations;
 
 describeOnDatabases('curator rows from outside text', (target) => openDatabase({ target, schemas: ['curator'], migrations: MIGRATIONS }), (database) => {
   it('stores turns, campaigns and dataset versions with NUL and lone surrogates as U+FFFD', async () => {

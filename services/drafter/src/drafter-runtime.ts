@@ -72,10 +72,12 @@ export class DrafterRuntime {
     return new DrafterRuntime(replica, store, queue, dataDir, { datasets: datasetConsumer, checkpoints: checkpointConsumer }, relay, logger);
   }
 
-  /**
-   * Drain (the consumers have stopped): give the running job back to the queue at once (it resumes from its
-   * run dir), then publish what the outbox holds.
-   */
+  /** As the drain begins: the running jobs go back to the queue at once (they resume from their run dirs), not after the consumers' drain. */
+  async drainStarts(): Promise<void> {
+    await this.queue.stop();
+  }
+
+  /** Drain (the consumers have drained, the jobs were given back in drainStarts): then publish what the outbox holds. */
   async stop(): Promise<void> {
     await this.queue.stop();
     await this.relay.stop();

@@ -78,10 +78,12 @@ export class QuantizerRuntime {
     return new QuantizerRuntime(replica, store, queue, dataDir, consumers, relay, logger);
   }
 
-  /**
-   * Drain (the consumers have stopped): give the running job back to the queue at once (it resumes in its run
-   * dir, with the calibration it made), then publish what the outbox holds.
-   */
+  /** As the drain begins: the running jobs go back to the queue at once (they resume from their run dirs), not after the consumers' drain. */
+  async drainStarts(): Promise<void> {
+    await this.queue.stop();
+  }
+
+  /** Drain (the consumers have drained, the jobs were given back in drainStarts): then publish what the outbox holds. */
   async stop(): Promise<void> {
     await this.queue.stop();
     await this.relay.stop();

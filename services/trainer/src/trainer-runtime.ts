@@ -66,10 +66,12 @@ export class TrainerRuntime {
     return new TrainerRuntime(replica, store, queue, consumer, relay, logger);
   }
 
-  /**
-   * Drain (the consumer has stopped): give the running jobs back to the queue at once (they resume
-   * from their run dirs), then publish what the outbox holds.
-   */
+  /** As the drain begins: the running jobs go back to the queue at once (they resume from their run dirs), not after the consumers' drain. */
+  async drainStarts(): Promise<void> {
+    await this.queue.stop();
+  }
+
+  /** Drain (the consumers have drained, the jobs were given back in drainStarts): then publish what the outbox holds. */
   async stop(): Promise<void> {
     await this.queue.stop();
     await this.relay.stop();
