@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBus, subscribeEvents, type Subscription } from '@distillery/bus';
 import { computePython, writeMicroCheckpoint } from '@distillery/compute';
-import { type CheckpointBf16, checkpointBf16Contract, datasetReadyContract, type DrafterReady, drafterReadyContract, drafterReadySchema, encodeEvent, type EventEnvelope, type WireMessage } from '@distillery/contracts';
+import { allTopics, type CheckpointBf16, checkpointBf16Contract, datasetReadyContract, type DrafterReady, drafterReadyContract, drafterReadySchema, encodeEvent, type EventEnvelope, type WireMessage } from '@distillery/contracts';
 import { type RunningApp, startApp } from '@distillery/service-kit';
 import { openDatabase } from '@distillery/storage';
 import { apiFetch, createScratchDatabase, eventually, integrationServers, skipGroupsToTopicEnds } from '@distillery/testing';
@@ -72,10 +72,11 @@ describe.skipIf(!servers || !python)('the drafter on Kafka and PostgreSQL', () =
       DISTILLERY_DRAFTER_EVAL_LIMIT: '3',
       DISTILLERY_DRAFTER_EVAL_MAX_TOKENS: '24',
     };
+    bus = new KafkaBus({ brokers: servers!.kafkaBrokers, clientId: 'drafter-int-test' });
     // Past the checkpoints and datasets other tests announced on the shared broker: their jobs would take the slot.
+    await bus.ensureTopics(allTopics());
     await skipGroupsToTopicEnds(servers!.kafkaBrokers, [[DRAFTER_GROUP, checkpointBf16Contract.topic], [DRAFTER_DATASETS_GROUP, datasetReadyContract.topic]]);
     app = await startApp([drafterService], { name: 'drafter', defaultPort: 0, env });
-    bus = new KafkaBus({ brokers: servers!.kafkaBrokers, clientId: 'drafter-int-test' });
     watcher = await subscribeEvents(bus, drafterReadyContract, {
       groupId: `drafter-int-${randomUUID()}`,
       handler: async (event) => {
