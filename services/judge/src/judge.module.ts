@@ -36,7 +36,7 @@ export class JudgeEventsController {
   rawTrace(@Payload() event: EventEnvelope<TraceRaw>, @Ctx() context: BusContext): Promise<void> {
     const runtime = this.judge.runtime;
     if (!runtime) throw new ServiceUnavailableException('the judge is starting');
-    return runtime.handle(event, context.records[0]!);
+    return runtime.handle(event, context.record);
   }
 }
 

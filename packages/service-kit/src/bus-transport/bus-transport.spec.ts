@@ -29,7 +29,7 @@ describe('BusTransport and BusClient in a Nest app', () => {
         failures++;
         throw new RangeError('this conversation cannot be handled');
       }
-      seen.push({ conversationId: event.data.conversationId, offset: context.records[0]!.offset });
+      seen.push({ conversationId: event.data.conversationId, offset: context.record.offset });
     }
 
     @BusEventPattern(traceRawContract, { group: 'never-joined', consumesWhen: (env) => env.JOIN === 'yes' })

@@ -33,6 +33,11 @@ export class BusContext extends BaseRpcContext<[readonly BusRecord[]]> {
   get records(): readonly BusRecord[] {
     return this.getArgByIndex(0);
   }
+
+  /** The record of a handler called per event (the first of a batch's). */
+  get record(): BusRecord {
+    return this.records[0]!;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, type SpanContext, trace } from '@opentelemetry/api';
+import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, type SpanContext, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -91,7 +91,7 @@ export async function inSpan<T>(
     return await context.with(trace.setSpan(options.parent ?? context.active(), span), () => work(span));
   } catch (error) {
     span.recordException(error as Error);
-    span.setStatus({ code: 2, message: String((error as Error)?.message ?? error) });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: String((error as Error)?.message ?? error) });
     throw error;
   } finally {
     span.end();
@@ -130,7 +130,7 @@ export function tracedGrpcHandlers<H extends object>(service: string, handlers: 
         return run(undefined);
       }
       return run((error, value) => {
-        if (error) span.setStatus({ code: 2, message: String((error as Error)?.message ?? error) });
+        if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: String((error as Error)?.message ?? error) });
         span.end();
         callback(error, value);
       });

@@ -19,6 +19,6 @@ export class CuratorEventsController {
 
   @BusEventPattern(campaignCompletedContract, { group: CAMPAIGNS_GROUP })
   campaignCompleted(@Payload() event: EventEnvelope<CampaignCompleted>, @Ctx() context: BusContext): Promise<void> {
-    return this.curator.runtime.completed.handle(event, context.records[0]!);
+    return this.curator.runtime.completed.handle(event, context.record);
   }
 }

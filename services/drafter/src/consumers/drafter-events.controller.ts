@@ -13,11 +13,11 @@ export class DrafterEventsController {
 
   @BusEventPattern(datasetReadyContract, { group: DRAFTER_DATASETS_GROUP })
   datasetReady(@Payload() event: EventEnvelope<DatasetReady>, @Ctx() context: BusContext): Promise<void> {
-    return this.drafter.runtime.consumers.datasets.handle(event, context.records[0]!);
+    return this.drafter.runtime.consumers.datasets.handle(event, context.record);
   }
 
   @BusEventPattern(checkpointBf16Contract, { group: DRAFTER_GROUP })
   checkpoint(@Payload() event: EventEnvelope<CheckpointBf16>, @Ctx() context: BusContext): Promise<void> {
-    return this.drafter.runtime.consumers.checkpoints.handle(event, context.records[0]!);
+    return this.drafter.runtime.consumers.checkpoints.handle(event, context.record);
   }
 }

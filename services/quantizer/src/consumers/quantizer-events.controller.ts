@@ -14,16 +14,16 @@ export class QuantizerEventsController {
 
   @BusEventPattern(datasetReadyContract, { group: QUANTIZER_DATASETS_GROUP })
   datasetReady(@Payload() event: EventEnvelope<DatasetReady>, @Ctx() context: BusContext): Promise<void> {
-    return this.quantizer.runtime.consumers.datasets.handle(event, context.records[0]!);
+    return this.quantizer.runtime.consumers.datasets.handle(event, context.record);
   }
 
   @BusEventPattern(checkpointBf16Contract, { group: QUANTIZER_GROUP })
   checkpoint(@Payload() event: EventEnvelope<CheckpointBf16>, @Ctx() context: BusContext): Promise<void> {
-    return this.quantizer.runtime.consumers.checkpoints.handle(event, context.records[0]!);
+    return this.quantizer.runtime.consumers.checkpoints.handle(event, context.record);
   }
 
   @BusEventPattern(drafterReadyContract, { group: QUANTIZER_DRAFTERS_GROUP })
   drafter(@Payload() event: EventEnvelope<DrafterReady>, @Ctx() context: BusContext): Promise<void> {
-    return this.quantizer.runtime.consumers.drafters.handle(event, context.records[0]!);
+    return this.quantizer.runtime.consumers.drafters.handle(event, context.record);
   }
 }

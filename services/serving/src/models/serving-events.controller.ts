@@ -18,17 +18,17 @@ export class ServingEventsController {
 
   @BusEventPattern(checkpointBf16Contract, { group: SERVING_GROUP, consumesWhen })
   checkpoint(@Payload() event: EventEnvelope<CheckpointBf16>, @Ctx() context: BusContext): Promise<void> {
-    return this.announcements().checkpoints.handle(event, context.records[0]!);
+    return this.announcements().checkpoints.handle(event, context.record);
   }
 
   @BusEventPattern(drafterReadyContract, { group: SERVING_DRAFTERS_GROUP, consumesWhen })
   drafter(@Payload() event: EventEnvelope<DrafterReady>, @Ctx() context: BusContext): Promise<void> {
-    return this.announcements().drafters.handle(event, context.records[0]!);
+    return this.announcements().drafters.handle(event, context.record);
   }
 
   @BusEventPattern(checkpointFp8Contract, { group: SERVING_FP8_GROUP, consumesWhen })
   fp8(@Payload() event: EventEnvelope<CheckpointFp8>, @Ctx() context: BusContext): Promise<void> {
-    return this.announcements().fp8.handle(event, context.records[0]!);
+    return this.announcements().fp8.handle(event, context.record);
   }
 
   private announcements(): ServingAnnouncements {

@@ -12,6 +12,6 @@ export class TrainerEventsController {
 
   @BusEventPattern(datasetReadyContract, { group: TRAINER_GROUP })
   datasetReady(@Payload() event: EventEnvelope<DatasetReady>, @Ctx() context: BusContext): Promise<void> {
-    return this.trainer.runtime.datasets.handle(event, context.records[0]!);
+    return this.trainer.runtime.datasets.handle(event, context.record);
   }
 }
