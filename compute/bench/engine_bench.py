@@ -19,8 +19,11 @@ Sections (the goals are issue #13's):
                     meets them (one earlier request per agent left its system prompt in the cache)
   concurrency       requests/s with 1, 8 and 32 clients in a closed loop (each sends its next request when
                     the last one ends), TTFT and TPOT p50/p90
-  prefix cache      TTFT p50/p90 one request at a time over the agent prompts, with and without the
-                    prefix cache (goal >= 5x lower with it), and its hit rate
+  prefix cache      TTFT p50/p90 with and without the prefix cache (goal >= 5x lower with it), and its hit
+                    rate: the eval split's calls one request at a time in their recorded order,
+                    conversation by conversation and turn by turn, as a serving engine meets a
+                    conversation (the agents lay their prompts out stable first: the system prompt, the
+                    exemplars, then the conversation so far, then the memory, the clock and the input)
   preemption        16 requests at once in a quarter of the KV cache they need: preempted sequences
                     recomputed (their prompts partly from the prefix cache) or swapped to host memory
 Progress goes to stderr; the tables and the command to stdout.
@@ -141,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     for row in eval_rows:
         by_agent.setdefault(row["agent"], []).append(tok.encode_prompt(row["prompt"])[-limit:])
     prompts = [p for group in zip(*by_agent.values()) for p in group]
+    # the calls as they happened: conversation by conversation, turn by turn (the curator's order)
+    recorded = [tok.encode_prompt(row["prompt"])[-limit:] for row in eval_rows]
     lengths = [len(p) for p in prompts]
     log(f"{len(prompts)} agent prompts from {len(eval_rows)} eval rows: {min(lengths)}-{max(lengths)} tokens, "
         f"mean {statistics.mean(lengths):.0f}; {args.threads} threads")
@@ -222,12 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     if "ttft" in sections:
         # --- TTFT with and without the prefix cache, one request at a time
         log("prefix cache")
-        lines += ["## TTFT on agent prompts, one request at a time (%d prompts, 1 new token)" % len(prompts), "",
+        conversations = len({row.get("conversationId") for row in eval_rows})
+        lines += [f"## TTFT on agent prompts: the eval split's {len(recorded)} calls of {conversations} conversations in "
+                  "their recorded order, one request at a time, 1 new token", "",
                   "| prefix cache | TTFT p50 ms | TTFT p90 ms | hit rate |", "|---|---:|---:|---:|"]
         results = {}
         for caching in (False, True):
             e = engine(prefix_caching=caching)
-            done, _ = drive(e, prompts, 1, 1)
+            done, _ = drive(e, recorded, 1, 1)
             ttft = [r["ttft"] * 1e3 for r in done]
             results[caching] = percentile(ttft, .5)
             lines.append(f"| {'on' if caching else 'off'} | {percentile(ttft, .5):.0f} | {percentile(ttft, .9):.0f} | "

@@ -141,7 +141,7 @@ describe('TurnPipeline across business changes (issue 11)', () => {
     const listing: Toolbox = { ...toolbox, listing: (calls) => (calls.some((call) => call.tool === 'dealershipInfo') ? ['downtown', 'airport'] : undefined) };
     const prompts: string[] = [];
     const recordingUnderstander: ReferencePolicy = (request) => {
-      prompts.push(request.messages[0]!.content);
+      prompts.push(request.messages.map((message) => message.content).join('\n'));
       return understander(request);
     };
     const turn = (planner: ReferencePolicy) => new TurnPipeline(new ReferenceModel({ understander: recordingUnderstander, planner, explainer }), listing, sandbox);

@@ -14,9 +14,15 @@ function toolsSection(tools: readonly ToolDescription[], withSchemas: boolean): 
     .join('\n');
 }
 
-function memorySection(dialogue: DialogueState): string {
+/** A call's context: the conversation (it grows turn by turn, so it leads), the memory, then the clock. */
+function contextSections(input: AgentPromptInput, clock = true) {
+  const { dialogue } = input;
   const listed = dialogue.listed?.length ? `\nLast listed: ${JSON.stringify(dialogue.listed)}` : '';
-  return `Known entities: ${JSON.stringify(dialogue.entities)}\nDialogue state: ${JSON.stringify(dialogue.state)}${listed}\nConversation so far:\n${renderHistory(dialogue.history)}`;
+  return [
+    { title: 'Conversation so far', body: renderHistory(dialogue.history) },
+    { title: 'Memory', body: `Known entities: ${JSON.stringify(dialogue.entities)}\nDialogue state: ${JSON.stringify(dialogue.state)}${listed}` },
+    ...(clock ? [{ title: 'Now', body: renderNow(input.now, input.utcOffsetMinutes) }] : []),
+  ];
 }
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -53,10 +59,9 @@ export function understanderPrompt(input: AgentPromptInput, utterance: string): 
       format: 'One JSON object, nothing else: {"intents": [..], "entities": {..}, "state": {..}, "outOfScope": boolean}. Intents are snake_case verbs such as search_inventory, vehicle_details, schedule_test_drive, cancel_test_drive, estimate_financing, appraise_trade_in, reserve_vehicle, dealership_info, hand_off, greeting. Entities use the tools\' argument names where they match (make, model, body, fuel, maxPrice, vin, slot, termMonths, downPayment, location, …).',
       sections: [
         { title: 'Tools the dealership has', body: toolsSection(input.tools, false) },
-        { title: 'Memory', body: memorySection(input.dialogue), compact: true },
-        { title: 'Now', body: renderNow(input.now, input.utcOffsetMinutes), compact: true },
       ],
       exemplars: UNDERSTANDER_EXEMPLARS,
+      context: contextSections(input),
       input: utterance,
     },
     input.profile,
@@ -73,10 +78,9 @@ export function plannerPrompt(input: AgentPromptInput, utterance: string, unders
       sections: [
         { title: 'Tools', body: toolsSection(input.tools, input.profile === 'production'), compact: true },
         { title: 'Business rules', body: input.rules },
-        { title: 'Memory', body: memorySection(input.dialogue), compact: true },
-        { title: 'Now', body: renderNow(input.now, input.utcOffsetMinutes), compact: true },
       ],
       exemplars: PLANNER_EXEMPLARS,
+      context: contextSections(input),
       input: `Customer: ${utterance}\nUnderstanding: ${JSON.stringify(understanding)}${rejected}`,
     },
     input.profile,
@@ -104,8 +108,9 @@ export function explainerPrompt(input: AgentPromptInput, utterance: string, resu
     {
       role: `${DEALERSHIP}\nYou are the Explainer: tell the customer, in a friendly and concise way, what was found or done. Say only what the results support; never invent vehicles, prices or bookings.`,
       format: 'Plain text for the customer, at most 5 sentences.',
-      sections: [{ title: 'Memory', body: memorySection(input.dialogue), compact: true }],
+      sections: [],
       exemplars: EXPLAINER_EXEMPLARS,
+      context: contextSections(input, false),
       input: `Customer: ${utterance}\nResults: ${JSON.stringify(result)}`,
     },
     input.profile,

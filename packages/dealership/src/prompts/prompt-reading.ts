@@ -2,7 +2,8 @@ import type { CompletionRequest } from '@distillery/llm';
 
 /**
  * What the reference policies read from a rendered prompt — exactly what a model would see: the
- * system message's titled sections and the last user message. Nothing reaches them on the side.
+ * titled sections of the system message and of the context message (the user message just before
+ * the input, buildPrompt's), and the last user message. Nothing reaches them on the side.
  */
 export interface PromptView {
   readonly input: string;
@@ -11,17 +12,25 @@ export interface PromptView {
 
 export function readPrompt(request: CompletionRequest): PromptView {
   const system = request.messages.find((message) => message.role === 'system')?.content ?? '';
+  const before = request.messages.at(-2);
+  const context = request.messages.length > 1 && before?.role === 'user' ? before.content : '';
   const input = request.messages.at(-1)?.content ?? '';
   return {
     input,
     section(title) {
-      const start = system.indexOf(`## ${title}\n`);
-      if (start < 0) return undefined;
-      const body = system.slice(start + title.length + 4);
-      const end = body.indexOf('\n## ');
-      return end < 0 ? body : body.slice(0, end);
+      return sectionOf(system, title) ?? sectionOf(context, title);
     },
   };
+}
+
+/** The body of a `## Title` section (its header a line of its own): up to the next header, or to the end. */
+function sectionOf(text: string, title: string): string | undefined {
+  const header = `## ${title}\n`;
+  const at = `\n${text}`.indexOf(`\n${header}`);   // the header's index in text
+  if (at < 0) return undefined;
+  const body = text.slice(at + header.length);
+  const end = body.indexOf('\n## ');
+  return end < 0 ? body : body.slice(0, end);
 }
 
 /** A `Label: {json}` line of a prompt section or input, parsed; undefined when absent or broken. */
@@ -54,7 +63,7 @@ export function offeredTools(view: PromptView): string[] | undefined {
   return section === undefined ? undefined : [...section.matchAll(/^- (\w+)\(args\)/gm)].map((line) => line[1]!);
 }
 
-/** The memory section: entities, dialogue state, the last listing and the last assistant reply. */
+/** The memory: entities, dialogue state, the last listing, and the conversation's last assistant reply. */
 export interface Memory {
   readonly entities: Record<string, string | number | boolean | null>;
   readonly state: Record<string, unknown>;
@@ -65,7 +74,8 @@ export interface Memory {
 
 export function readMemory(view: PromptView): Memory {
   const memory = view.section('Memory');
-  const replies = (memory ?? '').split('\n').filter((line) => line.startsWith('Assistant: '));
+  // the conversation has its own section; prompts recorded before it kept it at the end of the memory
+  const replies = (view.section('Conversation so far') ?? memory ?? '').split('\n').filter((line) => line.startsWith('Assistant: '));
   const listing = jsonLine<unknown>(memory, 'Last listed');
   const listed = Array.isArray(listing) && listing.every((item) => typeof item === 'string') ? (listing as string[]) : undefined;
   return {
