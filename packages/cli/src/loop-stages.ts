@@ -42,8 +42,10 @@ export async function awaitRefined(app: RunningApp, turns: number, groupId = 'cl
 export interface BuiltDataset {
   readonly datasetId: string;
   readonly version: number;
-  /** Its manifest (files, splits). */
+  /** Its manifest (files, splits), as the curator's API shows it (`artifact:…`: no host path). */
   readonly manifestUri: string;
+  /** The manifest's sha256: what the artifact store reads it by. */
+  readonly manifestSha256: string;
   readonly counts: Readonly<Record<string, number>>;
 }
 

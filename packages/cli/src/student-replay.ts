@@ -56,7 +56,7 @@ export interface StudentReplay {
  */
 export async function replayOnStudent(
   app: RunningApp,
-  dataset: BuiltDataset & { readonly manifestUri: string },
+  dataset: BuiltDataset,
   checkpointId: string,
   options: {
     readonly conversations: number;
@@ -79,7 +79,7 @@ export async function replayOnStudent(
   }
   options.print(`      ${version} served ${describeServed(servedAs)}; replaying held-out conversations through the agents on it`);
 
-  const manifest = await app.platform.artifacts.getManifest(dataset.manifestUri);
+  const manifest = await app.platform.artifacts.getManifest(dataset.manifestSha256);
   const held = ((manifest.attributes as { splits?: { eval?: string[] } }).splits?.eval ?? []).slice(0, options.conversations);
   const evalRef = manifest.files['eval.jsonl'];
   const gold = goldByTurn(evalRef ? readEvalRows((await app.platform.artifacts.get(evalRef)).toString('utf8')) : []);

@@ -21,7 +21,11 @@ describe('Figure 3’s subjects beside the stages', () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
   const app = () => ({ platform: { artifacts: store } }) as unknown as RunningApp;
-  const dataset = async (rows: object[]) => ({ datasetId: 'ds', version: 1, counts: {}, manifestUri: (await storeDatasetRows(store, { eval: rows }, { id: `ds_${rows.length}`, createdBy: 'curator' })).manifest.uri });
+  // as the curator's API lists it: the uri without the host's path, and the sha256
+  const dataset = async (rows: object[]) => {
+    const { manifest } = await storeDatasetRows(store, { eval: rows }, { id: `ds_${rows.length}`, createdBy: 'curator' });
+    return { datasetId: 'ds', version: 1, counts: {}, manifestUri: `artifact:sha256/${manifest.sha256.slice(0, 2)}/${manifest.sha256}`, manifestSha256: manifest.sha256 };
+  };
 
   it('scores the teacher’s own y against the judge’s y*: a corrected call counts against it', async () => {
     const teacher = await teacherEvaluation(app(), await dataset([row('a', understanding('greeting'), understanding('greeting')), row('b', understanding('dealership_info'), understanding('greeting'))]));

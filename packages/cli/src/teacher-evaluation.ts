@@ -15,7 +15,7 @@ export interface SubjectEvaluation {
  * Undefined when the eval part has no row with the teacher's output (a dataset built before it kept it).
  */
 export async function teacherEvaluation(app: RunningApp, dataset: BuiltDataset): Promise<SubjectEvaluation | undefined> {
-  const manifest = await app.platform.artifacts.getManifest(dataset.manifestUri);
+  const manifest = await app.platform.artifacts.getManifest(dataset.manifestSha256);
   const part = manifest.files['eval.jsonl'];
   if (!part) return undefined;
   const rows = readEvalRows((await app.platform.artifacts.get(part)).toString('utf8')).filter((row) => typeof (row as { teacherOutput?: unknown }).teacherOutput === 'string');

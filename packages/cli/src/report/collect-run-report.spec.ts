@@ -66,7 +66,7 @@ describe('the report’s data from what the run made', () => {
   });
 
   it('traces the lineage from the campaign to what serving served, with only the nodes the run made', () => {
-    const run: RunOutcome = { overview, campaignId: 'camp_1', dataset: { datasetId: 'ds_dealership', version: 1, manifestUri: 'file:///m', counts: { sft: 289 } }, student, replay: fixtureReplay };
+    const run: RunOutcome = { overview, campaignId: 'camp_1', dataset: { datasetId: 'ds_dealership', version: 1, manifestUri: 'artifact:m', manifestSha256: 'm', counts: { sft: 289 } }, student, replay: fixtureReplay };
     expect(collectRunReport(run).lineage?.map((node) => `${node.kind} ${node.id}`)).toEqual(['campaign camp_1', 'dataset ds_dealership v1', 'checkpoint ckpt_0007', 'served student-dealership@ckpt_0007']);
   });
 });
