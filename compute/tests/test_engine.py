@@ -98,6 +98,48 @@ def test_paged_attention_equals_dense_attention(model, tok):
     torch.testing.assert_close(third[0], dense[69], rtol=1e-4, atol=1e-4)
 
 
+def test_the_decode_graph_path_decodes_as_the_eager_runner(model, tok):
+    """The padded computation a CUDA graph captures (graphs.py), run without capturing: batches padded
+    to a power of two with rows writing to the scratch block, block tables padded and masked. Its
+    tokens equal the eager runner's, and the scratch block never reaches a sequence's keys."""
+    batch = prompts(7, seed=12, lo=5, hi=120)
+    want = [reference(model, p, 24) for p in batch]
+    padded = Engine(model, tok, num_blocks=128, max_seqs=8, decode_graphs="eager")
+    assert padded.runner.num_blocks == padded.pool.num_blocks + 1 == 129
+    assert [o.token_ids for o in padded.generate(batch, greedy(24))] == want
+    graphs = padded.runner.graphs
+    assert graphs.runs == 23 and {b for b, _ in graphs.captured} == {8}   # 7 rows padded to 8, 23 decode steps
+    # one padded decode step of two sequences over scattered blocks: each row's logits are the dense model's
+    runner = Engine(model, tok, num_blocks=64, block_size=4, decode_graphs="eager").runner
+    dense, work = [], []
+    for prompt, start in ((batch[1][:37], 0), (prompts(1, seed=14, lo=70, hi=70)[0], 20)):
+        blocks = list(range(start, start + 20))
+        random.Random(start).shuffle(blocks)
+        runner.forward(runner.prepare([(prompt[:-1], 0, blocks, True)]))   # a prefill: the eager path
+        dense.append(model(torch.tensor([prompt]))[0, -1])
+        work.append((prompt[-1:], len(prompt) - 1, blocks, True))
+    step = runner.prepare(work)
+    assert step.decodes is not None and runner.graphs.fits(step)
+    torch.testing.assert_close(runner.forward(step), torch.stack(dense), rtol=1e-4, atol=1e-4)
+
+
+def test_decode_steps_past_the_graphs_context_budget_run_eagerly(model, tok):
+    batch = prompts(4, seed=13, lo=60, hi=90)
+    engine = Engine(model, tok, num_blocks=128, decode_graphs="eager")
+    engine.runner.graphs.max_context_tokens = 64   # smaller than any of these contexts
+    assert [o.token_ids for o in engine.generate(batch, greedy(8))] == [reference(model, p, 8) for p in batch]
+    assert engine.runner.graphs.runs == 0
+
+
+def test_cuda_graphs_are_refused_without_a_cuda_device(model, tok):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.raises(ValueError, match="CUDA graphs need a CUDA device"):
+        Engine(model, tok, num_blocks=64, decode_graphs="capture")
+    with pytest.raises(ValueError, match="decode_graphs must be capture, eager or off"):
+        Engine(model, tok, num_blocks=64, decode_graphs="always")
+
+
 def last_logits(engine: Engine, prompt: list[int]) -> tuple[torch.Tensor, int]:
     """The logits the engine sampled a prompt's first token from, and how many prompt tokens it found cached."""
     seen = []

@@ -42,8 +42,8 @@ def test_fp8_e4m3_cast_round_trip():
 
 
 def test_the_engine_on_cuda_decodes_as_the_dense_model():
-    """The engine's CUDA path (bf16 weights and cache, SDPA, the same scheduler) against the dense
-    model's KV loop on the same GPU: a peaked micro model, so bf16 rounding cannot flip its argmax."""
+    """The engine's CUDA path (bf16 weights and cache, SDPA, CUDA graphs for decode steps, the same
+    scheduler) against the dense model's KV loop on the same GPU: a peaked micro model, so bf16 rounding cannot flip its argmax."""
     from distillery_compute.engine import Engine, SamplingParams
     from distillery_compute.evaluate import greedy_decode
     from distillery_compute.model import ModelArgs, Transformer, init_weights
@@ -65,6 +65,13 @@ def test_the_engine_on_cuda_decodes_as_the_dense_model():
     for prompt, done in zip(prompts, outs):
         assert done.token_ids == greedy_decode(model, prompt, 12, eos_id=-1)
     assert engine.pool.free_blocks == engine.pool.num_blocks
+    # its decode steps were CUDA graph replays (graphs.py), and decode as the eager runner does
+    graphs = engine.runner.graphs
+    assert graphs.runs > 0 and all(graph is not None for graph, _, _ in graphs.captured.values())
+    eager = Engine(model, tok, num_blocks=128, max_batched_tokens=64, decode_graphs="off")
+    assert eager.runner.graphs is None
+    assert [o.token_ids for o in eager.generate(prompts, SamplingParams(max_tokens=12, ignore_eos=True))] == \
+        [o.token_ids for o in outs]
 
 
 def test_speculative_decoding_on_cuda_gives_the_plain_greedy_output(tok):

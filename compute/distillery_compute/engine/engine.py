@@ -41,6 +41,7 @@ import torch.distributed as dist
 
 from distillery_compute.checkpoint import load_checkpoint
 from distillery_compute.engine.blocks import BlockPool
+from distillery_compute.engine.graphs import DecodeGraphs
 from distillery_compute.engine.runner import PagedRunner, mkl_packing
 from distillery_compute.engine.sampling import RequestError, SamplingParams, sample
 from distillery_compute.engine.scheduler import Scheduled, Scheduler, Sequence, Status
@@ -106,7 +107,7 @@ class Engine:
                  num_blocks: int | None = None, max_batched_tokens: int = 512, max_seqs: int = 64,
                  max_model_len: int | None = None, prefix_caching: bool = True, preemption: str = "recompute",
                  group: "dist.ProcessGroup | None" = None, drafter=None, speculative: SpecConfig | None = None,
-                 proposer=None, batch_invariant: bool | None = None):
+                 proposer=None, batch_invariant: bool | None = None, decode_graphs: str | None = None):
         self.tokenizer, self.model = tokenizer, model
         self.spec = speculative or SpecConfig()
         self.spec.check()
@@ -124,7 +125,15 @@ class Engine:
         if batch_invariant is None:   # the emulated FP8 target: where a last-bit difference changes tokens
             batch_invariant = (mkl_packing(device, model.model.norm.weight.dtype)
                                and any(isinstance(m, FP8Linear) for m in model.modules()))
-        self.runner = PagedRunner(model, num_blocks, block_size, group, aux_layers, batch_invariant)
+        if decode_graphs is None:   # CUDA graphs for decode steps on one GPU (graphs.py)
+            decode_graphs = "capture" if device.type == "cuda" and world == 1 and not batch_invariant else "off"
+        if decode_graphs not in ("capture", "eager", "off"):
+            raise ValueError(f"decode_graphs must be capture, eager or off, got {decode_graphs!r}")
+        # a decode graph's padding rows write into one block more than the pool hands out
+        self.runner = PagedRunner(model, num_blocks + (decode_graphs != "off"), block_size, group, aux_layers,
+                                  batch_invariant)
+        if decode_graphs != "off":
+            self.runner.graphs = DecodeGraphs(self.runner, max_seqs, capture=decode_graphs == "capture")
         self.proposer = proposer or (EagleProposer(drafter, self.runner, self.spec) if drafter is not None else None)
         self.drafter_name = "drafter" if self.proposer is not None else ""
         self._moved: list[tuple[str, str, tuple]] = []   # KV moves done here, for the other TP ranks

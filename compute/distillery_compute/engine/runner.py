@@ -70,6 +70,9 @@ class Step:
     # tree's (rows, rows) visibility or None for causal) of the others
     logit_rows: Tensor              # (L,) rows whose next-token logits are wanted
     alone: list[tuple[Tensor, Tensor | tuple[int, int], int, list[Tensor] | None]] = ()
+    decodes: tuple[list[list[int]], list[int]] | None = None
+    # when every sequence decodes one token and wants its logits: their block tables and context
+    # lengths, in row order (what a captured decode graph takes, graphs.py)
     # batch-invariant decoding: sequences whose every row wants logits (a draft's verification), each
     # row attending alone as its decode would: (their rows, context blocks, cached positions, per row
     # the positions it sees for a draft tree, None for a chain)
@@ -274,6 +277,7 @@ class PagedRunner:
         self.aux_layers = tuple(aux_layers)
         self.aux_cache = torch.zeros((num_blocks * block_size, len(self.aux_layers) * args.dim) if aux_layers else (0,),
                                      dtype=self.dtype, device=self.device)
+        self.graphs = None   # DecodeGraphs (graphs.py): decode-only steps as CUDA graphs
 
     @staticmethod
     def bytes_per_block(args, block_size: int, dtype: torch.dtype, world: int = 1, aux_layers: int = 0) -> int:
@@ -321,7 +325,8 @@ class PagedRunner:
                     shared=shared, decode_rows=as_tensor([decode_rows[i] for i in rest]),
                     decode_blocks=as_tensor([b for i in rest for b in decode_tables[i] + [0] * (width - len(decode_tables[i]))]),
                     decode_pad=pad.view(len(rest), width * bs).to(self.device),
-                    prefills=prefills, logit_rows=as_tensor(logit_rows), alone=alone)
+                    prefills=prefills, logit_rows=as_tensor(logit_rows), alone=alone,
+                    decodes=(decode_tables, decode_lengths) if len(decode_rows) == len(work) == len(logit_rows) else None)
 
     def swap(self, ops: Sequence[tuple[str, str, list[int]]]) -> None:
         """Carry out the scheduler's swaps in order: "out" copies a sequence's blocks to host memory,
@@ -434,9 +439,19 @@ class PagedRunner:
     @torch.inference_mode()
     def forward(self, step: Step) -> Tensor:
         """Next-token logits (fp32) of step.logit_rows; the step's keys and values enter the cache."""
+        if self.graphs is not None and step.decodes is not None and self.graphs.fits(step):
+            return self.graphs.run(step)
+        return self.layers_forward(step.tokens, step.positions, step.slots, step.logit_rows,
+                                   lambda i, q, k, v: self._attention(i, q, k, v, step))
+
+    def layers_forward(self, tokens: Tensor, positions: Tensor, slots: Tensor, logit_rows: Tensor | None,
+                       attention) -> Tensor:
+        """The model over the runner's weights: `attention(layer, q, k, v)` writes the keys and values
+        into the cache and returns the attention's output, (rows, heads, head_dim); logits (fp32) of
+        logit_rows (None: every row)."""
         hd = self.args.head_dim
-        x = self.embed(step.tokens)
-        cos, sin = self.cos[step.positions], self.sin[step.positions]
+        x = self.embed(tokens)
+        cos, sin = self.cos[positions], self.sin[positions]
         n = x.shape[0]
         aux = []
         for i, w in enumerate(self.layers):
@@ -446,10 +461,11 @@ class PagedRunner:
             # q and k sit side by side in qkv's output: one rotation for both
             qk = apply_rope(qkv[:, :self.qk_width].view(n, self.heads + self.kv_heads, hd), cos, sin)
             q, k = qk[:, :self.heads], qk[:, self.heads:]
-            y = self._attention(i, q, k, qkv[:, self.qk_width:].view(n, self.kv_heads, hd), step)
-            x = x + self._all_reduce(w["o"](y.view(n, -1)))
+            y = attention(i, q, k, qkv[:, self.qk_width:].view(n, self.kv_heads, hd))
+            x = x + self._all_reduce(w["o"](y.reshape(n, -1)))
             gate, up = w["gate_up"](F.rms_norm(x, x.shape[-1:], w["norm2"].weight, w["norm2"].eps)).split(self.inter, dim=-1)
             x = x + self._all_reduce(w["down"](F.silu(gate) * up))
         if aux:
-            self.aux_cache[step.slots] = torch.cat(aux, dim=-1)
-        return self.lm_head(F.rms_norm(x[step.logit_rows], x.shape[-1:], self.norm.weight, self.norm.eps)).float()
+            self.aux_cache[slots] = torch.cat(aux, dim=-1)
+        x = x if logit_rows is None else x[logit_rows]
+        return self.lm_head(F.rms_norm(x, x.shape[-1:], self.norm.weight, self.norm.eps)).float()
