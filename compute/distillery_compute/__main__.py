@@ -148,6 +148,8 @@ def cmd_train(argv: list[str]) -> int:
         return bad(f"--merge-alpha must be in [0, 1] for a linear merge, got {args.merge_alpha}")
     if args.device == "cuda" and not torch.cuda.is_available():
         return bad("--device cuda: no CUDA device available")
+    if args.decode_graphs == "capture" and not (args.device != "cpu" and torch.cuda.is_available()):
+        return bad("--decode-graphs capture: CUDA graphs need a CUDA device")
     if args.base is not None:
         for name in ("config.json", "tokenizer.json"):
             if not (args.base / name).is_file():
@@ -222,6 +224,9 @@ def cmd_serve(argv: list[str]) -> int:
     parser.add_argument("--speculative", choices=("chain", "tree"), default="chain", help="with --drafter: draft "
                         "a chain or an EAGLE-2 dynamic tree (of top_k 2 and 7 nodes)")
     parser.add_argument("--draft-tokens", type=int, default=7, help="with --drafter: a chain's length, a tree's depth")
+    parser.add_argument("--decode-graphs", choices=("auto", "capture", "off"), default="auto", help="decode "
+                        "steps as CUDA graphs (engine/graphs.py): auto captures them on one CUDA GPU; off runs "
+                        "every step eagerly")
     parser.add_argument("--exit-with-stdin", action="store_true", help="drain and exit when stdin reaches its "
                         "end: a parent that holds the other end of a pipe takes the server down with it, even "
                         "when it is killed")
@@ -272,6 +277,8 @@ def cmd_serve(argv: list[str]) -> int:
 
     if args.device == "cuda" and not torch.cuda.is_available():
         return bad("--device cuda: no CUDA device available")
+    if args.decode_graphs == "capture" and not (args.device != "cpu" and torch.cuda.is_available()):
+        return bad("--decode-graphs capture: CUDA graphs need a CUDA device")
     try:
         load_proto()   # before the model: a checkout without proto/ fails fast
     except ProtoNotFoundError as error:
@@ -281,7 +288,8 @@ def cmd_serve(argv: list[str]) -> int:
         engine = Engine.from_checkpoint(checkpoint, device=None if args.device == "auto" else args.device,
                                         block_size=args.block_size, max_batched_tokens=args.max_batched_tokens,
                                         max_seqs=args.max_seqs, drafter=args.drafter,
-                                        speculative=SpecConfig(method=args.speculative, tokens=args.draft_tokens))
+                                        speculative=SpecConfig(method=args.speculative, tokens=args.draft_tokens),
+                                        decode_graphs=None if args.decode_graphs == "auto" else args.decode_graphs)
     except (ValueError, OSError) as error:   # ChecksumError naming the file, no weights, a config it cannot serve
         return bad(f"--checkpoint {checkpoint}{f' --drafter {args.drafter}' if args.drafter else ''}: {error}")
     model_id = args.model_id or str(checkpoint.resolve())
@@ -323,7 +331,7 @@ def cmd_serve(argv: list[str]) -> int:
             threading.Thread(target=watch_stdin, name="stdin-watch", daemon=True).start()
         emit("ready", address=bound, model=model_id, device=str(engine.device), blocks=engine.pool.num_blocks,
              block_size=engine.pool.block_size, max_model_len=engine.max_model_len, tensor_parallel=engine.runner.world,
-             pid=os.getpid(),
+             decode_graphs=engine.runner.graphs is not None, pid=os.getpid(),
              load_s=round(time.monotonic() - t0, 3))
         await server.wait()
         if server.error is not None:

@@ -324,6 +324,11 @@ def test_serve_refuses_a_tampered_checkpoint(checkpoint, monkeypatch, capsys):
     assert "no such directory" in capsys.readouterr().err
 
 
+def test_serve_refuses_cuda_graphs_on_the_cpu(checkpoint, capsys):
+    assert main(["serve", "--checkpoint", str(checkpoint), "--device", "cpu", "--decode-graphs", "capture"]) == 2
+    assert "--decode-graphs capture: CUDA graphs need a CUDA device" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_serve_cli_drains_on_sigterm(checkpoint, tmp_path):
     socket = tmp_path / "engine.sock"
@@ -334,7 +339,7 @@ def test_serve_cli_drains_on_sigterm(checkpoint, tmp_path):
     try:
         ready = json.loads(child.stdout.readline())
         assert ready["event"] == "ready" and ready["address"] == f"unix:{socket}" and ready["model"] == "student"
-        assert ready["blocks"] >= 16 and ready["max_model_len"] == 256
+        assert ready["blocks"] >= 16 and ready["max_model_len"] == 256 and ready["decode_graphs"] is False
         channel = grpc.insecure_channel(ready["address"])
         stub = services.EngineStub(channel)
         # decoded one at a time (--max-seqs 1, ~0.2 s each): two are still queued when SIGTERM arrives

@@ -9,7 +9,8 @@ same). A graph's shapes are fixed, so a step is padded to its bucket: the batch 
 4, 8, ... rows (the extra rows decode token 0 into a scratch block that no sequence owns), every
 block table to the next power-of-two number of blocks (the scratch block past a table's end), and
 each row attends over its table's blocks gathered side by side with the positions past its context
-length masked (one SDPA call a layer, GQA in the kernel). Padding the context costs at most twice
+length masked (two batched matmuls a layer, the query heads of a key/value head together, as the
+eager runner's decodes; no attention backend to pick under capture). Padding the context costs at most twice
 the keys and values a step reads; steps whose padded context passes max_context_tokens (large
 batches of long contexts) and every step that is not a plain decode (prefills, drafts) run eagerly.
 
@@ -20,7 +21,6 @@ the gpu tests check the replays (tests/test_gpu.py).
 """
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from distillery_compute.engine.runner import PagedRunner, Step
@@ -100,16 +100,17 @@ class DecodeGraphs:
     def _decode(self, tokens: Tensor, positions: Tensor, slots: Tensor, tables: Tensor, lengths: Tensor) -> Tensor:
         r = self.runner
         batch, width = tables.shape
-        context = width * r.block_size
-        visible = (torch.arange(context, device=tables.device)[None, :] < lengths[:, None])[:, None, None, :]
+        context, group = width * r.block_size, r.heads // r.kv_heads
+        hidden = (torch.arange(context, device=tables.device)[None, :] >= lengths[:, None])[:, None, None, :]
 
         def attention(i: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
             r.k_cache[i][slots] = k
             r.v_cache[i][slots] = v
             keys, values = (cache.view(r.num_blocks, -1).index_select(0, tables.view(-1))
                             .view(batch, context, r.kv_heads, -1).transpose(1, 2) for cache in (r.k_cache[i], r.v_cache[i]))
-            y = F.scaled_dot_product_attention(q[:, :, None], keys, values, attn_mask=visible,
-                                               enable_gqa=r.heads != r.kv_heads)   # (batch, heads, 1, hd)
-            return y[:, :, 0]
+            # the query heads of a key/value head together: (batch, KVH, group, hd) x (batch, KVH, hd, context)
+            scores = (q.reshape(batch, r.kv_heads, group, -1) @ keys.transpose(2, 3)) * r.scale
+            y = torch.softmax(scores.masked_fill_(hidden, float("-inf")), dim=-1) @ values
+            return y.view(batch, r.heads, -1)
 
         return r.layers_forward(tokens, positions, slots, None, attention)
