@@ -3,7 +3,8 @@
 # installs what it needs (npm packages, the compute venv with torch, the Kafka jars, PostgreSQL,
 # Debian's chromium for the web console's browser test),
 # builds, lints, checks generated files for drift, starts Kafka and PostgreSQL on 127.0.0.1,
-# runs the unit, integration and compute tests, stops the servers, and prints one summary line.
+# runs the unit, integration and compute tests and the main job without training, stops the
+# servers, and prints one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +85,11 @@ npm run --silent test:faults || status=1
 
 step "compute tests (pytest, CPU)"
 compute/.venv/bin/python -m pytest compute/tests -q --junitxml="$logs/compute.xml" || status=1
+
+# The README's first command end to end but for training (seconds): campaign, traces, judge, dataset,
+# the teacher's figures and the report; the run with training is the README's, minutes to hours.
+step "the main job, embedded, training nothing (DISTILLERY_RUN_TRAIN_STEPS=0 ./distillery run)"
+DISTILLERY_DATA_DIR="$logs/run" DISTILLERY_RUN_TRAIN_STEPS=0 ./distillery run || { status=1; echo "FAILED: the main job (DISTILLERY_RUN_TRAIN_STEPS=0 ./distillery run)"; }
 
 step "summary"
 node scripts/test-summary.mjs "$logs/unit.json" "$logs/integration.json" "$logs/compute.xml"
