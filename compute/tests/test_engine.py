@@ -83,6 +83,29 @@ def test_chunked_prefill_and_preemption_change_nothing(model, tok):
     assert sum(computed) == sum(len(p) + 19 for p in batch)
 
 
+@pytest.mark.parametrize("preemption", ["recompute", "swap"])
+def test_preemption_with_the_prefix_cache_never_stalls(model, tok, preemption):
+    """Preempted sequences come back through the prefix cache: a waiting sequence that cannot be
+    admitted must not keep its cached blocks, else waiting sequences end up holding every block with
+    none running, and the engine steps forever without progress (found on agent prompts)."""
+    batch = prompts(8, seed=16, lo=20, hi=100)
+    want = [reference(model, p, 60) for p in batch]
+    # the smallest cache the context allows (16 blocks of 16) and a 32-token budget: constant preemption
+    engine = Engine(model, tok, num_blocks=16, block_size=16, max_batched_tokens=32, max_seqs=16,
+                    preemption=preemption)
+    for i, prompt in enumerate(batch):
+        engine.add(f"r{i}", greedy(60), token_ids=prompt)
+    outputs = {f"r{i}": [] for i in range(len(batch))}
+    for _ in range(3000):   # a few hundred steps do it; a stall would spin forever
+        if not engine.has_work():
+            break
+        for out in engine.step():
+            outputs[out.request_id] += out.token_ids
+    assert not engine.has_work(), f"stalled: {[(q.id, len(q.blocks)) for q in engine.scheduler.waiting]} waiting"
+    assert [outputs[f"r{i}"] for i in range(len(batch))] == want
+    assert engine.scheduler.preemptions > 0 and engine.pool.free_blocks == engine.pool.num_blocks
+
+
 def test_paged_attention_equals_dense_attention(model, tok):
     prompt = prompts(1, seed=3, lo=70, hi=70)[0]
     engine = Engine(model, tok, num_blocks=64, block_size=4)

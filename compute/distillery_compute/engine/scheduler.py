@@ -13,6 +13,8 @@ under a token budget (vLLM v1's rule, not a prefill phase and a decode phase):
   3. if nothing was preempted, waiting sequences are admitted in arrival order while budget, blocks
      and max_seqs allow: each first takes the cached prefix of its tokens (prefix cache), then
      prefills as much of the rest as the budget holds; a long prompt is chunked over several steps.
+     One that finds too few free blocks gives its cached prefix back and waits: a waiting sequence
+     holds no blocks, so those that run can always finish.
      One whose next uncached block is being computed by an admitted sequence (agents' prompts
      arriving together share a system prompt) waits a step and then finds it cached.
 
@@ -153,8 +155,12 @@ class Scheduler:
                 continue
             count = min(seq.length - seq.computed, budget)
             if not self._reserve(seq, seq.computed + count):
+                # no room yet: its cached prefix goes back (findable in the prefix cache until evicted),
+                # for a waiting sequence holding blocks could leave every block held and none running
+                self.pool.release(seq.blocks)
+                seq.blocks, seq.keys, seq.computed = [], [], 0
                 self.waiting.appendleft(seq)
-                break   # it keeps its cached prefix and waits for blocks
+                break
             self.pool.count_lookup(seq.length, seq.computed)
             seq.status = Status.RUNNING
             self.running.append(seq)
