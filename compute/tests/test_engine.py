@@ -146,6 +146,17 @@ def test_the_decode_graph_path_decodes_as_the_eager_runner(model, tok):
     torch.testing.assert_close(runner.forward(step), torch.stack(dense), rtol=1e-4, atol=1e-4)
 
 
+def test_a_decode_graphs_padding_rows_never_write_where_a_sequence_was(model, tok):
+    """A bucket met again with fewer sequences (7 rows of 8, later 5): the rows past the batch must be
+    padding again, not the earlier sequences, whose slots now belong to others (prefix caching off:
+    freed blocks are handed out again at once)."""
+    engine = Engine(model, tok, num_blocks=32, max_seqs=8, decode_graphs="eager", prefix_caching=False)
+    for count, seed in ((7, 17), (5, 18), (6, 19)):
+        batch = prompts(count, seed=seed, lo=5, hi=60)
+        assert [o.token_ids for o in engine.generate(batch, greedy(12))] == [reference(model, p, 12) for p in batch]
+    assert {b for b, _ in engine.runner.graphs.captured} == {8}
+
+
 def test_decode_steps_past_the_graphs_context_budget_run_eagerly(model, tok):
     batch = prompts(4, seed=13, lo=60, hi=90)
     engine = Engine(model, tok, num_blocks=128, decode_graphs="eager")

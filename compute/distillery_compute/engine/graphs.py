@@ -21,6 +21,7 @@ the gpu tests check the replays (tests/test_gpu.py).
 """
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from distillery_compute.engine.runner import PagedRunner, Step
@@ -57,12 +58,14 @@ class DecodeGraphs:
         tables, lengths = step.decodes
         n, width = len(tables), bucket(max(len(t) for t in tables))
         graph, inputs, logits = self._bucket(bucket(n), width)
-        pad = self.scratch_block
-        inputs["tokens"][:n].copy_(step.tokens)
-        inputs["positions"][:n].copy_(step.positions)
-        inputs["slots"][:n].copy_(step.slots)
-        inputs["tables"][:n].copy_(torch.tensor([t + [pad] * (width - len(t)) for t in tables]))
-        inputs["lengths"][:n].copy_(torch.tensor(lengths))
+        # every row is written, the padding rows too: rows an earlier step of this bucket filled with its
+        # sequences would otherwise write into their slots, which may belong to others by now
+        pad, extra = self.scratch_block, bucket(n) - n
+        inputs["tokens"].copy_(F.pad(step.tokens, (0, extra)))
+        inputs["positions"].copy_(F.pad(step.positions, (0, extra)))
+        inputs["slots"].copy_(F.pad(step.slots, (0, extra), value=pad * self.runner.block_size))
+        inputs["tables"].copy_(torch.tensor([t + [pad] * (width - len(t)) for t in tables] + [[pad] * width] * extra))
+        inputs["lengths"].copy_(torch.tensor(lengths + [1] * extra))
         self.runs += 1
         if graph is None:
             return self._decode(**inputs)[:n]
