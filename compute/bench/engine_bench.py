@@ -140,12 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     tok = ChatTokenizer.load(ckpt)
     limit = margs.max_seq_len - args.new_tokens
     # the agents' prompts in turn (planner, explainer, understander, ...), as the trainer encodes them
-    by_agent = {}
-    for row in eval_rows:
-        by_agent.setdefault(row["agent"], []).append(tok.encode_prompt(row["prompt"])[-limit:])
-    prompts = [p for group in zip(*by_agent.values()) for p in group]
     # the calls as they happened: conversation by conversation, turn by turn (the curator's order)
     recorded = [tok.encode_prompt(row["prompt"])[-limit:] for row in eval_rows]
+    by_agent = {}
+    for row, ids in zip(eval_rows, recorded):
+        by_agent.setdefault(row["agent"], []).append(ids)
+    prompts = [p for group in zip(*by_agent.values()) for p in group]
     lengths = [len(p) for p in prompts]
     log(f"{len(prompts)} agent prompts from {len(eval_rows)} eval rows: {min(lengths)}-{max(lengths)} tokens, "
         f"mean {statistics.mean(lengths):.0f}; {args.threads} threads")

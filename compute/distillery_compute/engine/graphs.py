@@ -1,6 +1,6 @@
 """Decode steps as CUDA graphs: one graph per (batch, context) bucket, replayed with new inputs.
 
-    runner.graphs = DecodeGraphs(runner, max_seqs=64)        # the Engine does this on CUDA (cuda_graphs)
+    runner.graphs = DecodeGraphs(runner, max_seqs=64)        # the Engine does this on one CUDA GPU (decode_graphs)
     logits = runner.forward(step)                            # a decode-only step that fits: a replay
 
 A batch-1 decode of an 8B model launches some 500 kernels; on a GPU their launch overhead in Python is

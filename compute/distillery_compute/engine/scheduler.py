@@ -149,16 +149,14 @@ class Scheduler:
                 if not seq.output:
                     seq.cached_tokens = seq.computed
             if len(seq.blocks) < len(seq.lookup) and seq.lookup[len(seq.blocks)] in pending:
-                self.pool.release(seq.blocks)
-                seq.blocks, seq.keys, seq.computed = [], [], 0
+                self._give_back(seq)
                 deferred.append(seq)
                 continue
             count = min(seq.length - seq.computed, budget)
             if not self._reserve(seq, seq.computed + count):
                 # no room yet: its cached prefix goes back (findable in the prefix cache until evicted),
                 # for a waiting sequence holding blocks could leave every block held and none running
-                self.pool.release(seq.blocks)
-                seq.blocks, seq.keys, seq.computed = [], [], 0
+                self._give_back(seq)
                 self.waiting.appendleft(seq)
                 break
             self.pool.count_lookup(seq.length, seq.computed)
@@ -181,15 +179,19 @@ class Scheduler:
         seq.blocks += blocks
         return True
 
+    def _give_back(self, seq: Sequence) -> None:
+        """Release a sequence's blocks (full ones stay findable in the prefix cache): nothing of it is cached."""
+        self.pool.release(seq.blocks)
+        seq.blocks, seq.keys, seq.computed = [], [], 0
+
     def _preempt(self, seq: Sequence) -> None:
         self.running.remove(seq)
         if self.preemption == "swap" and seq.computed:
             full = -(-seq.computed // self.pool.block_size)
             self.swaps.append(("out", seq.id, seq.blocks[:full]))
             seq.swapped = seq.computed
-        self.pool.release(seq.blocks)
-        seq.blocks, seq.keys, seq.computed, seq.draft = [], [], 0, None
-        seq.status = Status.WAITING
+        self._give_back(seq)
+        seq.draft, seq.status = None, Status.WAITING
         self.preemptions += 1
         self.waiting.appendleft(seq)
 

@@ -13,7 +13,7 @@ export interface PromptView {
 export function readPrompt(request: CompletionRequest): PromptView {
   const system = request.messages.find((message) => message.role === 'system')?.content ?? '';
   const before = request.messages.at(-2);
-  const context = request.messages.length > 1 && before?.role === 'user' ? before.content : '';
+  const context = before?.role === 'user' ? before.content : '';
   const input = request.messages.at(-1)?.content ?? '';
   return {
     input,
